@@ -1,0 +1,1 @@
+"""The lapgate service: composition root, store, web app, standings, exports, sync, CLI."""

@@ -1,0 +1,50 @@
+"""The `lapgate` command line.
+
+Each feature keeps its commands in its own module under `board/commands/`; this module
+only assembles the group, so features are added without touching each other.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+
+from timer.errors import LapgateError
+
+# Modules under board/commands/ that define `register(group)`. One line per feature.
+COMMAND_MODULES = (
+    "board.commands.config_cmds",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.version_option(package_name="lapgate")
+def cli(verbose: int) -> None:
+    """lapgate: race timer and live leaderboard for autonomous model-car races."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(cli)
+
+
+def main() -> None:
+    """Console entry point: lapgate errors print one clear line and exit 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except LapgateError as exc:
+        click.echo(f"lapgate: {exc}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

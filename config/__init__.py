@@ -1,0 +1,38 @@
+"""Typed lapgate settings, loaded from TOML and validated.
+
+`load_settings(path)` returns a frozen `Settings`; any bad value raises `ConfigError`
+whose message reads ``file:section.key: got X, expected Y``.
+"""
+
+from config.loader import load_settings, settings_from_dict
+from config.settings import (
+    BoardSettings,
+    EventSettings,
+    GateSettings,
+    GpioGate,
+    RoundDefaults,
+    SerialGate,
+    Settings,
+    SimulatedGate,
+    StoreSettings,
+    SyncSettings,
+    TcpGate,
+    TrackSettings,
+)
+
+__all__ = [
+    "BoardSettings",
+    "EventSettings",
+    "GateSettings",
+    "GpioGate",
+    "RoundDefaults",
+    "SerialGate",
+    "Settings",
+    "SimulatedGate",
+    "StoreSettings",
+    "SyncSettings",
+    "TcpGate",
+    "TrackSettings",
+    "load_settings",
+    "settings_from_dict",
+]

@@ -1,0 +1,173 @@
+"""The settings schema. Units are in field names; every field has a default or is required.
+
+Models are frozen and forbid unknown keys, so a typo in a TOML file is an error that names
+the key instead of a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from timer.events import ExpiryPolicy, StartMode
+from timer.formats import Format, FormatKind
+from timer.run import RunConfig
+from timer.units import ns_from_s
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EventSettings(_Section):
+    name: str = "lapgate event"
+    season: str = Field(default_factory=lambda: str(dt.date.today().year))
+    kind: Literal["summit", "virtual", "company"] = "summit"
+    date: dt.date | None = None
+    venue: str = ""
+    region: str = ""
+
+
+class RoundDefaults(_Section):
+    """How rounds are run unless a round says otherwise."""
+
+    format: FormatKind = FormatKind.FASTEST_LAP
+    average_laps: Annotated[int, Field(ge=2, le=10)] = 3
+    time_limit_s: Annotated[float, Field(ge=10, le=600)] = 120
+    start_mode: StartMode = StartMode.FIRST_CROSSING
+    expiry: ExpiryPolicy = ExpiryPolicy.FINISH_LAP
+    grace_s: Annotated[float, Field(ge=0, le=600)] = 60
+    lockout_s: Annotated[float, Field(ge=0, le=60)] = 3.0
+    max_resets_per_lap: Annotated[int, Field(ge=0, le=10)] | Literal["unlimited"] = "unlimited"
+    runs_per_racer: Annotated[int, Field(ge=0, le=100)] = 0  # 0: unlimited
+
+    def run_config(self) -> RunConfig:
+        """The engine's rules for one run under these defaults."""
+        limit = self.max_resets_per_lap
+        return RunConfig(
+            time_limit_ns=ns_from_s(self.time_limit_s),
+            start_mode=self.start_mode,
+            expiry=self.expiry,
+            grace_ns=ns_from_s(self.grace_s),
+            lockout_ns=ns_from_s(self.lockout_s),
+            max_resets_per_lap=None if limit == "unlimited" else limit,
+        )
+
+    def ranking_format(self) -> Format:
+        if self.format is FormatKind.AVERAGE:
+            return Format.average(self.average_laps)
+        return Format(self.format)
+
+
+class _Gate(_Section):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "finish"
+    lockout_s: Annotated[float, Field(ge=0, le=60)] | None = None  # None: the round's
+
+
+class GpioGate(_Gate):
+    """Sensors on Raspberry Pi GPIO forming one gate (the community gate: BCM 17 and 27)."""
+
+    kind: Literal["gpio"] = "gpio"
+    pins_bcm: Annotated[list[Annotated[int, Field(ge=0, le=27)]], Field(min_length=1)] = [17, 27]
+    pull_up: bool = True
+    active_high: bool = False
+    edge: Literal["falling", "rising", "both"] = "falling"
+    pin_factory: Literal["", "lgpio", "rpigpio", "pigpio", "native", "mock"] = ""
+    allow_untimestamped: bool = False  # allow a factory without kernel edge timestamps
+    stuck_after_s: Annotated[float, Field(gt=0, le=600)] = 5.0
+
+
+class SerialGate(_Gate):
+    """A transponder decoder on a serial port (or any pyserial URL)."""
+
+    kind: Literal["serial"] = "serial"
+    protocol: Literal["zround"] = "zround"
+    url: Annotated[str, Field(min_length=1)] = "/dev/ttyUSB0"
+    baudrate: Annotated[int, Field(gt=0)] = 19200
+    usb_id: Annotated[str, Field(pattern=r"^$|^[0-9a-fA-F]{4}:[0-9a-fA-F]{4}$")] = ""
+    transponders: dict[str, str] = {}  # transponder id → car name
+
+
+class TcpGate(_Gate):
+    """A transponder decoder reached over TCP."""
+
+    kind: Literal["tcp"] = "tcp"
+    protocol: Literal["zround"] = "zround"
+    host: Annotated[str, Field(min_length=1)] = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 5403
+    transponders: dict[str, str] = {}
+
+
+class SimulatedGate(_Gate):
+    """Seeded virtual cars driving over a virtual gate."""
+
+    kind: Literal["simulated"] = "simulated"
+    seed: int = 1
+    speed_factor: Annotated[float, Field(gt=0, le=100)] = 1.0
+    mean_lap_s: Annotated[float, Field(gt=1, le=120)] = 11.0
+    sigma_lap_s: Annotated[float, Field(ge=0, le=30)] = 0.8
+    off_track_probability: Annotated[float, Field(ge=0, le=1)] = 0.08
+    double_trigger_probability: Annotated[float, Field(ge=0, le=1)] = 0.05
+    missed_crossing_probability: Annotated[float, Field(ge=0, le=1)] = 0.01
+
+
+GateSettings = Annotated[
+    GpioGate | SerialGate | TcpGate | SimulatedGate, Field(discriminator="kind")
+]
+
+
+class TrackSettings(_Section):
+    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "track-1"
+    name: str = "Track 1"
+    gate: str = "finish"
+
+
+class BoardSettings(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 5000
+    # A werkzeug password hash (`lapgate hash-password`); empty: staff login is impossible.
+    staff_password_hash: Annotated[str, Field(pattern=r"^$|^(scrypt|pbkdf2)[:$]")] = ""
+    public_url: str = ""  # what the QR code on the big screen points phones at
+    leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
+    speak_laps: bool = False
+
+
+class StoreSettings(_Section):
+    database_url: str = ""  # empty: SQLite in data_dir
+    data_dir: str = "lapgate-data"
+
+
+class SyncSettings(_Section):
+    upstream_url: str = ""
+    token: str = ""
+
+
+class Settings(_Section):
+    event: EventSettings = EventSettings()
+    round: RoundDefaults = RoundDefaults()
+    gate: list[GateSettings] = [SimulatedGate()]
+    track: list[TrackSettings] = [TrackSettings()]
+    board: BoardSettings = BoardSettings()
+    store: StoreSettings = StoreSettings()
+    sync: SyncSettings = SyncSettings()
+
+    @model_validator(mode="after")
+    def _tracks_name_gates(self) -> Settings:
+        gate_ids = [gate.id for gate in self.gate]
+        duplicated = sorted({g for g in gate_ids if gate_ids.count(g) > 1})
+        if duplicated:
+            raise ValueError(f"gate ids {duplicated} repeat; expected each gate id once")
+        for track in self.track:
+            if track.gate not in gate_ids:
+                raise ValueError(
+                    f"track {track.id!r} names gate {track.gate!r}; expected one of {gate_ids}"
+                )
+        return self
+
+    def gate_by_id(self, gate_id: str) -> GpioGate | SerialGate | TcpGate | SimulatedGate:
+        for gate in self.gate:
+            if gate.id == gate_id:
+                return gate
+        raise KeyError(gate_id)

@@ -1,0 +1,67 @@
+"""Shared test fixtures.
+
+Prerequisites outside Python (Chromium, PostgreSQL, Redis): with CI=true a missing one is a
+failure; on a laptop the test skips and says what is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = ROOT.parent / "shared" / "data"
+RACE_DATA = SHARED_DATA / "deepracer-race-data"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+POSTGRES_URL = os.environ.get("LAPGATE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("LAPGATE_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require(available: bool, what: str) -> None:
+    """Fail in CI, skip elsewhere, when a prerequisite is missing."""
+    if available:
+        return
+    if in_ci():
+        pytest.fail(f"prerequisite missing in CI: {what}")
+    pytest.skip(f"prerequisite missing: {what}")
+
+
+def port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def race_data() -> Path:
+    require((RACE_DATA / "leaderboards.csv").exists(), f"league data in {RACE_DATA}")
+    return RACE_DATA
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"Debian chromium at {CHROMIUM}")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    require(port_open("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432 (database test)")
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    require(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    return REDIS_URL

@@ -1,0 +1,102 @@
+"""Recording events with the race rules checked first.
+
+`record(log, event)` is how every event enters a run's log. Gate crossings are always
+recorded (the fold decides whether they count and says why not); staff actions that the
+run's state does not allow raise `RuleViolation` with a message staff can act on.
+"""
+
+from __future__ import annotations
+
+from timer.errors import RuleViolation, UnknownEvent
+from timer.events import (
+    AbortRun,
+    AdjustResets,
+    EndRun,
+    GateCrossing,
+    InvalidateLap,
+    ManualCrossing,
+    MarkDnf,
+    RestoreLap,
+    RunEvent,
+    StartMode,
+    StartRun,
+    TimeUp,
+    Undo,
+)
+from timer.run import Lap, LoggedEvent, RunLog, RunState, RunStatus, active_event_ids, run_state
+
+
+def record(log: RunLog, event: RunEvent) -> RunLog:
+    """`log` with `event` appended, after checking it against the run's rules."""
+    if not isinstance(event, GateCrossing | ManualCrossing):
+        _check(log, run_state(log), event)
+    return log.append(event)
+
+
+def undoable(log: RunLog) -> tuple[LoggedEvent, ...]:
+    """Events in effect that an undo may cancel, newest first (undos included: redo)."""
+    active = active_event_ids(log)
+    return tuple(e for e in reversed(log.entries) if e.event_id in active)
+
+
+def _check(log: RunLog, state: RunState, event: RunEvent) -> None:
+    if isinstance(event, Undo):
+        _check_undo(log, event)
+    elif isinstance(event, StartRun):
+        if log.config.start_mode is not StartMode.STAFF:
+            raise RuleViolation(
+                "start: this run uses a rolling start; its first crossing starts the clock"
+            )
+        if state.status is not RunStatus.STAGED:
+            raise RuleViolation(f"start: the run is {state.status}, expected staged")
+    elif isinstance(event, AdjustResets):
+        _check_resets(state, event)
+    elif isinstance(event, InvalidateLap | RestoreLap):
+        _check_validity(state, event)
+    elif isinstance(event, EndRun | TimeUp):
+        if state.status not in (RunStatus.STAGED, RunStatus.RUNNING):
+            raise RuleViolation(f"end: the run is already {state.status}")
+    elif isinstance(event, MarkDnf) and state.status in (RunStatus.DNF, RunStatus.ABORTED):
+        raise RuleViolation(f"dnf: the run is already {state.status}")
+    elif isinstance(event, AbortRun) and state.status is RunStatus.ABORTED:
+        raise RuleViolation("abort: the run is already aborted")
+
+
+def _check_undo(log: RunLog, event: Undo) -> None:
+    try:
+        target = log.get(event.target_id)
+    except UnknownEvent:
+        raise UnknownEvent(
+            f"undo: got event id {event.target_id}, expected one of 1–{len(log.entries)}"
+        ) from None
+    if event.target_id not in active_event_ids(log):
+        kind = type(target).__name__
+        raise RuleViolation(f"undo: event {event.target_id} ({kind}) is already undone")
+
+
+def _open_lap_holds(state: RunState, at_ns: int) -> bool:
+    start = state.current_lap_start_ns
+    return start is not None and at_ns > start
+
+
+def _check_resets(state: RunState, event: AdjustResets) -> None:
+    if event.delta not in (1, -1):
+        raise RuleViolation(f"resets: got delta {event.delta}, expected +1 or -1")
+    lap = state.lap_at(event.at_ns)
+    if lap is None and not _open_lap_holds(state, event.at_ns):
+        raise RuleViolation(f"resets: no lap contains t={event.at_ns} ns")
+    resets = lap.resets if lap is not None else state.current_lap_resets
+    if event.delta < 0 and resets == 0:
+        where = f"lap {lap.number}" if lap is not None else "the current lap"
+        raise RuleViolation(f"resets: {where} has no reset to remove")
+
+
+def _check_validity(state: RunState, event: InvalidateLap | RestoreLap) -> None:
+    lap: Lap | None = state.lap_at(event.at_ns)
+    if lap is None:
+        raise RuleViolation(f"lap validity: no completed lap contains t={event.at_ns} ns")
+    staff_invalid = lap.invalidated_by_staff
+    if isinstance(event, InvalidateLap) and staff_invalid:
+        raise RuleViolation(f"invalidate: lap {lap.number} is already invalidated by staff")
+    if isinstance(event, RestoreLap) and not staff_invalid:
+        raise RuleViolation(f"restore: lap {lap.number} was not invalidated by staff")
