@@ -15,9 +15,7 @@ import click
 from timer.errors import LapgateError
 
 # Modules under board/commands/ that define `register(group)`. One line per feature.
-COMMAND_MODULES = (
-    "board.commands.config_cmds",
-)
+COMMAND_MODULES = ("board.commands.config_cmds",)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,78 @@
+"""An in-memory RaceStore: tests, and anything that must not touch a disk."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from timer.errors import RuleViolation, UnknownEvent
+from timer.events import RunEvent
+from timer.run import LoggedEvent, RunLog
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self._events: dict[str, EventInfo] = {}
+        self._rounds: dict[str, RoundInfo] = {}
+        self._racers: dict[str, Racer] = {}
+        self._runs: dict[str, RunInfo] = {}
+        self._logs: dict[str, list[LoggedEvent]] = {}
+        self._queues: dict[str, list[QueueEntry]] = {}
+
+    def save_event(self, event: EventInfo) -> None:
+        self._events[event.event_id] = event
+
+    def load_event(self, event_id: str) -> EventInfo | None:
+        return self._events.get(event_id)
+
+    def list_events(self) -> list[EventInfo]:
+        return list(self._events.values())
+
+    def save_round(self, round_info: RoundInfo) -> None:
+        self._rounds[round_info.round_id] = round_info
+
+    def list_rounds(self, event_id: str) -> list[RoundInfo]:
+        rounds = [r for r in self._rounds.values() if r.event_id == event_id]
+        return sorted(rounds, key=lambda r: r.seq)
+
+    def save_racer(self, racer: Racer) -> None:
+        self._racers[racer.racer_id] = racer
+
+    def get_racer(self, racer_id: str) -> Racer | None:
+        return self._racers.get(racer_id)
+
+    def list_racers(self) -> list[Racer]:
+        return list(self._racers.values())
+
+    def create_run(self, run: RunInfo) -> None:
+        if run.run_id in self._runs:
+            raise RuleViolation(f"run id: got {run.run_id!r}, expected a new id")
+        self._runs[run.run_id] = run
+        self._logs[run.run_id] = []
+
+    def list_runs(self, round_id: str) -> list[RunInfo]:
+        runs = [r for r in self._runs.values() if r.round_id == round_id]
+        return sorted(runs, key=lambda r: r.seq)
+
+    def append_event(self, run_id: str, event_id: int, event: RunEvent) -> None:
+        log = self._log(run_id)
+        if event_id != len(log) + 1:
+            raise RuleViolation(
+                f"event id for run {run_id}: got {event_id}, expected {len(log) + 1}"
+            )
+        log.append(LoggedEvent(event_id, event))
+
+    def load_log(self, run_id: str) -> RunLog:
+        return RunLog(self._runs[run_id].config, tuple(self._log(run_id)))
+
+    def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
+        self._queues[round_id] = [replace(e, position=i) for i, e in enumerate(entries)]
+
+    def load_queue(self, round_id: str) -> list[QueueEntry]:
+        return list(self._queues.get(round_id, []))
+
+    def _log(self, run_id: str) -> list[LoggedEvent]:
+        try:
+            return self._logs[run_id]
+        except KeyError:
+            raise UnknownEvent(f"run id: got {run_id!r}, expected a known run") from None
