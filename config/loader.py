@@ -60,16 +60,18 @@ def effective_toml(settings: Settings) -> str:
     lines: list[str] = []
     dumped = settings.model_dump(mode="json")
     for section, value in dumped.items():
-        if isinstance(value, list):
-            for item in value:
-                lines.append(f"[[{section}]]")
-                lines.extend(f"{k} = {_toml_value(v)}" for k, v in item.items())
-                lines.append("")
-        else:
-            lines.append(f"[{section}]")
-            lines.extend(f"{k} = {_toml_value(v)}" for k, v in value.items())
+        tables = value if isinstance(value, list) else [value]
+        header = f"[[{section}]]" if isinstance(value, list) else f"[{section}]"
+        for table in tables:
+            lines.append(header)
+            lines.extend(_toml_line(key, item) for key, item in table.items())
             lines.append("")
     return "\n".join(lines)
+
+
+def _toml_line(key: str, value: Any) -> str:
+    # TOML has no null: an unset optional value is shown as a comment.
+    return f"# {key} is unset" if value is None else f"{key} = {_toml_value(value)}"
 
 
 def _toml_value(value: Any) -> str:
@@ -86,6 +88,4 @@ def _toml_value(value: Any) -> str:
             + ", ".join(f"{_toml_value(k)} = {_toml_value(v)}" for k, v in value.items())
             + " }"
         )
-    if value is None:
-        return '""'
     return str(value)

@@ -205,10 +205,9 @@ class _Fold:
             return self.ignore(event_id, t_ns, source, "after the run finished")
         if self.stop_ns is not None and t_ns > self.stop_ns:
             return self.ignore(event_id, t_ns, source, "after the run was ended")
-        if self.started_ns is None and config.start_mode is StartMode.STAFF:
+        staff_start = config.start_mode is StartMode.STAFF
+        if staff_start and (self.started_ns is None or t_ns <= self.started_ns):
             return self.ignore(event_id, t_ns, source, "before staff started the run")
-        if self.started_ns is not None and t_ns <= self.started_ns:
-            return self.ignore(event_id, t_ns, source, "not after the run start")
         # One car per run, so one lockout: a gate crossing too soon after the last accepted
         # crossing (any sensor, or a manual lap) is the same car pressing the strips again.
         if is_gate and self.boundaries and t_ns - self.boundaries[-1].t_ns < config.lockout_ns:
