@@ -18,7 +18,9 @@ SHARED_DATA = ROOT.parent / "shared" / "data"
 RACE_DATA = SHARED_DATA / "deepracer-race-data"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-POSTGRES_URL = os.environ.get("LAPGATE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "LAPGATE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 REDIS_URL = os.environ.get("LAPGATE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
@@ -51,7 +53,9 @@ def race_data() -> Path:
 
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
-    require(Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"Debian chromium at {CHROMIUM}")
+    require(
+        Path(CHROMIUM).exists() or bool(shutil.which("chromium")), f"Debian chromium at {CHROMIUM}"
+    )
     return CHROMIUM
 
 
