@@ -15,7 +15,12 @@ import click
 from timer.errors import LapgateError
 
 # Modules under board/commands/ that define `register(group)`. One line per feature.
-COMMAND_MODULES = ("board.commands.config_cmds",)
+COMMAND_MODULES = (
+    "board.commands.config_cmds",
+    "board.commands.store_cmds",
+    "board.commands.league_cmds",
+    "board.commands.run_cmds",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,203 @@
+"""Exports of an event: `final-csv`, `laps-csv` and `json`.
+
+- `final-csv` uses the deepracer-race-data column names and millisecond units, so a summit
+  reads like a virtual race (and `lapgate import-results` reads it back).
+- `laps-csv` has one row per lap (run, racer, lap, time ms, resets, valid, source), close
+  to DeepRacer Event Management's per-lap export.
+- `json` holds everything: event, rounds, racers, runs with their event logs and laps, and
+  the final results.
+
+Every text cell that a spreadsheet would run as a formula (starting with = + - @ tab or CR)
+is prefixed with ``'``; numbers are written as numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any, Final
+
+from board.domain import EventInfo, Racer
+from board.league.model import RaceResult
+from board.league.summit import RoundRuns
+from board.store.codec import run_config_to_dict
+from timer.events import event_to_dict
+from timer.run import RunLog
+from timer.units import ms_from_ns
+
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+FINAL_COLUMNS: Final = (
+    "Rank",
+    "Alias",
+    "UserId",
+    "BestLapTime",
+    "AvgLapTime",
+    "LapCount",
+    "ResetCount",
+    "SubmissionCount",
+    "TotalLapTime",
+    "RankingScore",
+    "LeaderboardSubmissionStatusType",
+    "RacingDivision",
+    "Round",
+)
+LAP_COLUMNS: Final = (
+    "Round",
+    "RunSeq",
+    "RunId",
+    "Racer",
+    "UserId",
+    "Car",
+    "Model",
+    "Proxy",
+    "Lap",
+    "TimeMs",
+    "Resets",
+    "Valid",
+    "Source",
+)
+
+
+def neutralise(value: str) -> str:
+    """`value` made safe for spreadsheets: a leading ``'`` before a formula character."""
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int | float):
+        return value
+    return neutralise(str(value))
+
+
+def _write(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows([[_cell(v) for v in row] for row in rows])
+    return out.getvalue()
+
+
+def final_csv(results: Sequence[RaceResult]) -> str:
+    """The race's final standings in the deepracer-race-data columns (ms)."""
+    rows = []
+    for r in results:
+        rows.append(
+            [
+                r.rank,
+                r.alias,
+                r.user_id,
+                r.best_lap_ms,
+                None if r.avg_lap_ms is None else round(r.avg_lap_ms),
+                r.lap_count,
+                r.reset_count,
+                r.submission_count,
+                r.total_lap_ms,
+                r.ranking_time_ms,
+                "SUCCESS" if r.rank is not None else "NO_RANKING_TIME",
+                r.extra.get("RacingDivision", ""),
+                r.extra.get("Round", ""),
+            ]
+        )
+    return _write(FINAL_COLUMNS, rows)
+
+
+def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
+    """One row per completed lap of every run of the event's rounds."""
+    rows: list[list[object]] = []
+    for rr in sorted(rounds, key=lambda r: r.round.seq):
+        for run, state in rr.runs:
+            racer = racers.get(run.racer_id)
+            for lap in state.laps:
+                rows.append(
+                    [
+                        rr.round.name,
+                        run.seq,
+                        run.run_id,
+                        racer.alias if racer else run.racer_id,
+                        racer.user_id if racer else None,
+                        run.car,
+                        run.model_name,
+                        run.proxy,
+                        lap.number,
+                        ms_from_ns(lap.duration_ns),
+                        lap.resets,
+                        lap.valid,
+                        str(lap.end_source),
+                    ]
+                )
+    return _write(LAP_COLUMNS, rows)
+
+
+def event_json(
+    event: EventInfo,
+    rounds: Sequence[RoundRuns],
+    logs: dict[str, RunLog],
+    racers: dict[str, Racer],
+    results: Sequence[RaceResult],
+) -> str:
+    """Everything about the event as one JSON document (times in ns and ms)."""
+    racer_ids = {run.racer_id for rr in rounds for run, _ in rr.runs} | {
+        r.racer_id for r in results
+    }
+    document: dict[str, Any] = {
+        "format": "lapgate-event/1",
+        "event": asdict(event),
+        "racers": [asdict(racers[rid]) for rid in sorted(racer_ids) if rid in racers],
+        "rounds": [_round_json(rr, logs) for rr in sorted(rounds, key=lambda r: r.round.seq)],
+        "results": [asdict(r) for r in results],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
+
+
+def _round_json(rr: RoundRuns, logs: dict[str, RunLog]) -> dict[str, Any]:
+    info = rr.round
+    return {
+        "round_id": info.round_id,
+        "name": info.name,
+        "seq": info.seq,
+        "track_id": info.track_id,
+        "format": {"kind": str(info.format.kind), "laps": info.format.laps},
+        "run_config": run_config_to_dict(info.run_config),
+        "runs_per_racer": info.runs_per_racer,
+        "advancement": info.advancement,
+        "runs": [
+            {
+                "run_id": run.run_id,
+                "racer_id": run.racer_id,
+                "seq": run.seq,
+                "car": run.car,
+                "model_name": run.model_name,
+                "model_meta": run.model_meta,
+                "proxy": run.proxy,
+                "transponder": run.transponder,
+                "status": str(state.status),
+                "log": [
+                    {"event_id": e.event_id, **event_to_dict(e.event)}
+                    for e in logs[run.run_id].entries
+                ],
+                "laps": [
+                    {
+                        "number": lap.number,
+                        "start_ns": lap.start_ns,
+                        "end_ns": lap.end_ns,
+                        "time_ms": ms_from_ns(lap.duration_ns),
+                        "resets": lap.resets,
+                        "valid": lap.valid,
+                        "invalid_reasons": list(lap.invalid_reasons),
+                        "source": str(lap.end_source),
+                    }
+                    for lap in state.laps
+                ],
+            }
+            for run, state in rr.runs
+        ],
+    }

@@ -1,0 +1,226 @@
+"""Reading race results in the deepracer-race-data format, tolerantly.
+
+`parse_results(text, source)` accepts every header variant of the published files: any
+column order, optional columns (`Rank`, `RacingDivision`, `TeamName`, `Country`, …), header
+names in any case or with spaces/underscores, integer or float milliseconds. A bad row is
+reported as a problem with `file:line` and a reason; the good rows are still returned.
+`parse_leaderboards(text)` reads `leaderboards.csv` (one row per race).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from board.league.model import ImportProblem, ImportRow, RaceMeta
+from timer.errors import LapgateError
+
+FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
+# The league service writes ~2**63 as the RankingScore of a racer who completed no lap.
+NO_TIME_SENTINEL_MS: Final = 2**62
+
+
+class ImportFormatError(LapgateError, ValueError):
+    """A file that cannot be read as results at all (no header, no Alias column)."""
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.casefold())
+
+
+# Canonical column → accepted spellings (normalised).
+COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "Rank": ("rank", "position", "pos"),
+    "Alias": ("alias", "racer", "racername", "name"),
+    "UserId": ("userid", "user", "racerid", "profileid"),
+    "RankingScore": ("rankingscore", "rankingtime", "rankingtimems"),
+    "BestLapTime": ("bestlaptime", "bestlap", "fastestlap", "fastestlaptime"),
+    "AvgLapTime": ("avglaptime", "averagelaptime", "avglap"),
+    "TotalLapTime": ("totallaptime", "totaltime"),
+    "LapCount": ("lapcount", "laps"),
+    "ResetCount": ("resetcount", "resets"),
+    "SubmissionCount": ("submissioncount", "submissions"),
+    "Country": ("country", "countrycode"),
+}
+_LOOKUP: Final = {spelling: canon for canon, names in COLUMNS.items() for spelling in names}
+INT_COLUMNS: Final = ("LapCount", "ResetCount", "SubmissionCount")
+TIME_COLUMNS: Final = ("RankingScore", "BestLapTime", "AvgLapTime", "TotalLapTime")
+
+
+def unneutralise(value: str) -> str:
+    """Undo lapgate's formula-injection guard (a ``'`` before = + - @ tab CR) on import."""
+    if len(value) > 1 and value[0] == "'" and value[1] in "".join(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _number(value: str, column: str, as_int: bool) -> float | int | None:
+    text = value.strip()
+    if not text:
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"{column}: got {value!r}, expected a number") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{column}: got {value!r}, expected a finite number ≥ 0")
+    if as_int:
+        if number != int(number):
+            raise ValueError(f"{column}: got {value!r}, expected a whole number")
+        return int(number)
+    return number
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedResults:
+    rows: tuple[ImportRow, ...]
+    problems: tuple[ImportProblem, ...]
+    columns: tuple[str, ...]  # the header as found
+
+
+def parse_results(text: str, source: str) -> ParsedResults:
+    """Rows and problems of one results file; see the module docstring."""
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    header = next(reader, None)
+    if not header:
+        raise ImportFormatError(f"{source}:1: got an empty file, expected a CSV header")
+    canon = [_LOOKUP.get(_norm(name), name.strip()) for name in header]
+    if "Alias" not in canon:
+        raise ImportFormatError(f"{source}:1: got columns {header}, expected an Alias column")
+    rows: list[ImportRow] = []
+    problems: list[ImportProblem] = []
+    for fields in reader:
+        line = reader.line_num
+        if not any(field.strip() for field in fields):
+            continue
+        if len(fields) != len(canon):
+            reason = f"got {len(fields)} fields, expected {len(canon)} as in the header"
+            problems.append(ImportProblem(source, line, reason))
+            continue
+        try:
+            rows.append(_row(dict(zip(canon, fields, strict=True)), line, len(rows) + 1))
+        except ValueError as exc:
+            problems.append(ImportProblem(source, line, str(exc)))
+    return ParsedResults(tuple(rows), tuple(problems), tuple(header))
+
+
+def _row(values: dict[str, str], line: int, position: int) -> ImportRow:
+    alias = unneutralise(values.get("Alias", "").strip())
+    if not alias:
+        raise ValueError("Alias: got an empty value, expected the racer's alias")
+    numbers: dict[str, Any] = {}
+    for column in (*INT_COLUMNS, *TIME_COLUMNS, "Rank"):
+        if column in values:
+            numbers[column] = _number(values[column], column, column in (*INT_COLUMNS, "Rank"))
+    rank = numbers.get("Rank", position) if "Rank" in values else position
+    if rank is not None and rank < 1:
+        raise ValueError(f"Rank: got {rank}, expected 1 or more")
+    ranking = numbers.get("RankingScore")
+    if "RankingScore" not in values:
+        ranking = numbers.get("BestLapTime")
+    if (ranking is not None and ranking >= NO_TIME_SENTINEL_MS) or numbers.get("LapCount") == 0:
+        ranking = None  # the service ranks racers without a lap last, with a huge sentinel
+    known = {*COLUMNS}
+    extra = {k: unneutralise(v) for k, v in values.items() if k not in known and v != ""}
+    user_id = unneutralise(values.get("UserId", "").strip()) or None
+    return ImportRow(
+        line=line,
+        alias=alias,
+        user_id=user_id,
+        rank=rank,
+        ranking_time_ms=ranking,
+        best_lap_ms=numbers.get("BestLapTime"),
+        avg_lap_ms=numbers.get("AvgLapTime"),
+        total_lap_ms=numbers.get("TotalLapTime"),
+        lap_count=numbers.get("LapCount"),
+        reset_count=numbers.get("ResetCount"),
+        submission_count=numbers.get("SubmissionCount"),
+        country=values.get("Country", "").strip().upper(),
+        extra=extra,
+    )
+
+
+def read_results(path: str | Path) -> ParsedResults:
+    file = Path(path)
+    return parse_results(file.read_text(encoding="utf-8-sig"), str(file))
+
+
+# leaderboards.csv ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LeaderboardRace:
+    """One row of leaderboards.csv."""
+
+    race_id: str  # the last path part of the Arn
+    name: str
+    race_type: str
+    timing_method: str
+    division: str
+    launch_time_ms: int | None
+    participants: int | None
+
+    def meta(self, season: str) -> RaceMeta:
+        return RaceMeta(
+            season=season,
+            name=self.name.strip(),
+            source_id=self.race_id,
+            kind="virtual",
+            date=iso_date(self.launch_time_ms),
+            race_type=self.race_type,
+            division=self.division,
+            launch_time_ms=self.launch_time_ms,
+        )
+
+
+def iso_date(epoch_ms: int | None) -> str:
+    if epoch_ms is None:
+        return ""
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, tz=dt.UTC).date().isoformat()
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(float(value)) if value.strip() else None
+    except ValueError:
+        return None
+
+
+def parse_leaderboards(text: str, source: str) -> tuple[list[LeaderboardRace], list[ImportProblem]]:
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    if not reader.fieldnames or "Arn" not in reader.fieldnames:
+        raise ImportFormatError(f"{source}:1: got {reader.fieldnames}, expected an Arn column")
+    races: list[LeaderboardRace] = []
+    problems: list[ImportProblem] = []
+    for record in reader:
+        arn = (record.get("Arn") or "").strip()
+        if "/" not in arn:
+            problems.append(ImportProblem(source, reader.line_num, f"Arn: got {arn!r}"))
+            continue
+        races.append(
+            LeaderboardRace(
+                race_id=arn.rsplit("/", 1)[1],
+                name=(record.get("Name") or "").strip(),
+                race_type=(record.get("RaceType") or "").strip(),
+                timing_method=(record.get("TimingMethod") or "").strip(),
+                division=(record.get("RacingDivision") or "").strip(),
+                launch_time_ms=_int_or_none(record.get("LaunchTime") or ""),
+                participants=_int_or_none(record.get("ParticipantCount") or ""),
+            )
+        )
+    return races, problems
+
+
+def select_races(
+    races: list[LeaderboardRace], name_filter: str, has_file: Callable[[str], bool]
+) -> list[LeaderboardRace]:
+    """Races whose name matches `name_filter` (a case-insensitive regex) and whose file exists."""
+    pattern = re.compile(name_filter or ".*", re.IGNORECASE)
+    return [r for r in races if pattern.search(r.name) and has_file(r.race_id)]

@@ -1,0 +1,30 @@
+"""Converting between domain records and what the store's JSON columns hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from timer.events import ExpiryPolicy, StartMode
+from timer.run import RunConfig
+
+
+def run_config_to_dict(config: RunConfig) -> dict[str, Any]:
+    return {
+        "time_limit_ns": config.time_limit_ns,
+        "start_mode": str(config.start_mode),
+        "expiry": str(config.expiry),
+        "grace_ns": config.grace_ns,
+        "lockout_ns": config.lockout_ns,
+        "max_resets_per_lap": config.max_resets_per_lap,
+    }
+
+
+def run_config_from_dict(data: dict[str, Any]) -> RunConfig:
+    return RunConfig(
+        time_limit_ns=int(data["time_limit_ns"]),
+        start_mode=StartMode(data["start_mode"]),
+        expiry=ExpiryPolicy(data["expiry"]),
+        grace_ns=int(data["grace_ns"]),
+        lockout_ns=int(data["lockout_ns"]),
+        max_resets_per_lap=data.get("max_resets_per_lap"),
+    )

@@ -1,0 +1,203 @@
+"""The store's tables as SQLAlchemy 2.0 typed ORM classes.
+
+Season → Event → Track → Round → Run → the run's event log (`RunEventRow`, one JSON payload
+per event, written with `timer.events.event_to_dict`: no pickles) and its derived laps.
+Imported race results (`ResultRow`) hang off an Event. Racers keep their alias history and
+may be merged into another racer (`merged_into_id`, `MergeRow` records how to undo it).
+
+These classes never leave `board/store/`: repositories turn rows into `board.domain` and
+`board.league` records.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+ID = String(32)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class SeasonRow(Base):
+    __tablename__ = "seasons"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class EventRow(Base):
+    """A race: a physical event with rounds, or an imported virtual race with results."""
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("season", "source_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    season: Mapped[str] = mapped_column(ForeignKey("seasons.name"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="summit")
+    date: Mapped[str] = mapped_column(String(30), default="")
+    venue: Mapped[str] = mapped_column(String(200), default="")
+    region: Mapped[str] = mapped_column(String(50), default="")
+    # Imported races: the source's race id (the last part of the Arn, or the file stem).
+    source_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    race_type: Mapped[str] = mapped_column(String(40), default="")
+    division: Mapped[str] = mapped_column(String(40), default="")
+    launch_time_ms: Mapped[int | None] = mapped_column(BigInteger, default=None)
+
+
+class TrackRow(Base):
+    """A track of an event; its id is the config's track id, unique within the event."""
+
+    __tablename__ = "tracks"
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class RoundRow(Base):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["event_id", "track_id"], ["tracks.event_id", "tracks.id"], ondelete="CASCADE"
+        ),
+    )
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    track_id: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str] = mapped_column(String(200))
+    seq: Mapped[int] = mapped_column(Integer)
+    format_kind: Mapped[str] = mapped_column(String(20))
+    format_laps: Mapped[int] = mapped_column(Integer, default=1)
+    run_config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    runs_per_racer: Mapped[int] = mapped_column(Integer, default=0)
+    advancement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class RacerRow(Base):
+    __tablename__ = "racers"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    alias: Mapped[str] = mapped_column(String(200), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
+    country: Mapped[str] = mapped_column(String(10), default="")
+    region: Mapped[str] = mapped_column(String(50), default="")
+    merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("racers.id"), default=None)
+
+
+class AliasRow(Base):
+    """One alias a racer was seen under, and when (epoch ms of the race, for ordering)."""
+
+    __tablename__ = "racer_aliases"
+    __table_args__ = (UniqueConstraint("racer_id", "alias"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"), index=True)
+    alias: Mapped[str] = mapped_column(String(200))
+    seen_ms: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class MergeRow(Base):
+    """Racer `merged_id` merged into `kept_id`; `moved` lists what moved, for undo."""
+
+    __tablename__ = "racer_merges"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kept_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
+    merged_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
+    moved: Mapped[dict[str, Any]] = mapped_column(JSON)
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class RunRow(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON)
+    car: Mapped[str] = mapped_column(String(100), default="")
+    model_name: Mapped[str] = mapped_column(String(200), default="")
+    model_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    proxy: Mapped[bool] = mapped_column(Boolean, default=False)
+    transponder: Mapped[str | None] = mapped_column(String(40), default=None)
+
+
+class RunEventRow(Base):
+    """One entry of a run's append-only log; `payload` is `event_to_dict(event)`."""
+
+    __tablename__ = "run_events"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class LapRow(Base):
+    """A lap derived from the run's log (rewritten with every append; the log is the truth)."""
+
+    __tablename__ = "laps"
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    start_ns: Mapped[int] = mapped_column(BigInteger)
+    end_ns: Mapped[int] = mapped_column(BigInteger)
+    duration_ns: Mapped[int] = mapped_column(BigInteger)
+    resets: Mapped[int] = mapped_column(Integer)
+    valid: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(10))
+    end_event_id: Mapped[int] = mapped_column(Integer)
+
+
+class QueueRow(Base):
+    __tablename__ = "queue_entries"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    car: Mapped[str] = mapped_column(String(100), default="")
+    model_name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class ResultRow(Base):
+    """One racer's final result in an imported race (deepracer-race-data columns, ms)."""
+
+    __tablename__ = "results"
+    __table_args__ = (
+        UniqueConstraint("event_id", "racer_id"),
+        Index("ix_results_racer_id", "racer_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
+    alias: Mapped[str] = mapped_column(String(200))  # as it appeared in this race
+    rank: Mapped[int | None] = mapped_column(Integer)
+    ranking_time_ms: Mapped[float | None] = mapped_column(Float)
+    best_lap_ms: Mapped[float | None] = mapped_column(Float)
+    avg_lap_ms: Mapped[float | None] = mapped_column(Float)
+    total_lap_ms: Mapped[float | None] = mapped_column(Float)
+    lap_count: Mapped[int | None] = mapped_column(Integer)
+    reset_count: Mapped[int | None] = mapped_column(Integer)
+    submission_count: Mapped[int | None] = mapped_column(Integer)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,424 @@
+"""The league side of the store: imported race results and racer identity.
+
+`ResultsRepo` is mixed into `SqlStore`. Imports are idempotent: a race is keyed by
+(season, source id), and importing it again replaces its results in one transaction.
+Racers are matched by user id where the race has one, else by alias among racers without
+a user id; every alias seen is kept with the race time it was seen at, and the racer's
+current alias is the most recently seen one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from board.domain import new_id
+from board.league.model import (
+    AliasSeen,
+    ImportProblem,
+    ImportRow,
+    ImportSummary,
+    Race,
+    RaceMeta,
+    RaceResult,
+    RacerRecord,
+)
+from board.store.models import (
+    AliasRow,
+    EventRow,
+    MergeRow,
+    QueueRow,
+    RacerRow,
+    ResultRow,
+    RunRow,
+    SeasonRow,
+)
+from timer.errors import RuleViolation, UnknownEvent
+
+CHUNK = 900
+_RESULT_COLUMNS = (
+    "racer_id",
+    "alias",
+    "rank",
+    "ranking_time_ms",
+    "best_lap_ms",
+    "avg_lap_ms",
+    "total_lap_ms",
+    "lap_count",
+    "reset_count",
+    "submission_count",
+    "extra",
+)
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+class ResultsRepo:
+    """Results and racers; needs `_tx()` and `ensure_season()` from the store."""
+
+    def _tx(self) -> AbstractContextManager[Session]:
+        raise NotImplementedError
+
+    def ensure_season(self, session: Session, season: str) -> None:
+        raise NotImplementedError
+
+    # imports ------------------------------------------------------------------------------
+
+    def import_race(
+        self, meta: RaceMeta, rows: Sequence[ImportRow], source_name: str = ""
+    ) -> ImportSummary:
+        """Store `rows` as the results of race `meta`, replacing an earlier import of it."""
+        source_name = source_name or meta.source_id
+        with self._tx() as s:
+            self.ensure_season(s, meta.season)
+            event, replaced = _event_for(s, meta)
+            resolved, problems = _resolve_racers(s, rows, source_name)
+            new_racers = sum(1 for _, _, is_new in resolved if is_new)
+            _record_aliases(s, [(racer_id, row.alias) for row, racer_id, _ in resolved], meta)
+            if resolved:
+                s.execute(
+                    insert(ResultRow),
+                    [_result_dict(event.id, racer_id, row) for row, racer_id, _ in resolved],
+                )
+        return ImportSummary(event.id, len(resolved), replaced, new_racers, tuple(problems))
+
+    def find_event_id(self, season: str, source_id: str) -> str | None:
+        with self._tx() as s:
+            return s.scalar(
+                select(EventRow.id).where(
+                    EventRow.season == season, EventRow.source_id == source_id
+                )
+            )
+
+    def event_meta(self, event_id: str) -> RaceMeta | None:
+        with self._tx() as s:
+            row = s.get(EventRow, event_id)
+            return None if row is None else _meta(row)
+
+    def list_seasons(self) -> list[str]:
+        with self._tx() as s:
+            return list(s.scalars(select(SeasonRow.name).order_by(SeasonRow.name)))
+
+    def season_events(self, season: str) -> list[tuple[str, RaceMeta]]:
+        """(event id, meta) of every event of the season, by launch time then name."""
+        with self._tx() as s:
+            rows = s.scalars(select(EventRow).where(EventRow.season == season))
+            found = [(row.id, _meta(row)) for row in rows]
+        return sorted(found, key=lambda item: (item[1].launch_time_ms or 0, item[1].name))
+
+    def imported_races(
+        self, season: str, event_ids: Iterable[str] | None = None, details: bool = True
+    ) -> list[Race]:
+        """The season's races that hold imported results, results in rank order.
+
+        `details=False` loads only what standings need (rank, ranking time, alias, ids)."""
+        wanted = None if event_ids is None else set(event_ids)
+        with self._tx() as s:
+            metas = {
+                row.id: _meta(row)
+                for row in s.scalars(select(EventRow).where(EventRow.season == season))
+                if wanted is None or row.id in wanted
+            }
+            names = _RESULT_COLUMNS if details else _RESULT_COLUMNS[:4]
+            columns = [getattr(ResultRow, name) for name in names]
+            query = (
+                select(ResultRow.event_id, RacerRow.user_id, *columns)
+                .join(RacerRow, RacerRow.id == ResultRow.racer_id)
+                .join(EventRow, EventRow.id == ResultRow.event_id)
+                .where(EventRow.season == season)
+            )
+            by_event: dict[str, list[RaceResult]] = {}
+            for event_id, user_id, *values in s.execute(query).tuples():
+                if event_id in metas:
+                    fields = dict(zip(names, values, strict=True))
+                    by_event.setdefault(event_id, []).append(RaceResult(user_id=user_id, **fields))
+        races = []
+        for event_id, results in by_event.items():
+            results.sort(key=lambda r: (r.rank is None, r.rank or 0, r.alias.casefold()))
+            races.append(Race(event_id, metas[event_id], tuple(results)))
+        races.sort(key=lambda r: (r.meta.launch_time_ms or 0, r.meta.name, r.event_id))
+        return races
+
+    # racers -------------------------------------------------------------------------------
+
+    def racer_records(self, racer_ids: Iterable[str] | None = None) -> dict[str, RacerRecord]:
+        """Racers (merged ones included) with their alias history, by racer id."""
+        racer_cols = (
+            RacerRow.id,
+            RacerRow.alias,
+            RacerRow.user_id,
+            RacerRow.country,
+            RacerRow.region,
+            RacerRow.merged_into_id,
+        )
+        with self._tx() as s:
+            query = select(*racer_cols)
+            aliases_query = select(AliasRow.racer_id, AliasRow.alias, AliasRow.seen_ms)
+            if racer_ids is not None:
+                ids = list(racer_ids)
+                query = query.where(RacerRow.id.in_(ids))
+                aliases_query = aliases_query.where(AliasRow.racer_id.in_(ids))
+            history: dict[str, list[AliasSeen]] = {}
+            for racer_id, alias, seen_ms in s.execute(aliases_query).tuples():
+                history.setdefault(racer_id, []).append(AliasSeen(alias, seen_ms))
+            return {
+                rid: RacerRecord(
+                    rid,
+                    alias,
+                    user_id,
+                    country,
+                    region,
+                    merged,
+                    tuple(sorted(history.get(rid, []), key=lambda a: a.seen_ms)),
+                )
+                for rid, alias, user_id, country, region, merged in s.execute(query).tuples()
+            }
+
+    def link_user_id(self, racer_id: str, user_id: str) -> None:
+        """Staff link a racer (e.g. a summit racer) to a known user id."""
+        with self._tx() as s:
+            racer = _live_racer(s, racer_id)
+            owner = s.scalar(select(RacerRow).where(RacerRow.user_id == user_id))
+            if owner is not None and owner.id != racer_id:
+                raise RuleViolation(
+                    f"user id {user_id!r} already belongs to racer {owner.alias!r} "
+                    f"({owner.id}); expected a free user id: merge the two racers instead"
+                )
+            racer.user_id = user_id
+
+    def merge_racers(self, kept_id: str, merged_id: str) -> int:
+        """Merge racer `merged_id` into `kept_id`; returns the merge id for `undo_merge`."""
+        if kept_id == merged_id:
+            raise RuleViolation(f"merge: got the same racer {kept_id!r} twice")
+        with self._tx() as s:
+            kept, merged = _live_racer(s, kept_id), _live_racer(s, merged_id)
+            if kept.user_id and merged.user_id:
+                raise RuleViolation(
+                    f"merge: both racers have user ids ({kept.user_id!r}, {merged.user_id!r}); "
+                    "expected at most one"
+                )
+            clash = s.scalar(
+                select(func.count())
+                .select_from(ResultRow)
+                .where(
+                    ResultRow.racer_id == merged_id,
+                    ResultRow.event_id.in_(
+                        select(ResultRow.event_id).where(ResultRow.racer_id == kept_id)
+                    ),
+                )
+            )
+            if clash:
+                raise RuleViolation(
+                    f"merge: {kept.alias!r} and {merged.alias!r} both have results in "
+                    f"{clash} race(s); expected different people to be kept apart"
+                )
+            moved = _move_racer_rows(s, merged_id, kept_id)
+            if merged.user_id and not kept.user_id:
+                moved["user_id"] = merged.user_id
+                merged.user_id = None
+                s.flush()
+                kept.user_id = moved["user_id"]
+            merged.merged_into_id = kept_id
+            merge = MergeRow(kept_id=kept_id, merged_id=merged_id, moved=moved, undone=False)
+            s.add(merge)
+            s.flush()
+            return merge.id
+
+    def undo_merge(self, merge_id: int) -> None:
+        """Split a merge apart again: every moved row goes back to the merged racer."""
+        with self._tx() as s:
+            merge = s.get(MergeRow, merge_id)
+            if merge is None or merge.undone:
+                raise UnknownEvent(f"merge id: got {merge_id}, expected a merge not yet undone")
+            moved = merge.moved
+            back = {"racer_id": merge.merged_id}
+            for model, key in ((ResultRow, "results"), (AliasRow, "aliases")):
+                ids = moved.get(key, [])
+                if ids:
+                    s.execute(update(model).where(model.id.in_(ids)).values(back))
+            for model2, key in ((RunRow, "runs"), (QueueRow, "queue")):
+                ids = moved.get(key, [])
+                if ids:
+                    s.execute(update(model2).where(model2.id.in_(ids)).values(back))
+            kept, merged = s.get(RacerRow, merge.kept_id), s.get(RacerRow, merge.merged_id)
+            assert kept is not None and merged is not None
+            if moved.get("user_id"):
+                kept.user_id = None
+                s.flush()
+                merged.user_id = moved["user_id"]
+            merged.merged_into_id = None
+            merge.undone = True
+
+    def list_merges(self) -> list[tuple[int, str, str, bool]]:
+        """(merge id, kept racer id, merged racer id, undone) of every merge."""
+        with self._tx() as s:
+            rows = s.scalars(select(MergeRow).order_by(MergeRow.id))
+            return [(m.id, m.kept_id, m.merged_id, m.undone) for m in rows]
+
+
+def _live_racer(s: Session, racer_id: str) -> RacerRow:
+    racer = s.get(RacerRow, racer_id)
+    if racer is None:
+        raise UnknownEvent(f"racer id: got {racer_id!r}, expected a known racer")
+    if racer.merged_into_id:
+        raise RuleViolation(f"racer {racer_id!r} was merged into {racer.merged_into_id!r}")
+    return racer
+
+
+def _move_racer_rows(s: Session, from_id: str, to_id: str) -> dict[str, Any]:
+    moved: dict[str, Any] = {}
+    kept_aliases = set(s.scalars(select(AliasRow.alias).where(AliasRow.racer_id == to_id)))
+    alias_ids = [
+        a.id
+        for a in s.scalars(select(AliasRow).where(AliasRow.racer_id == from_id))
+        if a.alias not in kept_aliases
+    ]
+    moved["aliases"] = alias_ids
+    moved["results"] = list(s.scalars(select(ResultRow.id).where(ResultRow.racer_id == from_id)))
+    moved["runs"] = list(s.scalars(select(RunRow.id).where(RunRow.racer_id == from_id)))
+    moved["queue"] = list(s.scalars(select(QueueRow.id).where(QueueRow.racer_id == from_id)))
+    to = {"racer_id": to_id}
+    if alias_ids:
+        s.execute(update(AliasRow).where(AliasRow.id.in_(alias_ids)).values(to))
+    if moved["results"]:
+        s.execute(update(ResultRow).where(ResultRow.id.in_(moved["results"])).values(to))
+    if moved["runs"]:
+        s.execute(update(RunRow).where(RunRow.id.in_(moved["runs"])).values(to))
+    if moved["queue"]:
+        s.execute(update(QueueRow).where(QueueRow.id.in_(moved["queue"])).values(to))
+    return moved
+
+
+def _event_for(s: Session, meta: RaceMeta) -> tuple[EventRow, int]:
+    """The event row for `meta` (created or updated) and how many old results it dropped."""
+    event = s.scalar(
+        select(EventRow).where(EventRow.season == meta.season, EventRow.source_id == meta.source_id)
+    )
+    replaced = 0
+    if event is None:
+        event = EventRow(id=new_id(), season=meta.season, source_id=meta.source_id)
+        s.add(event)
+    else:
+        replaced = s.scalar(select(func.count()).where(ResultRow.event_id == event.id)) or 0
+        s.execute(delete(ResultRow).where(ResultRow.event_id == event.id))
+    event.name, event.kind, event.date = meta.name, meta.kind, meta.date
+    event.race_type, event.division, event.region = meta.race_type, meta.division, meta.region
+    event.launch_time_ms, event.venue = meta.launch_time_ms, ""
+    s.flush()
+    return event, replaced
+
+
+def _resolve_racers(
+    s: Session, rows: Sequence[ImportRow], source_name: str
+) -> tuple[list[tuple[ImportRow, str, bool]], list[ImportProblem]]:
+    """Each row with its racer id (True when the racer is new); duplicates are problems."""
+    user_ids = sorted({row.user_id for row in rows if row.user_id})
+    by_user: dict[str, str] = {}
+    for chunk in _chunks(user_ids):
+        query = select(RacerRow.user_id, RacerRow.id).where(RacerRow.user_id.in_(chunk))
+        by_user.update({u: i for u, i in s.execute(query).tuples() if u})
+    aliases = sorted({row.alias.casefold() for row in rows if not row.user_id})
+    by_alias: dict[str, str] = {}
+    for chunk in _chunks(aliases):
+        query = select(RacerRow.alias, RacerRow.id).where(
+            RacerRow.user_id.is_(None),
+            RacerRow.merged_into_id.is_(None),
+            func.lower(RacerRow.alias).in_(chunk),
+        )
+        by_alias.update({a.casefold(): i for a, i in s.execute(query).tuples()})
+    resolved: list[tuple[ImportRow, str, bool]] = []
+    problems: list[ImportProblem] = []
+    seen: dict[str, int] = {}
+    new_rows: list[dict[str, Any]] = []
+    for row in rows:
+        known = by_user.get(row.user_id) if row.user_id else by_alias.get(row.alias.casefold())
+        racer_id = known or new_id()
+        if racer_id in seen:
+            who = f"user id {row.user_id!r}" if row.user_id else f"alias {row.alias!r}"
+            problems.append(
+                ImportProblem(source_name, row.line, f"{who} repeats line {seen[racer_id]}")
+            )
+            continue
+        seen[racer_id] = row.line
+        if known is None:
+            new_rows.append(
+                {"id": racer_id, "alias": row.alias, "user_id": row.user_id or None,
+                 "country": row.country, "region": "", "merged_into_id": None}
+            )  # fmt: skip
+            if row.user_id:
+                by_user[row.user_id] = racer_id
+            else:
+                by_alias[row.alias.casefold()] = racer_id
+        resolved.append((row, racer_id, known is None))
+    if new_rows:
+        s.execute(insert(RacerRow), new_rows)
+    return resolved, problems
+
+
+def _record_aliases(s: Session, pairs: list[tuple[str, str]], meta: RaceMeta) -> None:
+    """Remember each (racer, alias) with this race's time; update current aliases."""
+    seen_ms = meta.launch_time_ms or 0
+    racer_ids = sorted({racer_id for racer_id, _ in pairs})
+    existing: dict[tuple[str, str], tuple[int, int]] = {}
+    latest: dict[str, int] = {}
+    for chunk in _chunks(racer_ids):
+        query = select(AliasRow.racer_id, AliasRow.alias, AliasRow.id, AliasRow.seen_ms).where(
+            AliasRow.racer_id.in_(chunk)
+        )
+        for racer_id, alias, alias_id, alias_seen in s.execute(query).tuples():
+            existing[(racer_id, alias)] = (alias_id, alias_seen)
+            latest[racer_id] = max(latest.get(racer_id, -1), alias_seen)
+    inserts, bumps, renames = [], [], []
+    for racer_id, alias in pairs:
+        found = existing.get((racer_id, alias))
+        if found is None:
+            inserts.append({"racer_id": racer_id, "alias": alias, "seen_ms": seen_ms})
+        elif found[1] < seen_ms:
+            bumps.append({"id": found[0], "seen_ms": seen_ms})
+        if seen_ms >= latest.get(racer_id, -1):
+            renames.append({"id": racer_id, "alias": alias})
+    if inserts:
+        s.execute(insert(AliasRow), inserts)
+    if bumps:
+        s.execute(update(AliasRow), bumps)
+    if renames:
+        s.execute(update(RacerRow), renames)
+
+
+def _result_dict(event_id: str, racer_id: str, row: ImportRow) -> dict[str, Any]:
+    return {
+        "event_id": event_id,
+        "racer_id": racer_id,
+        "alias": row.alias,
+        "rank": row.rank,
+        "ranking_time_ms": row.ranking_time_ms,
+        "best_lap_ms": row.best_lap_ms,
+        "avg_lap_ms": row.avg_lap_ms,
+        "total_lap_ms": row.total_lap_ms,
+        "lap_count": row.lap_count,
+        "reset_count": row.reset_count,
+        "submission_count": row.submission_count,
+        "extra": dict(row.extra),
+        "note": "",
+    }
+
+
+def _meta(row: EventRow) -> RaceMeta:
+    return RaceMeta(
+        season=row.season,
+        name=row.name,
+        source_id=row.source_id or "",
+        kind=row.kind,
+        date=row.date,
+        race_type=row.race_type,
+        division=row.division,
+        launch_time_ms=row.launch_time_ms,
+        region=row.region,
+    )

@@ -1,0 +1,318 @@
+"""`SqlStore`: the RaceStore on SQLAlchemy (SQLite by default, PostgreSQL for a central store).
+
+Every method runs in its own transaction and returns `board.domain` records; no session or
+ORM object leaves this package. `append_event` commits before it returns (SQLite runs with
+`synchronous=FULL`), so an acknowledged event survives a crash; the run's derived laps are
+rewritten in the same transaction from a replay of its log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from board.store.codec import run_config_from_dict, run_config_to_dict
+from board.store.engine import make_engine
+from board.store.migrate import upgrade
+from board.store.models import (
+    EventRow,
+    LapRow,
+    QueueRow,
+    RacerRow,
+    RoundRow,
+    RunEventRow,
+    RunRow,
+    SeasonRow,
+    TrackRow,
+)
+from board.store.results import ResultsRepo
+from timer.errors import RuleViolation, UnknownEvent
+from timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
+from timer.formats import Format, FormatKind
+from timer.run import LoggedEvent, RunLog, run_state
+
+
+class SqlStore(ResultsRepo):
+    """A RaceStore (and league results store) on the database at `url`.
+
+    `migrate=True` (the default) upgrades the schema to the newest revision on open, so a
+    fresh SQLite file is usable at once.
+    """
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+        if migrate:
+            upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # events, tracks and rounds -----------------------------------------------------------
+
+    def ensure_season(self, session: Session, season: str) -> None:
+        if session.get(SeasonRow, season) is None:
+            session.add(SeasonRow(name=season))
+            session.flush()
+
+    def save_event(self, event: EventInfo) -> None:
+        with self._tx() as s:
+            self.ensure_season(s, event.season)
+            row = s.get(EventRow, event.event_id) or EventRow(id=event.event_id)
+            row.season, row.name, row.kind = event.season, event.name, event.kind
+            row.date, row.venue, row.region = event.date, event.venue, event.region
+            s.add(row)
+
+    def load_event(self, event_id: str) -> EventInfo | None:
+        with self._tx() as s:
+            row = s.get(EventRow, event_id)
+            return None if row is None else _event(row)
+
+    def list_events(self) -> list[EventInfo]:
+        with self._tx() as s:
+            rows = s.scalars(select(EventRow).order_by(EventRow.season, EventRow.date))
+            return [_event(row) for row in rows]
+
+    def save_track(self, event_id: str, track_id: str, name: str = "") -> None:
+        with self._tx() as s:
+            self._ensure_track(s, event_id, track_id, name)
+
+    def _ensure_track(self, s: Session, event_id: str, track_id: str, name: str = "") -> None:
+        row = s.get(TrackRow, (event_id, track_id))
+        if row is None:
+            s.add(TrackRow(event_id=event_id, id=track_id, name=name or track_id))
+        elif name:
+            row.name = name
+        s.flush()
+
+    def save_round(self, round_info: RoundInfo) -> None:
+        r = round_info
+        with self._tx() as s:
+            if s.get(EventRow, r.event_id) is None:
+                raise UnknownEvent(f"round {r.name!r}: event id {r.event_id!r} is not stored")
+            self._ensure_track(s, r.event_id, r.track_id)
+            row = s.get(RoundRow, r.round_id) or RoundRow(id=r.round_id)
+            row.event_id, row.track_id, row.name, row.seq = r.event_id, r.track_id, r.name, r.seq
+            row.format_kind, row.format_laps = str(r.format.kind), r.format.laps
+            row.run_config = run_config_to_dict(r.run_config)
+            row.runs_per_racer, row.advancement = r.runs_per_racer, dict(r.advancement)
+            s.add(row)
+
+    def list_rounds(self, event_id: str) -> list[RoundInfo]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(RoundRow).where(RoundRow.event_id == event_id).order_by(RoundRow.seq)
+            )
+            return [_round(row) for row in rows]
+
+    # racers -------------------------------------------------------------------------------
+
+    def save_racer(self, racer: Racer) -> None:
+        with self._tx() as s:
+            row = s.get(RacerRow, racer.racer_id) or RacerRow(id=racer.racer_id)
+            row.alias, row.user_id = racer.alias, racer.user_id
+            row.country, row.region = racer.country, racer.region
+            s.add(row)
+            try:
+                s.flush()
+            except IntegrityError:
+                raise RuleViolation(
+                    f"racer {racer.alias!r}: user id {racer.user_id!r} belongs to another "
+                    "racer; expected a new user id (merge the racers instead)"
+                ) from None
+
+    def get_racer(self, racer_id: str) -> Racer | None:
+        with self._tx() as s:
+            row = s.get(RacerRow, racer_id)
+            return None if row is None else _racer(row)
+
+    def list_racers(self) -> list[Racer]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(RacerRow).where(RacerRow.merged_into_id.is_(None)).order_by(RacerRow.alias)
+            )
+            return [_racer(row) for row in rows]
+
+    # runs and their logs ------------------------------------------------------------------
+
+    def create_run(self, run: RunInfo) -> None:
+        try:
+            with self._tx() as s:
+                if s.get(RunRow, run.run_id) is not None:
+                    raise RuleViolation(f"run id: got {run.run_id!r}, expected a new id")
+                s.add(
+                    RunRow(
+                        id=run.run_id,
+                        round_id=run.round_id,
+                        racer_id=run.racer_id,
+                        seq=run.seq,
+                        config=run_config_to_dict(run.config),
+                        car=run.car,
+                        model_name=run.model_name,
+                        model_meta=dict(run.model_meta),
+                        proxy=run.proxy,
+                        transponder=run.transponder,
+                    )
+                )
+        except IntegrityError as exc:
+            raise RuleViolation(
+                f"run {run.run_id!r}: round {run.round_id!r} or racer {run.racer_id!r} "
+                f"is not stored ({exc.orig})"
+            ) from None
+
+    def list_runs(self, round_id: str) -> list[RunInfo]:
+        with self._tx() as s:
+            rows = s.scalars(select(RunRow).where(RunRow.round_id == round_id).order_by(RunRow.seq))
+            return [_run(row) for row in rows]
+
+    def get_run(self, run_id: str) -> RunInfo | None:
+        with self._tx() as s:
+            row = s.get(RunRow, run_id)
+            return None if row is None else _run(row)
+
+    def append_event(self, run_id: str, event_id: int, event: RunEvent) -> None:
+        """Persist event `event_id` of run `run_id` and its derived laps; durable on return."""
+        try:
+            with self._tx() as s:
+                run = s.get(RunRow, run_id)
+                if run is None:
+                    raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+                last = s.scalar(
+                    select(func.max(RunEventRow.event_id)).where(RunEventRow.run_id == run_id)
+                )
+                expected = (last or 0) + 1
+                if event_id != expected:
+                    raise RuleViolation(
+                        f"event id for run {run_id}: got {event_id}, expected {expected}"
+                    )
+                s.add(
+                    RunEventRow(
+                        run_id=run_id,
+                        event_id=event_id,
+                        kind=event_kind(event),
+                        payload=event_to_dict(event),
+                    )
+                )
+                s.flush()
+                self._write_laps(s, run)
+        except IntegrityError:
+            raise RuleViolation(
+                f"event id for run {run_id}: got {event_id}, which another writer stored first"
+            ) from None
+
+    def _write_laps(self, s: Session, run: RunRow) -> None:
+        log = self._log(s, run)
+        laps = run_state(log).laps
+        s.execute(delete(LapRow).where(LapRow.run_id == run.id))
+        if laps:
+            s.execute(
+                insert(LapRow),
+                [
+                    {
+                        "run_id": run.id,
+                        "number": lap.number,
+                        "start_ns": lap.start_ns,
+                        "end_ns": lap.end_ns,
+                        "duration_ns": lap.duration_ns,
+                        "resets": lap.resets,
+                        "valid": lap.valid,
+                        "source": str(lap.end_source),
+                        "end_event_id": lap.end_event_id,
+                    }
+                    for lap in laps
+                ],
+            )
+
+    def _log(self, s: Session, run: RunRow) -> RunLog:
+        rows = s.scalars(
+            select(RunEventRow).where(RunEventRow.run_id == run.id).order_by(RunEventRow.event_id)
+        )
+        entries = tuple(LoggedEvent(row.event_id, event_from_dict(row.payload)) for row in rows)
+        return RunLog(run_config_from_dict(run.config), entries)
+
+    def load_log(self, run_id: str) -> RunLog:
+        with self._tx() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+            return self._log(s, run)
+
+    def stored_lap_count(self, run_id: str) -> int:
+        """How many derived laps are stored for the run (a check for tests and exports)."""
+        with self._tx() as s:
+            return s.scalar(select(func.count()).where(LapRow.run_id == run_id)) or 0
+
+    # the queue ----------------------------------------------------------------------------
+
+    def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
+        with self._tx() as s:
+            s.execute(delete(QueueRow).where(QueueRow.round_id == round_id))
+            for position, e in enumerate(entries):
+                s.add(
+                    QueueRow(
+                        id=e.entry_id,
+                        round_id=round_id,
+                        racer_id=e.racer_id,
+                        position=position,
+                        car=e.car,
+                        model_name=e.model_name,
+                    )
+                )
+
+    def load_queue(self, round_id: str) -> list[QueueEntry]:
+        with self._tx() as s:
+            rows = s.scalars(
+                select(QueueRow).where(QueueRow.round_id == round_id).order_by(QueueRow.position)
+            )
+            return [
+                QueueEntry(r.id, r.round_id, r.racer_id, r.position, r.car, r.model_name)
+                for r in rows
+            ]
+
+
+def _event(row: EventRow) -> EventInfo:
+    return EventInfo(row.id, row.season, row.name, row.kind, row.date, row.venue, row.region)
+
+
+def _round(row: RoundRow) -> RoundInfo:
+    return RoundInfo(
+        round_id=row.id,
+        event_id=row.event_id,
+        track_id=row.track_id,
+        name=row.name,
+        seq=row.seq,
+        format=Format(FormatKind(row.format_kind), row.format_laps),
+        run_config=run_config_from_dict(row.run_config),
+        runs_per_racer=row.runs_per_racer,
+        advancement=dict(row.advancement),
+    )
+
+
+def _racer(row: RacerRow) -> Racer:
+    return Racer(row.id, row.alias, row.user_id, row.country, row.region)
+
+
+def _run(row: RunRow) -> RunInfo:
+    return RunInfo(
+        run_id=row.id,
+        round_id=row.round_id,
+        racer_id=row.racer_id,
+        seq=row.seq,
+        config=run_config_from_dict(row.config),
+        car=row.car,
+        model_name=row.model_name,
+        model_meta=dict(row.model_meta),
+        proxy=row.proxy,
+        transponder=row.transponder,
+    )
