@@ -1,0 +1,163 @@
+"""`lapgate run --config FILE` (the venue daemon) and `lapgate demo` (a simulated summit)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from importlib import resources
+from pathlib import Path
+
+import click
+from werkzeug.security import generate_password_hash
+
+from board.demo import DemoDriver, seed_history
+from board.service import Service, build_gates
+from board.store.api import RaceStore
+from config import load_settings
+from config.settings import Settings
+
+DEMO_HISTORY_RUNS = 5
+
+
+def _secret_key(data_dir: Path) -> str:
+    """A session key kept in the data folder, so staff stay logged in across restarts."""
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key, encoding="utf-8")
+    os.chmod(path, 0o600)
+    return key
+
+
+def _open_store(url: str) -> RaceStore:
+    from board.store.sql import SqlStore
+
+    return SqlStore(url)
+
+
+def _wait_forever(service: Service) -> None:
+    stop = threading.Event()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        service.stop()
+
+
+def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
+    base = service.base_url
+    return [
+        ("Big screen", f"{base}/"),
+        ("Phones", settings.board.public_url or f"{base}/m"),
+        ("Staff control", f"{base}/control"),
+        ("Stream overlay", f"{base}/overlay"),
+        ("JSON API", f"{base}/api/openapi.json"),
+    ]
+
+
+@click.command("run")
+@click.option(
+    "--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--db", "db_url", default=None, help="Database URL (overrides the config).")
+def run(config_file: Path, db_url: str | None) -> None:
+    """Run the board at the venue: gates, engine, store and web pages."""
+    from board.store.location import data_dir, resolve_database_url
+
+    settings = load_settings(config_file)
+    store = _open_store(resolve_database_url(config_file, db_url))
+    service = Service(
+        settings,
+        store,
+        gates=build_gates(settings),
+        secret_key=_secret_key(data_dir(settings.store)),
+        host_ip=settings.board.host,
+        port=settings.board.port,
+    )
+    service.start()
+    for label, url in _urls(service, settings):
+        click.echo(f"{label:>15}: {url}")
+    if not settings.board.staff_password_hash:
+        click.echo(
+            "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)"
+        )
+    _wait_forever(service)
+
+
+def demo_settings(password_hash: str) -> Settings:
+    """The packaged demo config with a fresh staff password hash."""
+    text = resources.files("config").joinpath("examples/demo.toml").read_text(encoding="utf-8")
+    import tomllib
+
+    from config import settings_from_dict
+
+    data = tomllib.loads(text)
+    data.setdefault("board", {})["staff_password_hash"] = password_hash
+    return settings_from_dict(data, source="config/examples/demo.toml")
+
+
+def start_demo(
+    host_ip: str, port: int, data: Path, *, history_runs: int = DEMO_HISTORY_RUNS
+) -> tuple[Service, str, DemoDriver]:
+    """Start a fresh simulated summit; return the service, the staff password, the driver."""
+    from board.store.location import DB_FILE_NAME
+    from config.settings import SimulatedGate
+
+    password = secrets.token_urlsafe(9)
+    settings = demo_settings(generate_password_hash(password))
+    data.mkdir(parents=True, exist_ok=True)
+    db_file = data / DB_FILE_NAME
+    for stale in (
+        db_file,
+        db_file.with_name(DB_FILE_NAME + "-wal"),
+        db_file.with_name(DB_FILE_NAME + "-shm"),
+    ):
+        stale.unlink(missing_ok=True)  # the demo starts fresh; the file stays for a look after
+    store = _open_store(f"sqlite:///{db_file.resolve()}")
+    gates = build_gates(settings)
+    service = Service(
+        settings,
+        store,
+        gates=gates,
+        secret_key=secrets.token_hex(32),
+        host_ip=host_ip,
+        port=port,
+    )
+    service.start()
+    sim_settings = next(g for g in settings.gate if isinstance(g, SimulatedGate))
+    service.host.call(lambda race: seed_history(race, sim_settings, history_runs))
+    driver = DemoDriver(service.host, gates[sim_settings.id])
+    driver.start()
+    return service, password, driver
+
+
+@click.command("demo")
+@click.option("--host", "host_ip", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--data",
+    "data",
+    default="lapgate-demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+)
+def demo(host_ip: str, port: int, data: Path) -> None:
+    """A complete simulated summit: ~12 racers, simulated gate, live board."""
+    service, password, driver = start_demo(host_ip, port, data)
+    click.echo("lapgate demo: a simulated summit is running (Ctrl+C stops it)")
+    for label, url in _urls(service, service.settings):
+        click.echo(f"{label:>15}: {url}")
+    click.echo(f"{'Staff password':>15}: {password}   (new at every start)")
+    try:
+        _wait_forever(service)
+    finally:
+        driver.stop()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run)
+    group.add_command(demo)

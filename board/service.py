@@ -1,0 +1,108 @@
+"""The composition root: gates → engine host → store → web app → HTTP server.
+
+`Service` is what `lapgate run` and `lapgate demo` start. It builds one adapter per
+configured gate, gives each track's runs its gate's clock, rebuilds the race from the
+store, and serves the board with werkzeug's threaded server (Socket.IO in threading mode:
+gate callbacks come from OS threads, see docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from board.host import EngineHost
+from board.race import Race
+from board.store.api import RaceStore
+from board.web import create_app
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class BoardServer:
+    """The board app served on its own thread (port 0 picks a free port)."""
+
+    def __init__(self, app: Flask, host: str, port: int) -> None:
+        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_port)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="board-http", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+@dataclass
+class Service:
+    """Everything `lapgate run` runs, in start order; `stop` reverses it."""
+
+    settings: Settings
+    store: RaceStore
+    gates: Mapping[str, Any] = field(default_factory=dict)  # gate id → GateAdapter
+    secret_key: str | None = None
+    host_ip: str = "127.0.0.1"
+    port: int = 5000
+    race: Race = field(init=False)
+    host: EngineHost = field(init=False)
+    app: Flask = field(init=False)
+    server: BoardServer | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        clocks: dict[str, Callable[[], int]] = {
+            gate.id: time.monotonic_ns for gate in self.settings.gate
+        }
+        for gate_id, adapter in self.gates.items():
+            clocks[gate_id] = adapter.now_ns
+        self.race = Race(self.store, self.settings, clocks)
+        self.host = EngineHost(self.race, gates=self.gates)
+        self.app = create_app(self.settings, self.host, secret_key=self.secret_key)
+
+    def start(self, serve: bool = True) -> None:
+        self.host.start()
+        for adapter in self.gates.values():
+            adapter.start(self.host.on_crossing, self.host.on_notice)
+        if serve:
+            self.server = BoardServer(self.app, self.host_ip, self.port)
+            self.server.start()
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+        for adapter in self.gates.values():
+            try:
+                adapter.stop()
+            except Exception:
+                log.exception("gate %s failed to stop", getattr(adapter, "gate_id", "?"))
+        self.host.stop()
+
+    @property
+    def base_url(self) -> str:
+        port = self.server.port if self.server else self.port
+        shown = "127.0.0.1" if self.host_ip in ("0.0.0.0", "::") else self.host_ip
+        return f"http://{shown}:{port}"
+
+
+def build_gates(settings: Settings) -> dict[str, Any]:
+    """One adapter per configured gate (hardware.base.build_gate)."""
+    from hardware.base import build_gate
+
+    return {gate.id: build_gate(gate) for gate in settings.gate}

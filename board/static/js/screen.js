@@ -1,0 +1,181 @@
+/* The big screen: renders the live state; the lap and run clocks tick client-side. */
+(function () {
+  "use strict";
+  const L = window.Lapgate;
+  const root = document.getElementById("screen");
+  const rows = Number(root.dataset.rows) || 10;
+  const $ = (id) => document.getElementById(id);
+  let lastLapCount = null;
+  let lastRunId = null;
+  let scrollPage = 0;
+
+  function setText(id, text) {
+    const node = $(id);
+    if (node.textContent !== text) node.textContent = text;
+  }
+
+  function renderGates(gates) {
+    const box = $("gate-lights");
+    box.replaceChildren();
+    Object.keys(gates || {}).forEach((gateId) => {
+      const light = L.el("span", "gate-light " + gates[gateId].level);
+      light.title = gateId + ": " + gates[gateId].detail;
+      box.appendChild(light);
+    });
+  }
+
+  function renderLaps(run) {
+    const list = $("laps");
+    list.replaceChildren();
+    if (!run) return;
+    const laps = run.laps.slice(-16);
+    laps.forEach((lap) => {
+      const item = L.el("li", lap.valid ? "" : "invalid");
+      if (lap.number === run.best_lap_number) item.classList.add("best");
+      item.appendChild(L.el("span", "n", lap.number));
+      item.appendChild(L.el("span", "t digits", L.fmtLap(lap.duration_ms)));
+      if (lap.resets) item.appendChild(L.el("span", "r", "↺" + lap.resets));
+      item.title = lap.invalid_reasons.join("; ");
+      list.appendChild(item);
+    });
+  }
+
+  function renderBoard(track) {
+    const list = $("leaderboard");
+    list.replaceChildren();
+    const current = track.run ? track.run.racer_id : null;
+    const ranked = track.leaderboard;
+    ranked.forEach((s) => {
+      const item = L.el("li", s.rank === 1 ? "first" : "");
+      item.dataset.racer = s.racer_id;
+      if (s.racer_id === current) item.classList.add("current");
+      item.appendChild(L.el("span", "rank", s.rank === null ? "–" : s.rank));
+      item.appendChild(L.el("span", "name", s.name));
+      item.appendChild(L.el("span", "value digits", L.fmtLap(s.value_ms)));
+      item.appendChild(L.el("span", "gap digits", L.fmtGap(s.gap_to_leader_ms)));
+      list.appendChild(item);
+    });
+    const windowBox = $("leaderboard-window");
+    windowBox.style.height = "calc(" + Math.min(rows, Math.max(ranked.length, 1)) + " * 3.3vw)";
+    setText("board-count", ranked.length ? ranked.length + " racers" : "");
+    scrollBoard();
+  }
+
+  function scrollBoard() {
+    const list = $("leaderboard");
+    const pages = Math.max(1, Math.ceil(list.children.length / rows));
+    if (scrollPage >= pages) scrollPage = 0;
+    list.style.transform = "translateY(calc(" + -scrollPage * rows + " * 3.3vw))";
+  }
+
+  setInterval(() => {
+    scrollPage += 1;
+    scrollBoard();
+  }, 8000);
+
+  function showHighlight(text, racerId) {
+    const box = $("highlight");
+    box.textContent = text;
+    box.hidden = false;
+    clearTimeout(showHighlight.timer);
+    showHighlight.timer = setTimeout(() => { box.hidden = true; }, 4000);
+    const row = document.querySelector('#leaderboard li[data-racer="' + CSS.escape(racerId) + '"]');
+    if (row) row.classList.add("flash");
+  }
+
+  function speak(text) {
+    if (!("speechSynthesis" in window)) return;
+    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
+  }
+
+  function render(live) {
+    const state = live.state;
+    const track = live.track();
+    if (!track) return;
+    setText("event-name", state.event.name);
+    setText("round-name", track.round.name);
+    setText("format", track.round.format_label);
+    renderGates(state.gates);
+    const run = track.run;
+    setText("racer", run ? run.racer : "—");
+    const nameLength = run ? run.racer.length : 0;
+    $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
+    $("racer").classList.toggle("very-long", nameLength > 24);
+    setText("car", run && run.car ? run.car : "");
+    setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
+    setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
+    setText("window-label", "Best avg " + (run ? run.window_laps : 3));
+    setText("window", run ? L.fmtLap(run.window_ms) : "—");
+    const resets = run && run.status === "running" ? run.current_lap_resets : 0;
+    setText("lap-resets", resets ? "↺ " + resets + (resets === 1 ? " reset" : " resets") : "");
+    renderLaps(run);
+    renderBoard(track);
+    const next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
+    setText("next-up", next || "—");
+    lastRunId = run ? run.run_id : null;
+    lastLapCount = run ? run.laps.length : null;
+  }
+
+  function onUpdate(message, live) {
+    const track = live.track();
+    if (message.type !== "track" || !track || message.track.track_id !== track.track_id) return;
+    const run = message.track.run;
+    (message.highlights || []).forEach((h) => {
+      if (h === "new_leader") showHighlight("New leader · " + run.racer, run.racer_id);
+      else if (h === "personal_best") showHighlight("Personal best · " + run.racer, run.racer_id);
+    });
+    if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
+      const lap = run.laps[run.laps.length - 1];
+      if (live.state.settings.speak_laps) {
+        speak("Lap " + lap.number + ", " + (lap.duration_ms / 1000).toFixed(2) + (lap.valid ? "" : ", invalid"));
+      }
+    }
+  }
+
+  function tick(live) {
+    const track = live.track();
+    if (track) {
+      const run = track.run;
+      const now = live.now(track);
+      let lapText = "—";
+      let runText = "—";
+      let runClass = "run-clock digits";
+      let label = "Run time";
+      if (run) {
+        const limit = run.time_limit_ms;
+        if (run.status === "staged") {
+          runText = L.fmtClock(limit);
+          label = run.start_mode === "staff" ? "Ready" : "Ready · rolling start";
+          lapText = "0.0";
+        } else if (run.status === "running") {
+          const remaining = run.deadline_at_ms - now;
+          runText = L.fmtClock(remaining);
+          if (remaining <= 0) { runText = "0:00"; label = run.expiry === "finish_lap" ? "Final lap" : "Time up"; runClass += " red"; }
+          else if (remaining <= 30000) runClass += " red";
+          else if (remaining <= 60000) runClass += " amber";
+          lapText = run.current_lap_start_at_ms === null ? "0.0" : L.fmtLapTenths(now - run.current_lap_start_at_ms);
+        } else {
+          runText = run.status === "finished" ? "0:00" : run.status.toUpperCase();
+          label = run.status === "finished" ? "Finished" : "Run";
+          runClass += " over";
+          lapText = run.last_lap_ms === null ? "—" : L.fmtLap(run.last_lap_ms);
+        }
+      }
+      setText("lap-clock", lapText);
+      setText("run-clock", runText);
+      setText("run-label", label);
+      setText("lap-number", run && run.status === "running" ? String(run.laps.length + 1) : "");
+      const node = $("run-clock");
+      if (node.className !== runClass) node.className = runClass;
+    }
+    requestAnimationFrame(() => tick(live));
+  }
+
+  const live = L.connect({
+    trackId: root.dataset.track,
+    onState: render,
+    onUpdate: onUpdate,
+    onStatus: (text) => setText("conn", text),
+  });
+  requestAnimationFrame(() => tick(live));
+})();

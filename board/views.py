@@ -1,0 +1,259 @@
+"""JSON-ready views of the race, shared by the Socket.IO push and the HTTP API.
+
+Units on the wire: durations are whole milliseconds (`*_ms`, rounded as results are shown);
+instants are milliseconds on the track's gate clock as floats (`*_at_ms`), meaningful only
+relative to the `now_ms` sent alongside them (clients derive a clock offset from it).
+Ids are the store's stable ids (uuid hex strings; event ids are integers per run).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from board.race import Race, RunRecord, TrackRecord
+from timer.events import RunEvent, event_to_dict
+from timer.formats import FormatKind, best_window
+from timer.leaderboard import Standing
+from timer.run import Lap
+from timer.staff import undoable
+from timer.units import NS_PER_MS, ms_from_ns
+
+UNDO_LIST_LENGTH = 12
+
+
+def at_ms(t_ns: int | None) -> float | None:
+    """An instant in ns as float milliseconds (JS numbers cannot hold monotonic ns)."""
+    return None if t_ns is None else t_ns / NS_PER_MS
+
+
+def lap_view(lap: Lap) -> dict[str, Any]:
+    return {
+        "number": lap.number,
+        "duration_ms": ms_from_ns(lap.duration_ns),
+        "start_at_ms": at_ms(lap.start_ns),
+        "end_at_ms": at_ms(lap.end_ns),
+        "resets": lap.resets,
+        "valid": lap.valid,
+        "invalid_reasons": list(lap.invalid_reasons),
+        "source": str(lap.end_source),
+        "end_event_id": lap.end_event_id,
+        "invalidated_by_staff": lap.invalidated_by_staff,
+    }
+
+
+def event_label(event_id: int, event: RunEvent) -> str:
+    """A short staff-facing description of a log event, for the undo list."""
+    data = event_to_dict(event)
+    kind = data.pop("kind")
+    extra = ""
+    if kind == "resets":
+        extra = f" {data['delta']:+d}"
+    elif kind == "undo":
+        extra = f" of #{data['target_id']}"
+    elif kind == "crossing":
+        extra = f" ({data['source']})"
+    return f"#{event_id} {kind}{extra}"
+
+
+def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
+    """Everything the screens show about one run."""
+    state = run.state
+    config = run.log.config
+    racer = race.racers.get(run.info.racer_id)
+    valid = [lap for lap in state.laps if lap.valid]
+    best = min(valid, key=lambda lap: lap.duration_ns, default=None)
+    fmt = race.rounds[run.info.round_id].format
+    window_laps = fmt.laps if fmt.kind is FormatKind.AVERAGE else 3
+    window = best_window(state.laps, window_laps)
+    ignored = [c for c in state.crossings if not c.accepted]
+    return {
+        "run_id": run.info.run_id,
+        "round_id": run.info.round_id,
+        "racer_id": run.info.racer_id,
+        "racer": racer.alias if racer else "?",
+        "seq": run.info.seq,
+        "car": run.info.car,
+        "model": run.info.model_name,
+        "status": str(state.status),
+        "start_mode": str(config.start_mode),
+        "expiry": str(config.expiry),
+        "time_limit_ms": ms_from_ns(config.time_limit_ns),
+        "grace_ms": ms_from_ns(config.grace_ns),
+        "started_at_ms": at_ms(state.started_ns),
+        "deadline_at_ms": at_ms(state.deadline_ns),
+        "ended_at_ms": at_ms(state.ended_ns),
+        "current_lap_start_at_ms": at_ms(state.current_lap_start_ns),
+        "current_lap_resets": state.current_lap_resets,
+        "laps": [lap_view(lap) for lap in state.laps],
+        "last_lap_ms": ms_from_ns(state.laps[-1].duration_ns) if state.laps else None,
+        "best_lap_ms": ms_from_ns(best.duration_ns) if best else None,
+        "best_lap_number": best.number if best else None,
+        "window_laps": window_laps,
+        "window_ms": (
+            ms_from_ns(sum(lap.duration_ns for lap in window) // window_laps) if window else None
+        ),
+        "window_lap_numbers": [lap.number for lap in window] if window else [],
+        "ignored_crossings": [
+            {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
+        ],
+        "undoable": [
+            {"event_id": e.event_id, "label": event_label(e.event_id, e.event)}
+            for e in undoable(run.log)[:UNDO_LIST_LENGTH]
+        ],
+        "event_count": len(run.log.entries),
+    }
+
+
+def standing_view(standing: Standing) -> dict[str, Any]:
+    metric = standing.metric
+    return {
+        "rank": standing.rank,
+        "racer_id": standing.racer_id,
+        "name": standing.name,
+        "value_ms": ms_from_ns(metric.value) if metric else None,
+        "laps_in_metric": [
+            {
+                "run_id": ref.run_id,
+                "lap": ref.lap_number,
+                "duration_ms": ms_from_ns(ref.duration_ns),
+            }
+            for ref in metric.laps
+        ]
+        if metric
+        else [],
+        "gap_to_leader_ms": _ms(standing.gap_to_leader_ns),
+        "gap_to_ahead_ms": _ms(standing.gap_to_ahead_ns),
+        "valid_laps": standing.valid_laps,
+        "laps": standing.laps,
+        "runs": standing.runs,
+    }
+
+
+def _ms(ns: int | None) -> int | None:
+    return None if ns is None else ms_from_ns(ns)
+
+
+def round_view(race: Race, round_id: str) -> dict[str, Any]:
+    info = race.rounds[round_id]
+    config = info.run_config
+    return {
+        "round_id": info.round_id,
+        "name": info.name,
+        "seq": info.seq,
+        "track_id": info.track_id,
+        "format": str(info.format.kind),
+        "format_label": info.format.label,
+        "format_laps": info.format.laps,
+        "time_limit_ms": ms_from_ns(config.time_limit_ns),
+        "max_resets_per_lap": config.max_resets_per_lap,
+        "runs_per_racer": info.runs_per_racer,
+    }
+
+
+def queue_view(race: Race, round_id: str) -> list[dict[str, Any]]:
+    return [
+        {
+            "entry_id": entry.entry_id,
+            "racer_id": entry.racer_id,
+            "name": race.racers[entry.racer_id].alias if entry.racer_id in race.racers else "?",
+            "car": entry.car,
+            "model": entry.model_name,
+            "position": entry.position,
+        }
+        for entry in race.queues.get(round_id, [])
+    ]
+
+
+def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
+    """One track: its round, the run on it, the round's leaderboard and the queue."""
+    current = race.runs.get(track.current_run_id or "")
+    return {
+        "track_id": track.track_id,
+        "name": track.name,
+        "gate_id": track.gate_id,
+        "now_at_ms": at_ms(race.now_ns(track)),
+        "round": round_view(race, track.round_id),
+        "run": run_view(race, current) if current else None,
+        "leaderboard": [standing_view(s) for s in race.standings(track.round_id)],
+        "queue": queue_view(race, track.round_id),
+    }
+
+
+def gates_view(race: Race) -> dict[str, Any]:
+    return {
+        gate_id: {
+            "level": health.level,
+            "kind": health.kind,
+            "detail": health.detail,
+        }
+        for gate_id, health in race.gates.items()
+    }
+
+
+def event_view(race: Race) -> dict[str, Any]:
+    event = race.event
+    assert event is not None
+    return {
+        "event_id": event.event_id,
+        "name": event.name,
+        "season": event.season,
+        "kind": event.kind,
+        "date": event.date,
+        "venue": event.venue,
+        "region": event.region,
+        "rounds": [round_view(race, r) for r in sorted(race.rounds, key=_round_seq(race))],
+    }
+
+
+def _round_seq(race: Race) -> Any:
+    return lambda round_id: race.rounds[round_id].seq
+
+
+def snapshot_view(race: Race) -> dict[str, Any]:
+    """Everything a screen needs to draw itself from nothing."""
+    return {
+        "event": event_view(race),
+        "tracks": [track_view(race, track) for track in race.tracks.values()],
+        "gates": gates_view(race),
+        "settings": {"speak_laps": race.speak_laps},
+    }
+
+
+def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
+    """A racer and all their runs with laps (the spectator page's detail view)."""
+    racer = race.racer(racer_id)
+    runs = [r for r in race.runs.values() if r.info.racer_id == racer_id]
+    runs.sort(key=lambda r: (race.rounds[r.info.round_id].seq, r.info.seq))
+    return {
+        "racer_id": racer.racer_id,
+        "alias": racer.alias,
+        "user_id": racer.user_id,
+        "country": racer.country,
+        "runs": [run_view(race, run) for run in runs],
+    }
+
+
+def message_view(race: Race, message: dict[str, Any]) -> dict[str, Any]:
+    """Expand an outbox message from `Race` into what goes on the wire."""
+    kind = message["type"]
+    if kind == "track":
+        track = race.track(message["track_id"])
+        out: dict[str, Any] = {"type": "track", "why": message["why"]}
+        out["track"] = track_view(race, track)
+        if "event" in message:
+            out["event"] = {"event_id": message["event_id"], **_event_dict(message["event"])}
+            out["highlights"] = message.get("highlights", [])
+        return out
+    if kind == "gate":
+        return {"type": "gate", "gates": gates_view(race)}
+    if kind == "settings":
+        return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
+    return dict(message)
+
+
+def _event_dict(event: RunEvent) -> dict[str, Any]:
+    data = event_to_dict(event)
+    for key in ("t_ns", "at_ns"):
+        if key in data:
+            data[key.replace("_ns", "_at_ms")] = at_ms(data.pop(key))
+    return data

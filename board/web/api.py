@@ -1,0 +1,131 @@
+"""The JSON API: the same data as the Socket.IO push, with stable ids; staff actions.
+
+Reads are public. `POST /api/control/<action>` needs a staff session and the CSRF token
+(header ``X-CSRF-Token``). Errors are JSON ``{"error": message, "status": code}``.
+The OpenAPI document is served at ``/api/openapi.json`` (see `board.web.openapi`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from board.host import EngineHost
+from board.race import Race
+from board.views import (
+    event_view,
+    gates_view,
+    queue_view,
+    racer_view,
+    run_view,
+    standing_view,
+    track_view,
+)
+from board.web.actions import error_status, perform
+from board.web.auth import staff_required
+from board.web.openapi import openapi_document
+from timer.errors import LapgateError
+from timer.events import event_to_dict
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+def _host() -> EngineHost:
+    host: EngineHost = current_app.extensions["lapgate.host"]
+    return host
+
+
+def _read(work: Any) -> Response:
+    """Run a read on the host thread (consistent view), mapping lapgate errors to JSON."""
+    try:
+        return jsonify(_host().call(work))
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/snapshot")
+def snapshot() -> Response:
+    return jsonify(_host().snapshot())
+
+
+@bp.get("/event")
+def event() -> Response:
+    return _read(event_view)
+
+
+@bp.get("/tracks/<track_id>")
+def track(track_id: str) -> Response:
+    return _read(lambda race: track_view(race, race.track(track_id)))
+
+
+def _round(race: Race, round_id: str) -> str:
+    if round_id not in race.rounds:
+        from board.race import NotFound
+
+        raise NotFound(f"round: got {round_id!r}, expected a known round id")
+    return round_id
+
+
+@bp.get("/rounds/<round_id>/leaderboard")
+def leaderboard(round_id: str) -> Response:
+    return _read(lambda race: [standing_view(s) for s in race.standings(_round(race, round_id))])
+
+
+@bp.get("/rounds/<round_id>/queue")
+def queue(round_id: str) -> Response:
+    return _read(lambda race: queue_view(race, _round(race, round_id)))
+
+
+@bp.get("/runs/<run_id>")
+def run(run_id: str) -> Response:
+    return _read(lambda race: run_view(race, race.run(run_id)))
+
+
+@bp.get("/runs/<run_id>/events")
+def run_events(run_id: str) -> Response:
+    def work(race: Race) -> list[dict[str, Any]]:
+        entries = race.run(run_id).log.entries
+        return [{"event_id": e.event_id, **event_to_dict(e.event)} for e in entries]
+
+    return _read(work)
+
+
+@bp.get("/racers")
+def racers() -> Response:
+    query = request.args.get("q", "").casefold()
+
+    def work(race: Race) -> list[dict[str, Any]]:
+        found = [r for r in race.racers.values() if query in r.alias.casefold()]
+        found.sort(key=lambda r: r.alias.casefold())
+        return [{"racer_id": r.racer_id, "alias": r.alias} for r in found]
+
+    return _read(work)
+
+
+@bp.get("/racers/<racer_id>")
+def racer(racer_id: str) -> Response:
+    return _read(lambda race: racer_view(race, racer_id))
+
+
+@bp.get("/gates")
+def gates() -> Response:
+    return _read(gates_view)
+
+
+@bp.post("/control/<action>")
+@staff_required
+def control(action: str) -> Response:
+    payload = request.get_json(silent=True) if request.data else {}
+    if payload is None:
+        abort(400, "body: got text that is not JSON, expected a JSON object")
+    try:
+        result = perform(_host(), action, payload)
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
+    return jsonify({"ok": True, **result})

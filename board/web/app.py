@@ -1,0 +1,83 @@
+"""`create_app(settings, host)`: the Flask application and its Socket.IO server.
+
+Socket.IO runs with ``async_mode="threading"``: gate callbacks arrive on real OS threads
+(lgpio's C callback thread, pyserial reader threads), which green-thread servers (eventlet,
+gevent) cannot host safely. Nothing lives at module level: each app gets its own SocketIO.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from board.host import EngineHost
+from config.settings import Settings
+
+PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s
+PING_TIMEOUT_S = 10
+
+
+def create_app(
+    settings: Settings,
+    host: EngineHost,
+    *,
+    secret_key: str | None = None,
+    testing: bool = False,
+) -> Flask:
+    """The board's Flask app, wired to a started (or soon started) engine host."""
+    from board.web import api, auth, live, pages
+
+    app = Flask("board", template_folder="templates", static_folder="static")
+    app.config.update(
+        SECRET_KEY=secret_key or secrets.token_hex(32),
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_HTTPONLY=True,
+        TESTING=testing,
+        JSON_SORT_KEYS=False,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+    )
+    app.extensions["lapgate.settings"] = settings
+    app.extensions["lapgate.host"] = host
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        ping_interval=PING_INTERVAL_S,
+        ping_timeout=PING_TIMEOUT_S,
+    )
+    app.extensions["lapgate.socketio"] = socketio
+    auth.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    live.init_app(app, socketio, host)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Any:
+        from flask import request
+
+        if request.path.startswith("/api/"):
+            response = jsonify({"error": exc.description, "status": exc.code})
+            response.status_code = exc.code or 500
+            return response
+        return exc
+
+    return app
+
+
+def socketio_of(app: Flask) -> SocketIO:
+    socketio: SocketIO = app.extensions["lapgate.socketio"]
+    return socketio
+
+
+def host_of(app: Flask) -> EngineHost:
+    host: EngineHost = app.extensions["lapgate.host"]
+    return host
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.extensions["lapgate.settings"]
+    return settings

@@ -1,0 +1,85 @@
+"""Socket.IO namespaces: ``/live`` for every screen, ``/control`` for staff.
+
+``/live``: on connect (and on ``resync``) the client gets a ``snapshot`` with the `seq` of
+the last message it includes; then every change arrives as an ``update`` with the next
+`seq`. Snapshots are sent from the engine host's thread, so they are ordered with the
+broadcasts: a client that applies updates with ``seq > snapshot.seq`` misses nothing, and
+one that sees a gap emits ``resync``.
+
+``/control``: connect needs a staff session and the session's CSRF token in the connect
+``auth`` payload (``{"csrf": token}``); ``action`` events (``{"name", "payload"}``) are
+acknowledged with ``{"ok": true, ...}`` or ``{"ok": false, "status", "error"}``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from flask import Flask, request
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
+
+from board.host import EngineHost, HostStopped
+from board.web.actions import error_status, perform
+from board.web.auth import csrf_ok, is_staff
+from timer.errors import LapgateError
+
+STAFF_ONLY = {"ok": False, "status": 403, "error": "staff only: log in on /control"}
+
+
+class LiveNamespace(Namespace):  # type: ignore[misc]
+    def __init__(self, socketio: SocketIO, host: EngineHost) -> None:
+        super().__init__("/live")
+        self.host = host
+        self.sio = socketio
+
+    def _send_snapshot(self, sid: str) -> None:
+        def send(snapshot: dict[str, Any]) -> None:
+            self.sio.emit("snapshot", snapshot, to=sid, namespace="/live")
+
+        with contextlib.suppress(HostStopped):
+            self.host.send_snapshot(send)
+
+    def on_connect(self, auth: Any = None) -> None:
+        self._send_snapshot(request.sid)  # type: ignore[attr-defined]
+
+    def on_resync(self, data: Any = None) -> None:
+        self._send_snapshot(request.sid)  # type: ignore[attr-defined]
+
+    def on_action(self, data: Any = None) -> dict[str, Any]:
+        return STAFF_ONLY
+
+
+class ControlNamespace(Namespace):  # type: ignore[misc]
+    def __init__(self, host: EngineHost) -> None:
+        super().__init__("/control")
+        self.host = host
+
+    def on_connect(self, auth: Any = None) -> None:
+        token = auth.get("csrf") if isinstance(auth, dict) else None
+        if not is_staff():
+            raise ConnectionRefusedError("staff login required: log in on /control")
+        if not csrf_ok(token):
+            raise ConnectionRefusedError("CSRF token missing or wrong: reload /control")
+
+    def on_action(self, data: Any = None) -> dict[str, Any]:
+        if not is_staff():
+            return STAFF_ONLY
+        if not isinstance(data, dict):
+            found = type(data).__name__
+            return {"ok": False, "status": 400, "error": f"got {found}, expected an object"}
+        try:
+            result = perform(self.host, data.get("name"), data.get("payload"))
+        except LapgateError as exc:
+            return {"ok": False, "status": error_status(exc), "error": str(exc)}
+        return {"ok": True, **result}
+
+
+def init_app(app: Flask, socketio: SocketIO, host: EngineHost) -> None:
+    socketio.on_namespace(LiveNamespace(socketio, host))
+    socketio.on_namespace(ControlNamespace(host))
+
+    def broadcast(message: dict[str, Any]) -> None:
+        socketio.emit("update", message, namespace="/live")
+
+    host.subscribe(broadcast)

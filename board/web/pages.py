@@ -1,0 +1,86 @@
+"""The pages: big screen (/), phones (/m), staff control (/control), stream overlay.
+
+Pages are thin HTML shells rendered with Jinja autoescaping; the data arrives over
+Socket.IO and is written with `textContent` only. `NAV` lists the spectator navigation;
+other features (brackets, standings) append their entries to it.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import segno
+from flask import Blueprint, Response, current_app, render_template, request
+
+from board.web.auth import is_staff
+from config.settings import Settings
+
+bp = Blueprint("pages", __name__)
+
+# (label, path) of the spectator navigation; /brackets and /standings join when they land.
+NAV: list[tuple[str, str]] = [("Live", "/m")]
+SHORTCUTS: list[tuple[str, str, str]] = [
+    # (key, action, label) — the control page shows this table and binds the same keys.
+    ("N", "stage", "Stage next racer"),
+    ("G", "start", "Start clock (staff start)"),
+    ("Space", "manual_lap", "Manual lap"),
+    ("R", "reset+", "Reset +1 (selected or current lap)"),
+    ("Shift+R", "reset-", "Reset −1"),
+    ("↑ / ↓", "select", "Select a lap"),
+    ("Esc", "unselect", "Back to the current lap"),
+    ("I", "toggle_valid", "Invalidate / restore selected lap"),
+    ("X", "undo_crossing", "Undo the crossing that ended the selected lap"),
+    ("Z", "undo_last", "Undo the last action"),
+    ("E", "end", "End run"),
+    ("D", "dnf", "Mark DNF"),
+    ("A", "add", "Add a racer to the queue"),
+    ("V", "speak", "Spoken lap times on/off"),
+]
+
+
+def _settings() -> Settings:
+    settings: Settings = current_app.extensions["lapgate.settings"]
+    return settings
+
+
+def spectator_url() -> str:
+    return _settings().board.public_url or request.host_url.rstrip("/") + "/m"
+
+
+@bp.get("/")
+def screen() -> str:
+    track_id = request.args.get("track", "")
+    return render_template(
+        "screen.html",
+        track_id=track_id,
+        rows=_settings().board.leaderboard_rows,
+        spectator_url=spectator_url(),
+    )
+
+
+@bp.get("/m")
+def phone() -> str:
+    return render_template("phone.html", nav=NAV, track_id=request.args.get("track", ""))
+
+
+@bp.get("/overlay")
+def overlay() -> str:
+    return render_template("overlay.html", track_id=request.args.get("track", ""), rows=5)
+
+
+@bp.get("/control")
+def control() -> Any:
+    if not is_staff():
+        return render_template("login.html", error="")
+    return render_template(
+        "control.html", shortcuts=SHORTCUTS, track_id=request.args.get("track", "")
+    )
+
+
+@bp.get("/qr.svg")
+def qr_svg() -> Response:
+    """The spectator page's address as a QR code (SVG, dark-on-light for scanners)."""
+    buffer = io.BytesIO()
+    segno.make(spectator_url(), error="m").save(buffer, kind="svg", scale=10, border=2)
+    return Response(buffer.getvalue(), mimetype="image/svg+xml")

@@ -1,0 +1,140 @@
+"""The Socket.IO push: snapshot on connect, numbered updates, gaps, resync."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conftest import Board
+
+
+def _received(client: Any) -> list[tuple[str, dict[str, Any]]]:
+    return [(m["name"], m["args"][0]) for m in client.get_received("/live")]
+
+
+def test_connect_gets_a_full_snapshot(board: Board) -> None:
+    board.queue("Alice")
+    client = board.socketio.test_client(board.app, namespace="/live")
+    board.host.sync()
+    [(name, snapshot)] = _received(client)
+    assert name == "snapshot"
+    assert snapshot["seq"] == 1  # the queue change
+    assert snapshot["event"]["name"] == "Test Summit"
+    [track] = snapshot["tracks"]
+    assert [entry["name"] for entry in track["queue"]] == ["Alice"]
+    assert track["run"] is None
+    assert snapshot["gates"]["finish"]["level"] == "unknown"
+
+
+def test_crossings_arrive_as_numbered_updates_with_laps_and_leaderboard(board: Board) -> None:
+    board.queue("Alice")
+    board.stage()
+    client = board.socketio.test_client(board.app, namespace="/live")
+    board.host.sync()
+    snapshot_seq = _received(client)[0][1]["seq"]
+    board.cross(1.0)  # rolling start
+    board.cross(9.5)
+    board.cross(9.25)
+    updates = _received(client)
+    assert [name for name, _ in updates] == ["update"] * 3
+    assert [u["seq"] for _, u in updates] == [snapshot_seq + 1, snapshot_seq + 2, snapshot_seq + 3]
+    last = updates[-1][1]
+    assert last["event"]["kind"] == "crossing"
+    run = last["track"]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [9500, 9250]
+    assert run["best_lap_ms"] == 9250
+    [standing] = last["track"]["leaderboard"]
+    assert (standing["name"], standing["rank"], standing["value_ms"]) == ("Alice", 1, 9250)
+    assert "personal_best" in last["highlights"]
+
+
+def test_new_leader_is_highlighted(board: Board) -> None:
+    board.queue("Alice", "Bob")
+    board.stage()
+    board.cross(1)
+    board.cross(10)
+    board.clock.advance(61)
+    board.host.sync()  # time runs out (deadline + grace)
+    board.stage()
+    client = board.socketio.test_client(board.app, namespace="/live")
+    board.host.sync()
+    client.get_received("/live")
+    board.cross(1)
+    board.cross(9)
+    (_, start), (_, update) = _received(client)
+    assert start["highlights"] == []
+    assert update["highlights"] == ["new_leader"]
+    assert [s["name"] for s in update["track"]["leaderboard"]] == ["Bob", "Alice"]
+    assert update["track"]["leaderboard"][1]["gap_to_leader_ms"] == 1000
+
+
+def test_time_up_is_appended_by_the_host_clock(board: Board) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.clock.advance(60 + 10 + 0.001)  # past the deadline and the 10 s grace
+    board.host.sync()
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["status"] == "finished"
+    assert run["undoable"][0]["label"].endswith("time_up")
+
+
+def test_resync_after_a_gap_sends_a_fresh_snapshot(board: Board) -> None:
+    board.queue("Alice")
+    client = board.socketio.test_client(board.app, namespace="/live")
+    board.host.sync()
+    client.get_received("/live")
+    board.queue("Bob", "Carol")  # seq 2 and 3; a client that lost seq 2 asks again
+    client.emit("resync", namespace="/live")
+    board.host.sync()
+    messages = _received(client)
+    assert messages[-1][0] == "snapshot"
+    assert messages[-1][1]["seq"] == 3
+    names = [e["name"] for e in messages[-1][1]["tracks"][0]["queue"]]
+    assert names == ["Alice", "Bob", "Carol"]
+
+
+def test_every_update_is_stored_before_it_is_shown(board: Board) -> None:
+    board.queue("Alice")
+    run_id = board.stage()
+    seen: list[int] = []
+
+    def check(message: dict[str, Any]) -> None:
+        if message.get("event"):
+            stored = board.store.load_log(run_id).entries
+            seen.append(len(stored))
+            assert stored[-1].event_id == message["event"]["event_id"]
+
+    board.host.subscribe(check)
+    board.cross(1)
+    board.cross(9)
+    assert seen == [1, 2]
+
+
+def test_host_rebuilds_runs_from_the_store(board: Board) -> None:
+    from board.host import EngineHost
+    from board.race import Race
+
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(9.5)
+    board.host.stop()
+    race = Race(board.store, board.settings, {"finish": board.clock})
+    host = EngineHost(race)
+    host.start()
+    try:
+        track = host.snapshot()["tracks"][0]
+        assert [lap["duration_ms"] for lap in track["run"]["laps"]] == [9500]
+        assert track["leaderboard"][0]["name"] == "Alice"
+    finally:
+        host.stop()
+
+
+def test_crossing_without_a_run_is_a_notice_not_a_crash(board: Board) -> None:
+    client = board.socketio.test_client(board.app, namespace="/live")
+    board.host.sync()
+    client.get_received("/live")
+    board.cross(1)
+    [(_, update)] = _received(client)
+    assert update["type"] == "notice"
+    assert "no run staged" in update["text"]
