@@ -135,7 +135,7 @@ class ResultsRepo:
                 .where(EventRow.season == season)
             )
             by_event: dict[str, list[RaceResult]] = {}
-            for event_id, user_id, *values in s.execute(query).tuples():
+            for event_id, user_id, *values in s.execute(query):
                 if event_id in metas:
                     fields = dict(zip(names, values, strict=True))
                     by_event.setdefault(event_id, []).append(RaceResult(user_id=user_id, **fields))
@@ -166,7 +166,7 @@ class ResultsRepo:
                 query = query.where(RacerRow.id.in_(ids))
                 aliases_query = aliases_query.where(AliasRow.racer_id.in_(ids))
             history: dict[str, list[AliasSeen]] = {}
-            for racer_id, alias, seen_ms in s.execute(aliases_query).tuples():
+            for racer_id, alias, seen_ms in s.execute(aliases_query):
                 history.setdefault(racer_id, []).append(AliasSeen(alias, seen_ms))
             return {
                 rid: RacerRecord(
@@ -178,7 +178,7 @@ class ResultsRepo:
                     merged,
                     tuple(sorted(history.get(rid, []), key=lambda a: a.seen_ms)),
                 )
-                for rid, alias, user_id, country, region, merged in s.execute(query).tuples()
+                for rid, alias, user_id, country, region, merged in s.execute(query)
             }
 
     def link_user_id(self, racer_id: str, user_id: str) -> None:
@@ -323,7 +323,7 @@ def _resolve_racers(
     by_user: dict[str, str] = {}
     for chunk in _chunks(user_ids):
         query = select(RacerRow.user_id, RacerRow.id).where(RacerRow.user_id.in_(chunk))
-        by_user.update({u: i for u, i in s.execute(query).tuples() if u})
+        by_user.update({u: i for u, i in s.execute(query) if u})
     aliases = sorted({row.alias.casefold() for row in rows if not row.user_id})
     by_alias: dict[str, str] = {}
     for chunk in _chunks(aliases):
@@ -332,7 +332,7 @@ def _resolve_racers(
             RacerRow.merged_into_id.is_(None),
             func.lower(RacerRow.alias).in_(chunk),
         )
-        by_alias.update({a.casefold(): i for a, i in s.execute(query).tuples()})
+        by_alias.update({a.casefold(): i for a, i in s.execute(query)})
     resolved: list[tuple[ImportRow, str, bool]] = []
     problems: list[ImportProblem] = []
     seen: dict[str, int] = {}
@@ -372,7 +372,7 @@ def _record_aliases(s: Session, pairs: list[tuple[str, str]], meta: RaceMeta) ->
         query = select(AliasRow.racer_id, AliasRow.alias, AliasRow.id, AliasRow.seen_ms).where(
             AliasRow.racer_id.in_(chunk)
         )
-        for racer_id, alias, alias_id, alias_seen in s.execute(query).tuples():
+        for racer_id, alias, alias_id, alias_seen in s.execute(query):
             existing[(racer_id, alias)] = (alias_id, alias_seen)
             latest[racer_id] = max(latest.get(racer_id, -1), alias_seen)
     inserts, bumps, renames = [], [], []
