@@ -1,0 +1,224 @@
+/* Staff control: actions go over the /control socket (session + CSRF token); the state
+ * every tablet shows comes from the same /live broadcasts, so two tablets agree. */
+(function () {
+  "use strict";
+  const L = window.Lapgate;
+  const $ = (id) => document.getElementById(id);
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const root = $("control");
+  let selectedLap = null; // lap number, or null for the lap in progress
+  let current = null; // the current run view
+
+  const control = io("/control", { auth: { csrf: csrf } });
+  control.on("connect_error", (err) => toast("Control link refused: " + err.message));
+
+  function toast(text, ok) {
+    const box = $("toast");
+    box.textContent = text;
+    box.className = ok ? "toast ok" : "toast";
+    box.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { box.hidden = true; }, ok ? 1500 : 5000);
+  }
+
+  function act(name, payload) {
+    return new Promise((resolve) => {
+      control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
+        if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
+        if (!reply.ok) toast(reply.error);
+        resolve(reply);
+      });
+    });
+  }
+
+  function runPayload(extra) {
+    const payload = Object.assign({}, extra || {});
+    if (current) payload.run_id = current.run_id;
+    return payload;
+  }
+
+  function selected() {
+    if (!current || selectedLap === null) return null;
+    return current.laps.find((lap) => lap.number === selectedLap) || null;
+  }
+
+  const handlers = {
+    stage: () => act("stage", { track_id: root.dataset.track || null }),
+    start: () => act("start", runPayload()),
+    manual_lap: () => act("manual_lap", runPayload()),
+    "reset+": () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
+    "reset-": () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
+    toggle_valid: () => {
+      const lap = selected();
+      if (!lap) { toast("Select a lap first (↑/↓ or click)"); return; }
+      act(lap.invalidated_by_staff ? "restore" : "invalidate", runPayload({ lap: lap.number }));
+    },
+    undo_crossing: () => {
+      const lap = selected();
+      if (!lap) { toast("Select the lap whose end was a false crossing"); return; }
+      act("undo", runPayload({ event_id: lap.end_event_id }));
+    },
+    undo_last: () => {
+      if (!current || !current.undoable.length) { toast("Nothing to undo"); return; }
+      act("undo", runPayload({ event_id: current.undoable[0].event_id }));
+    },
+    end: () => act("end", runPayload()),
+    dnf: () => {
+      if (window.confirm("Mark this run DNF? Its laps will not rank.")) act("dnf", runPayload());
+    },
+    speak: () => act("speak", { on: !$("speak").checked }),
+    add: () => $("add-alias").focus(),
+  };
+
+  function selectBy(step) {
+    if (!current || !current.laps.length) return;
+    const numbers = current.laps.map((lap) => lap.number);
+    let index = selectedLap === null ? numbers.length : numbers.indexOf(selectedLap);
+    index = Math.min(numbers.length - 1, Math.max(0, index + step));
+    selectedLap = numbers[index];
+    renderRun();
+  }
+
+  const keys = {
+    n: "stage", g: "start", " ": "manual_lap", r: "reset+", R: "reset-", i: "toggle_valid",
+    x: "undo_crossing", z: "undo_last", e: "end", d: "dnf", v: "speak", a: "add",
+  };
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, textarea, select");
+    if (typing) {
+      if (event.key === "Escape") event.target.blur();
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "ArrowUp") { selectBy(-1); event.preventDefault(); return; }
+    if (event.key === "ArrowDown") { selectBy(1); event.preventDefault(); return; }
+    if (event.key === "Escape") { selectedLap = null; renderRun(); return; }
+    const key = event.key.length === 1 && !event.shiftKey ? event.key.toLowerCase() : event.key;
+    const name = keys[key];
+    if (!name) return;
+    event.preventDefault();
+    handlers[name]();
+  });
+
+  document.querySelectorAll("button[data-action]").forEach((button) => {
+    button.addEventListener("click", () => { button.blur(); handlers[button.dataset.action](); });
+  });
+  $("speak").addEventListener("change", (event) => act("speak", { on: event.target.checked }));
+  $("add-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const reply = await act("queue_add", {
+      alias: $("add-alias").value, car: $("add-car").value, track_id: root.dataset.track || null,
+    });
+    if (reply && reply.ok) { $("add-alias").value = ""; $("add-car").value = ""; $("add-alias").blur(); }
+  });
+
+  function renderQueue(track) {
+    const list = $("queue");
+    list.replaceChildren();
+    track.queue.forEach((entry, index) => {
+      const item = L.el("li");
+      item.appendChild(L.el("span", "name", entry.name));
+      if (entry.car) item.appendChild(L.el("span", "muted", " " + entry.car));
+      const tools = L.el("span", "tools");
+      const button = (label, title, fn) => {
+        const b = L.el("button", "small", label);
+        b.title = title;
+        b.addEventListener("click", fn);
+        tools.appendChild(b);
+      };
+      const payload = (extra) => Object.assign({ entry_id: entry.entry_id, track_id: track.track_id }, extra);
+      button("▶", "Stage this racer", () => act("stage", payload()));
+      if (index > 0) button("↑", "Move up", () => act("queue_move", payload({ position: index - 1 })));
+      if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
+      button("✕", "Remove from the queue", () => act("queue_remove", payload()));
+      item.appendChild(tools);
+      list.appendChild(item);
+    });
+  }
+
+  function renderRun() {
+    const run = current;
+    $("racer").textContent = run ? run.racer : "—";
+    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + " · " + run.laps.length + " laps" : "no run staged";
+    const body = $("laps");
+    body.replaceChildren();
+    if (selectedLap !== null && (!run || !run.laps.some((lap) => lap.number === selectedLap))) selectedLap = null;
+    (run ? run.laps : []).slice().reverse().forEach((lap) => {
+      const row = L.el("tr", lap.valid ? "" : "invalid-row");
+      if (lap.number === selectedLap) row.classList.add("selected");
+      row.appendChild(L.el("td", "", lap.number));
+      row.appendChild(L.el("td", "digits" + (lap.valid ? "" : " invalid"), L.fmtLap(lap.duration_ms)));
+      row.appendChild(L.el("td", "", lap.resets));
+      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? "manual" : "ok") : lap.invalid_reasons.join("; ")));
+      row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
+      body.appendChild(row);
+    });
+    $("target").textContent = selectedLap === null ? "Target: the lap in progress (↑/↓ to pick a lap)" : "Target: lap " + selectedLap + " (Esc: back to the lap in progress)";
+    const undo = $("undo-list");
+    undo.replaceChildren();
+    (run ? run.undoable : []).forEach((entry) => {
+      const item = L.el("li");
+      item.appendChild(L.el("span", "", entry.label));
+      const b = L.el("button", "small", "Undo");
+      b.addEventListener("click", () => act("undo", runPayload({ event_id: entry.event_id })));
+      item.appendChild(b);
+      undo.appendChild(item);
+    });
+  }
+
+  function renderGates(gates) {
+    const box = $("gate-lights");
+    box.replaceChildren();
+    Object.keys(gates || {}).forEach((gateId) => {
+      const light = L.el("span", "gate " + gates[gateId].level, gateId);
+      light.title = gates[gateId].detail;
+      box.appendChild(light);
+    });
+  }
+
+  function render(live) {
+    const track = live.track();
+    if (!track) return;
+    $("event-name").textContent = live.state.event.name;
+    $("round-name").textContent = track.round.name;
+    $("format").textContent = track.round.format_label;
+    $("speak").checked = live.state.settings.speak_laps;
+    renderGates(live.state.gates);
+    current = track.run;
+    renderQueue(track);
+    renderRun();
+  }
+
+  function onUpdate(message) {
+    if (message.type === "notice") {
+      const item = L.el("li", "", new Date().toLocaleTimeString() + " " + message.text);
+      $("notices").prepend(item);
+      while ($("notices").children.length > 8) $("notices").lastChild.remove();
+    }
+  }
+
+  function tick(live) {
+    const track = live.track();
+    if (track && track.run) {
+      const run = track.run;
+      const now = live.now(track);
+      if (run.status === "running") {
+        $("run-clock").textContent = L.fmtClock(run.deadline_at_ms - now);
+        $("lap-clock").textContent = run.current_lap_start_at_ms === null ? "—" : L.fmtLapTenths(now - run.current_lap_start_at_ms);
+      } else {
+        $("run-clock").textContent = run.status === "staged" ? L.fmtClock(run.time_limit_ms) : run.status;
+        $("lap-clock").textContent = "";
+      }
+    }
+    requestAnimationFrame(() => tick(live));
+  }
+
+  const live = L.connect({
+    trackId: root.dataset.track,
+    onState: render,
+    onUpdate: onUpdate,
+    onStatus: (text) => { $("conn").textContent = text; },
+  });
+  requestAnimationFrame(() => tick(live));
+  window.__control = { act: act };
+})();

@@ -1,0 +1,83 @@
+/* Spectators' phones: full leaderboard with search; tap a racer for their runs and laps. */
+(function () {
+  "use strict";
+  const L = window.Lapgate;
+  const $ = (id) => document.getElementById(id);
+  const root = $("phone");
+  let detailRacer = null;
+
+  function renderBoard(track) {
+    const query = $("search").value.trim().toLowerCase();
+    const body = $("leaderboard");
+    body.replaceChildren();
+    const current = track.run ? track.run.racer_id : null;
+    track.leaderboard
+      .filter((s) => !query || s.name.toLowerCase().includes(query))
+      .forEach((s) => {
+        const row = L.el("tr", s.racer_id === current ? "current" : "");
+        row.appendChild(L.el("td", "rank", s.rank === null ? "–" : s.rank));
+        row.appendChild(L.el("td", "name", s.name));
+        row.appendChild(L.el("td", "value digits", L.fmtLap(s.value_ms)));
+        row.appendChild(L.el("td", "gap digits", L.fmtGap(s.gap_to_leader_ms)));
+        row.addEventListener("click", () => showRacer(s.racer_id));
+        body.appendChild(row);
+      });
+  }
+
+  async function showRacer(racerId, refresh) {
+    detailRacer = racerId;
+    const response = await fetch("/api/racers/" + encodeURIComponent(racerId));
+    if (!response.ok) return;
+    const racer = await response.json();
+    $("detail-name").textContent = racer.alias;
+    const box = $("detail-runs");
+    box.replaceChildren();
+    racer.runs.forEach((run) => {
+      const card = L.el("div", "run-card");
+      card.appendChild(L.el("div", "muted", "Run " + run.seq + " · " + run.status + " · best " + L.fmtLap(run.best_lap_ms)));
+      const laps = L.el("div", "laps");
+      run.laps.forEach((lap) => {
+        const cls = (lap.valid ? "" : "invalid ") + (lap.number === run.best_lap_number ? "best" : "");
+        laps.appendChild(L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms)));
+      });
+      card.appendChild(laps);
+      box.appendChild(card);
+    });
+    $("racer-detail").hidden = false;
+    if (!refresh) $("racer-detail").scrollIntoView({ behavior: "smooth" });
+  }
+
+  $("detail-close").addEventListener("click", () => { $("racer-detail").hidden = true; detailRacer = null; });
+  $("search").addEventListener("input", () => render(live));
+
+  function render(live) {
+    const track = live.track();
+    if (!track) return;
+    $("event-name").textContent = live.state.event.name;
+    $("format").textContent = track.round.name + " · " + track.round.format_label;
+    const run = track.run;
+    $("racer").textContent = run ? run.racer : "—";
+    $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";
+    $("best-lap").textContent = run ? L.fmtLap(run.best_lap_ms) : "—";
+    renderBoard(track);
+  }
+
+  function onUpdate(message) {
+    if (detailRacer && message.type === "track" && message.track.run && message.track.run.racer_id === detailRacer && message.event) {
+      showRacer(detailRacer, true);
+    }
+  }
+
+  function tick(live) {
+    const track = live.track();
+    const run = track && track.run;
+    let text = "";
+    if (run && run.status === "running") text = L.fmtClock(run.deadline_at_ms - live.now(track));
+    else if (run) text = run.status;
+    if ($("run-clock").textContent !== text) $("run-clock").textContent = text;
+    setTimeout(() => tick(live), 250);
+  }
+
+  const live = L.connect({ trackId: root.dataset.track, onState: render, onUpdate: onUpdate });
+  tick(live);
+})();

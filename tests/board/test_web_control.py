@@ -1,0 +1,226 @@
+"""Staff control: login, CSRF, every action over HTTP and the control socket; rejections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from conftest import Board, login
+
+from board.web.actions import ACTIONS
+
+SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
+    "queue_add": {"alias": "Mallory"},
+    "queue_move": {"entry_id": "x", "position": 0},
+    "queue_remove": {"entry_id": "x"},
+    "stage": {},
+    "start": {},
+    "end": {},
+    "dnf": {},
+    "abort": {},
+    "manual_lap": {},
+    "reset": {"delta": 1},
+    "invalidate": {"lap": 1},
+    "restore": {"lap": 1},
+    "undo": {"event_id": 1},
+    "speak": {"on": True},
+}
+
+
+def test_every_action_has_a_sample_payload() -> None:
+    assert set(SAMPLE_PAYLOADS) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_http_actions_reject_anonymous_clients(board: Board, action: str) -> None:
+    client = board.app.test_client()
+    client.get("/control")
+    response = client.post(f"/api/control/{action}", json=SAMPLE_PAYLOADS[action])
+    assert response.status_code == 401
+    assert "staff login required" in response.json["error"]
+    assert board.host.snapshot()["seq"] == 0  # nothing happened
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_http_actions_reject_staff_without_csrf_token(board: Board, action: str) -> None:
+    client = board.app.test_client()
+    login(client)
+    response = client.post(f"/api/control/{action}", json=SAMPLE_PAYLOADS[action])
+    assert response.status_code == 403
+    response = client.post(
+        f"/api/control/{action}", json=SAMPLE_PAYLOADS[action], headers={"X-CSRF-Token": "nope"}
+    )
+    assert response.status_code == 403
+    assert board.host.snapshot()["seq"] == 0
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_spectator_socket_cannot_act(board: Board, action: str) -> None:
+    client = board.socketio.test_client(board.app, namespace="/live")
+    reply = client.emit(
+        "action",
+        {"name": action, "payload": SAMPLE_PAYLOADS[action]},
+        namespace="/live",
+        callback=True,
+    )
+    assert reply["ok"] is False and reply["status"] == 403
+    assert board.host.snapshot()["seq"] == 0
+
+
+def test_control_socket_refuses_anonymous_and_tokenless_clients(board: Board) -> None:
+    anonymous = board.app.test_client()
+    client = board.socketio.test_client(
+        board.app, namespace="/control", flask_test_client=anonymous, auth={"csrf": "x"}
+    )
+    assert not client.is_connected("/control")
+    staff = board.app.test_client()
+    login(staff)
+    tokenless = board.socketio.test_client(board.app, namespace="/control", flask_test_client=staff)
+    assert not tokenless.is_connected("/control")
+
+
+def test_wrong_password_is_refused_and_throttled(board: Board) -> None:
+    client = board.app.test_client()
+    client.get("/control")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    for _ in range(5):
+        response = client.post("/control/login", data={"password": "guess", "csrf_token": token})
+        assert response.status_code == 401
+        assert b"Wrong password" in response.data
+    response = client.post("/control/login", data={"password": "guess", "csrf_token": token})
+    assert b"Too many failed attempts" in response.data
+    with client.session_transaction() as session:
+        assert "staff" not in session
+
+
+def test_login_without_csrf_token_is_refused(board: Board) -> None:
+    client = board.app.test_client()
+    response = client.post("/control/login", data={"password": "correct horse battery"})
+    assert response.status_code == 401
+    with client.session_transaction() as session:
+        assert "staff" not in session
+
+
+def test_session_cookie_is_samesite_strict(board: Board) -> None:
+    client = board.app.test_client()
+    response = client.get("/control")
+    cookie = response.headers["Set-Cookie"]
+    assert "SameSite=Strict" in cookie and "HttpOnly" in cookie
+
+
+def _staff_socket(board: Board) -> Any:
+    staff = board.app.test_client()
+    token = login(staff)
+    client = board.socketio.test_client(
+        board.app, namespace="/control", flask_test_client=staff, auth={"csrf": token}
+    )
+    assert client.is_connected("/control")
+    return client
+
+
+def _act(client: Any, name: str, **payload: Any) -> dict[str, Any]:
+    reply: dict[str, Any] = client.emit(
+        "action", {"name": name, "payload": payload}, namespace="/control", callback=True
+    )
+    return reply
+
+
+def test_a_whole_run_over_the_control_socket(board: Board) -> None:
+    control = _staff_socket(board)
+    assert _act(control, "queue_add", alias="Alice", car="Red")["ok"]
+    bob = _act(control, "queue_add", alias="Bob")
+    assert _act(control, "queue_move", entry_id=bob["entry_id"], position=0)["ok"]
+    snapshot = board.host.snapshot()["tracks"][0]
+    assert [e["name"] for e in snapshot["queue"]] == ["Bob", "Alice"]
+    assert _act(control, "queue_remove", entry_id=bob["entry_id"])["ok"]
+    run_id = _act(control, "stage")["run_id"]
+    board.cross(1)  # rolling start
+    board.cross(9)  # lap 1: 9 s
+    board.cross(0.5)  # a false crossing (inside the 3 s lockout: ignored by the rules)
+    board.cross(10)  # lap 2
+    board.cross(4)  # someone stepped on the strip: lap 3 (4 s)
+    board.cross(6)  # lap 4 ends; laps 3+4 are really one 10 s lap
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [9000, 10500, 4000, 6000]
+    false_crossing = run["laps"][2]["end_event_id"]
+    assert _act(control, "undo", event_id=false_crossing)["ok"]
+    assert _act(control, "reset", delta=1, lap=2)["ok"]
+    board.clock.advance(1)
+    assert _act(control, "reset", delta=1)["ok"]  # the lap in progress
+    assert _act(control, "invalidate", lap=1, reason="cut the corner")["ok"]
+    board.clock.advance(4)
+    assert _act(control, "manual_lap")["ok"]
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [9000, 10500, 10000, 5000]
+    assert [lap["resets"] for lap in run["laps"]] == [0, 1, 0, 1]
+    assert [lap["valid"] for lap in run["laps"]] == [False, True, True, True]
+    assert _act(control, "restore", lap=1)["ok"]
+    last = board.host.snapshot()["tracks"][0]["run"]["undoable"][0]["event_id"]
+    assert _act(control, "undo", event_id=last)["ok"]  # undo the restore
+    assert _act(control, "end")["ok"]
+    assert _act(control, "dnf", reason="battery")["ok"]
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["run_id"] == run_id and run["status"] == "dnf"
+    assert board.host.snapshot()["tracks"][0]["leaderboard"][0]["rank"] is None
+    assert _act(control, "speak", on=True)["speak_laps"] is True
+    assert board.host.snapshot()["settings"]["speak_laps"] is True
+
+
+def test_rule_violations_and_bad_values_are_clear_errors(board: Board) -> None:
+    control = _staff_socket(board)
+    reply = _act(control, "stage")
+    assert reply == {
+        "ok": False,
+        "status": 409,
+        "error": "stage: the queue is empty; add a racer first",
+    }
+    reply = _act(control, "queue_add", alias="")
+    assert reply["status"] == 400 and "alias: got 0 characters, expected 1–60" in reply["error"]
+    reply = _act(control, "reset", delta=5)
+    assert reply["status"] == 409  # no run staged yet
+    _act(control, "queue_add", alias="Alice")
+    _act(control, "stage")
+    reply = _act(control, "reset", delta=5)
+    assert reply["status"] == 400 and "delta: got 5, expected 1 or -1" in reply["error"]
+    reply = _act(control, "invalidate", lap="one")
+    assert reply["status"] == 400 and "lap: got 'one', expected a whole number" in reply["error"]
+    reply = _act(control, "no_such_action")
+    assert reply["status"] == 404 and "expected one of" in reply["error"]
+    reply = control.emit("action", "not an object", namespace="/control", callback=True)
+    assert reply["status"] == 400
+    reply = _act(control, "undo", event_id=99)
+    assert reply["status"] == 404 and "undo: got event id 99" in reply["error"]
+    assert board.host.running  # the daemon keeps going
+
+
+def test_http_action_with_token_and_bad_json(board: Board) -> None:
+    client = board.app.test_client()
+    token = login(client)
+    headers = {"X-CSRF-Token": token}
+    response = client.post("/api/control/queue_add", json={"alias": "Alice"}, headers=headers)
+    assert response.status_code == 200 and response.json["ok"] is True
+    response = client.post(
+        "/api/control/queue_add", data="{", headers={**headers, "Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "expected a JSON object" in response.json["error"]
+    response = client.post("/api/control/queue_add", json=[1, 2], headers=headers)
+    assert response.status_code == 400
+    assert response.json["error"] == "payload: got list, expected a JSON object"
+
+
+def test_two_tablets_see_the_same_state(board: Board) -> None:
+    first, second = _staff_socket(board), _staff_socket(board)
+    screen_a = board.socketio.test_client(board.app, namespace="/live")
+    screen_b = board.socketio.test_client(board.app, namespace="/live")
+    _act(first, "queue_add", alias="Alice")
+    _act(second, "queue_add", alias="Bob")
+    _act(first, "stage")
+    board.host.sync()
+    last_a = screen_a.get_received("/live")[-1]["args"][0]
+    last_b = screen_b.get_received("/live")[-1]["args"][0]
+    assert last_a == last_b
+    assert last_a["track"]["run"]["racer"] == "Alice"
+    reply = _act(second, "stage")  # the other tablet presses too: refused, not doubled
+    assert reply["status"] == 409 and "end it first" in reply["error"]
