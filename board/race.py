@@ -118,9 +118,9 @@ class Race:
                 run_log = self.store.load_log(info.run_id)
                 self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
             self.queues[round_info.round_id] = self.store.load_queue(round_info.round_id)
-        for record in self.tracks.values():
-            runs = self.round_runs(record.round_id)
-            record.current_run_id = runs[-1].info.run_id if runs else None
+        for track_record in self.tracks.values():
+            runs = self.round_runs(track_record.round_id)
+            track_record.current_run_id = runs[-1].info.run_id if runs else None
 
     def _load_or_create_event(self) -> EventInfo:
         wanted = self.settings.event
