@@ -1,0 +1,134 @@
+"""Deciding one head-to-head match from the two racers' runs.
+
+Each racer gets up to `attempts` runs (default 2) of the match format; their metric over
+those runs is compared and the better one wins (value first, then the format's own
+tie-break: next-best lap for fastest lap, best lap in the window for an average). A racer
+marked no-show loses. If both are still equal (or neither set a time, or both are
+no-shows) the higher seed (the lower seed number) wins, unless the rules say re-run, in
+which case the decision names no winner and the match is raced again.
+
+Aborted runs (a track fault) are not attempts. Runs still staged or running cannot be
+decided on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from timer.brackets import BracketLog, record_result
+from timer.errors import RuleViolation
+from timer.formats import Format, Metric, RunLaps, metric
+from timer.run import RunStatus
+from timer.units import format_s
+
+ATTEMPTS_RANGE = (1, 10)
+
+
+class TiePolicy(StrEnum):
+    HIGHER_SEED = "higher_seed"
+    RERUN = "rerun"
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRules:
+    format: Format = field(default_factory=Format)
+    attempts: int = 2
+    tie: TiePolicy = TiePolicy.HIGHER_SEED
+
+    def __post_init__(self) -> None:
+        low, high = ATTEMPTS_RANGE
+        if not low <= self.attempts <= high:
+            raise RuleViolation(f"match attempts: got {self.attempts}, expected {low}–{high}")
+
+
+@dataclass(frozen=True, slots=True)
+class MatchSide:
+    """One racer of a match: their seed and their runs in this match."""
+
+    racer_id: str
+    seed: int
+    runs: tuple[RunLaps, ...] = ()
+    no_show: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MatchDecision:
+    """The outcome; `winner_id` is None when the tie policy asks for a re-run."""
+
+    winner_id: str | None
+    loser_id: str | None
+    reason: str
+    top_metric: Metric | None
+    bottom_metric: Metric | None
+
+    @property
+    def rerun(self) -> bool:
+        return self.winner_id is None
+
+
+def _attempts(rules: MatchRules, side: MatchSide) -> tuple[RunLaps, ...]:
+    counted = tuple(run for run in side.runs if run.status is not RunStatus.ABORTED)
+    open_runs = [r.run_id for r in counted if r.status in (RunStatus.STAGED, RunStatus.RUNNING)]
+    if open_runs:
+        raise RuleViolation(
+            f"match decision: {side.racer_id}'s runs {open_runs} are not over; "
+            "expected finished or DNF runs"
+        )
+    if len(counted) > rules.attempts:
+        raise RuleViolation(
+            f"match attempts of {side.racer_id}: got {len(counted)}, "
+            f"expected at most {rules.attempts}"
+        )
+    return counted
+
+
+def _shown(result: Metric | None) -> str:
+    return format_s(result.value_ns) if result is not None else "no time"
+
+
+def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchDecision:
+    """Who won the match between `top` and `bottom` under `rules`."""
+    if top.seed == bottom.seed or top.racer_id == bottom.racer_id:
+        raise RuleViolation(
+            f"match: got {top.racer_id} (seed {top.seed}) twice, expected two racers"
+        )
+    top_metric = None if top.no_show else metric(rules.format, _attempts(rules, top))
+    bottom_metric = None if bottom.no_show else metric(rules.format, _attempts(rules, bottom))
+    times = f"{_shown(top_metric)} v {_shown(bottom_metric)}"
+    ranked = _compare(top, top_metric, bottom, bottom_metric)
+    if ranked is not None:
+        winner, loser, why = ranked
+        return MatchDecision(
+            winner.racer_id, loser.racer_id, f"{times}{why}", top_metric, bottom_metric
+        )
+    if rules.tie is TiePolicy.RERUN:
+        return MatchDecision(None, None, f"{times}: tie, re-run", top_metric, bottom_metric)
+    higher, lower = (top, bottom) if top.seed < bottom.seed else (bottom, top)
+    why = f"{times}: tie, seed {higher.seed} goes through"
+    return MatchDecision(higher.racer_id, lower.racer_id, why, top_metric, bottom_metric)
+
+
+def _compare(
+    top: MatchSide, top_metric: Metric | None, bottom: MatchSide, bottom_metric: Metric | None
+) -> tuple[MatchSide, MatchSide, str] | None:
+    """(winner, loser, extra reason) when the racers differ, None on a tie."""
+    if top.no_show != bottom.no_show:
+        return (bottom, top, ": no-show") if top.no_show else (top, bottom, ": no-show")
+    if top_metric is None or bottom_metric is None:
+        if top_metric is None and bottom_metric is None:
+            return None
+        return (top, bottom, "") if bottom_metric is None else (bottom, top, "")
+    top_key = (top_metric.value, top_metric.tiebreak_ns)
+    bottom_key = (bottom_metric.value, bottom_metric.tiebreak_ns)
+    if top_key == bottom_key:
+        return None
+    extra = "" if top_metric.value != bottom_metric.value else " (format tie-break)"
+    return (top, bottom, extra) if top_key < bottom_key else (bottom, top, extra)
+
+
+def apply_decision(log: BracketLog, match_id: str, decision: MatchDecision) -> BracketLog:
+    """Record `decision` as `match_id`'s result; a re-run decision cannot be recorded."""
+    if decision.winner_id is None:
+        raise RuleViolation(f"result for {match_id}: {decision.reason}; race the match again")
+    return record_result(log, match_id, decision.winner_id, decision.reason)
