@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "board.commands.config_cmds",
     "board.commands.store_cmds",
     "board.commands.league_cmds",
+    "board.commands.results_cmds",
     "board.commands.run_cmds",
 )
 

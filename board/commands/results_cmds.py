@@ -1,0 +1,139 @@
+"""`lapgate prizes`, `lapgate export` and `lapgate racer link|merge|unmerge|show`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from board.commands.store_cmds import db_options, open_store
+from board.league.event_export import ExportFormat, export_event
+from board.league.prizes import estimate_prizes, load_rules
+from board.league.summit import season_races
+
+
+@click.command("prizes")
+@db_options
+@click.option("--season", required=True)
+@click.option(
+    "--rules",
+    "rules_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Prize rules (TOML), e.g. config/examples/prizes-2021.toml.",
+)
+@click.option("--json", "as_json", is_flag=True)
+def prizes(
+    config_path: Path | None, db_url: str | None, season: str, rules_file: Path, as_json: bool
+) -> None:
+    """List who probably won what in SEASON under the rules (an ESTIMATE)."""
+    rules = load_rules(rules_file)
+    store = open_store(config_path, db_url)
+    estimate = estimate_prizes(rules, season_races(store, season))
+    if as_json:
+        document = {
+            "estimate": True,
+            "title": estimate.title,
+            "note": estimate.note,
+            "awards": [asdict(a) for a in estimate.awards],
+            "warnings": list(estimate.warnings),
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=1))
+        return
+    click.echo(f"# ESTIMATE: {estimate.title or rules_file.name} ({estimate.note})")
+    for award in estimate.awards:
+        click.echo(
+            f"{award.rule:<40} {award.prize_name:<24} {award.alias} "
+            f"(rank {award.race_rank} in {award.race})"
+        )
+    for warning in estimate.warnings:
+        click.echo(f"warning: {warning}", err=True)
+
+
+@click.command("export")
+@db_options
+@click.option("--event", "event_key", required=True, help="Event id, name or race id.")
+@click.option("--round", "round_key", default=None, help="Round id, name or number.")
+@click.option("--season", default=None, help="Season, when event names repeat.")
+@click.option(
+    "--format", "fmt", type=click.Choice([f.value for f in ExportFormat]), default="final-csv"
+)
+@click.option(
+    "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (stdout)."
+)
+def export(
+    config_path: Path | None,
+    db_url: str | None,
+    event_key: str,
+    round_key: str | None,
+    season: str | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """Export an event's results, laps or everything (CSV cells are formula-safe)."""
+    store = open_store(config_path, db_url)
+    text = export_event(store, event_key, fmt, round_key, season)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+@click.group("racer")
+def racer_group() -> None:
+    """Racer identity: link a user id, merge duplicates, undo a merge."""
+
+
+@racer_group.command("show")
+@db_options
+@click.argument("text")
+def racer_show(config_path: Path | None, db_url: str | None, text: str) -> None:
+    """Racers whose alias or user id contains TEXT, with their alias history."""
+    store = open_store(config_path, db_url)
+    needle = text.casefold()
+    for record in store.racer_records().values():
+        aliases = [a.alias for a in record.aliases]
+        if needle in record.alias.casefold() or needle in (record.user_id or "").casefold():
+            merged = f" merged into {record.merged_into}" if record.merged_into else ""
+            click.echo(
+                f"{record.racer_id}  {record.alias}  user={record.user_id or '-'}  "
+                f"country={record.country or '-'}  aliases={aliases}{merged}"
+            )
+
+
+@racer_group.command("link")
+@db_options
+@click.argument("racer_id")
+@click.argument("user_id")
+def racer_link(config_path: Path | None, db_url: str | None, racer_id: str, user_id: str) -> None:
+    """Link racer RACER_ID (e.g. a summit racer) to the known USER_ID."""
+    open_store(config_path, db_url).link_user_id(racer_id, user_id)
+    click.echo(f"linked {racer_id} to user id {user_id}")
+
+
+@racer_group.command("merge")
+@db_options
+@click.argument("kept_id")
+@click.argument("merged_id")
+def racer_merge(config_path: Path | None, db_url: str | None, kept_id: str, merged_id: str) -> None:
+    """Merge racer MERGED_ID into KEPT_ID (undo with `lapgate racer unmerge`)."""
+    merge_id = open_store(config_path, db_url).merge_racers(kept_id, merged_id)
+    click.echo(f"merged {merged_id} into {kept_id} (merge {merge_id}; undo: racer unmerge)")
+
+
+@racer_group.command("unmerge")
+@db_options
+@click.argument("merge_id", type=int)
+def racer_unmerge(config_path: Path | None, db_url: str | None, merge_id: int) -> None:
+    """Undo merge MERGE_ID."""
+    open_store(config_path, db_url).undo_merge(merge_id)
+    click.echo(f"merge {merge_id} undone")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(prizes)
+    group.add_command(export)
+    group.add_command(racer_group)
