@@ -11,8 +11,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from config.round_settings import RoundSettings
 from timer.events import ExpiryPolicy, StartMode
 from timer.formats import Format, FormatKind
+from timer.rounds import EventPlan
 from timer.run import RunConfig
 from timer.units import ns_from_s
 
@@ -152,6 +154,7 @@ class Settings(_Section):
     board: BoardSettings = BoardSettings()
     store: StoreSettings = StoreSettings()
     sync: SyncSettings = SyncSettings()
+    rounds: list[RoundSettings] = []  # the event's rounds in order; empty: one open round
 
     @model_validator(mode="after")
     def _tracks_name_gates(self) -> Settings:
@@ -164,7 +167,12 @@ class Settings(_Section):
                 raise ValueError(
                     f"track {track.id!r} names gate {track.gate!r}; expected one of {gate_ids}"
                 )
+        self.event_plan()  # round names unique, entry_from names earlier rounds
         return self
+
+    def event_plan(self) -> EventPlan:
+        """The engine's plan of the `[[rounds]]` (defaults from `[round]`)."""
+        return EventPlan(tuple(r.spec(self.round) for r in self.rounds))
 
     def gate_by_id(self, gate_id: str) -> GpioGate | SerialGate | TcpGate | SimulatedGate:
         for gate in self.gate:
