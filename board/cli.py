@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "board.commands.store_cmds",
     "board.commands.league_cmds",
     "board.commands.results_cmds",
+    "board.commands.bracket_cmds",
     "board.commands.run_cmds",
 )
 

@@ -1,0 +1,141 @@
+"""`lapgate bracket simulate`: preview a bracket format with random results."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+import click
+
+from timer.bracket_layout import BracketKind, build_layout
+from timer.brackets import (
+    BracketLog,
+    BracketState,
+    MatchState,
+    MatchStatus,
+    bracket_state,
+    new_bracket,
+    record_result,
+)
+
+
+def simulate(
+    size: int,
+    kind: BracketKind,
+    stop_at: int,
+    seed: int | None,
+    grand_final_reset: bool = False,
+) -> dict[str, Any]:
+    """Play a bracket of `size` seeds with coin-flip results; every match in order."""
+    rng = random.Random(seed)
+    layout = build_layout(size, kind, stop_at, grand_final_reset)
+    log: BracketLog = new_bracket(layout, tuple(str(s) for s in range(1, size + 1)))
+    state = bracket_state(log)
+    played: list[dict[str, Any]] = [
+        _row(m) for m in state.matches if m.status is MatchStatus.WALKOVER
+    ]
+    while state.next_up:
+        match = state.match(state.next_up[0])
+        log = record_result(log, match.match_id, rng.choice(match.racers), state=state)
+        state = bracket_state(log)
+        played.append(_row(state.match(match.match_id)))
+        played.extend(_new_walkovers(state, played))
+    return {
+        "size": size,
+        "kind": str(kind),
+        "stop_at": stop_at,
+        "grand_final_reset": grand_final_reset,
+        "seed": seed,
+        "matches": [dict(row, order=i) for i, row in enumerate(played, start=1)],
+        "remaining": [int(r) for r in state.ranking()[: len(state.remaining)]],
+        "champion": int(state.champion) if state.champion else None,
+    }
+
+
+def _seed(occupant: object) -> int | str | None:
+    if isinstance(occupant, str):
+        return int(occupant)
+    return None if occupant is None else "bye"
+
+
+def _row(match: MatchState) -> dict[str, Any]:
+    slot = match.slot
+    return {
+        "match": match.match_id,
+        "bracket": str(slot.side),
+        "round": slot.round,
+        "top": _seed(match.top),
+        "bottom": _seed(match.bottom),
+        "winner": _seed(match.winner),
+        "loser": _seed(match.loser),
+        "walkover": match.status is MatchStatus.WALKOVER,
+    }
+
+
+def _new_walkovers(state: BracketState, played: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    shown = {row["match"] for row in played}
+    return [
+        _row(m)
+        for m in state.matches
+        if m.status is MatchStatus.WALKOVER and m.match_id not in shown
+    ]
+
+
+def _text(result: dict[str, Any]) -> str:
+    lines = [f"{result['kind']} elimination, {result['size']} racers, stop at {result['stop_at']}"]
+    for row in result["matches"]:
+        top = "bye" if row["top"] == "bye" else f"seed {row['top']}"
+        bottom = "bye" if row["bottom"] == "bye" else f"seed {row['bottom']}"
+        outcome = (
+            f"seed {row['winner']} advances (bye)"
+            if row["walkover"]
+            else (f"seed {row['winner']} beats seed {row['loser']}")
+        )
+        lines.append(
+            f"{row['order']:3d}. {row['match']:6s} {row['bracket']:11s} round {row['round']}: "
+            f"{top} v {bottom}: {outcome}"
+        )
+    remaining = ", ".join(f"seed {s}" for s in result["remaining"])
+    lines.append(f"champion: seed {result['champion']}" if result["champion"] else "")
+    lines.append(f"remaining: {remaining}")
+    return "\n".join(line for line in lines if line)
+
+
+@click.group("bracket")
+def bracket() -> None:
+    """Head-to-head brackets."""
+
+
+@bracket.command("simulate")
+@click.option("--size", type=click.IntRange(2, 256), required=True, help="Racers in the bracket.")
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in BracketKind]),
+    default="double",
+    show_default=True,
+)
+@click.option(
+    "--stop-at",
+    type=click.IntRange(1, 256),
+    default=1,
+    show_default=True,
+    help="Stop when this many racers remain (hand them to a final round).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed, for a repeatable preview.")
+@click.option("--reset/--no-reset", default=False, help="Grand-final reset (double only).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def simulate_cmd(
+    size: int, kind: str, stop_at: int, seed: int | None, reset: bool, as_json: bool
+) -> None:
+    """Play a bracket with random results and print every match in order."""
+    if stop_at > size:
+        raise click.BadParameter(
+            f"got {stop_at}, expected at most --size {size}", param_hint="--stop-at"
+        )
+    result = simulate(size, BracketKind(kind), stop_at, seed, reset)
+    click.echo(json.dumps(result, indent=2) if as_json else _text(result))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(bracket)
