@@ -11,13 +11,14 @@ for it (a re-race) or undo that result.
 A match with a bye is a walkover: the racer advances and nobody drops to the last-chance
 bracket. The bracket is finished when `layout.stop_at` racers remain; matches still open
 then are not needed. When several matches are ready, one that can eliminate a racer is
-raced first, so a bracket that stops at K racers never races a match it does not need.
+raced first, so a bracket that stops at K racers never races a match it does not need;
+flagged matches that can be raced again come before all others.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
@@ -116,6 +117,7 @@ class MatchState:
     result_event_id: int | None = None
     note: str = ""
     flag_reason: str = ""
+    needs_undo: bool = False  # flagged, but not raceable (a bye or a void GF2): undo it
 
     @property
     def match_id(self) -> str:
@@ -137,7 +139,7 @@ class BracketState:
     losses: tuple[tuple[str, int], ...]  # (racer, losses) in seed order
     wins: tuple[tuple[str, int], ...]
     eliminated: tuple[tuple[str, str], ...]  # (racer, match that eliminated them), in order
-    next_up: tuple[str, ...]  # ready match ids, the one to race first first
+    next_up: tuple[str, ...]  # flagged to re-race, then ready match ids; race the first first
     finished: bool
     event_count: int  # entries in the log this state was folded from
 
@@ -227,6 +229,8 @@ def bracket_state(log: BracketLog) -> BracketState:
     matches = tuple(_close(m) if finished else m for m in resolved.values())
     ready = [m for m in matches if m.status is MatchStatus.READY]
     ready.sort(key=_priority)
+    if not finished:  # flagged matches with both racers known are raced again first
+        ready[:0] = [m for m in matches if _rerace(m)]
     return BracketState(
         layout,
         log.entrants,
@@ -244,6 +248,11 @@ def _priority(state: MatchState) -> tuple[int, int, int, int, int]:
     slot = state.slot
     eliminates = slot.loser_to is None
     return (0 if eliminates else 1, slot.wave, SIDE_ORDER[slot.side], slot.round, slot.index)
+
+
+def _rerace(state: MatchState) -> bool:
+    flagged = state.status is MatchStatus.FLAGGED
+    return flagged and len(state.racers) == 2 and not state.needs_undo
 
 
 def _close(state: MatchState) -> MatchState:
@@ -320,7 +329,8 @@ def _without_race(
     """A void GF2 or a walkover (bye); a result recorded for it is flagged."""
     if result is not None:
         why = unneeded or "a bye: this match is not raced"
-        return _flagged(slot, top, bottom, result, f"{why}; undo its result")
+        flagged = _flagged(slot, top, bottom, result, f"{why}; undo its result")
+        return replace(flagged, needs_undo=True)
     if unneeded:
         return MatchState(slot, top, bottom, MatchStatus.VOID, note=unneeded)
     if top is None or bottom is None:
@@ -365,10 +375,15 @@ def record_result(
         state = bracket_state(log)
     match = state.match(match_id)
     allowed = (MatchStatus.READY, MatchStatus.DECIDED, MatchStatus.FLAGGED)
-    if match.status not in allowed or len(match.racers) != 2:
+    if match.status not in allowed or len(match.racers) != 2 or match.needs_undo:
         raise RuleViolation(
             f"result for {match_id}: the match is {match.status}, expected ready, "
             "decided (a correction) or flagged with both racers known"
+        )
+    if state.finished and match.status is not MatchStatus.DECIDED:
+        raise RuleViolation(
+            f"result for {match_id}: the bracket finished with {len(state.remaining)} racers "
+            "without this match; undo its result instead"
         )
     if winner_id not in match.racers:
         raise RuleViolation(
