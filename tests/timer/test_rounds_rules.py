@@ -10,8 +10,8 @@ from timer.events import LapSource
 from timer.formats import Format, FormatKind, RunLaps
 from timer.leaderboard import RacerRuns, Standing, leaderboard
 from timer.rounds import (
-    Advancement,
     AdvanceKind,
+    Advancement,
     BracketRules,
     EventPlan,
     Qualification,
