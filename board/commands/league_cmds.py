@@ -164,7 +164,7 @@ def standings(
     """Season standings in AWS points or community points, globally or for a region."""
     store = open_store(config_path, db_url)
     races = season_races(store, season)
-    rows = compute_standings(races, scheme, store.racer_records(), region=region)
+    rows = compute_standings(races, scheme, store.racer_records(history=False), region=region)
     if top:
         rows = rows[:top]
     if as_json:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from board.domain import new_id
@@ -40,6 +40,10 @@ from board.store.models import (
 from timer.errors import RuleViolation, UnknownEvent
 
 CHUNK = 900
+# Core tables for bulk statements (executemany without the ORM's per-row bookkeeping)
+RACERS: Table = RacerRow.__table__  # type: ignore[assignment]
+ALIASES: Table = AliasRow.__table__  # type: ignore[assignment]
+RESULTS: Table = ResultRow.__table__  # type: ignore[assignment]
 _RESULT_COLUMNS = (
     "racer_id",
     "alias",
@@ -84,7 +88,7 @@ class ResultsRepo:
             _record_aliases(s, [(racer_id, row.alias) for row, racer_id, _ in resolved], meta)
             if resolved:
                 s.execute(
-                    insert(ResultRow),
+                    insert(RESULTS),
                     [_result_dict(event.id, racer_id, row) for row, racer_id, _ in resolved],
                 )
         return ImportSummary(event.id, len(resolved), replaced, new_racers, tuple(problems))
@@ -127,20 +131,19 @@ class ResultsRepo:
                 if wanted is None or row.id in wanted
             }
             names = _RESULT_COLUMNS if details else _RESULT_COLUMNS[:4]
-            columns = [getattr(ResultRow, name) for name in names]
+            columns = [RESULTS.c[name] for name in names]
             query = (
-                select(ResultRow.event_id, RacerRow.user_id, *columns)
-                .join(RacerRow, RacerRow.id == ResultRow.racer_id)
-                .join(EventRow, EventRow.id == ResultRow.event_id)
-                .where(EventRow.season == season)
+                select(RESULTS.c.event_id, RACERS.c.user_id, *columns)
+                .join(RACERS, RACERS.c.id == RESULTS.c.racer_id)
+                .where(RESULTS.c.event_id.in_(list(metas)))
             )
-            by_event: dict[str, list[RaceResult]] = {}
-            for event_id, user_id, *values in s.execute(query):
-                if event_id in metas:
-                    fields = dict(zip(names, values, strict=True))
-                    by_event.setdefault(event_id, []).append(RaceResult(user_id=user_id, **fields))
+            by_event: dict[str, list[RaceResult]] = {event_id: [] for event_id in metas}
+            for row in s.execute(query.order_by(RESULTS.c.event_id, RESULTS.c.rank)).all():
+                by_event[row[0]].append(_result_of(row, details))
         races = []
         for event_id, results in by_event.items():
+            if not results:
+                continue
             results.sort(key=lambda r: (r.rank is None, r.rank or 0, r.alias.casefold()))
             races.append(Race(event_id, metas[event_id], tuple(results)))
         races.sort(key=lambda r: (r.meta.launch_time_ms or 0, r.meta.name, r.event_id))
@@ -148,26 +151,30 @@ class ResultsRepo:
 
     # racers -------------------------------------------------------------------------------
 
-    def racer_records(self, racer_ids: Iterable[str] | None = None) -> dict[str, RacerRecord]:
-        """Racers (merged ones included) with their alias history, by racer id."""
+    def racer_records(
+        self, racer_ids: Iterable[str] | None = None, history: bool = True
+    ) -> dict[str, RacerRecord]:
+        """Racers (merged ones included) by racer id, with their alias history unless
+        `history=False` (standings need none)."""
         racer_cols = (
-            RacerRow.id,
-            RacerRow.alias,
-            RacerRow.user_id,
-            RacerRow.country,
-            RacerRow.region,
-            RacerRow.merged_into_id,
+            RACERS.c.id,
+            RACERS.c.alias,
+            RACERS.c.user_id,
+            RACERS.c.country,
+            RACERS.c.region,
+            RACERS.c.merged_into_id,
         )
         with self._tx() as s:
             query = select(*racer_cols)
-            aliases_query = select(AliasRow.racer_id, AliasRow.alias, AliasRow.seen_ms)
+            aliases_query = select(ALIASES.c.racer_id, ALIASES.c.alias, ALIASES.c.seen_ms)
             if racer_ids is not None:
                 ids = list(racer_ids)
-                query = query.where(RacerRow.id.in_(ids))
-                aliases_query = aliases_query.where(AliasRow.racer_id.in_(ids))
-            history: dict[str, list[AliasSeen]] = {}
-            for racer_id, alias, seen_ms in s.execute(aliases_query):
-                history.setdefault(racer_id, []).append(AliasSeen(alias, seen_ms))
+                query = query.where(RACERS.c.id.in_(ids))
+                aliases_query = aliases_query.where(ALIASES.c.racer_id.in_(ids))
+            seen: dict[str, list[AliasSeen]] = {}
+            if history:
+                for racer_id, alias, seen_ms in s.execute(aliases_query):
+                    seen.setdefault(racer_id, []).append(AliasSeen(alias, seen_ms))
             return {
                 rid: RacerRecord(
                     rid,
@@ -176,7 +183,7 @@ class ResultsRepo:
                     country,
                     region,
                     merged,
-                    tuple(sorted(history.get(rid, []), key=lambda a: a.seen_ms)),
+                    tuple(sorted(seen.get(rid, []), key=lambda a: a.seen_ms)),
                 )
                 for rid, alias, user_id, country, region, merged in s.execute(query)
             }
@@ -261,6 +268,17 @@ class ResultsRepo:
         with self._tx() as s:
             rows = s.scalars(select(MergeRow).order_by(MergeRow.id))
             return [(m.id, m.kept_id, m.merged_id, m.undone) for m in rows]
+
+
+def _result_of(row: Any, details: bool) -> RaceResult:
+    """A RaceResult from (event_id, user_id, *_RESULT_COLUMNS[: 4 or all])."""
+    if not details:
+        return RaceResult(row[2], row[3], row[1], row[4], row[5])
+    (racer_id, alias, rank, time_ms, best, avg, total, laps, resets, submissions, extra) = row[2:]
+    return RaceResult(
+        racer_id, alias, row[1], rank, time_ms, best, avg, total, laps, resets, submissions,
+        dict(extra or {}),
+    )  # fmt: skip
 
 
 def _live_racer(s: Session, racer_id: str) -> RacerRow:
@@ -358,7 +376,7 @@ def _resolve_racers(
                 by_alias[row.alias.casefold()] = racer_id
         resolved.append((row, racer_id, known is None))
     if new_rows:
-        s.execute(insert(RacerRow), new_rows)
+        s.execute(insert(RACERS), new_rows)
     return resolved, problems
 
 
@@ -368,28 +386,41 @@ def _record_aliases(s: Session, pairs: list[tuple[str, str]], meta: RaceMeta) ->
     racer_ids = sorted({racer_id for racer_id, _ in pairs})
     existing: dict[tuple[str, str], tuple[int, int]] = {}
     latest: dict[str, int] = {}
+    current: dict[str, str] = {}
     for chunk in _chunks(racer_ids):
-        query = select(AliasRow.racer_id, AliasRow.alias, AliasRow.id, AliasRow.seen_ms).where(
-            AliasRow.racer_id.in_(chunk)
-        )
-        for racer_id, alias, alias_id, alias_seen in s.execute(query):
+        query = select(ALIASES.c.racer_id, ALIASES.c.alias, ALIASES.c.id, ALIASES.c.seen_ms)
+        for racer_id, alias, alias_id, alias_seen in s.execute(
+            query.where(ALIASES.c.racer_id.in_(chunk))
+        ):
             existing[(racer_id, alias)] = (alias_id, alias_seen)
             latest[racer_id] = max(latest.get(racer_id, -1), alias_seen)
+        names = select(RACERS.c.id, RACERS.c.alias).where(RACERS.c.id.in_(chunk))
+        current.update({str(row[0]): str(row[1]) for row in s.execute(names)})
     inserts, bumps, renames = [], [], []
     for racer_id, alias in pairs:
         found = existing.get((racer_id, alias))
         if found is None:
             inserts.append({"racer_id": racer_id, "alias": alias, "seen_ms": seen_ms})
         elif found[1] < seen_ms:
-            bumps.append({"id": found[0], "seen_ms": seen_ms})
-        if seen_ms >= latest.get(racer_id, -1):
-            renames.append({"id": racer_id, "alias": alias})
+            bumps.append({"b_id": found[0], "b_seen": seen_ms})
+        if seen_ms >= latest.get(racer_id, -1) and current.get(racer_id) != alias:
+            renames.append({"b_id": racer_id, "b_alias": alias})
     if inserts:
-        s.execute(insert(AliasRow), inserts)
+        s.execute(insert(ALIASES), inserts)
     if bumps:
-        s.execute(update(AliasRow), bumps)
+        s.execute(
+            update(ALIASES)
+            .where(ALIASES.c.id == bindparam("b_id"))
+            .values(seen_ms=bindparam("b_seen")),
+            bumps,
+        )
     if renames:
-        s.execute(update(RacerRow), renames)
+        s.execute(
+            update(RACERS)
+            .where(RACERS.c.id == bindparam("b_id"))
+            .values(alias=bindparam("b_alias")),
+            renames,
+        )
 
 
 def _result_dict(event_id: str, racer_id: str, row: ImportRow) -> dict[str, Any]:
