@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "board.commands.results_cmds",
     "board.commands.bracket_cmds",
     "board.commands.run_cmds",
+    "board.commands.gate_cmds",
 )
 
 
