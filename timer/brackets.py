@@ -10,9 +10,10 @@ for it (a re-race) or undo that result.
 
 A match with a bye is a walkover: the racer advances and nobody drops to the last-chance
 bracket. The bracket is finished when `layout.stop_at` racers remain; matches still open
-then are not needed. When several matches are ready, one that can eliminate a racer is
-raced first, so a bracket that stops at K racers never races a match it does not need;
-flagged matches that can be raced again come before all others.
+then are not needed. Ready matches are raced round by round (winners bracket first);
+flagged matches that can be raced again come before all others; and when the bracket
+stops at K > 1 racers, a match that eliminates nobody and that the bracket can finish
+without is raced last, so the bracket never races a match it does not need.
 """
 
 from __future__ import annotations
@@ -228,7 +229,8 @@ def bracket_state(log: BracketLog) -> BracketState:
     finished = len(eliminated) >= layout.size - layout.stop_at
     matches = tuple(_close(m) if finished else m for m in resolved.values())
     ready = [m for m in matches if m.status is MatchStatus.READY]
-    ready.sort(key=_priority)
+    deferred = _unneeded_now(layout, matches, len(eliminated)) if layout.stop_at > 1 else set()
+    ready.sort(key=lambda m: (m.match_id in deferred, *_priority(m)))
     if not finished:  # flagged matches with both racers known are raced again first
         ready[:0] = [m for m in matches if _rerace(m)]
     return BracketState(
@@ -244,10 +246,65 @@ def bracket_state(log: BracketLog) -> BracketState:
     )
 
 
-def _priority(state: MatchState) -> tuple[int, int, int, int, int]:
+def _priority(state: MatchState) -> tuple[int, int, int, int]:
     slot = state.slot
-    eliminates = slot.loser_to is None
-    return (0 if eliminates else 1, slot.wave, SIDE_ORDER[slot.side], slot.round, slot.index)
+    return (slot.wave, SIDE_ORDER[slot.side], slot.round, slot.index)
+
+
+def _bye_slots(layout: BracketLayout) -> set[str]:
+    """Matches that are walkovers whatever the results (a bye reaches them)."""
+    bye_out: dict[str, tuple[bool, bool]] = {}  # match → (winner is a bye, loser is a bye)
+    walkovers: set[str] = set()
+
+    def is_bye(source: Source) -> bool:
+        if isinstance(source, Seed):
+            return source.seed > layout.size
+        winner_bye, loser_bye = bye_out[source.match_id]
+        return winner_bye if isinstance(source, WinnerOf) else loser_bye
+
+    for slot in layout.slots:
+        top, bottom = is_bye(slot.top), is_bye(slot.bottom)
+        bye_out[slot.match_id] = (top and bottom, top or bottom)
+        if top or bottom:
+            walkovers.add(slot.match_id)
+    return walkovers
+
+
+def _downstream(layout: BracketLayout, match_id: str) -> set[str]:
+    found = {match_id}
+    for slot in layout.slots:  # topological order: sources come first
+        sources = (slot.top, slot.bottom)
+        if any(not isinstance(x, Seed) and x.match_id in found for x in sources):
+            found.add(slot.match_id)
+    return found
+
+
+def _unneeded_now(
+    layout: BracketLayout, matches: tuple[MatchState, ...], eliminated: int
+) -> set[str]:
+    """Ready matches that eliminate nobody and that the bracket can finish without.
+
+    A bracket that stops at K racers needs size−K eliminations. A ready match whose loser
+    goes on is not needed now if enough eliminating matches that do not depend on it
+    remain; it is raced last, and not at all if the bracket finishes first.
+    """
+    byes = _bye_slots(layout)
+    open_eliminating = [
+        m.match_id
+        for m in matches
+        if m.status in (MatchStatus.READY, MatchStatus.WAITING, MatchStatus.FLAGGED)
+        and m.slot.loser_to is None
+        and m.match_id not in byes
+    ]
+    still_needed = layout.size - layout.stop_at - eliminated
+    unneeded: set[str] = set()
+    for match in matches:
+        if match.status is not MatchStatus.READY or match.slot.loser_to is None:
+            continue
+        after = _downstream(layout, match.match_id)
+        if sum(1 for m in open_eliminating if m not in after) >= still_needed:
+            unneeded.add(match.match_id)
+    return unneeded
 
 
 def _rerace(state: MatchState) -> bool:

@@ -93,6 +93,8 @@ def check_final(state: BracketState) -> None:
     losses = dict(state.losses)
     decided = [m for m in state.matches if m.status is MatchStatus.DECIDED]
     assert sum(losses.values()) == len(decided)
+    if layout.kind is BracketKind.SINGLE:  # every raced match eliminates: none unneeded
+        assert len(decided) == size - stop_at
     out = [racer for racer, _ in state.eliminated]
     assert len(out) == len(set(out)) == size - stop_at
     gf1 = next((m for m in decided if m.match_id == "GF1"), None)
