@@ -245,7 +245,8 @@ class GpioGateAdapter:
             on_notice(GateNotice(self.gate_id, now_ns, "factory", f"fallback: {message}"))
         stamped = type(self._factory).__name__ in TIMESTAMPED
         quality = "edge timestamps" if stamped else "NO edge timestamps (callback time)"
-        log.warning("gate %s: GPIO pin factory %s (%s)", self.gate_id, name, quality)
+        level = logging.INFO if stamped else logging.WARNING
+        log.log(level, "gate %s: GPIO pin factory %s (%s)", self.gate_id, name, quality)
         on_notice(GateNotice(self.gate_id, now_ns, "factory", f"pin factory {name} ({quality})"))
         if not stamped and not self._settings.allow_untimestamped:
             raise GateError(
