@@ -84,6 +84,10 @@ def main() -> None:
     print(f"peak memory (max RSS): {peak_mib:.0f} MiB")
     print(f"leaders: AWS {aws[0].alias} {aws[0].points:g}; community {community[0].alias} "
           f"{community[0].points:g}")  # fmt: skip
+    started = time.perf_counter()
+    sum(range(10_000_000))
+    cpu_s = time.perf_counter() - started
+    print(f"cpu check: sum(range(10**7)) took {cpu_s:.2f} s (about 0.2 s on an idle core)")
     ok = import_s < 10 and standings_s < 1
     print("within targets" if ok else "OUTSIDE TARGETS")
 

@@ -52,11 +52,15 @@ COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 _LOOKUP: Final = {spelling: canon for canon, names in COLUMNS.items() for spelling in names}
 INT_COLUMNS: Final = ("LapCount", "ResetCount", "SubmissionCount")
 TIME_COLUMNS: Final = ("RankingScore", "BestLapTime", "AvgLapTime", "TotalLapTime")
+_NUMERIC: Final = (*INT_COLUMNS, *TIME_COLUMNS, "Rank")
+_WHOLE: Final = frozenset((*INT_COLUMNS, "Rank"))
+_KNOWN: Final = frozenset(COLUMNS)
+_FORMULA_CHARS: Final = "".join(FORMULA_PREFIXES)
 
 
 def unneutralise(value: str) -> str:
     """Undo lapgate's formula-injection guard (a ``'`` before = + - @ tab CR) on import."""
-    if len(value) > 1 and value[0] == "'" and value[1] in "".join(FORMULA_PREFIXES):
+    if value[:1] == "'" and value[1:2] in _FORMULA_CHARS and len(value) > 1:
         return value[1:]
     return value
 
@@ -65,6 +69,8 @@ def _number(value: str, column: str, as_int: bool) -> float | int | None:
     text = value.strip()
     if not text:
         return None
+    if text.isdigit():  # the common case: a plain whole number
+        return int(text)
     try:
         number = float(text)
     except ValueError:
@@ -116,9 +122,9 @@ def _row(values: dict[str, str], line: int, position: int) -> ImportRow:
     if not alias:
         raise ValueError("Alias: got an empty value, expected the racer's alias")
     numbers: dict[str, Any] = {}
-    for column in (*INT_COLUMNS, *TIME_COLUMNS, "Rank"):
+    for column in _NUMERIC:
         if column in values:
-            numbers[column] = _number(values[column], column, column in (*INT_COLUMNS, "Rank"))
+            numbers[column] = _number(values[column], column, column in _WHOLE)
     rank = numbers.get("Rank", position) if "Rank" in values else position
     if rank is not None and rank < 1:
         raise ValueError(f"Rank: got {rank}, expected 1 or more")
@@ -127,8 +133,7 @@ def _row(values: dict[str, str], line: int, position: int) -> ImportRow:
         ranking = numbers.get("BestLapTime")
     if (ranking is not None and ranking >= NO_TIME_SENTINEL_MS) or numbers.get("LapCount") == 0:
         ranking = None  # the service ranks racers without a lap last, with a huge sentinel
-    known = {*COLUMNS}
-    extra = {k: unneutralise(v) for k, v in values.items() if k not in known and v != ""}
+    extra = {k: unneutralise(v) for k, v in values.items() if k not in _KNOWN and v != ""}
     user_id = unneutralise(values.get("UserId", "").strip()) or None
     return ImportRow(
         line=line,

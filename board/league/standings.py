@@ -72,7 +72,6 @@ class StandingRow:
     races: int  # races the racer took part in
     region: str = ""
     country: str = ""
-    history: tuple[RaceEntry, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The documented JSON row: rank, alias, user_id, points, races."""
@@ -244,7 +243,6 @@ def _ranked(rows: list[tuple[int, str, StandingRow]]) -> list[StandingRow]:
                 row.races,
                 row.region,
                 row.country,
-                row.history,
             )
         )
     return ranked

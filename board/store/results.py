@@ -138,7 +138,7 @@ class ResultsRepo:
                 .where(RESULTS.c.event_id.in_(list(metas)))
             )
             by_event: dict[str, list[RaceResult]] = {event_id: [] for event_id in metas}
-            for row in s.execute(query.order_by(RESULTS.c.event_id, RESULTS.c.rank)).all():
+            for row in s.execute(query).all():
                 by_event[row[0]].append(_result_of(row, details))
         races = []
         for event_id, results in by_event.items():
