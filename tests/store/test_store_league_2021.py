@@ -169,3 +169,23 @@ def test_regional_standings_rank_the_region_only(season_store: SqlStore) -> None
     assert all(row.points == glob[row.racer_id].points for row in na)
     emea = compute_standings(races, "community", records, region="emea")
     assert [row.alias for row in emea] == ["rosscomp1"]
+
+
+def test_2021_prizes_through_the_store(race_data: Path, season_store: SqlStore) -> None:
+    from board.league.prizes import estimate_prizes, load_rules
+
+    rules = load_rules(Path(__file__).resolve().parents[2] / "config/examples/prizes-2021.toml")
+    estimate = estimate_prizes(rules, season_races(season_store, SEASON))
+    finales = {}
+    for meta, path in race_files(race_data):
+        if meta["RaceType"] == "OBJECT_AVOIDANCE":
+            with path.open(newline="") as handle:
+                ranked = sorted(csv.DictReader(handle), key=lambda r: int(r["Rank"]))
+            finales[meta["Name"].split()[0]] = [r["UserId"] for r in ranked]
+    seated: set[str] = set()
+    for month in ("March", "April", "May", "June", "July", "August", "September", "October"):
+        expected = [u for u in finales[month] if u not in seated][:3]
+        seated.update(expected)
+        got = [a.user_id for a in estimate.awards if a.rule.startswith(f"{month} finale")]
+        assert got == expected, month
+    assert len(estimate.by_prize("car")) == 80

@@ -164,3 +164,14 @@ def test_sqlite_runs_with_wal_full_sync_and_foreign_keys(tmp_path: object) -> No
         assert conn.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
     store.close()
+
+
+def test_migrations_match_the_models(store: SqlStore) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from board.store.models import Base
+
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
