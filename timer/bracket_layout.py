@@ -258,3 +258,33 @@ def _source_wave(source: Source, waves: dict[str, int]) -> int:
     if isinstance(source, Seed):
         return 0
     return waves[source.match_id]
+
+
+def walkover_slots(layout: BracketLayout) -> set[str]:
+    """Matches that are walkovers whatever the results (a bye reaches them)."""
+    bye_out: dict[str, tuple[bool, bool]] = {}  # match → (winner is a bye, loser is a bye)
+    walkovers: set[str] = set()
+
+    def is_bye(source: Source) -> bool:
+        if isinstance(source, Seed):
+            return source.seed > layout.size
+        winner_bye, loser_bye = bye_out[source.match_id]
+        return winner_bye if isinstance(source, WinnerOf) else loser_bye
+
+    for slot in layout.slots:
+        top, bottom = is_bye(slot.top), is_bye(slot.bottom)
+        bye_out[slot.match_id] = (top and bottom, top or bottom)
+        if top or bottom:
+            walkovers.add(slot.match_id)
+    return walkovers
+
+
+def downstream(layout: BracketLayout, match_id: str) -> set[str]:
+    """`match_id` and every match whose racers depend on its result."""
+    found = {match_id}
+    for slot in layout.slots:  # topological order: sources come first
+        sources = (slot.top, slot.bottom)
+        depends = any(not isinstance(x, Seed) and x.match_id in found for x in sources)
+        if depends or (slot.reset and "GF1" in found):
+            found.add(slot.match_id)
+    return found

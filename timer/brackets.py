@@ -31,6 +31,8 @@ from timer.bracket_layout import (
     Seed,
     Source,
     WinnerOf,
+    downstream,
+    walkover_slots,
 )
 from timer.errors import RuleViolation, UnknownEvent
 
@@ -251,34 +253,6 @@ def _priority(state: MatchState) -> tuple[int, int, int, int]:
     return (slot.wave, SIDE_ORDER[slot.side], slot.round, slot.index)
 
 
-def _bye_slots(layout: BracketLayout) -> set[str]:
-    """Matches that are walkovers whatever the results (a bye reaches them)."""
-    bye_out: dict[str, tuple[bool, bool]] = {}  # match → (winner is a bye, loser is a bye)
-    walkovers: set[str] = set()
-
-    def is_bye(source: Source) -> bool:
-        if isinstance(source, Seed):
-            return source.seed > layout.size
-        winner_bye, loser_bye = bye_out[source.match_id]
-        return winner_bye if isinstance(source, WinnerOf) else loser_bye
-
-    for slot in layout.slots:
-        top, bottom = is_bye(slot.top), is_bye(slot.bottom)
-        bye_out[slot.match_id] = (top and bottom, top or bottom)
-        if top or bottom:
-            walkovers.add(slot.match_id)
-    return walkovers
-
-
-def _downstream(layout: BracketLayout, match_id: str) -> set[str]:
-    found = {match_id}
-    for slot in layout.slots:  # topological order: sources come first
-        sources = (slot.top, slot.bottom)
-        if any(not isinstance(x, Seed) and x.match_id in found for x in sources):
-            found.add(slot.match_id)
-    return found
-
-
 def _unneeded_now(
     layout: BracketLayout, matches: tuple[MatchState, ...], eliminated: int
 ) -> set[str]:
@@ -288,7 +262,7 @@ def _unneeded_now(
     goes on is not needed now if enough eliminating matches that do not depend on it
     remain; it is raced last, and not at all if the bracket finishes first.
     """
-    byes = _bye_slots(layout)
+    byes = walkover_slots(layout)
     open_eliminating = [
         m.match_id
         for m in matches
@@ -301,7 +275,7 @@ def _unneeded_now(
     for match in matches:
         if match.status is not MatchStatus.READY or match.slot.loser_to is None:
             continue
-        after = _downstream(layout, match.match_id)
+        after = downstream(layout, match.match_id)
         if sum(1 for m in open_eliminating if m not in after) >= still_needed:
             unneeded.add(match.match_id)
     return unneeded

@@ -23,6 +23,7 @@ from timer.bracket_layout import (
     WinnerOf,
     build_layout,
     standard_seed_order,
+    walkover_slots,
 )
 from timer.brackets import (
     BracketState,
@@ -109,6 +110,10 @@ def check_final(state: BracketState) -> None:
     limit = 0 if layout.kind is BracketKind.SINGLE else 1
     assert all(losses[racer] <= limit for racer in state.remaining)
     check_byes(state)
+    walkovers = {m.match_id for m in state.matches if m.status is MatchStatus.WALKOVER}
+    assert walkovers <= walkover_slots(layout)
+    if stop_at == 1:
+        assert walkovers == walkover_slots(layout)
     check_top_seeds_apart(state)
 
 
