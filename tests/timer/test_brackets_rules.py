@@ -6,6 +6,11 @@ import json
 
 import pytest
 
+from timer.bracket_codec import (
+    bracket_event_from_dict,
+    bracket_log_from_dict,
+    bracket_log_to_dict,
+)
 from timer.bracket_layout import BracketKind, Side, build_layout
 from timer.bracket_match import MatchRules, MatchSide, TiePolicy, apply_decision, decide_match
 from timer.bracket_view import bracket_view
@@ -259,3 +264,22 @@ def test_single_elimination_has_no_last_chance_bracket() -> None:
     assert {slot.side for slot in layout.slots} == {Side.WINNERS}
     assert len(layout.slots) == 15
     assert issubclass(RuleViolation, LapgateError)
+
+
+def test_a_bracket_log_round_trips_through_json() -> None:
+    log = favourites(bracket(6, stop_at=3, grand_final_reset=True), 4)
+    log = record_result(log, "W1-2", "s5", note="correction")
+    log = undo_event(log, len(log.entries))
+    data = json.loads(json.dumps(bracket_log_to_dict(log)))
+    again = bracket_log_from_dict(data)
+    assert again == log
+    assert bracket_state(again) == bracket_state(log)
+    data["events"][1]["id"] = 7
+    with pytest.raises(RuleViolation, match="got 7, expected 2"):
+        bracket_log_from_dict(data)
+    with pytest.raises(RuleViolation, match="expected 'result' or 'undo'"):
+        bracket_event_from_dict({"kind": "bogus"})
+    with pytest.raises(RuleViolation, match="missing"):
+        bracket_event_from_dict({"kind": "result", "match_id": "W1-1"})
+    with pytest.raises(RuleViolation, match="bracket size"):
+        bracket_log_from_dict({**data, "size": 1})
