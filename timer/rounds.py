@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from timer.bracket_layout import BracketKind, build_layout
 from timer.bracket_match import MatchRules
@@ -36,6 +37,7 @@ from timer.formats import Format, FormatKind
 from timer.leaderboard import Standing
 from timer.run import RunConfig
 from timer.shootout import ShootoutPlace, running_order
+from timer.units import NS_PER_S
 
 
 class RoundKind(StrEnum):
@@ -295,3 +297,26 @@ def shootout_qualification(spec: RoundSpec, places: Sequence[ShootoutPlace]) -> 
     ordered = tuple(p.racer_id for p in sorted(places, key=lambda p: p.place))
     reasons = tuple((p.racer_id, f"{_ordinal(p.place)} place") for p in places)
     return Qualification(spec.name, ordered, reasons)
+
+
+def round_summary(spec: RoundSpec) -> dict[str, Any]:
+    """A JSON-ready description of a round for the control page and the board."""
+    summary: dict[str, Any] = {
+        "name": spec.name,
+        "kind": str(spec.kind),
+        "format": spec.format.label,
+        "entry": list(spec.entry_from) or "open",
+        "time_limit_s": spec.run_config.time_limit_ns / NS_PER_S,
+        "runs_per_racer": spec.runs_per_racer or None,  # None: unlimited
+        "advancement": spec.advancement.label,
+    }
+    if spec.bracket is not None:
+        rules = spec.bracket
+        summary["bracket"] = {
+            "kind": str(rules.kind),
+            "stop_at": rules.stop_at,
+            "grand_final_reset": rules.grand_final_reset,
+            "attempts": rules.match.attempts,
+            "tie": str(rules.match.tie),
+        }
+    return summary

@@ -22,6 +22,7 @@ from timer.rounds import (
     check_may_run,
     entrants,
     open_bracket,
+    round_summary,
 )
 from timer.run import Lap, RunStatus
 
@@ -164,3 +165,14 @@ def test_a_bracket_round_is_seeded_in_entry_order() -> None:
     log = open_bracket(plan().round("Final"), ("c", "a", "b"))
     assert log.entrants == ("c", "a", "b")
     assert log.layout.size == 3
+
+
+def test_round_summary_is_json_ready() -> None:
+    import json
+
+    final = round_summary(plan().round("Final"))
+    assert json.loads(json.dumps(final))["bracket"]["kind"] == "single"
+    wild = round_summary(plan().round("Wild"))
+    assert wild["entry"] == "open" and wild["runs_per_racer"] == 1
+    assert wild["advancement"] == "top 1 not already qualified advance"
+    assert wild["time_limit_s"] == 120
