@@ -48,7 +48,7 @@ TIMESTAMPED: Final[dict[str, str]] = {
     "PiGPIOFactory": "pigpio",
     "MockFactory": "mock",
 }
-_PIGPIO_WRAP_S: Final = 2**32 / 1e6  # pigpio ticks are u32 microseconds
+_PIGPIO_WRAP_US: Final = 2**32  # pigpio ticks are u32 microseconds
 SILENT_AFTER_CROSSINGS: Final = 3  # a sensor missing this many gate crossings in a row
 _HEALTH_INTERVAL_S: Final = 0.2
 _LG_HINT: Final = (
@@ -154,7 +154,7 @@ class GpioGateAdapter:
         self._lock = threading.Lock()
         self._stuck_after_ns = round(settings.stuck_after_s * 1e9)
         self._last_crossing_ns: int | None = None
-        self._pigpio_anchor: tuple[float, int] | None = None
+        self._pigpio_anchor: tuple[int, int] | None = None  # (tick µs, host ns)
         self._on_crossing: CrossingSink = _drop
         self._on_notice: NoticeSink = _drop
         self._stopping = threading.Event()
@@ -184,11 +184,12 @@ class GpioGateAdapter:
         self._check_factory(fallbacks, on_notice)
         self._on_crossing, self._on_notice = on_crossing, on_notice
         if self.factory_name == "pigpio":
-            self._pigpio_anchor = (self._factory.ticks(), self._clock_ns())
+            self._pigpio_anchor = (int(self._factory.ticks()), self._clock_ns())
         try:
             for sensor, handler in zip(self._sensors, self._handlers, strict=True):
                 sensor.pin = self._open_pin(sensor.bcm, handler)
                 sensor.active = self._is_active(bool(sensor.pin.state))
+                sensor.activated_ns = self._clock_ns()  # held since start-up at least
         except Exception as exc:
             self._close_pins()
             raise GateError(f"gate {self.gate_id!r}: cannot open GPIO pins: {exc}") from exc
@@ -275,15 +276,21 @@ class GpioGateAdapter:
         return level == self._settings.active_high
 
     def _ticks_ns(self, ticks: float) -> int:
-        """An edge's `ticks` as host monotonic nanoseconds."""
+        """An edge's `ticks` as host monotonic nanoseconds.
+
+        lgpio, mock and the local factories give seconds on CLOCK_MONOTONIC (float: exact
+        to the nanosecond for the first ~50 days of uptime). pigpio gives the daemon's
+        u32 microsecond tick, which wraps every 71.6 min: it is placed relative to the
+        previous edge (or the start-up anchor) modulo the wrap.
+        """
         anchor = self._pigpio_anchor
-        if anchor is None:  # lgpio, mock and local factories: seconds on CLOCK_MONOTONIC
+        if anchor is None:
             return round(ticks * 1e9)
-        diff_s = (ticks - anchor[0]) % _PIGPIO_WRAP_S
-        if diff_s > _PIGPIO_WRAP_S / 2:  # an edge from before the anchor
-            diff_s -= _PIGPIO_WRAP_S
-        t_ns = anchor[1] + round(diff_s * 1e9)
-        self._pigpio_anchor = (ticks, t_ns)
+        diff_us = (int(ticks) - anchor[0]) % _PIGPIO_WRAP_US
+        if diff_us > _PIGPIO_WRAP_US // 2:  # an edge from before the anchor
+            diff_us -= _PIGPIO_WRAP_US
+        t_ns = anchor[1] + diff_us * 1000
+        self._pigpio_anchor = (int(ticks), t_ns)
         return t_ns
 
     def _edge(self, index: int, ticks: float, level: bool) -> None:

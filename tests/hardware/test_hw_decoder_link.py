@@ -180,3 +180,27 @@ def test_nothing_listening_is_reported_not_raised() -> None:
     sink.wait_for(lambda: "disconnected" in sink.kinds(), "the disconnect notice")
     adapter.stop()
     assert sink.kinds() == ["disconnected"]
+
+
+def test_a_replugged_decoder_is_found_again_by_usb_id(
+    tmp_path: Path,
+    emulator: ZRoundEmulator,
+    model: ZRoundDecoderModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = emulator.open_pty()  # a new /dev/pts/N, not the configured path
+
+    class FakePortInfo:
+        vid, pid, device = 0x0403, 0x6001, path
+
+    monkeypatch.setattr("hardware.decoder.list_ports.comports", lambda: [FakePortInfo()])
+    emulator.start()
+    settings = SerialGate(url=str(tmp_path / "gone"), usb_id="0403:6001")
+    adapter = DecoderGateAdapter(settings)
+    sink = Sink()
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        sink.wait_for(lambda: len(sink.crossings) >= 3, "passings via the USB id")
+    finally:
+        adapter.stop()
+    assert "disconnected" not in sink.kinds()

@@ -260,3 +260,45 @@ def test_active_high_beam_and_both_edges(factory: MockFactory) -> None:
     finally:
         adapter.stop()
     assert [c.t_ns for c in sink.crossings] == [3_000_000_000, 14_000_000_000]
+
+
+def test_a_sensor_active_at_start_up_is_reported_after_stuck_after_s(
+    factory: MockFactory,
+) -> None:
+    # A beam sensor (active high) whose pull-up holds it "blocked" from the start: the
+    # mock pin settles at its pull, so this is how a mock pin starts out active.
+    settings = GpioGate(pins_bcm=[5, 6], pull_up=True, active_high=True, edge="rising")
+    clock = [50_000_000_000]
+    adapter = GpioGateAdapter(settings, clock_ns=lambda: clock[0], factory=factory)
+    sink = Sink()
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        inject(adapter.pin(6), 50.5, 0)  # sensor 6 is free; sensor 5 stays blocked
+        adapter.check_health(clock[0] + 4_000_000_000)
+        assert "stuck" not in sink.kinds()
+        adapter.check_health(clock[0] + 6_000_000_000)
+        assert [n.sensor for n in sink.notices if n.kind == "stuck"] == ["BCM5"]
+        inject(adapter.pin(6), 60.0, 1)  # the stuck sensor does not block the gate
+        assert [c.t_ns for c in sink.crossings] == [60_000_000_000]
+    finally:
+        adapter.stop()
+
+
+def test_pigpio_microsecond_ticks_unwrap_across_the_32_bit_wrap() -> None:
+    class PiGPIOFactory(MockFactory):  # named like gpiozero's pigpio factory
+        def ticks(self) -> int:
+            return 2**32 - 3_000_000  # 3 s before the daemon's tick wraps
+
+    factory = PiGPIOFactory()
+    adapter = GpioGateAdapter(GpioGate(), clock_ns=lambda: 7_000_000_000_000, factory=factory)
+    sink = Sink()
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        pin = adapter.pin(17)
+        inject(pin, 2**32 - 1_000_000, PRESS)  # 2 s after the anchor
+        inject(pin, 2**32 - 900_000, RELEASE)
+        inject(pin, 10_000_001, PRESS)  # after the wrap: 11.000001 s later
+    finally:
+        adapter.stop()
+        factory.close()
+    assert [c.t_ns for c in sink.crossings] == [7_002_000_000_000, 7_013_000_001_000]
