@@ -87,6 +87,23 @@ class Advancement:
         return labels[self.kind]
 
 
+def advancement_to_dict(rule: Advancement) -> dict[str, Any]:
+    """JSON-ready form, e.g. for `RoundInfo.advancement` in the store."""
+    return {"kind": str(rule.kind), "count": rule.count, "fixed": list(rule.fixed)}
+
+
+def advancement_from_dict(data: Mapping[str, Any]) -> Advancement:
+    """The rule from `advancement_to_dict`'s form; an empty dict is ``all``."""
+    try:
+        kind = AdvanceKind(data.get("kind", AdvanceKind.ALL))
+        fixed = tuple(str(r) for r in data.get("fixed", ()))
+        return Advancement(kind, int(data.get("count", 0)), fixed)
+    except (TypeError, ValueError) as exc:
+        if isinstance(exc, RuleViolation):
+            raise
+        raise RuleViolation(f"advancement: got {dict(data)!r}, expected kind/count/fixed") from None
+
+
 @dataclass(frozen=True, slots=True)
 class BracketRules:
     kind: BracketKind = BracketKind.DOUBLE

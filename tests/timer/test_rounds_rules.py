@@ -18,6 +18,8 @@ from timer.rounds import (
     RoundKind,
     RoundSpec,
     advance,
+    advancement_from_dict,
+    advancement_to_dict,
     already_qualified,
     check_may_run,
     entrants,
@@ -176,3 +178,17 @@ def test_round_summary_is_json_ready() -> None:
     assert wild["entry"] == "open" and wild["runs_per_racer"] == 1
     assert wild["advancement"] == "top 1 not already qualified advance"
     assert wild["time_limit_s"] == 120
+
+
+def test_advancement_round_trips_through_a_dict() -> None:
+    for rule in (
+        Advancement(),
+        Advancement(AdvanceKind.WILDCARD, 2),
+        Advancement(AdvanceKind.FIXED, fixed=("a", "b")),
+    ):
+        assert advancement_from_dict(advancement_to_dict(rule)) == rule
+    assert advancement_from_dict({}) == Advancement()
+    with pytest.raises(RuleViolation, match="expected kind/count/fixed"):
+        advancement_from_dict({"kind": "best"})
+    with pytest.raises(RuleViolation, match="got count 0"):
+        advancement_from_dict({"kind": "top"})
