@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from board.league.model import Race
+from board.league.model import Race, RaceResult
 from timer.errors import ConfigError
 
 ESTIMATE_NOTE = "estimate from public results: eligibility and unclaimed prizes are unknown"
@@ -147,52 +147,76 @@ def _steps(rules: PrizeRules) -> list[tuple[RuleSpec, dict[str, str]]]:
     return steps
 
 
+@dataclass(slots=True)
+class _Ledger:
+    """Who holds which prize how often, and the awards so far."""
+
+    limits: dict[str, int]
+    names: dict[str, str]
+    held: dict[tuple[str, str], int]
+    awards: list[PrizeAward]
+
+    def eligible(self, rule: RuleSpec, racer_id: str) -> bool:
+        if self.held.get((rule.prize, racer_id), 0) >= self.limits[rule.prize]:
+            return False
+        return not any(self.held.get((other, racer_id), 0) for other in rule.exclude_holders_of)
+
+    def award(self, rule: RuleSpec, label: str, race: Race, result: RaceResult) -> None:
+        key = (rule.prize, result.racer_id)
+        self.held[key] = self.held.get(key, 0) + 1
+        self.awards.append(
+            PrizeAward(
+                rule.prize,
+                self.names[rule.prize],
+                result.racer_id,
+                result.alias,
+                result.user_id,
+                label,
+                race.meta.name,
+                result.rank or 0,
+            )
+        )
+
+
+def _apply(
+    rule: RuleSpec, values: dict[str, str], races: Sequence[Race], ledger: _Ledger
+) -> list[str]:
+    """Award one rule step; return its warnings."""
+    label = (rule.label or f"{rule.prize} top {rule.top}").format(**values)
+    warnings: list[str] = []
+    winners = 0
+    seen: set[str] = set()
+    for selector in rule.sources:
+        found = [race for race in races if _matches(race, selector, values)]
+        if not found:
+            warnings.append(f"{label}: no race {selector.name.format(**values)!r} found")
+            continue
+        if len(found) > 1:
+            warnings.append(f"{label}: {len(found)} races match; using the first")
+        for result in found[0].results:
+            if winners >= rule.top:
+                break
+            if result.rank is None or result.racer_id in seen:
+                continue
+            seen.add(result.racer_id)  # each racer's first appearance decides
+            if ledger.eligible(rule, result.racer_id):
+                ledger.award(rule, label, found[0], result)
+                winners += 1
+    if winners < rule.top:
+        warnings.append(f"{label}: only {winners} of {rule.top} prizes could be placed")
+    return warnings
+
+
 def estimate_prizes(rules: PrizeRules, races: Sequence[Race]) -> PrizeEstimate:
     """Apply `rules` to the season's `races` (see the module docstring)."""
-    limits = {p.id: p.max_per_racer for p in rules.prize}
-    names = {p.id: p.name or p.id for p in rules.prize}
-    held: dict[tuple[str, str], int] = {}  # (prize, racer) → count
-    awards: list[PrizeAward] = []
-    warnings: list[str] = []
+    ledger = _Ledger(
+        limits={p.id: p.max_per_racer for p in rules.prize},
+        names={p.id: p.name or p.id for p in rules.prize},
+        held={},
+        awards=[],
+    )
     ordered = sorted(races, key=lambda r: (r.meta.launch_time_ms or 0, r.meta.name))
+    warnings: list[str] = []
     for rule, values in _steps(rules):
-        label = (rule.label or f"{rule.prize} top {rule.top}").format(**values)
-        excluded = set(rule.exclude_holders_of)
-        winners = 0
-        seen: set[str] = set()
-        for selector in rule.sources:
-            found = [race for race in ordered if _matches(race, selector, values)]
-            if not found:
-                warnings.append(f"{label}: no race {selector.name.format(**values)!r} found")
-                continue
-            if len(found) > 1:
-                warnings.append(f"{label}: {len(found)} races match; using the first")
-            race = found[0]
-            for result in race.results:
-                if winners >= rule.top:
-                    break
-                if result.rank is None or result.racer_id in seen:
-                    continue
-                seen.add(result.racer_id)
-                racer = result.racer_id
-                if held.get((rule.prize, racer), 0) >= limits[rule.prize]:
-                    continue
-                if any(held.get((other, racer), 0) for other in excluded):
-                    continue
-                held[(rule.prize, racer)] = held.get((rule.prize, racer), 0) + 1
-                winners += 1
-                awards.append(
-                    PrizeAward(
-                        rule.prize,
-                        names[rule.prize],
-                        racer,
-                        result.alias,
-                        result.user_id,
-                        label,
-                        race.meta.name,
-                        result.rank,
-                    )
-                )
-        if winners < rule.top:
-            warnings.append(f"{label}: only {winners} of {rule.top} prizes could be placed")
-    return PrizeEstimate(rules.title, rules.note, tuple(awards), tuple(warnings))
+        warnings.extend(_apply(rule, values, ordered, ledger))
+    return PrizeEstimate(rules.title, rules.note, tuple(ledger.awards), tuple(warnings))

@@ -1,6 +1,7 @@
 """The league side of the store: imported race results and racer identity.
 
-`ResultsRepo` is mixed into `SqlStore`. Imports are idempotent: a race is keyed by
+`ResultsRepo` is mixed into `SqlStore` (racer identity is in `board.store.racers`).
+Imports are idempotent: a race is keyed by
 (season, source id), and importing it again replaces its results in one transaction.
 Racers are matched by user id where the race has one, else by alias among racers without
 a user id; every alias seen is kept with the race time it was seen at, and the racer's
@@ -18,26 +19,20 @@ from sqlalchemy.orm import Session
 
 from board.domain import new_id
 from board.league.model import (
-    AliasSeen,
     ImportProblem,
     ImportRow,
     ImportSummary,
     Race,
     RaceMeta,
     RaceResult,
-    RacerRecord,
 )
 from board.store.models import (
     AliasRow,
     EventRow,
-    MergeRow,
-    QueueRow,
     RacerRow,
     ResultRow,
-    RunRow,
     SeasonRow,
 )
-from timer.errors import RuleViolation, UnknownEvent
 
 CHUNK = 900
 # Core tables for bulk statements (executemany without the ORM's per-row bookkeeping)
@@ -149,126 +144,6 @@ class ResultsRepo:
         races.sort(key=lambda r: (r.meta.launch_time_ms or 0, r.meta.name, r.event_id))
         return races
 
-    # racers -------------------------------------------------------------------------------
-
-    def racer_records(
-        self, racer_ids: Iterable[str] | None = None, history: bool = True
-    ) -> dict[str, RacerRecord]:
-        """Racers (merged ones included) by racer id, with their alias history unless
-        `history=False` (standings need none)."""
-        racer_cols = (
-            RACERS.c.id,
-            RACERS.c.alias,
-            RACERS.c.user_id,
-            RACERS.c.country,
-            RACERS.c.region,
-            RACERS.c.merged_into_id,
-        )
-        with self._tx() as s:
-            query = select(*racer_cols)
-            aliases_query = select(ALIASES.c.racer_id, ALIASES.c.alias, ALIASES.c.seen_ms)
-            if racer_ids is not None:
-                ids = list(racer_ids)
-                query = query.where(RACERS.c.id.in_(ids))
-                aliases_query = aliases_query.where(ALIASES.c.racer_id.in_(ids))
-            seen: dict[str, list[AliasSeen]] = {}
-            if history:
-                for racer_id, alias, seen_ms in s.execute(aliases_query):
-                    seen.setdefault(racer_id, []).append(AliasSeen(alias, seen_ms))
-            return {
-                rid: RacerRecord(
-                    rid,
-                    alias,
-                    user_id,
-                    country,
-                    region,
-                    merged,
-                    tuple(sorted(seen.get(rid, []), key=lambda a: a.seen_ms)),
-                )
-                for rid, alias, user_id, country, region, merged in s.execute(query)
-            }
-
-    def link_user_id(self, racer_id: str, user_id: str) -> None:
-        """Staff link a racer (e.g. a summit racer) to a known user id."""
-        with self._tx() as s:
-            racer = _live_racer(s, racer_id)
-            owner = s.scalar(select(RacerRow).where(RacerRow.user_id == user_id))
-            if owner is not None and owner.id != racer_id:
-                raise RuleViolation(
-                    f"user id {user_id!r} already belongs to racer {owner.alias!r} "
-                    f"({owner.id}); expected a free user id: merge the two racers instead"
-                )
-            racer.user_id = user_id
-
-    def merge_racers(self, kept_id: str, merged_id: str) -> int:
-        """Merge racer `merged_id` into `kept_id`; returns the merge id for `undo_merge`."""
-        if kept_id == merged_id:
-            raise RuleViolation(f"merge: got the same racer {kept_id!r} twice")
-        with self._tx() as s:
-            kept, merged = _live_racer(s, kept_id), _live_racer(s, merged_id)
-            if kept.user_id and merged.user_id:
-                raise RuleViolation(
-                    f"merge: both racers have user ids ({kept.user_id!r}, {merged.user_id!r}); "
-                    "expected at most one"
-                )
-            clash = s.scalar(
-                select(func.count())
-                .select_from(ResultRow)
-                .where(
-                    ResultRow.racer_id == merged_id,
-                    ResultRow.event_id.in_(
-                        select(ResultRow.event_id).where(ResultRow.racer_id == kept_id)
-                    ),
-                )
-            )
-            if clash:
-                raise RuleViolation(
-                    f"merge: {kept.alias!r} and {merged.alias!r} both have results in "
-                    f"{clash} race(s); expected different people to be kept apart"
-                )
-            moved = _move_racer_rows(s, merged_id, kept_id)
-            if merged.user_id and not kept.user_id:
-                moved["user_id"] = merged.user_id
-                merged.user_id = None
-                s.flush()
-                kept.user_id = moved["user_id"]
-            merged.merged_into_id = kept_id
-            merge = MergeRow(kept_id=kept_id, merged_id=merged_id, moved=moved, undone=False)
-            s.add(merge)
-            s.flush()
-            return merge.id
-
-    def undo_merge(self, merge_id: int) -> None:
-        """Split a merge apart again: every moved row goes back to the merged racer."""
-        with self._tx() as s:
-            merge = s.get(MergeRow, merge_id)
-            if merge is None or merge.undone:
-                raise UnknownEvent(f"merge id: got {merge_id}, expected a merge not yet undone")
-            moved = merge.moved
-            back = {"racer_id": merge.merged_id}
-            for model, key in ((ResultRow, "results"), (AliasRow, "aliases")):
-                ids = moved.get(key, [])
-                if ids:
-                    s.execute(update(model).where(model.id.in_(ids)).values(back))
-            for model2, key in ((RunRow, "runs"), (QueueRow, "queue")):
-                ids = moved.get(key, [])
-                if ids:
-                    s.execute(update(model2).where(model2.id.in_(ids)).values(back))
-            kept, merged = s.get(RacerRow, merge.kept_id), s.get(RacerRow, merge.merged_id)
-            assert kept is not None and merged is not None
-            if moved.get("user_id"):
-                kept.user_id = None
-                s.flush()
-                merged.user_id = moved["user_id"]
-            merged.merged_into_id = None
-            merge.undone = True
-
-    def list_merges(self) -> list[tuple[int, str, str, bool]]:
-        """(merge id, kept racer id, merged racer id, undone) of every merge."""
-        with self._tx() as s:
-            rows = s.scalars(select(MergeRow).order_by(MergeRow.id))
-            return [(m.id, m.kept_id, m.merged_id, m.undone) for m in rows]
-
 
 def _result_of(row: Any, details: bool) -> RaceResult:
     """A RaceResult from (event_id, user_id, *_RESULT_COLUMNS[: 4 or all])."""
@@ -279,39 +154,6 @@ def _result_of(row: Any, details: bool) -> RaceResult:
         racer_id, alias, row[1], rank, time_ms, best, avg, total, laps, resets, submissions,
         dict(extra or {}),
     )  # fmt: skip
-
-
-def _live_racer(s: Session, racer_id: str) -> RacerRow:
-    racer = s.get(RacerRow, racer_id)
-    if racer is None:
-        raise UnknownEvent(f"racer id: got {racer_id!r}, expected a known racer")
-    if racer.merged_into_id:
-        raise RuleViolation(f"racer {racer_id!r} was merged into {racer.merged_into_id!r}")
-    return racer
-
-
-def _move_racer_rows(s: Session, from_id: str, to_id: str) -> dict[str, Any]:
-    moved: dict[str, Any] = {}
-    kept_aliases = set(s.scalars(select(AliasRow.alias).where(AliasRow.racer_id == to_id)))
-    alias_ids = [
-        a.id
-        for a in s.scalars(select(AliasRow).where(AliasRow.racer_id == from_id))
-        if a.alias not in kept_aliases
-    ]
-    moved["aliases"] = alias_ids
-    moved["results"] = list(s.scalars(select(ResultRow.id).where(ResultRow.racer_id == from_id)))
-    moved["runs"] = list(s.scalars(select(RunRow.id).where(RunRow.racer_id == from_id)))
-    moved["queue"] = list(s.scalars(select(QueueRow.id).where(QueueRow.racer_id == from_id)))
-    to = {"racer_id": to_id}
-    if alias_ids:
-        s.execute(update(AliasRow).where(AliasRow.id.in_(alias_ids)).values(to))
-    if moved["results"]:
-        s.execute(update(ResultRow).where(ResultRow.id.in_(moved["results"])).values(to))
-    if moved["runs"]:
-        s.execute(update(RunRow).where(RunRow.id.in_(moved["runs"])).values(to))
-    if moved["queue"]:
-        s.execute(update(QueueRow).where(QueueRow.id.in_(moved["queue"])).values(to))
-    return moved
 
 
 def _event_for(s: Session, meta: RaceMeta) -> tuple[EventRow, int]:

@@ -30,6 +30,7 @@ from board.store.models import (
     SeasonRow,
     TrackRow,
 )
+from board.store.racers import RacersRepo
 from board.store.results import ResultsRepo
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
@@ -37,7 +38,7 @@ from timer.formats import Format, FormatKind
 from timer.run import LoggedEvent, RunLog, run_state
 
 
-class SqlStore(ResultsRepo):
+class SqlStore(ResultsRepo, RacersRepo):
     """A RaceStore (and league results store) on the database at `url`.
 
     `migrate=True` (the default) upgrades the schema to the newest revision on open, so a
