@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from board.store.api import ResultStore
 from board.store.codec import run_config_from_dict, run_config_to_dict
 from board.store.engine import make_engine
 from board.store.migrate import upgrade
@@ -317,3 +318,8 @@ def _run(row: RunRow) -> RunInfo:
         proxy=row.proxy,
         transponder=row.transponder,
     )
+
+
+def _conforms(store: SqlStore) -> ResultStore:
+    """mypy checks here that SqlStore implements RaceStore and ResultStore."""
+    return store
