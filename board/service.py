@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from board.host import EngineHost
 from board.race import Race
@@ -27,11 +27,20 @@ from config.settings import Settings
 log = logging.getLogger(__name__)
 
 
+class _RequestHandler(WSGIRequestHandler):
+    """Request lines go to the debug log, not stderr (one per poll would flood a venue log)."""
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        log.debug("%s %s: " + message, self.address_string(), type, *args)
+
+
 class BoardServer:
     """The board app served on its own thread (port 0 picks a free port)."""
 
     def __init__(self, app: Flask, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(
+            host, port, app, threaded=True, request_handler=_RequestHandler
+        )
         self._thread: threading.Thread | None = None
 
     @property

@@ -118,7 +118,7 @@
 
     socket.on("connect", () => {
       live.connected = true;
-      status("connected");
+      status(live.awaiting ? "connected" : "live"); // the snapshot may arrive first
     });
     socket.on("disconnect", () => {
       live.connected = false;

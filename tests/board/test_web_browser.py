@@ -1,0 +1,222 @@
+"""Real-browser tests (Debian chromium via Playwright): what people at the track see."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import STAFF_PASSWORD, Board
+
+from board.service import BoardServer
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+XSS_NAME = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def served(board: Board) -> Iterator[str]:
+    server = BoardServer(board.app, "127.0.0.1", 0)
+    server.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss())
+    )
+    yield opened
+    context.close()
+    assert errors == []
+
+
+def _wait_live(page: Any) -> None:
+    page.wait_for_function(
+        "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+    )
+
+
+def test_big_screen_updates_laps_and_leaderboard(board: Board, served: str, page: Any) -> None:
+    board.queue("Alice", "Bob")
+    board.stage()
+    page.goto(served + "/")
+    _wait_live(page)
+    assert page.text_content("#racer") == "Alice"
+    board.cross(1)
+    board.cross(9.5)
+    board.cross(9.25)
+    page.wait_for_function("document.querySelectorAll('#laps li').length === 2")
+    assert page.inner_text("#laps").split() == ["1", "9.500", "2", "9.250"]
+    assert page.text_content("#best-lap") == "9.250"
+    row = page.locator("#leaderboard li").first
+    assert row.inner_text().split("\n")[:3] == ["1", "Alice", "9.250"]
+    board.clock.advance(61)
+    board.host.sync()  # time up
+    board.stage()
+    board.cross(1)
+    board.cross(9)
+    page.wait_for_function("document.querySelector('#leaderboard li .name').textContent === 'Bob'")
+    names = page.locator("#leaderboard li .name").all_text_contents()
+    assert names == ["Bob", "Alice"]
+    assert page.locator("#leaderboard li .gap").nth(1).text_content() == "+0.250"
+    assert page.locator("#highlight").text_content() == "New leader · Bob"
+
+
+def test_control_page_runs_a_whole_run_with_the_keyboard(
+    board: Board, served: str, page: Any
+) -> None:
+    page.goto(served + "/control")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    _wait_live(page)
+    page.wait_for_function("document.getElementById('conn').textContent === 'live'")
+    page.keyboard.press("a")
+    page.keyboard.type("Carol")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 1")
+    page.keyboard.press("n")  # stage
+    page.wait_for_function("document.getElementById('racer').textContent === 'Carol'")
+    board.cross(1)  # rolling start
+    board.cross(10)
+    board.clock.advance(9)
+    page.keyboard.press("Space")  # manual lap: 9 s
+    page.wait_for_function("document.querySelectorAll('#laps tr').length === 2")
+    board.clock.advance(2)
+    page.keyboard.press("r")  # a reset on the lap in progress
+    board.clock.advance(8)
+    page.keyboard.press("Space")  # lap 3: 10 s with 1 reset
+    page.wait_for_function("document.querySelectorAll('#laps tr').length === 3")
+    page.keyboard.press("ArrowUp")  # select the last lap (3)
+    page.keyboard.press("ArrowUp")  # lap 2
+    page.keyboard.press("i")  # invalidate lap 2
+    page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 1")
+    page.keyboard.press("z")  # undo it
+    page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 0")
+    page.keyboard.press("Escape")
+    page.keyboard.press("e")  # end the run
+    page.wait_for_function(
+        "document.getElementById('run-status').textContent.startsWith('finished')"
+    )
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [10000, 9000, 10000]
+    assert [lap["resets"] for lap in run["laps"]] == [0, 0, 1]
+    assert [lap["source"] for lap in run["laps"]] == ["gate", "manual", "manual"]
+    assert all(lap["valid"] for lap in run["laps"])
+    labels = page.locator(".keys td:first-child").all_text_contents()
+    assert {"N", "Space", "R", "I", "X", "Z", "E", "D", "A", "V"} <= set(labels)
+
+
+def test_hostile_racer_name_renders_as_text(board: Board, served: str, page: Any) -> None:
+    board.queue(XSS_NAME)
+    board.stage()
+    board.cross(1)
+    board.cross(9)
+    for path in ("/", "/m", "/overlay"):
+        page.goto(served + path)
+        _wait_live(page)
+        page.wait_for_function("document.getElementById('racer').textContent.length > 1")
+        assert page.text_content("#racer") == XSS_NAME
+        assert page.locator("img[src=x]").count() == 0
+    page.goto(served + "/m")
+    _wait_live(page)
+    page.click("#leaderboard tr")
+    page.wait_for_function("!document.getElementById('racer-detail').hidden")
+    assert page.text_content("#detail-name") == XSS_NAME
+    assert page.locator("img[src=x]").count() == 0  # and no alert (checked by the fixture)
+
+
+def test_reconnecting_state_then_resync(board: Board, served: str, page: Any) -> None:
+    board.queue("Dana")
+    page.goto(served + "/")
+    _wait_live(page)
+    page.evaluate("window.__lapgate.socket.io.engine.close()")
+    page.wait_for_function("document.body.classList.contains('offline')")
+    _wait_live(page)  # reconnects by itself and takes a fresh snapshot
+    board.stage()
+    page.wait_for_function("document.getElementById('racer').textContent === 'Dana'")
+    assert "offline" not in page.get_attribute("body", "class")
+
+
+def test_demo_command_brings_up_a_live_board(browser: Any, tmp_path: Path) -> None:
+    """`lapgate demo` as a user runs it: URLs printed, a live event within seconds."""
+    import subprocess
+    import sys
+
+    lapgate = str(Path(sys.executable).parent / "lapgate")
+    command = [lapgate, "demo", "--port", "0", "--data", str(tmp_path)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert process.stdout is not None
+        text = ""
+        while "Staff password" not in text and process.poll() is None:
+            text += process.stdout.readline()
+        base = re.search(r"Big screen: (http://\S+)/", text)
+        password = re.search(r"Staff password: (\S+)", text)
+        assert base and password, text
+        context = browser.new_context(viewport={"width": 1920, "height": 1080})
+        page = context.new_page()
+        page.goto(base.group(1) + "/")
+        _wait_live(page)
+        page.wait_for_function(
+            "document.querySelectorAll('#leaderboard li').length >= 5", timeout=15_000
+        )
+        page.wait_for_function("document.getElementById('racer').textContent !== '—'")
+        _screenshots(context, base.group(1), password.group(1))
+        context.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def _screenshots(context: Any, base: str, password: str) -> None:
+    """With LAPGATE_SCREENSHOTS=DIR, save the docs' screenshots of the running demo."""
+    folder = os.environ.get("LAPGATE_SCREENSHOTS")
+    if not folder:
+        return
+    page = context.new_page()
+    page.wait_for_timeout(12_000)  # a few live laps on the current run
+    for name, path in (("screen", "/"), ("overlay", "/overlay")):
+        page.goto(base + path)
+        _wait_live(page)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=f"{folder}/{name}.png")
+    page.goto(base + "/control")
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    _wait_live(page)
+    page.wait_for_timeout(1500)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.screenshot(path=f"{folder}/control.png")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(base + "/m")
+    _wait_live(page)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=f"{folder}/phone.png", full_page=True)
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    page.goto(base + "/")
+    _wait_live(page)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=f"{folder}/screen-4k.png")
