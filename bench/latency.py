@@ -5,8 +5,9 @@ durable appends, werkzeug threaded server, Flask-SocketIO in threading mode). A 
 adapter stamps each crossing with `time.monotonic_ns()` and hands it to the host, exactly
 where a GPIO callback would. N Socket.IO clients (Engine.IO 4 over WebSocket, 50 per
 worker process, one selector thread each) run in separate worker processes on 127.0.0.1
-and note `time.monotonic_ns()` when each `update` carrying a bench crossing arrives (CLOCK_MONOTONIC is system-wide on Linux, so
-the two stamps compare across processes). Prints p50/p99/max per N.
+and note `time.monotonic_ns()` when each `update` carrying a bench crossing arrives
+(CLOCK_MONOTONIC is system-wide on Linux, so the two stamps compare across processes).
+Prints p50/p99/max per N.
 
     .venv/bin/python bench/latency.py                 # N = 1, 100, 500
     .venv/bin/python bench/latency.py --clients 1 100 --crossings 40
