@@ -45,8 +45,10 @@ def _worker(url: str, count: int, ready: Any, results: Any) -> None:
     selector = selectors.DefaultSelector()
     for _ in range(count):
         ws = websocket.create_connection(ws_url, timeout=30, skip_utf8_validation=True)
-        assert ws.recv().startswith("0")  # Engine.IO open
+        opened = ws.recv()
+        assert isinstance(opened, str) and opened.startswith("0")  # Engine.IO open
         ws.send("40/live,")  # Socket.IO connect to /live
+        assert ws.sock is not None
         selector.register(ws.sock, selectors.EVENT_READ, ws)
     ready.put(count)
     latencies: list[int] = []
