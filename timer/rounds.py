@@ -200,6 +200,11 @@ def entrants(plan: EventPlan, name: str, outcomes: Outcomes) -> tuple[str, ...] 
     return tuple(ordered)
 
 
+def current_round(plan: EventPlan, outcomes: Outcomes) -> RoundSpec | None:
+    """The first round without an outcome (the one being raced), or None when all are done."""
+    return next((spec for spec in plan.rounds if spec.name not in outcomes), None)
+
+
 def already_qualified(plan: EventPlan, name: str, outcomes: Outcomes) -> frozenset[str]:
     """Advancers of the other rounds that feed the rounds round `name` feeds."""
     found: set[str] = set()

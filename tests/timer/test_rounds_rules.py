@@ -22,6 +22,7 @@ from timer.rounds import (
     advancement_to_dict,
     already_qualified,
     check_may_run,
+    current_round,
     entrants,
     open_bracket,
     round_summary,
@@ -130,6 +131,7 @@ def test_entry_joins_feeding_rounds_in_order_and_open_rounds_take_anyone() -> No
     event = plan()
     outcomes = {"R1": Qualification("R1", ("a", "b"), ())}
     assert entrants(event, "Wild", outcomes) is None
+    assert current_round(event, outcomes) == event.round("Wild")
     with pytest.raises(RuleViolation, match="round 'Wild' has not finished"):
         entrants(event, "R2", outcomes)
     assert already_qualified(event, "Wild", outcomes) == {"a", "b"}
