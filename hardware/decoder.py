@@ -8,7 +8,8 @@ TCP client: pyserial's socket handler discards the first bytes after connecting)
 On `SerialException`/`OSError` (USB unplug, TCP reset) the reader closes the port,
 reports ``disconnected``, backs off (0.25 s doubling to 5 s) and reopens: the configured
 path, or, when `usb_id` is set, whichever port has that USB vendor:product id. Passings
-the decoder re-sends after a reconnect are deduplicated by (transponder, decoder time).
+the decoder re-sends after a reconnect are deduplicated by (transponder, decoder time);
+a previous race re-sent on the first connection is recognised and dropped (`_is_stale`).
 
 Crossings: ``source`` is ``"<protocol>:<transponder id>"``; ``transponder`` is the car
 name from the gate's ``transponders`` map, or the raw id when it is not mapped.
@@ -49,6 +50,8 @@ BACKOFF_S: Final = (0.25, 5.0)  # first and longest wait between reopen attempts
 READ_TIMEOUT_S: Final = 0.1
 DEDUP_MEMORY: Final = 20_000  # passings remembered for deduplication
 BAD_NOTICE_EVERY_NS: Final = 10_000_000_000  # at most one bad_bytes notice per 10 s
+STALE_SLACK_NS: Final = 500_000_000  # decoder vs host latency allowed around the race start
+NS_PER_MS: Final = 1_000_000
 
 
 def port_url(settings: SerialGate | TcpGate) -> str:
@@ -88,12 +91,13 @@ class DecoderGateAdapter:
         self._thread: threading.Thread | None = None
         self._port: Any = None
         self._port_lock = threading.Lock()
-        self._started_race = False
+        self._race_start_ns: int | None = None  # when the host sent the race start
+        self._stale_guard = True  # see `_is_stale`
         self._on_crossing: CrossingSink = _drop
         self._on_notice: NoticeSink = _drop
         self._last_bad_notice_ns: int | None = None
         self.stats: dict[str, int] = dict.fromkeys(
-            ("passings", "duplicates", "bad_frames", "clock_samples", "connects"), 0
+            ("passings", "duplicates", "stale", "bad_frames", "clock_samples", "connects"), 0
         )
 
     @property
@@ -194,10 +198,12 @@ class DecoderGateAdapter:
             port.write(request)
             if not self._await_ack(port):
                 return False
-        if not self._started_race:
+        if self._race_start_ns is None:
             port.write(self._parser.start_request())
             self._clock.reset()
-            self._started_race = True
+            self._race_start_ns = self._clock_ns()
+        else:
+            self._stale_guard = False  # a re-sent history now belongs to our race
         self.stats["connects"] += 1
         return True
 
@@ -227,10 +233,31 @@ class DecoderGateAdapter:
         with contextlib.suppress(serial.SerialException, OSError):
             port.close()
 
+    def _is_stale(self, decoder_ms: int, received_ns: int) -> bool:
+        """Whether a message on the first connection is from a race before ours.
+
+        A decoder may re-send its previous race when the host connects, before it has
+        handled our race start. Until the decoder's clock confirms the restart (a clock
+        message no later than the time since we sent the start), anything received
+        before the start, or dated later than the time since it, is stale.
+        """
+        if not self._stale_guard:
+            return False
+        if self._race_start_ns is None:
+            return True
+        return decoder_ms * NS_PER_MS > received_ns - self._race_start_ns + STALE_SLACK_NS
+
     def _handle(self, message: DecoderMessage, received_ns: int) -> None:
         if isinstance(message, Passing):
+            if self._is_stale(message.decoder_ms, received_ns):
+                self.stats["stale"] += 1
+                log.info("gate %s: passing from an earlier race dropped: %s", self.gate_id, message)
+                return
             self._passing(message, received_ns)
         elif isinstance(message, ClockSample):
+            if self._is_stale(message.decoder_ms, received_ns):
+                return  # the decoder has not restarted its clock yet
+            self._stale_guard = False
             self.stats["clock_samples"] += 1
             note = self._clock.add_sample(message.decoder_ms, received_ns)
             if note is not None:

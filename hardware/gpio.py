@@ -181,18 +181,16 @@ class GpioGateAdapter:
         fallbacks: list[str] = []
         if self._factory is None:
             self._factory, fallbacks = open_factory(self._settings.pin_factory)
-        self._check_factory(fallbacks, on_notice)
-        self._on_crossing, self._on_notice = on_crossing, on_notice
-        if self.factory_name == "pigpio":
-            self._pigpio_anchor = (int(self._factory.ticks()), self._clock_ns())
         try:
-            for sensor, handler in zip(self._sensors, self._handlers, strict=True):
-                sensor.pin = self._open_pin(sensor.bcm, handler)
-                sensor.active = self._is_active(bool(sensor.pin.state))
-                sensor.activated_ns = self._clock_ns()  # held since start-up at least
-        except Exception as exc:
+            self._check_factory(fallbacks, on_notice)
+            self._on_crossing, self._on_notice = on_crossing, on_notice
+            if self.factory_name == "pigpio":
+                self._pigpio_anchor = (int(self._factory.ticks()), self._clock_ns())
+            self._open_pins()
+        except Exception:
             self._close_pins()
-            raise GateError(f"gate {self.gate_id!r}: cannot open GPIO pins: {exc}") from exc
+            self._close_own_factory()
+            raise
         self._stopping.clear()
         self._health = threading.Thread(
             target=self._watch_health, name=f"gpio-health-{self.gate_id}", daemon=True
@@ -206,6 +204,9 @@ class GpioGateAdapter:
         self._stopping.set()
         health.join()
         self._close_pins()
+        self._close_own_factory()
+
+    def _close_own_factory(self) -> None:
         if self._own_factory and self._factory is not None:
             self._factory.close()
             self._factory = None
@@ -255,6 +256,17 @@ class GpioGateAdapter:
                 "timestamps, so lap times would include callback delays; expected lgpio "
                 f"or pigpio ({_LG_HINT}), or allow_untimestamped = true for practice"
             )
+
+    def _open_pins(self) -> None:
+        for sensor, handler in zip(self._sensors, self._handlers, strict=True):
+            try:
+                sensor.pin = self._open_pin(sensor.bcm, handler)
+            except Exception as exc:  # gpiozero: PinInvalidPin, GPIOPinInUse, OSError…
+                raise GateError(
+                    f"gate {self.gate_id!r}: cannot open GPIO BCM {sensor.bcm}: {exc}"
+                ) from exc
+            sensor.active = self._is_active(bool(sensor.pin.state))
+            sensor.activated_ns = self._clock_ns()  # held since start-up at least
 
     def _open_pin(self, bcm: int, handler: _EdgeHandler) -> Any:
         pin = self._factory.pin(bcm)

@@ -204,3 +204,32 @@ def test_a_replugged_decoder_is_found_again_by_usb_id(
     finally:
         adapter.stop()
     assert "disconnected" not in sink.kinds()
+
+
+@pytest.mark.parametrize("link", ["tcp", "pty"])
+def test_a_previous_race_re_sent_at_start_up_is_dropped(tmp_path: Path, link: str) -> None:
+    # The decoder has been running a race for 30 s; lapgate starts and connects.
+    profile = CarProfile(mean_lap_s=0.6, sigma_lap_s=0.05)
+    before_ns = time.monotonic_ns() - 30_000_000_000
+    model = ZRoundDecoderModel(TRANSPONDERS, profile, seed=5, now_ns=before_ns)
+    model.advance(time.monotonic_ns())
+    assert len(model.passings) > 100
+    emulator = ZRoundEmulator(model)
+    if link == "tcp":
+        settings: SerialGate | TcpGate = TcpGate(port=emulator.open_tcp())
+    else:
+        settings = SerialGate(url=emulator.open_pty(tmp_path / "zround"))
+    emulator.start()
+    adapter = DecoderGateAdapter(settings)
+    sink = Sink()
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        sink.wait_for(lambda: len(sink.crossings) >= 6, "passings of the new race")
+        emulator.stop()
+        sink.wait_for(lambda: len(sink.crossings) >= len(model.passings), "all passings")
+    finally:
+        adapter.stop()
+        emulator.stop()
+    assert adapter.stats["stale"] > 100
+    check_crossings_match(sink.crossings, model)  # only the race lapgate started
+    assert "drift" not in sink.kinds()

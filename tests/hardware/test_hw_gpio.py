@@ -302,3 +302,12 @@ def test_pigpio_microsecond_ticks_unwrap_across_the_32_bit_wrap() -> None:
         adapter.stop()
         factory.close()
     assert [c.t_ns for c in sink.crossings] == [7_002_000_000_000, 7_013_000_001_000]
+
+
+def test_a_pin_that_cannot_be_set_up_is_a_gate_error_naming_it(factory: MockFactory) -> None:
+    # BCM 2 (I2C SDA) has a fixed pull-up on a Pi: a pull-down gate cannot use it.
+    settings = GpioGate(pins_bcm=[22, 2], pull_up=False, active_high=True, edge="rising")
+    adapter = GpioGateAdapter(settings, factory=factory)
+    with pytest.raises(GateError, match="BCM 2: "):
+        adapter.start(lambda c: None, lambda n: None)
+    assert factory.pin(22).when_changed is None  # the half-opened gate let go of BCM 22
