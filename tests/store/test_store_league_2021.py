@@ -9,7 +9,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from conftest import BACKENDS, make_store_url
+from store_backends import BACKENDS, make_store_url
 
 from board.domain import Racer
 from board.league.imports import parse_leaderboards, read_results, select_races
