@@ -2,8 +2,9 @@
 
 - `final-csv` uses the deepracer-race-data column names and millisecond units, so a summit
   reads like a virtual race (and `lapgate import-results` reads it back).
-- `laps-csv` has one row per lap (run, racer, lap, time ms, resets, valid, source), close
-  to DeepRacer Event Management's per-lap export.
+- `laps-csv` has one row per lap (run, racer, lap, time ms, resets, valid, source, and the
+  run's status: laps of aborted or DNF runs are listed but do not rank), close to DeepRacer
+  Event Management's per-lap export.
 - `json` holds everything: event, rounds, racers, runs with their event logs and laps, and
   the final results.
 
@@ -53,6 +54,7 @@ LAP_COLUMNS: Final = (
     "Car",
     "Model",
     "Proxy",
+    "RunStatus",
     "Lap",
     "TimeMs",
     "Resets",
@@ -127,6 +129,7 @@ def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
                         run.car,
                         run.model_name,
                         run.proxy,
+                        str(state.status),
                         lap.number,
                         ms_from_ns(lap.duration_ns),
                         lap.resets,

@@ -2,10 +2,12 @@
 
 The event's rounds are ranked with `timer.leaderboard`. Final order: racers who reached a
 later round rank above everyone eliminated earlier (a knockout); within the round a racer
-reached last, by that round's leaderboard. A racer's ranking time is their format metric in
-that round, in whole milliseconds (rounded half up, as results are shown), so an exported
-and re-imported summit scores the same. Racers without a metric in their last round have no
-rank and no ranking time. `--round R` restricts the race to one round.
+reached last, by that round's leaderboard. A racer who set no result in the last round they
+reached ranks after that round's ranked racers, by their latest earlier round with a
+result. A racer's ranking time is their format metric in the round that ranks them, in
+whole milliseconds (rounded half up, as results are shown), so an exported and re-imported
+summit scores the same. Racers without a metric in any round have no rank and no ranking
+time. `--round R` restricts the race to one round.
 """
 
 from __future__ import annotations
@@ -77,22 +79,47 @@ def _result(standing: Standing, rank: int | None, racer: Racer | None, rr: Round
     )
 
 
+def _earlier_rank(
+    racer_id: str, earlier: Sequence[tuple[RoundRuns, tuple[Standing, ...]]]
+) -> tuple[int, Standing, RoundRuns] | None:
+    """(how far back, standing, round) of the racer's latest earlier round with a rank."""
+    for back, (rr, standings) in enumerate(earlier):
+        for standing in standings:
+            if standing.racer_id == racer_id and standing.rank is not None:
+                return back, standing, rr
+    return None
+
+
 def final_results(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> tuple[RaceResult, ...]:
     """The event's final order over `rounds` (see the module docstring)."""
+    ordered = sorted(rounds, key=lambda r: r.round.seq, reverse=True)
+    tables = [(rr, round_standings(rr, racers)) for rr in ordered]
     placed: set[str] = set()
     ranked: list[RaceResult] = []
     unranked: list[RaceResult] = []
-    for rr in sorted(rounds, key=lambda r: r.round.seq, reverse=True):
-        offset = len(ranked)
-        for standing in round_standings(rr, racers):
-            if standing.racer_id in placed:
-                continue
-            placed.add(standing.racer_id)
-            racer = racers.get(standing.racer_id)
-            if standing.rank is None:
+    previous: tuple[str, object] | None = None  # (round id, sort key) of the last placed
+    for index, (rr, standings) in enumerate(tables):
+        group = [s for s in standings if s.racer_id not in placed]
+        placed.update(s.racer_id for s in group)
+        entries = [(s, rr) for s in group if s.rank is not None]
+        fallbacks: list[tuple[int, int, Standing, RoundRuns]] = []
+        for standing in (s for s in group if s.rank is None):
+            found = _earlier_rank(standing.racer_id, tables[index + 1 :])
+            if found is None:
+                racer = racers.get(standing.racer_id)
                 unranked.append(_result(standing, None, racer, rr))
             else:
-                ranked.append(_result(standing, offset + standing.rank, racer, rr))
+                back, earlier, source = found
+                fallbacks.append((back, earlier.rank or 0, earlier, source))
+        fallbacks.sort(key=lambda item: (item[0], item[1], item[2].racer_id))
+        for standing, source in [*entries, *((f[2], f[3]) for f in fallbacks)]:
+            assert standing.metric is not None
+            key = (source.round.round_id, standing.metric.sort_key())
+            rank = len(ranked) + 1
+            if previous == key:
+                rank = ranked[-1].rank or rank  # a tie inside one round shares the rank
+            ranked.append(_result(standing, rank, racers.get(standing.racer_id), source))
+            previous = key
     return (*ranked, *unranked)
 
 
