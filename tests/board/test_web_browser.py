@@ -197,7 +197,9 @@ def _screenshots(context: Any, base: str, password: str) -> None:
     if not folder:
         return
     page = context.new_page()
-    page.wait_for_timeout(12_000)  # a few live laps on the current run
+    page.goto(base + "/")
+    _wait_live(page)  # wait for a few live laps on the current run
+    page.wait_for_function("document.querySelectorAll('#laps li').length >= 3", timeout=90_000)
     for name, path in (("screen", "/"), ("overlay", "/overlay")):
         page.goto(base + path)
         _wait_live(page)
