@@ -358,7 +358,11 @@ class Race:
                 continue
             config = run.log.config
             late = 0 if config.expiry is ExpiryPolicy.HARD else config.grace_ns
-            if self.now_ns(track) > deadline + late:
+            now_ns = self.now_ns(track)
+            started_ns = run.state.started_ns or 0
+            # A clock behind the run's start means the host rebooted mid-run (a new
+            # monotonic epoch): that run cannot go on, its time is up.
+            if now_ns > deadline + late or now_ns < started_ns:
                 self.apply(run.info.run_id, TimeUp(deadline + late))
 
     def _highlights(self, run: RunRecord, before: tuple[Standing, ...]) -> list[str]:
@@ -387,6 +391,8 @@ class Race:
         if kind == "off_track":
             self.outbox.append({"type": "notice", "kind": kind, "gate_id": gate_id, "text": detail})
             return
+        if kind == "started" and self.gates.get(gate_id, GateHealth()).level != "unknown":
+            return  # the adapter already reported on itself
         level = NOTICE_LEVELS.get(kind, "warn")
         self.gates[gate_id] = GateHealth(level, kind, detail, t_ns)
         self.outbox.append({"type": "gate", "gate_id": gate_id})

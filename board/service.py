@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from flask import Flask
@@ -87,8 +88,9 @@ class Service:
 
     def start(self, serve: bool = True) -> None:
         self.host.start()
-        for adapter in self.gates.values():
+        for gate_id, adapter in self.gates.items():
             adapter.start(self.host.on_crossing, self.host.on_notice)
+            self.host.submit(partial(_started, gate_id=gate_id))
         if serve:
             self.server = BoardServer(self.app, self.host_ip, self.port)
             self.server.start()
@@ -108,6 +110,10 @@ class Service:
         port = self.server.port if self.server else self.port
         shown = "127.0.0.1" if self.host_ip in ("0.0.0.0", "::") else self.host_ip
         return f"http://{shown}:{port}"
+
+
+def _started(race: Race, gate_id: str) -> None:
+    race.gate_notice(gate_id, "started", "started", 0)
 
 
 def build_gates(settings: Settings) -> dict[str, Any]:

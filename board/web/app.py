@@ -37,9 +37,9 @@ def create_app(
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_HTTPONLY=True,
         TESTING=testing,
-        JSON_SORT_KEYS=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
     )
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     app.extensions["lapgate.settings"] = settings
     app.extensions["lapgate.host"] = host
     socketio = SocketIO(

@@ -138,3 +138,34 @@ def test_crossing_without_a_run_is_a_notice_not_a_crash(board: Board) -> None:
     [(_, update)] = _received(client)
     assert update["type"] == "notice"
     assert "no run staged" in update["text"]
+
+
+def test_a_run_whose_clock_went_back_is_timed_out(board: Board) -> None:
+    """After a reboot the monotonic clock restarts: a run left running cannot go on."""
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(9)
+    board.clock.now_ns = 5  # a fresh boot
+    board.host.sync()
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["status"] == "finished"
+    assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
+
+
+def test_gate_notices_set_the_health_lights(board: Board) -> None:
+    from board.race import Race
+
+    def notice(race: Race, kind: str) -> None:
+        race.gate_notice("finish", kind, f"{kind} detail", board.clock())
+
+    board.host.call(lambda race: notice(race, "stuck"))
+    assert board.host.snapshot()["gates"]["finish"]["level"] == "error"
+    board.host.call(lambda race: notice(race, "started"))  # does not hide a real report
+    assert board.host.snapshot()["gates"]["finish"]["level"] == "error"
+    board.host.call(lambda race: notice(race, "released"))
+    assert board.host.snapshot()["gates"]["finish"] == {
+        "level": "ok",
+        "kind": "released",
+        "detail": "released detail",
+    }
