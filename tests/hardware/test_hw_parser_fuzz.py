@@ -16,7 +16,7 @@ from hardware.decoders import make_parser, parser_names
 
 # Each parser needs an oracle; a new protocol must add its own to hw_fuzz_support.
 ORACLES = {"zround": streams}
-EXAMPLES, INPUTS_PER_SEED = 5_000, 20  # 100,000 inputs
+EXAMPLES, INPUTS_PER_SEED = 2_000, 50  # 100,000 inputs
 
 
 def test_every_registered_parser_has_a_fuzz_oracle() -> None:
