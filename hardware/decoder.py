@@ -283,12 +283,12 @@ class DecoderGateAdapter:
     def _bad(self, bad: BadFrame, received_ns: int) -> None:
         self.stats["bad_frames"] += 1
         count = self.stats["bad_frames"]
-        log.warning("gate %s: bad decoder bytes (%s): %r", self.gate_id, bad.reason, bad.sample)
+        log.debug("gate %s: bad decoder bytes (%s): %r", self.gate_id, bad.reason, bad.sample)
         last = self._last_bad_notice_ns
         if last is None or received_ns - last >= BAD_NOTICE_EVERY_NS:
             self._last_bad_notice_ns = received_ns
             detail = f"{bad.reason} ({count} bad so far), e.g. {bad.sample!r}"
-            self._notice("bad_bytes", detail)
+            self._notice("bad_bytes", detail)  # logged as a warning with its sample
 
     def _notice(self, kind: str, detail: str) -> None:
         log.warning("gate %s: %s: %s", self.gate_id, kind, detail)

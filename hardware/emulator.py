@@ -53,6 +53,7 @@ class ZRoundDecoderModel:
         self._clock_every_ms = clock_every_ms
         self._outing = -1
         self._pending = b""
+        self.commands: list[str] = []  # host requests received, in order ("C", "I", "F")
         self.passings: list[tuple[str, int]] = []  # (transponder, decoder ms) this race
         self.start_race(now_ns)
 
@@ -90,6 +91,7 @@ class ZRoundDecoderModel:
         for match in _COMMAND.finditer(buffer):
             last_end = match.end()
             command = match.group(1)
+            self.commands.append(command.decode("ascii"))
             if command == b"C":
                 out += b"%A&" + self.history()
             elif command == b"I":

@@ -121,6 +121,7 @@ def test_pty_handshake_passings_unplug_and_reconnect(
     assert isinstance(adapter, DecoderGateAdapter)
     sink = check_unplug_and_replug(adapter, emulator, model)
     assert adapter.stats["connects"] == 2  # each connect waited for %A&
+    assert model.commands == ["C", "I", "C"]  # connect, race start once, reconnect
     by_source = {c.source: c.transponder for c in sink.crossings}
     assert by_source == {"zround:01": "alice", "zround:02": "02", "zround:1A2B3": "1A2B3"}
     assert {n.sensor for n in sink.notices} == {path}
@@ -134,6 +135,7 @@ def test_tcp_passings_reset_and_reconnect(
     adapter = build_gate(TcpGate(id="loop", host="127.0.0.1", port=port))
     assert isinstance(adapter, DecoderGateAdapter)
     check_unplug_and_replug(adapter, emulator, model)
+    assert model.commands == ["I"]  # no %C& handshake on TCP; the race starts once
 
 
 def test_bad_bytes_are_counted_and_never_cross(
@@ -233,3 +235,15 @@ def test_a_previous_race_re_sent_at_start_up_is_dropped(tmp_path: Path, link: st
     assert adapter.stats["stale"] > 100
     check_crossings_match(sink.crossings, model)  # only the race lapgate started
     assert "drift" not in sink.kinds()
+
+
+def test_stop_sends_the_race_stop(emulator: ZRoundEmulator, model: ZRoundDecoderModel) -> None:
+    port = emulator.open_tcp()
+    emulator.start()
+    adapter = DecoderGateAdapter(TcpGate(port=port))
+    sink = Sink()
+    adapter.start(sink.crossing, sink.notice)
+    sink.wait_for(lambda: len(sink.crossings) >= 1, "a passing")
+    adapter.stop()
+    wait_until(lambda: model.commands == ["I", "F"], "the %F& race stop")
+    assert model.advance(time.monotonic_ns() + 60_000_000_000) == b""  # the race is over
