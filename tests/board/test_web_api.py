@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import Board
+from web_support import Board
 
 from board.web.actions import ACTIONS
 

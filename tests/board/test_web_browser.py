@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import STAFF_PASSWORD, Board
+from web_support import STAFF_PASSWORD, Board
 
 from board.service import BoardServer
 

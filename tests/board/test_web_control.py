@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Board, login
+from web_support import Board, login
 
 from board.web.actions import ACTIONS
 

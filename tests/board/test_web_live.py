@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import Board
+from web_support import Board
 
 
 def _received(client: Any) -> list[tuple[str, dict[str, Any]]]:

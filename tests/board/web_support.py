@@ -1,0 +1,106 @@
+"""Helpers and fixtures for the board's web tests: a started engine host on a fake clock."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
+
+from board.host import EngineHost
+from board.race import Race
+from board.store import MemoryStore
+from board.web import create_app
+from config import settings_from_dict
+from config.settings import Settings
+from timer.events import Crossing
+from timer.units import NS_PER_S
+
+STAFF_PASSWORD = "correct horse battery"
+START_NS = 1_000 * NS_PER_S
+
+
+class FakeClock:
+    """A gate clock the test moves by hand (ns)."""
+
+    def __init__(self) -> None:
+        self.now_ns = START_NS
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+    def advance(self, seconds: float) -> int:
+        self.now_ns += round(seconds * NS_PER_S)
+        return self.now_ns
+
+
+@dataclass
+class Board:
+    settings: Settings
+    clock: FakeClock
+    store: MemoryStore
+    host: EngineHost
+    app: Flask
+
+    def cross(self, after_s: float) -> int:
+        """A gate crossing `after_s` seconds after the previous clock reading; waits for it."""
+        t_ns = self.clock.advance(after_s)
+        self.host.on_crossing(Crossing("finish", t_ns, "test"))
+        self.host.sync()
+        return t_ns
+
+    def queue(self, *aliases: str) -> None:
+        for alias in aliases:
+            self.host.call(lambda race, a=alias: race.queue_add(None, race.add_racer(a)))
+
+    def stage(self) -> str:
+        return self.host.call(lambda race: race.stage(None))
+
+    @property
+    def socketio(self) -> Any:
+        return self.app.extensions["lapgate.socketio"]
+
+
+@functools.cache
+def _staff_hash() -> str:
+    return generate_password_hash(STAFF_PASSWORD)
+
+
+def make_settings(**round_overrides: Any) -> Settings:
+    return settings_from_dict(
+        {
+            "event": {"name": "Test Summit", "season": "2026"},
+            "round": {"time_limit_s": 60, "grace_s": 10, **round_overrides},
+            "board": {"staff_password_hash": _staff_hash()},
+        }
+    )
+
+
+@pytest.fixture
+def board() -> Iterator[Board]:
+    settings = make_settings()
+    clock = FakeClock()
+    store = MemoryStore()
+    race = Race(store, settings, {"finish": clock})
+    host = EngineHost(race, tick_s=0.01)
+    app = create_app(settings, host, testing=True)
+    host.start()
+    yield Board(settings, clock, store, host, app)
+    host.stop()
+
+
+def login(client: FlaskClient, password: str = STAFF_PASSWORD) -> str:
+    """Log `client` in through the real form; return the session's CSRF token."""
+    client.get("/control")
+    with client.session_transaction() as session:
+        token = session["csrf"]
+    response = client.post("/control/login", data={"password": password, "csrf_token": token})
+    assert response.status_code == 302, response.data
+    with client.session_transaction() as session:
+        fresh: str = session["csrf"]
+    return fresh
