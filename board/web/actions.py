@@ -7,12 +7,13 @@ clock for "now" and records the matching run event (rules checked by `timer.staf
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from board.host import EngineHost
+from board.host import EngineHost, HostStopped
 from board.race import ActionError, NotFound, Race, RunRecord
-from timer.errors import RuleViolation
+from timer.errors import LapgateError, RuleViolation
 from timer.events import (
     AbortRun,
     AdjustResets,
@@ -25,6 +26,7 @@ from timer.events import (
     Undo,
 )
 
+log = logging.getLogger(__name__)
 Payload = dict[str, Any]
 Action = Callable[[Race, Payload], Payload]
 MAX_TEXT_CHARS = 200
@@ -192,7 +194,12 @@ ACTIONS: dict[str, Action] = {
 
 
 def perform(host: EngineHost, name: object, payload: object) -> Payload:
-    """Check `name` and `payload`, run the action on the host thread, return its result."""
+    """Check `name` and `payload`, run the action on the host thread, return its result.
+
+    Lapgate errors (bad value, rule, unknown id) propagate for the caller to map with
+    `error_status`; anything else (the store failed, the host is stopped or busy) becomes
+    `ActionFailed`, so the daemon answers and keeps running.
+    """
     if not isinstance(name, str) or name not in ACTIONS:
         raise NotFound(f"action: got {name!r:.60}, expected one of {sorted(ACTIONS)}")
     if payload is None:
@@ -201,7 +208,19 @@ def perform(host: EngineHost, name: object, payload: object) -> Payload:
         raise ActionError(f"payload: got {type(payload).__name__}, expected a JSON object")
     action = ACTIONS[name]
     checked: Payload = payload
-    return host.call(lambda race: action(race, checked))
+    try:
+        return host.call(lambda race: action(race, checked))
+    except LapgateError:
+        raise
+    except (HostStopped, TimeoutError) as exc:
+        raise ActionFailed(f"{name}: the engine is not answering ({exc}); try again") from exc
+    except Exception as exc:
+        log.exception("action %s failed", name)
+        raise ActionFailed(f"{name}: failed and nothing was changed ({exc})") from exc
+
+
+class ActionFailed(LapgateError, RuntimeError):
+    """An action could not be carried out for a reason that is not the request's fault."""
 
 
 def error_status(exc: Exception) -> int:
@@ -212,4 +231,6 @@ def error_status(exc: Exception) -> int:
         return 400
     if isinstance(exc, RuleViolation):
         return 409
+    if isinstance(exc, ActionFailed):
+        return 503
     return 500

@@ -35,6 +35,7 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("E", "end", "End run"),
     ("D", "dnf", "Mark DNF"),
     ("A", "add", "Add a racer to the queue"),
+    ("Q", "queue", "Queue: ↑/↓ pick, Shift+↑/↓ move, Enter stage, Del remove, Esc leave"),
     ("V", "speak", "Spoken lap times on/off"),
 ]
 

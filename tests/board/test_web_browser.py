@@ -90,10 +90,19 @@ def test_control_page_runs_a_whole_run_with_the_keyboard(
     page.click("button[type=submit]")
     _wait_live(page)
     page.wait_for_function("document.getElementById('conn').textContent === 'live'")
-    page.keyboard.press("a")
-    page.keyboard.type("Carol")
-    page.keyboard.press("Enter")
+    for alias in ("Carol", "Dave"):
+        page.keyboard.press("a")
+        page.keyboard.type(alias)
+        page.keyboard.press("Enter")
+        page.wait_for_function("document.activeElement === document.body")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 2")
+    page.keyboard.press("q")  # queue mode: Carol selected
+    page.keyboard.press("Shift+ArrowDown")  # Carol moves behind Dave
+    page.wait_for_function("document.querySelector('#queue li .name').textContent === 'Dave'")
+    page.keyboard.press("ArrowUp")  # select Dave
+    page.keyboard.press("Delete")  # remove Dave
     page.wait_for_function("document.querySelectorAll('#queue li').length === 1")
+    page.keyboard.press("Escape")
     page.keyboard.press("n")  # stage
     page.wait_for_function("document.getElementById('racer').textContent === 'Carol'")
     board.cross(1)  # rolling start
@@ -123,7 +132,7 @@ def test_control_page_runs_a_whole_run_with_the_keyboard(
     assert [lap["source"] for lap in run["laps"]] == ["gate", "manual", "manual"]
     assert all(lap["valid"] for lap in run["laps"])
     labels = page.locator(".keys td:first-child").all_text_contents()
-    assert {"N", "Space", "R", "I", "X", "Z", "E", "D", "A", "V"} <= set(labels)
+    assert {"N", "Space", "R", "I", "X", "Z", "E", "D", "A", "Q", "V"} <= set(labels)
 
 
 def test_hostile_racer_name_renders_as_text(board: Board, served: str, page: Any) -> None:

@@ -224,3 +224,52 @@ def test_two_tablets_see_the_same_state(board: Board) -> None:
     assert last_a["track"]["run"]["racer"] == "Alice"
     reply = _act(second, "stage")  # the other tablet presses too: refused, not doubled
     assert reply["status"] == 409 and "end it first" in reply["error"]
+
+
+def test_a_store_failure_is_a_clear_error_and_the_daemon_goes_on(board: Board) -> None:
+    control = _staff_socket(board)
+    _act(control, "queue_add", alias="Alice")
+    _act(control, "stage")
+    board.cross(1)
+    board.cross(9)
+
+    def broken(run_id: str, event_id: int, event: object) -> None:
+        raise OSError("disk full")
+
+    working = board.store.append_event
+    board.store.append_event = broken  # type: ignore[method-assign]
+    board.clock.advance(1)
+    reply = _act(control, "reset", delta=1)
+    assert reply["status"] == 503 and "disk full" in reply["error"]
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["current_lap_resets"] == 0  # not stored, so not shown
+    board.store.append_event = working  # type: ignore[method-assign]
+    assert _act(control, "reset", delta=1)["ok"]
+    assert board.host.snapshot()["tracks"][0]["run"]["current_lap_resets"] == 1
+
+
+def test_staff_start_mode_needs_the_start_action(board: Board) -> None:
+    from board.race import Race
+    from timer.events import StartMode
+    from timer.run import RunConfig
+
+    def staff_start(race: Race) -> None:
+        track = race.track(None)
+        round_info = race.rounds[track.round_id]
+        config = RunConfig(time_limit_ns=60 * 10**9, start_mode=StartMode.STAFF)
+        from dataclasses import replace
+
+        race.rounds[track.round_id] = replace(round_info, run_config=config)
+
+    board.host.call(staff_start)
+    control = _staff_socket(board)
+    _act(control, "queue_add", alias="Alice")
+    _act(control, "stage")
+    board.cross(1)  # before the start: recorded, ignored
+    assert _act(control, "start")["ok"]
+    board.cross(9)
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["status"] == "running"
+    assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
+    reply = _act(control, "start")
+    assert reply["status"] == 409 and "expected staged" in reply["error"]

@@ -83,6 +83,39 @@
     n: "stage", g: "start", " ": "manual_lap", r: "reset+", R: "reset-", i: "toggle_valid",
     x: "undo_crossing", z: "undo_last", e: "end", d: "dnf", v: "speak", a: "add",
   };
+  let queueIndex = null; // selected queue entry while in queue mode (Q), else null
+  let queueEntries = [];
+
+  function queueKey(event) {
+    const entry = queueEntries[queueIndex];
+    const payload = (extra) => Object.assign({ entry_id: entry.entry_id, track_id: root.dataset.track || null }, extra);
+    const step = event.key === "ArrowUp" ? -1 : event.key === "ArrowDown" ? 1 : 0;
+    if (step && event.shiftKey) {
+      const position = Math.min(queueEntries.length - 1, Math.max(0, queueIndex + step));
+      if (position !== queueIndex) act("queue_move", payload({ position: position }));
+      queueIndex = position;
+    } else if (step) {
+      queueIndex = Math.min(queueEntries.length - 1, Math.max(0, queueIndex + step));
+    } else if (event.key === "Enter") {
+      act("stage", payload());
+      queueIndex = null;
+    } else if (event.key === "Delete" || event.key === "Backspace") {
+      act("queue_remove", payload());
+    } else if (event.key === "Escape" || event.key === "q") {
+      queueIndex = null;
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    renderQueueSelection();
+    return true;
+  }
+
+  function renderQueueSelection() {
+    if (queueIndex !== null && queueIndex >= queueEntries.length) queueIndex = queueEntries.length ? queueEntries.length - 1 : null;
+    Array.from($("queue").children).forEach((item, index) => item.classList.toggle("selected", index === queueIndex));
+  }
+
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest && event.target.closest("input, textarea, select");
     if (typing) {
@@ -90,6 +123,13 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (queueIndex !== null && queueKey(event)) return;
+    if (event.key === "q" && queueEntries.length) {
+      queueIndex = 0;
+      renderQueueSelection();
+      event.preventDefault();
+      return;
+    }
     if (event.key === "ArrowUp") { selectBy(-1); event.preventDefault(); return; }
     if (event.key === "ArrowDown") { selectBy(1); event.preventDefault(); return; }
     if (event.key === "Escape") { selectedLap = null; renderRun(); return; }
@@ -115,6 +155,7 @@
   function renderQueue(track) {
     const list = $("queue");
     list.replaceChildren();
+    queueEntries = track.queue;
     track.queue.forEach((entry, index) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "name", entry.name));
@@ -134,6 +175,7 @@
       item.appendChild(tools);
       list.appendChild(item);
     });
+    renderQueueSelection();
   }
 
   function renderRun() {
