@@ -129,13 +129,14 @@ class EngineHost:
 
     def snapshot(self) -> dict[str, Any]:
         """A full snapshot with the `seq` of the last message it already includes."""
-        return self.call(lambda race: self._snapshot())
+        return self.call(lambda race: self.snapshot_now())
 
     def send_snapshot(self, send: Callable[[dict[str, Any]], None]) -> None:
         """Call `send(snapshot)` on the host thread, so it is ordered with the broadcasts."""
-        self.submit(lambda race: send(self._snapshot()))
+        self.submit(lambda race: send(self.snapshot_now()))
 
-    def _snapshot(self) -> dict[str, Any]:
+    def snapshot_now(self) -> dict[str, Any]:
+        """The snapshot as of now; only on the host thread (inside `submit`/`call` work)."""
         return {"seq": self._seq, **snapshot_view(self.race)}
 
     # ---- the host thread ------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from board.host import EngineHost
+from board.host import EngineHost, HostStopped
 from board.race import Race
 from board.views import (
     event_view,
@@ -42,6 +42,8 @@ def _read(work: Any) -> Response:
         return jsonify(_host().call(work))
     except LapgateError as exc:
         abort(error_status(exc), str(exc))
+    except (HostStopped, TimeoutError) as exc:
+        abort(503, f"the engine is not answering ({exc}); try again")
 
 
 @bp.get("/openapi.json")
@@ -51,7 +53,8 @@ def openapi() -> Response:
 
 @bp.get("/snapshot")
 def snapshot() -> Response:
-    return jsonify(_host().snapshot())
+    host = _host()
+    return _read(lambda race: host.snapshot_now())
 
 
 @bp.get("/event")
