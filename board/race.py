@@ -20,8 +20,9 @@ from timer.errors import LapgateError, RuleViolation
 from timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from timer.formats import Format, RunLaps
 from timer.leaderboard import RacerRuns, Standing, leaderboard
-from timer.run import RunLog, RunState, RunStatus, run_state
+from timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
 from timer.staff import record
+from timer.units import ns_from_s
 
 log = logging.getLogger(__name__)
 
@@ -272,7 +273,7 @@ class Race:
             track.round_id,
             entry.racer_id,
             seq=(runs[-1].info.seq + 1) if runs else 1,
-            config=round_info.run_config,
+            config=self._run_config(track, round_info),
             car=entry.car,
             model_name=entry.model_name,
         )
@@ -283,6 +284,13 @@ class Race:
         queue.remove(entry)
         self._save_queue(track, queue)  # also announces the new current run
         return info.run_id
+
+    def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
+        """The round's rules, with the gate's own lockout when its settings give one."""
+        lockout_s = self.settings.gate_by_id(track.gate_id).lockout_s
+        if lockout_s is None:
+            return round_info.run_config
+        return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
 
     def _check_runs_left(self, round_info: RoundInfo, racer_id: str) -> None:
         limit = round_info.runs_per_racer

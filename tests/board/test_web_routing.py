@@ -84,3 +84,16 @@ def test_decoder_crossings_follow_the_transponder() -> None:
         assert _laps(host, "a") == [10000]  # the blue car's pass did not count for Alice
     finally:
         host.stop()
+
+
+def test_a_gate_lockout_overrides_the_round_lockout() -> None:
+    clock = FakeClock()
+    host = _host({"gate": [{"id": "finish", "kind": "simulated", "lockout_s": 0.5}]}, clock)
+    try:
+        _stage(host, "track-1", "Alice")
+        for after_s in (1, 2, 0.6):  # 0.6 s is outside a 0.5 s lockout (round default: 3 s)
+            host.on_crossing(Crossing("finish", clock.advance(after_s), "test"))
+        host.sync()
+        assert _laps(host, "track-1") == [2000, 600]
+    finally:
+        host.stop()
