@@ -231,3 +231,20 @@ def _screenshots(context: Any, base: str, password: str) -> None:
     _wait_live(page)
     page.wait_for_timeout(1500)
     page.screenshot(path=f"{folder}/screen-4k.png")
+
+
+def test_countdown_turns_amber_then_red(board: Board, served: str, page: Any) -> None:
+    board.queue("Erin")
+    board.stage()
+    page.goto(served + "/")
+    _wait_live(page)
+    assert page.text_content("#run-clock") == "1:00"  # staged: the whole run time
+    board.cross(1)  # the run starts: 60 s
+    page.wait_for_function("document.getElementById('run-clock').className === 'run-clock digits'")
+    board.clock.advance(15)
+    board.queue("Finn")  # any update carries the gate clock's now: 45 s left
+    page.wait_for_function("document.getElementById('run-clock').classList.contains('amber')")
+    board.clock.advance(20)
+    board.queue("Gus")  # 25 s left
+    page.wait_for_function("document.getElementById('run-clock').classList.contains('red')")
+    assert page.text_content("#run-clock").startswith("0:2")
