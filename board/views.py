@@ -8,6 +8,7 @@ Ids are the store's stable ids (uuid hex strings; event ids are integers per run
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 from board.race import Race, RunRecord, TrackRecord
@@ -90,7 +91,9 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "best_lap_number": best.number if best else None,
         "window_laps": window_laps,
         "window_ms": (
-            ms_from_ns(sum(lap.duration_ns for lap in window) // window_laps) if window else None
+            ms_from_ns(Fraction(sum(lap.duration_ns for lap in window), window_laps))
+            if window
+            else None
         ),
         "window_lap_numbers": [lap.number for lap in window] if window else [],
         "ignored_crossings": [

@@ -169,3 +169,15 @@ def test_gate_notices_set_the_health_lights(board: Board) -> None:
         "kind": "released",
         "detail": "released detail",
     }
+
+
+def test_run_view_shows_the_best_average_window_rounded_like_results(board: Board) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    for lap_s in (9.0, 9.0, 9.002, 12.0):
+        board.cross(lap_s)
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["window_laps"] == 3
+    assert run["window_ms"] == 9001  # 9000.667 ms, rounded half up as results are shown
+    assert run["window_lap_numbers"] == [1, 2, 3]
