@@ -311,3 +311,22 @@ def test_a_pin_that_cannot_be_set_up_is_a_gate_error_naming_it(factory: MockFact
     with pytest.raises(GateError, match="BCM 2: "):
         adapter.start(lambda c: None, lambda n: None)
     assert factory.pin(22).when_changed is None  # the half-opened gate let go of BCM 22
+
+
+def test_two_tracks_on_one_pi_are_two_independent_gates(factory: MockFactory) -> None:
+    sink = Sink()
+    track_1 = GpioGateAdapter(GpioGate(id="t1", pins_bcm=[17, 27]), factory=factory)
+    track_2 = GpioGateAdapter(GpioGate(id="t2", pins_bcm=[5, 6]), factory=factory)
+    for adapter in (track_1, track_2):
+        adapter.start(sink.crossing, sink.notice)
+    try:
+        inject(track_1.pin(17), 1.0, PRESS)  # a car on track 1 holds its strip…
+        inject(track_2.pin(6), 1.2, PRESS)  # …while a car crosses on track 2
+        inject(track_1.pin(27), 1.3, PRESS)
+    finally:
+        track_1.stop()
+        track_2.stop()
+    assert [(c.gate_id, c.t_ns) for c in sink.crossings] == [
+        ("t1", 1_000_000_000),
+        ("t2", 1_200_000_000),
+    ]
