@@ -50,6 +50,7 @@ TIMESTAMPED: Final[dict[str, str]] = {
 }
 _PIGPIO_WRAP_US: Final = 2**32  # pigpio ticks are u32 microseconds
 SILENT_AFTER_CROSSINGS: Final = 3  # a sensor missing this many gate crossings in a row
+_SAME_PASS_NS: Final = 1_000_000_000  # edges this close to a crossing belong to its pass
 _HEALTH_INTERVAL_S: Final = 0.2
 _LG_HINT: Final = (
     "lgpio creates a notification pipe in the working directory: run from a writable "
@@ -350,7 +351,9 @@ class GpioGateAdapter:
             return silent
         for sensor in self._sensors:
             last_edge_ns = sensor.edge_times_ns[-1] if sensor.edge_times_ns else None
-            if last_edge_ns is None or last_edge_ns < previous_ns:
+            # An edge up to a second before the previous crossing counts as taking part
+            # in it: a bounce makes a second crossing a few ms after the first.
+            if last_edge_ns is None or last_edge_ns < previous_ns - _SAME_PASS_NS:
                 sensor.missed_crossings += 1
                 if sensor.missed_crossings >= SILENT_AFTER_CROSSINGS and not sensor.silent_reported:
                     sensor.silent_reported = True

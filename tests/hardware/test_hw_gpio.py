@@ -330,3 +330,20 @@ def test_two_tracks_on_one_pi_are_two_independent_gates(factory: MockFactory) ->
         ("t1", 1_000_000_000),
         ("t2", 1_200_000_000),
     ]
+
+
+def test_bounces_do_not_make_a_working_sensor_look_silent(
+    gate: tuple[GpioGateAdapter, Sink],
+) -> None:
+    adapter, sink = gate
+    front, back = adapter.pin(17), adapter.pin(27)
+    for lap in range(6):
+        t = 10.0 + 11 * lap
+        inject(front, t, PRESS)
+        inject(back, t + 0.004, PRESS)
+        inject(back, t + 0.019, RELEASE)
+        inject(front, t + 0.020, RELEASE)
+        inject(front, t + 0.021, PRESS)  # bounce: a second crossing for the lockout
+        inject(front, t + 0.030, RELEASE)
+    assert len(sink.crossings) == 12
+    assert "silent" not in sink.kinds()
