@@ -50,7 +50,6 @@ TIMESTAMPED: Final[dict[str, str]] = {
 }
 _PIGPIO_WRAP_US: Final = 2**32  # pigpio ticks are u32 microseconds
 SILENT_AFTER_CROSSINGS: Final = 3  # a sensor missing this many gate crossings in a row
-_SAME_PASS_NS: Final = 1_000_000_000  # edges this close to a crossing belong to its pass
 _HEALTH_INTERVAL_S: Final = 0.2
 _LG_HINT: Final = (
     "lgpio creates a notification pipe in the working directory: run from a writable "
@@ -344,16 +343,18 @@ class GpioGateAdapter:
         return edge == "both" or (edge == "rising") == level
 
     def _note_crossing(self, t_ns: int) -> list[str]:
-        """Count, per sensor, gate crossings it took no part in (caller holds the lock)."""
+        """Count, per sensor, gate crossings it took no part in (caller holds the lock).
+
+        Any edge of a sensor resets its count (in `_edge`), so only a sensor with no edge
+        at all over several crossings (not one whose strip bounced) is reported.
+        """
         previous_ns, self._last_crossing_ns = self._last_crossing_ns, t_ns
         silent: list[str] = []
         if previous_ns is None or len(self._sensors) < 2:
             return silent
         for sensor in self._sensors:
             last_edge_ns = sensor.edge_times_ns[-1] if sensor.edge_times_ns else None
-            # An edge up to a second before the previous crossing counts as taking part
-            # in it: a bounce makes a second crossing a few ms after the first.
-            if last_edge_ns is None or last_edge_ns < previous_ns - _SAME_PASS_NS:
+            if last_edge_ns is None or last_edge_ns < previous_ns:
                 sensor.missed_crossings += 1
                 if sensor.missed_crossings >= SILENT_AFTER_CROSSINGS and not sensor.silent_reported:
                     sensor.silent_reported = True
