@@ -9,12 +9,20 @@ not stored. On start-up the host calls `load_event`, `list_rounds`, `list_runs` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Any, NamedTuple, Protocol
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from timer.events import RunEvent
 from timer.run import RunLog
+
+
+class BracketRecord(NamedTuple):
+    """A stored bracket: its id, the round its matches are raced in, its JSON document."""
+
+    bracket_id: str
+    round_id: str
+    payload: dict[str, Any]
 
 
 class RaceStore(Protocol):
@@ -42,6 +50,10 @@ class RaceStore(Protocol):
     # the queue of racers waiting for a run
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None: ...
     def load_queue(self, round_id: str) -> list[QueueEntry]: ...
+
+    # head-to-head brackets (the document is `board.brackets_service`'s; durable on return)
+    def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None: ...
+    def load_brackets(self) -> list[BracketRecord]: ...
 
 
 class ResultStore(RaceStore, Protocol):

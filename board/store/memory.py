@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
+from typing import Any
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from board.store.api import BracketRecord
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent
 from timer.run import LoggedEvent, RunLog
@@ -18,6 +21,7 @@ class MemoryStore:
         self._runs: dict[str, RunInfo] = {}
         self._logs: dict[str, list[LoggedEvent]] = {}
         self._queues: dict[str, list[QueueEntry]] = {}
+        self._brackets: dict[str, BracketRecord] = {}
 
     def save_event(self, event: EventInfo) -> None:
         self._events[event.event_id] = event
@@ -70,6 +74,17 @@ class MemoryStore:
 
     def load_queue(self, round_id: str) -> list[QueueEntry]:
         return list(self._queues.get(round_id, []))
+
+    def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
+        if round_id not in self._rounds:
+            raise UnknownEvent(f"bracket {bracket_id}: round id {round_id!r} is not stored")
+        self._brackets[bracket_id] = BracketRecord(bracket_id, round_id, copy.deepcopy(payload))
+
+    def load_brackets(self) -> list[BracketRecord]:
+        return [
+            BracketRecord(b.bracket_id, b.round_id, copy.deepcopy(b.payload))
+            for b in self._brackets.values()
+        ]
 
     def _log(self, run_id: str) -> list[LoggedEvent]:
         try:

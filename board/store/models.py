@@ -201,3 +201,13 @@ class ResultRow(Base):
     submission_count: Mapped[int | None] = mapped_column(Integer)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class BracketRow(Base):
+    """A head-to-head bracket of a round: its log and staging as one JSON document
+    (`board.brackets_service` writes it with `timer.bracket_codec`; no pickles)."""
+
+    __tablename__ = "brackets"
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.api import ResultStore
+from board.store.api import BracketRecord, ResultStore
 from board.store.codec import run_config_from_dict, run_config_to_dict
 from board.store.engine import make_engine
 from board.store.migrate import upgrade
 from board.store.models import (
+    BracketRow,
     EventRow,
     LapRow,
     QueueRow,
@@ -281,6 +283,21 @@ class SqlStore(ResultsRepo, RacersRepo):
                 QueueEntry(r.id, r.round_id, r.racer_id, r.position, r.car, r.model_name)
                 for r in rows
             ]
+
+    # head-to-head brackets ----------------------------------------------------------------
+
+    def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
+        with self._tx() as s:
+            if s.get(RoundRow, round_id) is None:
+                raise UnknownEvent(f"bracket {bracket_id}: round id {round_id!r} is not stored")
+            row = s.get(BracketRow, bracket_id) or BracketRow(id=bracket_id)
+            row.round_id, row.payload = round_id, dict(payload)
+            s.add(row)
+
+    def load_brackets(self) -> list[BracketRecord]:
+        with self._tx() as s:
+            rows = s.scalars(select(BracketRow).order_by(BracketRow.id))
+            return [BracketRecord(r.id, r.round_id, dict(r.payload)) for r in rows]
 
 
 def _event(row: EventRow) -> EventInfo:
