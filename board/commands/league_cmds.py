@@ -11,6 +11,7 @@ import click
 from tqdm import tqdm
 
 from board.commands.store_cmds import db_options, open_store
+from board.league.exports import neutralise
 from board.league.imports import (
     ImportFormatError,
     iso_date,
@@ -34,16 +35,13 @@ def _report(summary: ImportSummary, label: str) -> None:
         click.echo(f"  skipped {problem}", err=True)
 
 
-def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> tuple[ImportSummary, int]:
-    """Parse and import one results file; returns the summary and the parse problem count."""
+def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary:
+    """Parse and import one results file; the summary lists every skipped row."""
     parsed = read_results(file)
     summary = store.import_race(meta, parsed.rows, source_name=str(file))
     problems = (*parsed.problems, *summary.problems)
-    return (
-        ImportSummary(
-            summary.event_id, summary.imported, summary.replaced, summary.new_racers, problems
-        ),
-        len(parsed.problems),
+    return ImportSummary(
+        summary.event_id, summary.imported, summary.replaced, summary.new_racers, problems
     )
 
 
@@ -75,7 +73,7 @@ def import_results(
         date=date,
         launch_time_ms=date_ms(date) if date else None,
     )
-    summary, _ = import_file(store, file, meta)
+    summary = import_file(store, file, meta)
     _report(summary, event_name)
 
 
@@ -112,7 +110,7 @@ def import_leaderboards(
     total_rows = total_skipped = 0
     for race in tqdm(chosen, desc="races", unit="race"):
         try:
-            summary, _ = import_file(store, folder / f"{race.race_id}.csv", race.meta(season))
+            summary = import_file(store, folder / f"{race.race_id}.csv", race.meta(season))
         except ImportFormatError as exc:
             tqdm.write(f"skipped race {race.race_id}: {exc}")
             continue
@@ -127,8 +125,6 @@ def import_leaderboards(
 
 
 def standings_csv(rows: list[StandingRow]) -> str:
-    from board.league.exports import neutralise
-
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["rank", "alias", "user_id", "points", "races", "region"])
