@@ -1,0 +1,237 @@
+/* Bracket view (/brackets big screen, /m/brackets phones): both brackets as a tree, the
+ * current match highlighted, results filled in live from "bracket" updates on /live.
+ *
+ * The view model comes from GET /api/brackets/<id|latest> after every snapshot (connect,
+ * reconnect, resync) and then from pushed updates; a view replaces the shown one only when
+ * its `rev` is newer. Every user string is written with textContent (Lapgate.el). */
+(function () {
+  "use strict";
+  const L = window.Lapgate;
+  const $ = (id) => document.getElementById(id);
+  const root = $("brackets");
+  const phone = root.dataset.mode === "phone";
+  const wanted = root.dataset.bracket || ""; // empty: follow the latest bracket
+  let shown = null; // the bracket view on screen
+  let live = null;
+
+  const STATUS_TEXT = {
+    waiting: "waiting", ready: "ready", decided: "", walkover: "bye",
+    flagged: "re-race", void: "not needed", not_needed: "not needed",
+  };
+
+  function seedText(racer) {
+    return racer ? String(racer.seed) : "";
+  }
+
+  function slotNode(match, which) {
+    const slot = match[which];
+    const racer = slot.racer;
+    const winner = match.winner && racer && match.winner.id === racer.id;
+    const loser = match.loser && racer && match.loser.id === racer.id;
+    const node = L.el("div", "bk-slot" + (winner ? " win" : "") + (loser ? " lose" : ""));
+    node.appendChild(L.el("span", "bk-seed", seedText(racer)));
+    let name;
+    if (racer) name = L.el("span", "bk-racer", racer.name);
+    else if (slot.bye) name = L.el("span", "bk-racer bk-tbd", "bye");
+    else name = L.el("span", "bk-racer bk-tbd", slot.from);
+    node.appendChild(name);
+    node.appendChild(L.el("span", "bk-mark", winner ? "✓" : ""));
+    if (racer) node.dataset.racer = racer.id;
+    return node;
+  }
+
+  function matchNode(match) {
+    const classes = ["bk-match", "status-" + match.status];
+    if (match.current) classes.push("current");
+    const node = L.el("div", classes.join(" "));
+    node.dataset.match = match.id;
+    const head = L.el("div", "bk-match-head");
+    head.appendChild(L.el("span", "bk-id", match.id));
+    const label = match.current ? "now" : STATUS_TEXT[match.status] || match.status;
+    head.appendChild(L.el("span", "bk-match-status", label));
+    node.appendChild(head);
+    node.appendChild(slotNode(match, "top"));
+    node.appendChild(slotNode(match, "bottom"));
+    if (match.note && match.status === "decided") node.appendChild(L.el("div", "bk-note digits", match.note));
+    if (match.flag_reason) node.appendChild(L.el("div", "bk-flag", match.flag_reason));
+    return node;
+  }
+
+  function roundNode(round) {
+    const column = L.el("div", "bk-round");
+    column.appendChild(L.el("div", "bk-round-title", round.title));
+    const list = L.el("div", "bk-matches");
+    round.matches.forEach((m) => list.appendChild(matchNode(m)));
+    column.appendChild(list);
+    return column;
+  }
+
+  function bracketNode(bracket) {
+    const block = L.el("div", "bk-bracket side-" + bracket.side);
+    block.dataset.side = bracket.side;
+    block.appendChild(L.el("h2", "bk-bracket-title", bracket.title));
+    const rounds = L.el("div", "bk-rounds");
+    bracket.rounds.forEach((r) => rounds.appendChild(roundNode(r)));
+    block.appendChild(rounds);
+    return block;
+  }
+
+  function matchLine(match) {
+    const top = match.top.racer ? match.top.racer.name : match.top.from;
+    const bottom = match.bottom.racer ? match.bottom.racer.name : match.bottom.from;
+    const item = L.el("li", match.current ? "current" : "");
+    item.appendChild(L.el("span", "bk-id", match.id));
+    item.appendChild(L.el("span", "bk-vs-name", top));
+    item.appendChild(L.el("span", "bk-vs", "v"));
+    item.appendChild(L.el("span", "bk-vs-name", bottom));
+    return item;
+  }
+
+  function findMatch(view, id) {
+    for (const bracket of view.brackets) {
+      for (const round of bracket.rounds) {
+        const match = round.matches.find((m) => m.id === id);
+        if (match) return match;
+      }
+    }
+    return null;
+  }
+
+  function renderSide(view) {
+    const current = view.current_match ? findMatch(view, view.current_match) : null;
+    const box = $("bk-current");
+    box.replaceChildren();
+    if (current) {
+      box.appendChild(L.el("div", "bk-current-id", current.id + (view.staged === current.id ? " · on the queue" : "")));
+      [current.top, current.bottom].forEach((slot, i) => {
+        const racer = slot.racer;
+        const line = L.el("div", "bk-current-racer");
+        line.appendChild(L.el("span", "bk-seed", racer ? racer.seed : ""));
+        line.appendChild(L.el("span", "bk-racer", racer ? racer.name : slot.from));
+        box.appendChild(line);
+        if (i === 0) box.appendChild(L.el("div", "bk-vs big", "v"));
+      });
+    } else {
+      box.textContent = view.finished ? "Bracket finished" : "—";
+    }
+    const next = $("bk-next");
+    next.replaceChildren();
+    view.next_up.filter((m) => m.id !== view.current_match).slice(0, phone ? 20 : 5).forEach((m) => next.appendChild(matchLine(m)));
+    if (!next.children.length) next.appendChild(L.el("li", "bk-muted", view.finished ? "—" : "after this match"));
+    const done = view.finished && (view.champion || view.finalists.length);
+    $("bk-finalists-card").hidden = !done;
+    if (done) {
+      $("bk-finalists-label").textContent = view.champion ? "Champion" : "Finalists (to the shootout)";
+      const list = $("bk-finalists");
+      list.replaceChildren();
+      const people = view.champion ? [view.champion] : view.finalists;
+      people.forEach((r) => list.appendChild(L.el("li", "", r.name + " · seed " + r.seed)));
+    }
+  }
+
+  function render(view) {
+    shown = view;
+    $("bk-empty").hidden = true;
+    $("bk-name").textContent = view.name;
+    const kind = view.kind === "double" ? "double elimination" : "single elimination";
+    const stop = view.stop_at > 1 ? " · until " + view.stop_at + " remain" : "";
+    $("bk-rules").textContent = view.rules.format + " · " + kind + stop + " · " + view.rules.attempts + " attempts";
+    $("bk-state").textContent = view.finished ? "finished" : view.flagged.length ? view.flagged.length + " flagged" : "live";
+    $("bk-state").className = "bk-badge " + (view.finished ? "done" : view.flagged.length ? "flagged" : "live");
+    const trees = $("bk-trees");
+    trees.replaceChildren();
+    const winners = view.brackets.find((b) => b.side === "winners");
+    const grand = view.brackets.find((b) => b.side === "grand_final");
+    if (!phone && winners && grand) {
+      // the grand final sits at the end of the undefeated row, as on a printed bracket
+      const row = bracketNode(winners);
+      grand.rounds.forEach((r) => {
+        const column = roundNode(r);
+        column.classList.add("bk-grand");
+        row.querySelector(".bk-rounds").appendChild(column);
+      });
+      trees.appendChild(row);
+      view.brackets.filter((b) => b.side === "losers").forEach((b) => trees.appendChild(bracketNode(b)));
+    } else {
+      view.brackets.forEach((b) => trees.appendChild(bracketNode(b)));
+    }
+    renderSide(view);
+    renderTrack();
+    fit();
+  }
+
+  function fit() {
+    // Big screen: shrink the tree until it fits the screen (large fields), never grow.
+    if (phone) return;
+    const trees = $("bk-trees");
+    let scale = 1;
+    trees.style.setProperty("--bk-scale", "1");
+    while (scale > 0.4 && (trees.scrollHeight > trees.clientHeight + 2 || trees.scrollWidth > trees.clientWidth + 2)) {
+      scale -= 0.05;
+      trees.style.setProperty("--bk-scale", scale.toFixed(2));
+    }
+  }
+
+  function renderTrack() {
+    const box = $("bk-ontrack");
+    box.textContent = "";
+    document.querySelectorAll(".bk-slot.on-track").forEach((n) => n.classList.remove("on-track"));
+    if (!shown || !live || !live.state) return;
+    const track = live.state.tracks.find((t) => t.track_id === shown.track_id);
+    const run = track && track.run;
+    if (!run || track.round.round_id !== shown.round_id) return;
+    const active = run.status === "running" || run.status === "staged";
+    const text = (active ? "On track: " : "Last run: ") + run.racer + " · best " + L.fmtLap(run.best_lap_ms);
+    box.textContent = text;
+    if (!active || !shown.current_match) return;
+    document.querySelectorAll('.bk-match.current .bk-slot[data-racer="' + CSS.escape(run.racer_id) + '"]').forEach((n) => n.classList.add("on-track"));
+  }
+
+  async function load() {
+    const path = "/api/brackets/" + encodeURIComponent(wanted || "latest");
+    let response;
+    try {
+      response = await fetch(path, { cache: "no-store" });
+    } catch (err) {
+      return;
+    }
+    if (response.status === 404) {
+      if (!shown) $("bk-empty").hidden = false;
+      return;
+    }
+    if (!response.ok) return;
+    const view = await response.json();
+    if (!shown || shown.bracket_id !== view.bracket_id || view.rev >= shown.rev) render(view);
+  }
+
+  function onUpdate(message) {
+    if (message.type === "bracket") {
+      const view = message.bracket;
+      const mine = wanted ? view.bracket_id === wanted : true;
+      const newer = !shown || shown.bracket_id !== view.bracket_id || view.rev > shown.rev;
+      // following the latest: a bracket opened later takes over the screen
+      if (mine && newer && (wanted || !shown || shown.bracket_id === view.bracket_id || view.rev === 1)) render(view);
+    } else if (message.type === "track") {
+      renderTrack();
+    }
+  }
+
+  function status(text) {
+    const conn = $("conn");
+    if (conn) conn.textContent = text === "live" ? "" : text;
+  }
+
+  live = L.connect({
+    onUpdate: onUpdate,
+    onStatus: status,
+    onState: (state) => {
+      if (state.state && state.state.event) {
+        const name = $("event-name");
+        if (name) name.textContent = state.state.event.name;
+      }
+    },
+  });
+  live.socket.on("snapshot", load);
+  window.addEventListener("resize", fit);
+  window.__brackets = { shown: () => shown, reload: load };
+})();
