@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from board.league.model import Race, RaceMeta, RaceResult, RacerRecord
 from board.league.standings import aws_points, compute_standings, racer_history
 
@@ -82,3 +89,51 @@ def test_racer_history_lists_each_race_with_its_points() -> None:
     assert [(h.event_id, h.rank, h.points) for h in history] == [("r1", 1, 10.0), ("r2", 12, 1.0)]
     community = racer_history(races, "b", "community")
     assert [h.points for h in community] == [-20.0]
+
+
+def naive_community(races: list[Race]) -> dict[str, Fraction]:
+    """The definition, with exact fractions and no shortcuts (times at 1 µs, as documented)."""
+    everyone = {r.racer_id for race in races for r in race.results}
+    totals = dict.fromkeys(everyone, Fraction(0))
+    for race in races:
+        times = {
+            r.racer_id: None
+            if r.ranking_time_ms is None
+            else Fraction(round(r.ranking_time_ms * 1000), 1000)
+            for r in race.results
+        }
+        timed = [t for t in times.values() if t is not None]
+        mean = sum(timed, Fraction(0)) / len(timed) if timed else Fraction(0)
+        for racer in everyone:
+            own = times.get(racer)
+            totals[racer] -= own if own is not None else mean
+    return totals
+
+
+racer_ids = st.sampled_from("abcdefgh")
+results = st.lists(
+    st.tuples(racer_ids, st.one_of(st.none(), st.integers(1, 10**6).map(lambda us: us / 1000))),
+    max_size=8,
+    unique_by=lambda item: item[0],
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(results, min_size=1, max_size=6))
+def test_community_points_equal_the_definition(
+    fields: list[list[tuple[str, float | None]]],
+) -> None:
+    races = [
+        race(f"r{i}", i, [(rid, n, t) for n, (rid, t) in enumerate(field, start=1)])
+        for i, field in enumerate(fields)
+    ]
+    expected = naive_community(races)
+    rows = compute_standings(races, "community")
+    assert {r.racer_id for r in rows} == set(expected)
+    for row in rows:
+        shown = expected[row.racer_id] * 1000
+        assert row.points * 1000 == pytest.approx(
+            float(math.floor(shown + Fraction(1, 2))), abs=1e-6
+        )
+    keys = [math.floor(expected[r.racer_id] * 1000 + Fraction(1, 2)) for r in rows]
+    assert keys == sorted(keys, reverse=True)
