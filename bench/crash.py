@@ -1,12 +1,16 @@
 """Crash safety of the event log: kill -9 the store + engine process at random moments.
 
-A child process (SqlStore + `timer.staff.record`) appends gate crossings to a run and prints
-``ACK <run> <event id>`` after each `append_event` returned (committed). The parent kills it
+A child process (SqlStore + `timer.staff.record`) appends gate crossings to a run, printing
+``BEGIN <run> <event id>`` before and ``ACK <run> <event id>`` after each `append_event`
+(committed when it returns). The parent kills it
 with SIGKILL at a random moment (startup, between commits, mid-commit), then checks:
 
 - every acknowledged event is in the database (lost events),
 - the SQLite file passes ``PRAGMA integrity_check`` (corrupt databases),
 - the run continues: the next child rebuilds the run from its log and appends the next id.
+
+It also counts how many kills landed inside `append_event` (after BEGIN, before ACK: in the
+transaction or its commit) and how many during start-up (migrations, log replay).
 
 Usage: ``python bench/crash.py [--trials 50] [--seed 1] [--db PATH]``; prints
 ``trials / lost events / corrupt databases`` and exits 1 on any loss or corruption.
@@ -67,6 +71,7 @@ def child(db_path: str) -> None:
         if run_state(log).is_over:
             return  # the next child starts a new run
         log = record(log, event)
+        print(f"BEGIN {run_id} {log.next_id - 1}", flush=True)
         store.append_event(run_id, log.next_id - 1, event)
         print(f"ACK {run_id} {log.next_id - 1}", flush=True)
 
@@ -78,6 +83,8 @@ class Report:
     corrupt_databases: int = 0
     not_continued: int = 0
     acked: int = 0
+    killed_mid_append: int = 0  # the kill came between BEGIN and ACK: inside append_event
+    killed_in_startup: int = 0  # before the child printed START
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -155,6 +162,11 @@ def run_trials(trials: int, db_path: Path, seed: int = 1) -> Report:
         starts = _parsed(lines, "START")
         acks = _parsed(lines, "ACK")  # a line cut by the kill is not an acknowledgement
         report.acked += len(acks)
+        begins = _parsed(lines, "BEGIN")
+        if not starts:
+            report.killed_in_startup += 1
+        elif begins and (not acks or begins[-1][1:] != acks[-1][1:]):
+            report.killed_mid_append += 1
         if starts and expected_next is not None:
             _, run_id, next_id = starts[0]
             same_run = run_id == expected_next[0]
@@ -199,7 +211,9 @@ def main() -> None:
     print(
         f"trials: {report.trials}  acknowledged events: {report.acked}  "
         f"lost events: {report.lost_events}  corrupt databases: {report.corrupt_databases}  "
-        f"runs not continued: {report.not_continued}  ({elapsed_s:.1f} s)"
+        f"runs not continued: {report.not_continued}  ({elapsed_s:.1f} s)\n"
+        f"kills inside append_event: {report.killed_mid_append}  "
+        f"kills during start-up: {report.killed_in_startup}"
     )
     sys.exit(0 if report.ok else 1)
 
