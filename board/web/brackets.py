@@ -35,6 +35,10 @@ def init_app(app: Flask) -> None:
     service.load()
     app.extensions["lapgate.brackets"] = service
     app.register_blueprint(bp)
+    from board.web.pages import NAV
+
+    if ("Brackets", "/m/brackets") not in NAV:
+        NAV.append(("Brackets", "/m/brackets"))
 
 
 def _service() -> BracketService:

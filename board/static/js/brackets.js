@@ -47,7 +47,7 @@
     node.dataset.match = match.id;
     const head = L.el("div", "bk-match-head");
     head.appendChild(L.el("span", "bk-id", match.id));
-    const label = match.current ? "now" : STATUS_TEXT[match.status] || match.status;
+    const label = match.current ? "now" : match.status in STATUS_TEXT ? STATUS_TEXT[match.status] : match.status;
     head.appendChild(L.el("span", "bk-match-status", label));
     node.appendChild(head);
     node.appendChild(slotNode(match, "top"));
