@@ -1,0 +1,175 @@
+"""Season standings on the board: the `/standings` page and its JSON.
+
+``GET /api/standings?season=S&scheme=aws|community&region=R&q=TEXT&limit=N&offset=M``:
+the season's standings (`board.league.service.season_standings`), rows ``rank, racer_id,
+alias, user_id, points, races, region, country``; `q` matches alias, user id or an earlier
+alias, and ranks stay the season's ranks. ``GET /api/standings/racers/<racer_id>?season=S&
+scheme=…``: one racer's races with rank, ranking time (ms) and points. Public reads; bad
+parameters answer 400 naming the value, an unknown season 404, and a board whose store
+keeps no league results (the in-memory store) 503.
+
+Standings read the store from the request's thread, not the engine host's: a season of
+thousands of racers takes a moment to rank, and the race must not wait for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+)
+
+from board.league.service import racer_season, season_standings, seasons
+from board.league.standings import Scheme
+from board.store.api import ResultStore
+from config.settings import Settings
+
+bp = Blueprint("standings", __name__)
+MAX_LIMIT = 1000
+DEFAULT_LIMIT = 200
+MAX_QUERY_CHARS = 100
+
+
+def init_app(app: Flask) -> None:
+    """Register the blueprint and the spectators' navigation entry."""
+    from board.web.pages import NAV
+
+    app.register_blueprint(bp)
+    if ("Standings", "/standings") not in NAV:
+        NAV.append(("Standings", "/standings"))
+
+
+def _store() -> ResultStore:
+    store = current_app.extensions["lapgate.host"].race.store
+    if not hasattr(store, "season_events"):
+        abort(503, "standings: this board's store keeps no league results; use the SQL store")
+    result_store: ResultStore = store
+    return result_store
+
+
+def _scheme() -> Scheme:
+    value = request.args.get("scheme", "aws")
+    try:
+        return Scheme(value)
+    except ValueError:
+        abort(400, f"scheme: got {value!r:.40}, expected one of {[str(s) for s in Scheme]}")
+
+
+def _season(store: ResultStore) -> tuple[str, list[str]]:
+    """The season asked for (default: the event's, else the latest) and every season."""
+    known = seasons(store)
+    value = request.args.get("season", "")
+    if not value:
+        settings: Settings = current_app.extensions["lapgate.settings"]
+        value = settings.event.season if settings.event.season in known else (known or [""])[-1]
+    if value not in known:
+        abort(404, f"season: got {value!r:.40}, expected one of {known}")
+    return value, known
+
+
+def _int_arg(name: str, default: int, low: int, high: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        abort(400, f"{name}: got {raw!r:.40}, expected a whole number {low}–{high}")
+    return value
+
+
+def _text_arg(name: str) -> str:
+    value = request.args.get(name, "").strip()
+    if len(value) > MAX_QUERY_CHARS:
+        abort(400, f"{name}: got {len(value)} characters, expected at most {MAX_QUERY_CHARS}")
+    return value
+
+
+def _points(value: float) -> float | int:
+    return int(value) if value == int(value) else value
+
+
+@bp.get("/standings")
+def page() -> str:
+    from board.web.pages import NAV
+
+    return render_template("standings.html", nav=NAV)
+
+
+@bp.get("/api/standings")
+def standings() -> Response:
+    store = _store()
+    scheme = _scheme()
+    season, known = _season(store)
+    region = _text_arg("region")
+    query = _text_arg("q")
+    limit = _int_arg("limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+    offset = _int_arg("offset", 0, 0, 10_000_000)
+    rows = season_standings(store, season, scheme, region or None, query) if season else []
+    body: dict[str, Any] = {
+        "season": season,
+        "seasons": known,
+        "scheme": str(scheme),
+        "region": region,
+        "q": query,
+        "total": len(rows),
+        "regions": sorted({row.region for row in rows if row.region}),
+        "offset": offset,
+        "rows": [
+            {
+                "rank": row.rank,
+                "racer_id": row.racer_id,
+                "alias": row.alias,
+                "user_id": row.user_id,
+                "points": _points(row.points),
+                "races": row.races,
+                "region": row.region,
+                "country": row.country,
+            }
+            for row in rows[offset : offset + limit]
+        ],
+    }
+    return jsonify(body)
+
+
+@bp.get("/api/standings/racers/<racer_id>")
+def racer(racer_id: str) -> Response:
+    store = _store()
+    scheme = _scheme()
+    season, _ = _season(store)
+    records = store.racer_records([racer_id], history=False)
+    if racer_id not in records:
+        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+    record = records[racer_id]
+    history = racer_season(store, season, racer_id, scheme)
+    return jsonify(
+        {
+            "racer_id": racer_id,
+            "alias": record.alias,
+            "user_id": record.user_id,
+            "season": season,
+            "scheme": str(scheme),
+            "races": [
+                {
+                    "event_id": entry.event_id,
+                    "race": entry.race,
+                    "date": entry.date,
+                    "alias": entry.alias,
+                    "rank": entry.rank,
+                    "ranking_time_ms": entry.ranking_time_ms,
+                    "points": _points(round(entry.points, 3)),
+                }
+                for entry in history
+            ],
+        }
+    )
