@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from brackets_support import XSS_NAME, Staff, open_bracket, play_staged, qualify
-from web_support import Board
+from web_support import STAFF_PASSWORD, Board
 
 from board.service import BoardServer
 
@@ -105,4 +105,39 @@ def test_bracket_view_live(board: Board, served: str, browser: Any) -> None:
     assert phone.locator(".bk-match.current").get_attribute("data-match") == "W1-4"
     assert phone.locator("#brackets img").count() == 0
     _shot(phone, "brackets-phone.png", full_page=True)
+    assert errors == []
+
+
+def test_control_panel_opens_stages_and_decides(board: Board, served: str, browser: Any) -> None:
+    qualify(board, ["Ann", "Ben", "Cat", XSS_NAME])
+    errors: list[str] = []
+    page = _page(browser, errors, viewport={"width": 1600, "height": 1200})
+    page.goto(f"{served}/control")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#brackets-panel")
+    page.click("#brackets-panel summary")
+    page.fill("#bkc-open-form input[name=size]", "4")
+    page.select_option("#bkc-open-form select[name=kind]", "single")
+    page.click("#bkc-open-form button[type=submit]")
+    page.wait_for_selector("#brackets-panel .bkc-list li")
+    assert page.locator("#brackets-panel .bkc-list li").first.locator(
+        ".bkc-names"
+    ).inner_text() == (f"Ann v {XSS_NAME}")
+    page.locator("#brackets-panel .bkc-list li").first.locator("button").click()
+    page.wait_for_selector("#brackets-panel .bkc-staged")
+    queue = board.host.call(
+        lambda race: [race.racers[e.racer_id].alias for e in race.queues[race.track(None).round_id]]
+    )
+    assert queue == ["Ann", XSS_NAME, "Ann", XSS_NAME]
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 4")
+    play_staged(board, [9.0], [9.5])
+    page.click("#brackets-panel .bkc-staged button.primary")
+    page.wait_for_selector("#brackets-panel .bkc-note.ok")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#brackets-panel .bkc-names')]"
+        ".some((n) => n.textContent.startsWith('Ann beat'))"
+    )
+    assert page.locator("#brackets-panel img, #queue img").count() == 0
+    _shot(page, "brackets-control.png", full_page=True)
     assert errors == []
