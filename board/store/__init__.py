@@ -1,5 +1,8 @@
 """Persistence. `RaceStore` is the interface the engine host uses; `MemoryStore` keeps it
-in memory (tests, and until the SQLAlchemy store is wired); the SQLAlchemy store persists it.
+in memory (tests); `board.store.sql.SqlStore(url)` persists it with SQLAlchemy (SQLite or
+PostgreSQL) and adds the league side (`ResultStore`). `board.store.location` says which
+database a command uses. `SqlStore` is not imported here, so that importing the interface
+does not load SQLAlchemy and Alembic.
 """
 
 from board.store.api import RaceStore
