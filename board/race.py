@@ -95,6 +95,7 @@ class Race:
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
     outbox: list[dict[str, Any]] = field(default_factory=list)
+    derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
 
     # ---- start-up -------------------------------------------------------------------
@@ -191,7 +192,24 @@ class Race:
     def now_ns(self, track: TrackRecord) -> int:
         return self.clocks[track.gate_id]()
 
+    def cached(self, key: tuple[str, str], build: Callable[[], Any]) -> Any:
+        """A value derived from a round (standings, their views), kept until it changes."""
+        if key not in self.derived:
+            self.derived[key] = build()
+        return self.derived[key]
+
+    def _round_changed(self, round_id: str) -> None:
+        for key in [k for k in self.derived if k[1] == round_id]:
+            del self.derived[key]
+
     def standings(self, round_id: str) -> tuple[Standing, ...]:
+        """The round's leaderboard (computed once per change of the round)."""
+        result: tuple[Standing, ...] = self.cached(
+            ("standings", round_id), lambda: self._compute_standings(round_id)
+        )
+        return result
+
+    def _compute_standings(self, round_id: str) -> tuple[Standing, ...]:
         fmt: Format = self.rounds[round_id].format
         by_racer: dict[str, list[RunLaps]] = {}
         for run in self.round_runs(round_id):
@@ -280,6 +298,7 @@ class Race:
         self.store.create_run(info)
         run_log = RunLog(info.config)
         self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
+        self._round_changed(info.round_id)
         track.current_run_id = info.run_id
         queue.remove(entry)
         self._save_queue(track, queue)  # also announces the new current run
@@ -315,6 +334,7 @@ class Race:
         before = self.standings(run.info.round_id)
         run.log = new_log
         run.state = run_state(new_log)
+        self._round_changed(run.info.round_id)
         if run.state.is_over and not was_over:
             self.ended_runs.append(run_id)
         track = self.track_of_run(run)

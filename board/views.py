@@ -30,7 +30,7 @@ def at_ms(t_ns: int | None) -> float | None:
 def lap_view(lap: Lap) -> dict[str, Any]:
     return {
         "number": lap.number,
-        "duration_ms": ms_from_ns(lap.duration_ns),
+        "duration_ms": _ms(lap.duration_ns),
         "start_at_ms": at_ms(lap.start_ns),
         "end_at_ms": at_ms(lap.end_ns),
         "resets": lap.resets,
@@ -107,33 +107,40 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
     }
 
 
-def standing_view(standing: Standing) -> dict[str, Any]:
+def standing_view(standing: Standing, detail: bool = False) -> dict[str, Any]:
+    """A leaderboard row; `detail` adds the laps the result comes from (API, not push)."""
     metric = standing.metric
-    return {
+    row: dict[str, Any] = {
         "rank": standing.rank,
         "racer_id": standing.racer_id,
         "name": standing.name,
         "value_ms": ms_from_ns(metric.value) if metric else None,
-        "laps_in_metric": [
-            {
-                "run_id": ref.run_id,
-                "lap": ref.lap_number,
-                "duration_ms": ms_from_ns(ref.duration_ns),
-            }
-            for ref in metric.laps
-        ]
-        if metric
-        else [],
         "gap_to_leader_ms": _ms(standing.gap_to_leader_ns),
         "gap_to_ahead_ms": _ms(standing.gap_to_ahead_ns),
         "valid_laps": standing.valid_laps,
         "laps": standing.laps,
         "runs": standing.runs,
     }
+    if detail:
+        row["laps_in_metric"] = [
+            {"run_id": ref.run_id, "lap": ref.lap_number, "duration_ms": _ms(ref.duration_ns)}
+            for ref in (metric.laps if metric else ())
+        ]
+    return row
+
+
+def leaderboard_view(race: Race, round_id: str) -> list[dict[str, Any]]:
+    """The round's standings as JSON rows (built once per change of the round)."""
+    rows: list[dict[str, Any]] = race.cached(
+        ("leaderboard_view", round_id),
+        lambda: [standing_view(s) for s in race.standings(round_id)],
+    )
+    return rows
 
 
 def _ms(ns: int | None) -> int | None:
-    return None if ns is None else ms_from_ns(ns)
+    """Whole ms of an integer ns count, half up (as `ms_from_ns`, without Fractions)."""
+    return None if ns is None else (2 * ns + NS_PER_MS) // (2 * NS_PER_MS)
 
 
 def round_view(race: Race, round_id: str) -> dict[str, Any]:
@@ -177,7 +184,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "now_at_ms": at_ms(race.now_ns(track)),
         "round": round_view(race, track.round_id),
         "run": run_view(race, current) if current else None,
-        "leaderboard": [standing_view(s) for s in race.standings(track.round_id)],
+        "leaderboard": leaderboard_view(race, track.round_id),
         "queue": queue_view(race, track.round_id),
     }
 

@@ -77,7 +77,10 @@ def _round(race: Race, round_id: str) -> str:
 
 @bp.get("/rounds/<round_id>/leaderboard")
 def leaderboard(round_id: str) -> Response:
-    return _read(lambda race: [standing_view(s) for s in race.standings(_round(race, round_id))])
+    def work(race: Race) -> list[dict[str, Any]]:
+        return [standing_view(s, detail=True) for s in race.standings(_round(race, round_id))]
+
+    return _read(work)
 
 
 @bp.get("/rounds/<round_id>/queue")

@@ -64,7 +64,9 @@ def openapi_document() -> dict[str, Any]:
             "A track: round, current run, leaderboard, queue", _ref("Track"), "track_id"
         ),
         "/api/rounds/{round_id}/leaderboard": _get(
-            "A round's standings", _array("Standing"), "round_id"
+            "A round's standings, with the laps each result comes from (laps_in_metric)",
+            _array("Standing"),
+            "round_id",
         ),
         "/api/rounds/{round_id}/queue": _get("A round's queue", _array("QueueEntry"), "round_id"),
         "/api/runs/{run_id}": _get("A run with its laps", _ref("Run"), "run_id"),
@@ -181,6 +183,11 @@ def _schemas() -> dict[str, Any]:
             valid_laps=i,
             laps=i,
             runs=i,
+            laps_in_metric={
+                "type": "array",
+                "items": _obj(run_id=s, lap=i, duration_ms=i),
+                "description": "only in GET /api/rounds/{round_id}/leaderboard",
+            },
         ),
         "QueueEntry": _obj(entry_id=s, racer_id=s, name=s, car=s, model=s, position=i),
         "Round": _obj(

@@ -78,3 +78,17 @@ def test_racer_names_are_escaped_in_server_html(board: Board) -> None:
     assert "<img src=x" not in html
     snapshot = board.app.test_client().get("/api/snapshot").json
     assert snapshot["tracks"][0]["queue"][0]["name"] == "<img src=x onerror=alert(1)>"
+
+
+def test_leaderboard_endpoint_names_the_laps_behind_each_result(board: Board) -> None:
+    board.queue("Alice")
+    run_id = board.stage()
+    board.cross(1)
+    board.cross(9.5)
+    board.cross(9.25)
+    client = board.app.test_client()
+    round_id = client.get("/api/event").json["rounds"][0]["round_id"]
+    [row] = client.get(f"/api/rounds/{round_id}/leaderboard").json
+    assert row["laps_in_metric"] == [{"run_id": run_id, "lap": 2, "duration_ms": 9250}]
+    pushed = client.get("/api/snapshot").json["tracks"][0]["leaderboard"][0]
+    assert "laps_in_metric" not in pushed
