@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any
 
 import pytest
 from brackets_support import Staff, open_bracket, play_staged, qualify, race_run
-from web_support import Board
+from web_support import Board, FakeClock, make_settings
 
 from board.brackets_service import BracketService
+from board.host import EngineHost
+from board.race import Race
+from board.store.sql import SqlStore
+from board.web import create_app
+from config import settings_from_dict
+from config.settings import Settings
 
 
 @pytest.fixture
@@ -278,3 +286,77 @@ def test_bad_action_payloads_name_the_value(board: Board, staff: Staff) -> None:
         f"{base}/stage", data="not json", headers={"X-CSRF-Token": staff.token}
     )
     assert text.status_code == 400 and "JSON object" in text.json["error"]
+
+
+def test_pages_load_only_local_assets(board: Board) -> None:
+    client = board.app.test_client()
+    for page in ("/brackets", "/m/brackets", "/standings"):
+        html = client.get(page).get_data(as_text=True)
+        urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert urls
+        for url in urls:
+            assert url.startswith("/"), f"{page} loads {url}"
+            if url.startswith("/static/"):
+                response = client.get(url)
+                assert response.status_code == 200, url
+                response.close()
+    control_css = client.get("/static/css/brackets-control.css")  # loaded by its script
+    assert control_css.status_code == 200
+    control_css.close()
+    nav = client.get("/m").get_data(as_text=True)
+    assert 'href="/m/brackets"' in nav and 'href="/standings"' in nav
+
+
+def test_rules_from_the_event_plan(tmp_path: Path) -> None:
+    settings = make_settings()
+    plan = settings_from_dict(
+        {
+            **settings.model_dump(mode="json", exclude_none=True),
+            "rounds": [
+                {"name": "Round of 8", "advance": "top", "advance_count": 8},
+                {
+                    "name": "Final 8",
+                    "kind": "bracket",
+                    "entry_from": ["Round of 8"],
+                    "bracket": "double",
+                    "stop_at": 3,
+                    "attempts": 3,
+                    "tie": "rerun",
+                },
+            ],
+        }
+    )
+    store = SqlStore(f"sqlite:///{tmp_path / 'plan.db'}")
+    first = _board_on(plan, store)
+    try:
+        qualify(first, ["Ann", "Ben", "Cat", "Dan", "Eve"])
+        staff = Staff(first.app.test_client())
+        bracket_id = open_bracket(staff, round_name="Final 8", size=4)
+        view = _view(first, bracket_id)
+        assert (view["name"], view["kind"], view["stop_at"]) == ("Final 8", "double", 3)
+        assert view["rules"]["attempts"] == 3 and view["rules"]["tie"] == "rerun"
+        staff.post(f"/api/brackets/{bracket_id}/stage")
+        play_staged(first, [9.0], [9.9])
+        assert staff.post(f"/api/brackets/{bracket_id}/decide").status_code == 200
+        before = _view(first, bracket_id)
+    finally:
+        first.host.stop()
+    # a restart on the same database: the bracket, its round and its results come back
+    second = _board_on(plan, store)
+    try:
+        after = _view(second)
+        assert after == before
+        assert _match(after, "W1-1")["winner"]["name"] == "Ann"
+        assert second.host.call(lambda race: race.track(None).round_id) == after["round_id"]
+    finally:
+        second.host.stop()
+        store.close()
+
+
+def _board_on(settings: Settings, store: SqlStore) -> Board:
+    clock = FakeClock()
+    race = Race(store, settings, {"finish": clock})
+    host = EngineHost(race, tick_s=0.01)
+    app = create_app(settings, host, testing=True)
+    host.start()
+    return Board(settings, clock, store, host, app)  # type: ignore[arg-type]
