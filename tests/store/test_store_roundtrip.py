@@ -6,8 +6,10 @@ import csv
 import io
 import json
 
+import pytest
+
 from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.league.event_export import export_event
+from board.league.event_export import ExportError, export_event
 from board.league.imports import parse_results
 from board.league.model import RaceMeta
 from board.league.standings import compute_standings
@@ -106,3 +108,17 @@ def test_laps_csv_and_json_exports(store: SqlStore) -> None:
     assert first_run["laps"][0]["time_ms"] == 10200
     assert round_doc["runs"][1]["proxy"] is True
     assert len(document["results"]) == len(RACERS)
+
+
+def test_round_selection_and_unknown_names(store: SqlStore) -> None:
+    build_summit(store)
+    whole = export_event(store, "summit", "final-csv")
+    assert export_event(store, "summit", "final-csv", round_key="Qualifying") == whole
+    assert export_event(store, "summit", "final-csv", round_key="1") == whole
+    with pytest.raises(ExportError, match="not a round"):
+        export_event(store, "summit", "final-csv", round_key="Final")
+    with pytest.raises(ExportError, match="no such event"):
+        export_event(store, "nope", "json")
+    store.import_race(RaceMeta("2024", "Virtual", "v1"), parse_results("Alias\nAda\n", "v").rows)
+    with pytest.raises(ExportError, match="has results, not laps"):
+        export_event(store, "Virtual", "laps-csv")
