@@ -116,7 +116,7 @@
     }
     const next = $("bk-next");
     next.replaceChildren();
-    view.next_up.filter((m) => m.id !== view.current_match).slice(0, phone ? 20 : 5).forEach((m) => next.appendChild(matchLine(m)));
+    view.next_up.filter((m) => m.id !== view.current_match).slice(0, phone ? 20 : 4).forEach((m) => next.appendChild(matchLine(m)));
     if (!next.children.length) next.appendChild(L.el("li", "bk-muted", view.finished ? "—" : "after this match"));
     const done = view.finished && (view.champion || view.finalists.length);
     $("bk-finalists-card").hidden = !done;
