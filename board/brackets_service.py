@@ -17,7 +17,7 @@ message ``{"type": "bracket", "bracket": view}`` that the host numbers and pushe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from board.domain import RoundInfo, new_id
@@ -384,8 +384,15 @@ class BracketService:
 
     # ---- changes (host thread) -------------------------------------------------------
 
+    def _draft(self, bracket_id: str) -> LiveBracket:
+        """A copy of the bracket to change; it replaces the held one only in `_commit`, so
+        a change that fails half-way (a rule, the store) leaves the bracket as it was."""
+        bracket = self.get(bracket_id)
+        staged = None if bracket.staged is None else replace(bracket.staged)
+        return replace(bracket, staged=staged, match_runs=dict(bracket.match_runs))
+
     def _commit(self, race: Race, bracket: LiveBracket, log: BracketLog | None = None) -> None:
-        """Persist `bracket` (with `log` when it changed), then announce it."""
+        """Persist the draft `bracket` (with `log` when it changed), hold it, announce it."""
         if log is not None:
             bracket.log = log
             bracket.state = bracket_state(log)
@@ -428,7 +435,7 @@ class BracketService:
 
     def stage(self, race: Race, bracket_id: str, payload: Payload) -> Payload:
         """Queue a ready match's racers in running order (default: the next match)."""
-        bracket = self.get(bracket_id)
+        bracket = self._draft(bracket_id)
         state = bracket.state
         match_id = _id(payload, "match_id") or state.current_match
         if match_id is None:
@@ -485,7 +492,7 @@ class BracketService:
 
     def decide(self, race: Race, bracket_id: str, payload: Payload) -> Payload:
         """Decide the staged match from its runs (`decide_match`) and record the result."""
-        bracket = self.get(bracket_id)
+        bracket = self._draft(bracket_id)
         if bracket.staged is None:
             raise RuleViolation(f"decide: no match of {bracket.name} is staged; stage one first")
         no_show = payload.get("no_show", [])
@@ -522,7 +529,7 @@ class BracketService:
 
     def correct(self, race: Race, bracket_id: str, payload: Payload) -> Payload:
         """Staff set a match's winner by hand (a correction, or a result without runs)."""
-        bracket = self.get(bracket_id)
+        bracket = self._draft(bracket_id)
         match_id = _id(payload, "match_id")
         winner_id = _id(payload, "winner_id")
         if match_id is None or winner_id is None:
@@ -538,7 +545,7 @@ class BracketService:
 
     def undo(self, race: Race, bracket_id: str, payload: Payload) -> Payload:
         """Undo event `event_id` (default: the latest event still in effect)."""
-        bracket = self.get(bracket_id)
+        bracket = self._draft(bracket_id)
         event_id = _count(payload, "event_id", 1, 1_000_000)
         if event_id is None:
             active = active_event_ids(bracket.log)
@@ -551,7 +558,7 @@ class BracketService:
 
     def unstage(self, race: Race, bracket_id: str, payload: Payload) -> Payload:
         """Cancel the staged match: its entries leave the queue; runs already raced stay."""
-        bracket = self.get(bracket_id)
+        bracket = self._draft(bracket_id)
         if bracket.staged is None:
             raise RuleViolation(f"unstage: no match of {bracket.name} is staged")
         match_id = bracket.staged.match_id

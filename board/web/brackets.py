@@ -12,6 +12,7 @@ value (named), 401/403 not staff or no CSRF token, 404 unknown id, 409 against t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from board.web.actions import error_status
 from board.web.auth import staff_required
 from timer.errors import LapgateError
 
+log = logging.getLogger(__name__)
 bp = Blueprint("brackets", __name__)
 ACTIONS = ("stage", "unstage", "decide", "correct", "undo")
 
@@ -54,6 +56,9 @@ def _on_host(work: Callable[[Race], Any]) -> Response:
         abort(error_status(exc), str(exc))
     except (HostStopped, TimeoutError) as exc:
         abort(503, f"the engine is not answering ({exc}); try again")
+    except Exception as exc:  # the store failed: nothing changed, the board goes on
+        log.exception("bracket request failed")
+        abort(503, f"failed and nothing was changed ({exc}); try again")
 
 
 def _payload() -> Payload:

@@ -360,3 +360,24 @@ def _board_on(settings: Settings, store: SqlStore) -> Board:
     app = create_app(settings, host, testing=True)
     host.start()
     return Board(settings, clock, store, host, app)  # type: ignore[arg-type]
+
+
+def test_a_store_failure_changes_nothing(
+    board: Board, staff: Staff, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = qualify(board, ["Ann", "Ben"])
+    bracket_id = open_bracket(staff, kind="single", attempts=1)
+    staff.post(f"/api/brackets/{bracket_id}/stage")
+    play_staged(board, [9.0], [9.5])
+    before = _view(board)
+
+    def broken(*args: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(board.store, "save_bracket", broken)
+    failed = staff.post(f"/api/brackets/{bracket_id}/decide")
+    assert failed.status_code == 503 and "disk full" in failed.json["error"]
+    assert _view(board) == before  # still staged, no result
+    monkeypatch.undo()
+    done = staff.post(f"/api/brackets/{bracket_id}/decide")
+    assert done.status_code == 200 and done.json["winner_id"] == ids["Ann"]
