@@ -39,7 +39,13 @@ from timer.brackets import (
 )
 from timer.errors import RuleViolation
 from timer.formats import Format, FormatKind, RunLaps
-from timer.rounds import BracketRules, RoundKind
+from timer.rounds import (
+    AdvanceKind,
+    Advancement,
+    BracketRules,
+    RoundKind,
+    advancement_to_dict,
+)
 
 MAX_NAME_CHARS = 80
 MAX_NOTE_CHARS = 200
@@ -170,8 +176,13 @@ def _seeds(race: Race, payload: Payload, source_round_id: str) -> list[str]:
     return seeds
 
 
-def _new_round(race: Race, track_id: str, name: str, fmt: Format) -> RoundInfo:
-    """A round for the bracket's matches on `track_id`, made the track's active round."""
+def _new_round(
+    race: Race, track_id: str, name: str, fmt: Format, plan: RoundSettings | None
+) -> RoundInfo:
+    """A round for the bracket's matches on `track_id`, made the track's active round.
+
+    Its runs follow the plan round's rules (time per run, resets) or the `[round]` ones;
+    every racer may run as often as the match rules let them (no per-round limit)."""
     track = race.track(track_id)
     current = race.runs.get(track.current_run_id or "")
     if current is not None and not current.state.is_over:
@@ -187,9 +198,9 @@ def _new_round(race: Race, track_id: str, name: str, fmt: Format) -> RoundInfo:
         name,
         seq,
         fmt,
-        race.settings.round.run_config(),
+        plan.spec(race.settings.round).run_config if plan else race.settings.round.run_config(),
         0,
-        {"kind": "bracket"},
+        advancement_to_dict(Advancement(AdvanceKind.NONE)),  # a bracket advances its finalists
     )
     race.store.save_round(info)
     race.rounds[info.round_id] = info
@@ -327,7 +338,7 @@ class BracketService:
         name = _text(payload, "name", plan.name if plan else "Bracket", MAX_NAME_CHARS)
         layout = build_layout(len(seeds), rules.kind, rules.stop_at, rules.grand_final_reset)
         log = new_bracket(layout, tuple(seeds))
-        round_info = _new_round(race, track.track_id, name, rules.match.format)
+        round_info = _new_round(race, track.track_id, name, rules.match.format, plan)
         bracket = LiveBracket(
             new_id(),
             round_info.round_id,

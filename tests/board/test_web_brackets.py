@@ -17,6 +17,7 @@ from board.store.sql import SqlStore
 from board.web import create_app
 from config import settings_from_dict
 from config.settings import Settings
+from timer.units import NS_PER_S
 
 
 @pytest.fixture
@@ -322,6 +323,7 @@ def test_rules_from_the_event_plan(tmp_path: Path) -> None:
                     "stop_at": 3,
                     "attempts": 3,
                     "tie": "rerun",
+                    "time_limit_s": 90,
                 },
             ],
         }
@@ -335,6 +337,8 @@ def test_rules_from_the_event_plan(tmp_path: Path) -> None:
         view = _view(first, bracket_id)
         assert (view["name"], view["kind"], view["stop_at"]) == ("Final 8", "double", 3)
         assert view["rules"]["attempts"] == 3 and view["rules"]["tie"] == "rerun"
+        config = first.host.call(lambda race: race.rounds[view["round_id"]].run_config)
+        assert config.time_limit_ns == 90 * NS_PER_S  # the plan round's time per run
         staff.post(f"/api/brackets/{bracket_id}/stage")
         play_staged(first, [9.0], [9.9])
         assert staff.post(f"/api/brackets/{bracket_id}/decide").status_code == 200
