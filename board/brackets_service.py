@@ -17,6 +17,7 @@ message ``{"type": "bracket", "bracket": view}`` that the host numbers and pushe
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -47,6 +48,7 @@ from timer.rounds import (
     advancement_to_dict,
 )
 
+log = logging.getLogger(__name__)
 MAX_NAME_CHARS = 80
 MAX_NOTE_CHARS = 200
 
@@ -222,10 +224,16 @@ class BracketService:
         self.brackets: dict[str, LiveBracket] = {}
 
     def load(self) -> None:
-        """Rebuild every bracket from the store (call before the host takes commands)."""
+        """Rebuild every bracket from the store (call before the host takes commands).
+
+        A damaged document is logged and left out: the board must come up on race day."""
         self.brackets = {}
         for record in self.host.race.store.load_brackets():
-            bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
+            try:
+                bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
+            except RuleViolation:
+                log.exception("bracket %s not loaded", record.bracket_id)
+                continue
             self.brackets[bracket.bracket_id] = bracket
 
     # ---- reads (host thread) -------------------------------------------------------

@@ -385,3 +385,16 @@ def test_a_store_failure_changes_nothing(
     monkeypatch.undo()
     done = staff.post(f"/api/brackets/{bracket_id}/decide")
     assert done.status_code == 200 and done.json["winner_id"] == ids["Ann"]
+
+
+def test_a_damaged_document_is_left_out(
+    board: Board, staff: Staff, caplog: pytest.LogCaptureFixture
+) -> None:
+    qualify(board, ["Ann", "Ben"])
+    good = open_bracket(staff, kind="single")
+    round_id = _view(board, good)["round_id"]
+    board.store.save_bracket("broken", round_id, {"match": {"format": "nope"}})
+    again = BracketService(board.host)
+    again.load()
+    assert list(again.brackets) == [good]
+    assert "bracket broken not loaded" in caplog.text
