@@ -66,6 +66,9 @@ class RunInfo:
     model_meta: dict[str, Any] = field(default_factory=dict)
     proxy: bool = False  # raced by someone on the racer's behalf
     transponder: str | None = None
+    # Identity of the monotonic clock the run's instants are on (see board.clock). A run
+    # left open on another clock (the Pi rebooted) cannot continue on this one.
+    clock_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,11 @@ class MemoryStore:
     def load_log(self, run_id: str) -> RunLog:
         return RunLog(self._runs[run_id].config, tuple(self._log(run_id)))
 
+    def set_run_clock(self, run_id: str, clock_id: str) -> None:
+        if self._log(run_id):
+            raise RuleViolation(f"run {run_id}: has events; its clock cannot change")
+        self._runs[run_id] = replace(self._runs[run_id], clock_id=clock_id)
+
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
         self._queues[round_id] = [replace(e, position=i) for i, e in enumerate(entries)]
 

@@ -142,6 +142,7 @@ class RunRow(Base):
     model_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     proxy: Mapped[bool] = mapped_column(Boolean, default=False)
     transponder: Mapped[str | None] = mapped_column(String(40), default=None)
+    clock_id: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
 
 class RunEventRow(Base):

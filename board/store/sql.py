@@ -167,6 +167,7 @@ class SqlStore(ResultsRepo, RacersRepo):
                         model_meta=dict(run.model_meta),
                         proxy=run.proxy,
                         transponder=run.transponder,
+                        clock_id=run.clock_id,
                     )
                 )
         except IntegrityError as exc:
@@ -252,6 +253,16 @@ class SqlStore(ResultsRepo, RacersRepo):
                 raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
             return self._log(s, run)
 
+    def set_run_clock(self, run_id: str, clock_id: str) -> None:
+        with self._tx() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+            held = s.scalar(select(func.count()).where(RunEventRow.run_id == run_id)) or 0
+            if held:
+                raise RuleViolation(f"run {run_id}: has {held} events; its clock cannot change")
+            run.clock_id = clock_id
+
     def stored_lap_count(self, run_id: str) -> int:
         """How many derived laps are stored for the run (a check for tests and exports)."""
         with self._tx() as s:
@@ -334,6 +345,7 @@ def _run(row: RunRow) -> RunInfo:
         model_meta=dict(row.model_meta),
         proxy=row.proxy,
         transponder=row.transponder,
+        clock_id=row.clock_id,
     )
 
 

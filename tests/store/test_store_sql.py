@@ -175,3 +175,15 @@ def test_migrations_match_the_models(store: SqlStore) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_run_keeps_its_clock_and_only_an_empty_run_may_move_clocks(store: SqlStore) -> None:
+    info = setup_run(store)
+    assert store.list_runs(info.round_id)[0].clock_id == ""
+    store.set_run_clock(info.run_id, "boot-b")
+    assert store.list_runs(info.round_id)[0].clock_id == "boot-b"
+    store.append_event(info.run_id, 1, crossing(1.0))
+    with pytest.raises(RuleViolation, match="cannot change"):
+        store.set_run_clock(info.run_id, "boot-c")
+    with pytest.raises(UnknownEvent):
+        store.set_run_clock("nope", "boot-c")
