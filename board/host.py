@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from board.race import Race
 from board.views import message_view, snapshot_view
+from timer.errors import LapgateError
 from timer.events import Crossing
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ class Gate(Protocol):
     def run_ended(self, start_ns: int, end_ns: int) -> None: ...
 
 
-class HostStopped(RuntimeError):
+class HostStopped(LapgateError, RuntimeError):
     """The engine host is not running, so it cannot take the command."""
 
 

@@ -210,10 +210,10 @@ def perform(host: EngineHost, name: object, payload: object) -> Payload:
     checked: Payload = payload
     try:
         return host.call(lambda race: action(race, checked))
-    except LapgateError:
-        raise
     except (HostStopped, TimeoutError) as exc:
         raise ActionFailed(f"{name}: the engine is not answering ({exc}); try again") from exc
+    except LapgateError:
+        raise
     except Exception as exc:
         log.exception("action %s failed", name)
         raise ActionFailed(f"{name}: failed and nothing was changed ({exc})") from exc
@@ -231,6 +231,6 @@ def error_status(exc: Exception) -> int:
         return 400
     if isinstance(exc, RuleViolation):
         return 409
-    if isinstance(exc, ActionFailed):
+    if isinstance(exc, ActionFailed | HostStopped):
         return 503
     return 500

@@ -40,10 +40,10 @@ def _read(work: Any) -> Response:
     """Run a read on the host thread (consistent view), mapping lapgate errors to JSON."""
     try:
         return jsonify(_host().call(work))
-    except LapgateError as exc:
-        abort(error_status(exc), str(exc))
     except (HostStopped, TimeoutError) as exc:
         abort(503, f"the engine is not answering ({exc}); try again")
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
 
 
 @bp.get("/openapi.json")

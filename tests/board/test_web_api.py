@@ -92,3 +92,11 @@ def test_leaderboard_endpoint_names_the_laps_behind_each_result(board: Board) ->
     assert row["laps_in_metric"] == [{"run_id": run_id, "lap": 2, "duration_ms": 9250}]
     pushed = client.get("/api/snapshot").json["tracks"][0]["leaderboard"][0]
     assert "laps_in_metric" not in pushed
+
+
+def test_a_stopped_engine_answers_503_not_a_crash(board: Board) -> None:
+    board.host.stop()
+    client = board.app.test_client()
+    response = client.get("/api/event")
+    assert response.status_code == 503
+    assert "engine is not answering" in response.json["error"]
