@@ -352,7 +352,8 @@ class Race:
                     "type": "notice",
                     "kind": "unassigned",
                     "gate_id": crossing.gate_id,
-                    "text": f"crossing on gate {crossing.gate_id} with no run staged",
+                    "text": f"crossing on gate {crossing.gate_id} with no run staged"
+                    + (f" for transponder {crossing.transponder}" if crossing.transponder else ""),
                 }
             )
             return None
