@@ -248,3 +248,23 @@ def test_countdown_turns_amber_then_red(board: Board, served: str, page: Any) ->
     board.queue("Gus")  # 25 s left
     page.wait_for_function("document.getElementById('run-clock').classList.contains('red')")
     assert page.text_content("#run-clock").startswith("0:2")
+
+
+def test_spoken_lap_times_follow_the_control_switch(board: Board, served: str, page: Any) -> None:
+    page.add_init_script(
+        "window.__spoken = [];"
+        "window.SpeechSynthesisUtterance = function (text) { this.text = text; };"
+        "Object.defineProperty(window, 'speechSynthesis',"
+        " {value: {speak: (u) => window.__spoken.push(u.text)}});"
+    )
+    board.queue("Hana")
+    board.stage()
+    page.goto(served + "/")
+    _wait_live(page)
+    board.cross(1)
+    board.cross(9.5)  # speech is off by default
+    page.wait_for_function("document.querySelectorAll('#laps li').length === 1")
+    board.host.call(lambda race: race.set_speak(True))
+    board.cross(9.25)
+    page.wait_for_function("window.__spoken.length === 1")
+    assert page.evaluate("window.__spoken") == ["Lap 2, 9.25"]
