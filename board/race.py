@@ -76,6 +76,7 @@ NOTICE_LEVELS = {
     "released": "ok",
     "factory": "ok",
     "started": "ok",
+    "failed": "error",
 }
 
 

@@ -89,7 +89,12 @@ class Service:
     def start(self, serve: bool = True) -> None:
         self.host.start()
         for gate_id, adapter in self.gates.items():
-            adapter.start(self.host.on_crossing, self.host.on_notice)
+            try:
+                adapter.start(self.host.on_crossing, self.host.on_notice)
+            except Exception as exc:  # the board still serves: staff time by hand
+                log.error("gate %s did not start: %s", gate_id, exc)
+                self.host.submit(partial(_failed, gate_id=gate_id, detail=str(exc)))
+                continue
             self.host.submit(partial(_started, gate_id=gate_id))
         if serve:
             self.server = BoardServer(self.app, self.host_ip, self.port)
@@ -116,8 +121,44 @@ def _started(race: Race, gate_id: str) -> None:
     race.gate_notice(gate_id, "started", "started", 0)
 
 
+def _failed(race: Race, gate_id: str, detail: str) -> None:
+    race.gate_notice(gate_id, "failed", f"did not start: {detail}", 0)
+
+
+class UnavailableGate:
+    """Stands in for a gate whose adapter could not be built; `start` says why."""
+
+    def __init__(self, gate_id: str, error: Exception) -> None:
+        self.gate_id = gate_id
+        self.error = error
+
+    def start(self, on_crossing: Any, on_notice: Any) -> None:
+        raise self.error
+
+    def stop(self) -> None:
+        """Nothing was started."""
+
+    def now_ns(self) -> int:
+        return time.monotonic_ns()
+
+    def run_ended(self, start_ns: int, end_ns: int) -> None:
+        """Nothing to check."""
+
+
 def build_gates(settings: Settings) -> dict[str, Any]:
-    """One adapter per configured gate (hardware.base.build_gate)."""
+    """One adapter per configured gate (hardware.base.build_gate).
+
+    A gate that cannot be built (no GPIO on this machine, a missing library) becomes an
+    `UnavailableGate`: the board still starts, its health light says why, and staff can
+    time with manual laps until it is fixed.
+    """
     from hardware.base import build_gate
 
-    return {gate.id: build_gate(gate) for gate in settings.gate}
+    gates: dict[str, Any] = {}
+    for gate in settings.gate:
+        try:
+            gates[gate.id] = build_gate(gate)
+        except Exception as exc:
+            log.error("gate %s cannot be built: %s", gate.id, exc)
+            gates[gate.id] = UnavailableGate(gate.id, exc)
+    return gates
