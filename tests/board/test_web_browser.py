@@ -268,3 +268,38 @@ def test_spoken_lap_times_follow_the_control_switch(board: Board, served: str, p
     board.cross(9.25)
     page.wait_for_function("window.__spoken.length === 1")
     assert page.evaluate("window.__spoken") == ["Lap 2, 9.25"]
+
+
+def test_leaderboard_pages_through_racers_beyond_the_top_rows(
+    board: Board, served: str, page: Any
+) -> None:
+    rows = board.settings.board.leaderboard_rows  # 10
+    for index in range(rows + 2):
+        board.queue(f"Racer {index:02d}")
+        board.stage()
+        board.cross(1)
+        board.cross(9 + index / 10)
+        board.clock.advance(80)
+        board.host.sync()  # time up
+    page.goto(served + "/")
+    _wait_live(page)
+    window = page.locator("#leaderboard-window").bounding_box()
+    first = page.locator("#leaderboard li").first.bounding_box()
+    last = page.locator("#leaderboard li").last.bounding_box()
+    assert (
+        window["y"] <= first["y"]
+        and first["y"] + first["height"] <= window["y"] + window["height"] + 1
+    )
+    assert last["y"] >= window["y"] + window["height"] - 1  # rows 11-12 are below the fold
+    page.evaluate("window.__screen.nextPage()")  # what the 8 s timer does
+    page.wait_for_function(_ROW_IN_WINDOW, arg="last")  # after the 0.8 s slide
+    page.evaluate("window.__screen.nextPage()")  # and back to the top
+    page.wait_for_function(_ROW_IN_WINDOW, arg="first")
+
+
+_ROW_IN_WINDOW = """(which) => {
+  const box = document.getElementById('leaderboard-window').getBoundingClientRect();
+  const rows = document.querySelectorAll('#leaderboard li');
+  const row = (which === 'last' ? rows[rows.length - 1] : rows[0]).getBoundingClientRect();
+  return row.top >= box.top - 1 && row.bottom <= box.bottom + 1;
+}"""

@@ -68,10 +68,12 @@
     list.style.transform = "translateY(calc(" + -scrollPage * rows + " * 3.3vw))";
   }
 
-  setInterval(() => {
+  function nextPage() {
     scrollPage += 1;
     scrollBoard();
-  }, 8000);
+  }
+  setInterval(nextPage, 8000);
+  window.__screen = { nextPage: nextPage };
 
   function showHighlight(text, racerId) {
     const box = $("highlight");
