@@ -79,7 +79,8 @@ def test_big_screen_updates_laps_and_leaderboard(board: Board, served: str, page
     names = page.locator("#leaderboard li .name").all_text_contents()
     assert names == ["Bob", "Alice"]
     assert page.locator("#leaderboard li .gap").nth(1).text_content() == "+0.250"
-    assert page.locator("#highlight").text_content() == "New leader · Bob"
+    assert page.locator("#highlight .kind").text_content() == "New leader"
+    assert page.locator("#highlight .who").text_content() == "Bob"
 
 
 def test_control_page_runs_a_whole_run_with_the_keyboard(

@@ -75,9 +75,9 @@
   setInterval(nextPage, 8000);
   window.__screen = { nextPage: nextPage };
 
-  function showHighlight(text, racerId) {
+  function showHighlight(kind, name, racerId) {
     const box = $("highlight");
-    box.textContent = text;
+    box.replaceChildren(L.el("div", "kind", kind), L.el("div", "who", name));
     box.hidden = false;
     clearTimeout(showHighlight.timer);
     showHighlight.timer = setTimeout(() => { box.hidden = true; }, 4000);
@@ -123,8 +123,8 @@
     if (message.type !== "track" || !track || message.track.track_id !== track.track_id) return;
     const run = message.track.run;
     (message.highlights || []).forEach((h) => {
-      if (h === "new_leader") showHighlight("New leader · " + run.racer, run.racer_id);
-      else if (h === "personal_best") showHighlight("Personal best · " + run.racer, run.racer_id);
+      if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
+      else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
     });
     if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
       const lap = run.laps[run.laps.length - 1];
