@@ -304,3 +304,23 @@ _ROW_IN_WINDOW = """(which) => {
   const row = (which === 'last' ? rows[rows.length - 1] : rows[0]).getBoundingClientRect();
   return row.top >= box.top - 1 && row.bottom <= box.bottom + 1;
 }"""
+
+
+def test_phone_search_and_racer_detail(board: Board, served: str, page: Any) -> None:
+    for alias, lap_s in (("Ivy", 9.4), ("Jon", 9.1)):
+        board.queue(alias)
+        board.stage()
+        board.cross(1)
+        board.cross(lap_s)
+        board.clock.advance(80)
+        board.host.sync()  # time up
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(served + "/m")
+    _wait_live(page)
+    assert page.locator("#leaderboard td.name").all_text_contents() == ["Jon", "Ivy"]
+    page.fill("#search", "iv")
+    page.wait_for_function("document.querySelectorAll('#leaderboard tr').length === 1")
+    page.click("#leaderboard tr")
+    page.wait_for_function("!document.getElementById('racer-detail').hidden")
+    assert page.text_content("#detail-name") == "Ivy"
+    assert "1: 9.400" in page.inner_text("#detail-runs")
