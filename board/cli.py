@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "board.commands.bracket_cmds",
     "board.commands.run_cmds",
     "board.commands.gate_cmds",
+    "board.commands.central_cmds",
 )
 
 

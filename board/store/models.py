@@ -212,3 +212,16 @@ class BracketRow(Base):
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SyncMarkRow(Base):
+    """The outbox of the sync to a central store (`board.sync`): what the central service
+    acknowledged. The records themselves are the durable tables above; this only keeps
+    watermarks: per run, the highest acknowledged event id; per record (kind "event",
+    "round", "racer", "run"), the digest of the version acknowledged."""
+
+    __tablename__ = "sync_marks"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    acked_event_id: Mapped[int] = mapped_column(Integer, default=0)
+    acked_digest: Mapped[str] = mapped_column(String(64), default="")

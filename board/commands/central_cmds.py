@@ -1,0 +1,38 @@
+"""`lapgate league --config FILE`: the central service every track's daemon syncs into."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+
+@click.command("league")
+@click.option(
+    "--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option("--port", type=int, default=None, help="Port (overrides the config; 0: any).")
+def league(config_file: Path, port: int | None) -> None:
+    """Run the central league service: PostgreSQL store, ingest from timers, league pages."""
+    from board.service import BoardServer
+    from board.sync.league_app import create_league_app
+    from board.sync.settings import load_league_settings
+
+    settings = load_league_settings(config_file)
+    app, _socketio = create_league_app(settings)
+    server = BoardServer(app, settings.host, settings.port if port is None else port)
+    server.start()
+    click.echo(f"league service: http://{settings.host}:{server.port}/", nl=True)
+    click.echo(f"timers allowed: {', '.join(t.id for t in settings.timers) or 'none'}")
+    stop = threading.Event()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+def register(group: click.Group) -> None:
+    group.add_command(league)

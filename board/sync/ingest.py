@@ -1,0 +1,192 @@
+"""The central side of the sync: a Socket.IO namespace that applies timers' deliveries.
+
+Each timer connects with ``auth={"timer": id, "token": secret}``; the token is compared in
+constant time with the one configured for that timer, and a wrong one is refused and
+logged. A delivery (event ``upsert``) is a list of items applied in order into the central
+store; the acknowledgement says how many were applied, so the pusher advances its
+watermarks only over what is stored. Delivery is at-least-once, the effect exactly once:
+records are upserts, a run is created only if absent, and a run event is appended only as
+the run's next id; an event already stored with the same payload is a duplicate (counted,
+ignored); a different payload under a stored id is a conflict, refused loudly.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from flask import request
+from flask_socketio import Namespace
+
+from board.store.outbox import Outbox
+from board.store.sql import SqlStore
+from board.sync import wire
+from timer.errors import LapgateError, RuleViolation
+from timer.events import event_from_dict
+
+log = logging.getLogger(__name__)
+
+
+class SyncConflict(LapgateError, ValueError):
+    """A delivery contradicts what the central store holds (same id, other content)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    applied: int  # items applied or recognised as duplicates, from the batch's start
+    duplicates: int
+    error: str = ""
+    event_ids: tuple[str, ...] = ()  # events whose standings may have changed
+
+    def reply(self) -> dict[str, Any]:
+        return {
+            "ok": not self.error,
+            "applied": self.applied,
+            "duplicates": self.duplicates,
+            "error": self.error,
+        }
+
+
+class Applier:
+    """Applies wire items into the central `store`, idempotently, one item at a time."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.outbox = Outbox(store)
+        self._lock = threading.Lock()  # one writer: run event ids are checked then written
+        self._round_event: dict[str, str] = {}
+        self._run_round: dict[str, str] = {}
+
+    def apply(self, items: list[dict[str, Any]]) -> ApplyResult:
+        done, duplicates, touched = 0, 0, set[str]()
+        with self._lock:
+            for item in items:
+                try:
+                    duplicate, event_id = self._apply_one(item["kind"], item["data"])
+                except (LapgateError, KeyError, ValueError, TypeError) as exc:
+                    log.error("sync: item %d (%s) refused: %s", done, item.get("kind"), exc)
+                    return ApplyResult(
+                        done, duplicates, f"{type(exc).__name__}: {exc}", tuple(touched)
+                    )
+                done += 1
+                duplicates += duplicate
+                if event_id:
+                    touched.add(event_id)
+        return ApplyResult(done, duplicates, "", tuple(touched))
+
+    def _apply_one(self, kind: str, data: dict[str, Any]) -> tuple[bool, str]:
+        if kind == "event":
+            self.store.save_event(wire.event_from_wire(data))
+            return False, data["id"]
+        if kind == "racer":
+            self.store.save_racer(wire.racer_from_wire(data))
+            return False, ""
+        if kind == "round":
+            info = wire.round_from_wire(data)
+            self.store.save_round(info)
+            self._round_event[info.round_id] = info.event_id
+            return False, info.event_id
+        if kind == "run":
+            return self._apply_run(data)
+        if kind == wire.EVENT_KIND:
+            return self._apply_event(data["run_id"], int(data["event_id"]), data["payload"])
+        raise SyncConflict(f"item kind: got {kind!r}, expected one of {wire.RECORD_KINDS}")
+
+    def _apply_run(self, data: dict[str, Any]) -> tuple[bool, str]:
+        run = wire.run_from_wire(data)
+        stored = self.store.get_run(run.run_id)
+        if stored is None:
+            self.store.create_run(run)
+        elif stored.clock_id != run.clock_id and not self.outbox.last_event_id(run.run_id):
+            self.store.set_run_clock(run.run_id, run.clock_id)
+        self._run_round[run.run_id] = run.round_id
+        return stored is not None, self._event_of_round(run.round_id)
+
+    def _apply_event(self, run_id: str, event_id: int, payload: dict[str, Any]) -> tuple[bool, str]:
+        last = self.outbox.last_event_id(run_id)
+        if event_id <= last:
+            stored = self.outbox.stored_payload(run_id, event_id)
+            if stored != payload:
+                raise SyncConflict(
+                    f"run {run_id} event {event_id}: got payload {payload}, expected the "
+                    f"stored {stored}"
+                )
+            return True, ""
+        if event_id != last + 1:
+            raise RuleViolation(f"event id for run {run_id}: got {event_id}, expected {last + 1}")
+        self.store.append_event(run_id, event_id, event_from_dict(payload))
+        return False, self._event_of_run(run_id)
+
+    def _event_of_round(self, round_id: str) -> str:
+        if round_id not in self._round_event:
+            for event in self.store.list_events():
+                for info in self.store.list_rounds(event.event_id):
+                    self._round_event[info.round_id] = info.event_id
+        return self._round_event.get(round_id, "")
+
+    def _event_of_run(self, run_id: str) -> str:
+        round_id = self._run_round.get(run_id)
+        if round_id is None:
+            run = self.store.get_run(run_id)
+            round_id = "" if run is None else run.round_id
+            self._run_round[run_id] = round_id
+        return self._event_of_round(round_id)
+
+
+def token_ok(tokens: Mapping[str, str], timer_id: str, token: str) -> bool:
+    """Constant-time check of `token` against the one configured for `timer_id`."""
+    expected = tokens.get(timer_id, "")
+    # compared even for an unknown timer, so the reply time does not tell which ids exist
+    matched = hmac.compare_digest(expected.encode(), token.encode())
+    return bool(expected) and matched
+
+
+class IngestNamespace(Namespace):
+    """The `/ingest` Socket.IO namespace: authenticated timers deliver `upsert` batches."""
+
+    def __init__(
+        self,
+        applier: Applier,
+        tokens: Mapping[str, str],
+        on_applied: Callable[[ApplyResult], None] | None = None,
+    ) -> None:
+        super().__init__(wire.NAMESPACE)
+        self.applier = applier
+        self.tokens = dict(tokens)
+        self.on_applied = on_applied
+        self.timers: dict[str, str] = {}  # sid → timer id
+
+    def on_connect(self, auth: Any = None) -> None:
+        sid: str = request.sid  # type: ignore[attr-defined]
+        timer_id = str((auth or {}).get("timer", "")) if isinstance(auth, dict) else ""
+        token = str((auth or {}).get("token", "")) if isinstance(auth, dict) else ""
+        if not token_ok(self.tokens, timer_id, token):
+            log.warning(
+                "sync: refused timer %r from %s: wrong or missing token",
+                timer_id,
+                request.remote_addr,
+            )
+            raise ConnectionRefusedError("unauthorized: wrong timer id or token")
+        self.timers[sid] = timer_id
+        log.info("sync: timer %r connected from %s", timer_id, request.remote_addr)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        self.timers.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def on_upsert(self, batch: Any) -> dict[str, Any]:
+        sid: str = request.sid  # type: ignore[attr-defined]
+        if sid not in self.timers:
+            return {"ok": False, "applied": 0, "duplicates": 0, "error": "unauthorized"}
+        items = batch.get("items") if isinstance(batch, dict) else None
+        if not isinstance(items, list):
+            return {"ok": False, "applied": 0, "duplicates": 0, "error": "expected items"}
+        result = self.applier.apply(items)
+        if result.error:
+            log.error("sync: timer %r: %s", self.timers[sid], result.error)
+        if self.on_applied is not None and result.applied:
+            self.on_applied(result)
+        return result.reply()

@@ -1,0 +1,94 @@
+"""The central league service: the ingest namespace and read-only league pages.
+
+`create_league_app(settings)` serves, on the central PostgreSQL store:
+- Socket.IO ``/ingest``: timers' deliveries (`board.sync.ingest`);
+- ``/``: every event and its combined leaderboard across tracks, live (the page reloads a
+  leaderboard when a ``league_update`` arrives on ``/league``);
+- ``/api/league/events`` and ``/api/league/events/<event_id>/leaderboard`` (JSON);
+- ``/standings`` and ``/api/standings`` (the board's season standings blueprint).
+
+With `message_queue` set (Redis), several league processes behind a proxy share the
+``league_update`` broadcasts.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from types import SimpleNamespace
+from typing import Any
+
+from flask import Flask, Response, abort, jsonify, render_template
+from flask_socketio import SocketIO
+
+from board.store.sql import SqlStore
+from board.sync.ingest import Applier, ApplyResult, IngestNamespace
+from board.sync.league_view import LeagueViews
+from board.sync.settings import LeagueSettings
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+LEAGUE_NAMESPACE = "/league"
+
+
+def create_league_app(
+    settings: LeagueSettings, store: SqlStore | None = None
+) -> tuple[Flask, SocketIO]:
+    """The league app and its Socket.IO server (threading mode, like the board)."""
+    from board.web import standings
+
+    store = store or SqlStore(settings.database_url)
+    app = Flask("board", template_folder="templates", static_folder="static")
+    app.config.update(SECRET_KEY=secrets.token_hex(32), SEND_FILE_MAX_AGE_DEFAULT=3600)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        message_queue=settings.message_queue or None,
+        ping_interval=10,
+        ping_timeout=10,
+    )
+    views = LeagueViews(store)
+
+    def applied(result: ApplyResult) -> None:
+        views.changed(result.event_ids)
+        if result.event_ids:
+            socketio.emit(
+                "league_update", {"event_ids": list(result.event_ids)}, namespace=LEAGUE_NAMESPACE
+            )
+
+    socketio.on_namespace(IngestNamespace(Applier(store), settings.tokens(), applied))
+    app.extensions["lapgate.league_store"] = store
+    app.extensions["lapgate.league_views"] = views
+    # the standings blueprint reads the store through the host; there is no engine here
+    app.extensions["lapgate.host"] = SimpleNamespace(race=SimpleNamespace(store=store))
+    app.extensions["lapgate.settings"] = Settings()
+    standings.init_app(app)
+    _routes(app, store, views)
+    return app, socketio
+
+
+def _routes(app: Flask, store: SqlStore, views: LeagueViews) -> None:
+    @app.get("/")
+    def index() -> str:
+        return render_template("league.html")
+
+    @app.get("/api/league/events")
+    def events() -> Response:
+        return jsonify(
+            [
+                {"event_id": e.event_id, "season": e.season, "name": e.name, "date": e.date}
+                for e in store.list_events()
+                if store.list_rounds(e.event_id)
+            ]
+        )
+
+    @app.get("/api/league/events/<event_id>/leaderboard")
+    def event_leaderboard(event_id: str) -> Response:
+        if store.load_event(event_id) is None:
+            abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
+        return jsonify(views.leaderboard(event_id))
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return {"ok": True}

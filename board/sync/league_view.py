@@ -1,0 +1,88 @@
+"""Views of the central store: an event's combined leaderboard across its tracks.
+
+Every track (on-site daemon) syncs its rounds and runs into one event; the combined
+leaderboard ranks each racer by the fastest valid lap of any of their runs on any track
+(`timer.leaderboard` in the fastest-lap format), and names the track it was set on. Views
+are cached per event until the ingest says the event changed (`LeagueViews.changed`).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from board.store.sql import SqlStore
+from timer.formats import Format, FormatKind, RunLaps
+from timer.leaderboard import RacerRuns, leaderboard
+from timer.run import run_state
+
+FASTEST = Format(FormatKind.FASTEST_LAP, 1)
+
+
+def _ms(value_ns: int | None) -> float | None:
+    return None if value_ns is None else round(value_ns / 1e6, 3)
+
+
+def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
+    """The event's combined standings: rows ranked by best valid lap on any track (ms)."""
+    runs_by_racer: dict[str, list[RunLaps]] = {}
+    track_of_run: dict[str, str] = {}
+    tracks: set[str] = set()
+    for info in store.list_rounds(event_id):
+        tracks.add(info.track_id)
+        for run in store.list_runs(info.round_id):
+            state = run_state(store.load_log(run.run_id))
+            track_of_run[run.run_id] = info.track_id
+            runs_by_racer.setdefault(run.racer_id, []).append(
+                RunLaps(run.run_id, run.seq, state.status, state.laps)
+            )
+    names = {r.racer_id: r.alias for r in store.list_racers()}
+    racers = [
+        RacerRuns(racer_id, names.get(racer_id, racer_id), tuple(runs))
+        for racer_id, runs in runs_by_racer.items()
+    ]
+    rows = []
+    for standing in leaderboard(FASTEST, racers):
+        best = standing.metric.laps[0] if standing.metric else None
+        rows.append(
+            {
+                "rank": standing.rank,
+                "racer_id": standing.racer_id,
+                "alias": standing.name,
+                "best_lap_ms": _ms(best.duration_ns if best else None),
+                "track_id": track_of_run.get(best.run_id, "") if best else "",
+                "gap_to_leader_ms": _ms(standing.gap_to_leader_ns),
+                "valid_laps": standing.valid_laps,
+                "laps": standing.laps,
+                "runs": standing.runs,
+            }
+        )
+    return {"event_id": event_id, "tracks": sorted(tracks), "rows": rows}
+
+
+class LeagueViews:
+    """Cached event leaderboards; `changed(event_id)` drops an event's cached view."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self._lock = threading.Lock()
+        self._cache: dict[str, dict[str, Any]] = {}
+        self._versions: dict[str, int] = {}
+
+    def changed(self, event_ids: tuple[str, ...]) -> None:
+        with self._lock:
+            for event_id in event_ids:
+                self._cache.pop(event_id, None)
+                self._versions[event_id] = self._versions.get(event_id, 0) + 1
+
+    def leaderboard(self, event_id: str) -> dict[str, Any]:
+        with self._lock:
+            cached = self._cache.get(event_id)
+            version = self._versions.get(event_id, 0)
+        if cached is not None:
+            return cached
+        view = event_leaderboard(self.store, event_id)
+        with self._lock:
+            if self._versions.get(event_id, 0) == version:  # not changed while computing
+                self._cache[event_id] = view
+        return view
