@@ -240,8 +240,8 @@ def test_countdown_turns_amber_then_red(board: Board, served: str, page: Any) ->
     page.goto(served + "/")
     _wait_live(page)
     assert page.text_content("#run-clock") == "1:00"  # staged: the whole run time
-    board.cross(1)  # the run starts: 60 s
-    page.wait_for_function("document.getElementById('run-clock').className === 'run-clock digits'")
+    assert page.get_attribute("#run-clock", "class") == "run-clock digits"
+    board.cross(1)  # the run starts: 60 s, so amber (≤ 60 s) from the first tenth on
     board.clock.advance(15)
     board.queue("Finn")  # any update carries the gate clock's now: 45 s left
     page.wait_for_function("document.getElementById('run-clock').classList.contains('amber')")
