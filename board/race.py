@@ -87,6 +87,7 @@ class Race:
     store: RaceStore
     settings: Settings
     clocks: Mapping[str, ClockNs]  # gate id → that gate's clock (ns)
+    clock_ids: Mapping[str, str] = field(default_factory=dict)  # gate id → board.clock id
     event: EventInfo | None = None
     rounds: dict[str, RoundInfo] = field(default_factory=dict)
     tracks: dict[str, TrackRecord] = field(default_factory=dict)
@@ -295,6 +296,7 @@ class Race:
             config=self._run_config(track, round_info),
             car=entry.car,
             model_name=entry.model_name,
+            clock_id=self.clock_ids.get(track.gate_id, ""),
         )
         self.store.create_run(info)
         run_log = RunLog(info.config)
@@ -388,12 +390,20 @@ class Race:
                 continue
             config = run.log.config
             late = 0 if config.expiry is ExpiryPolicy.HARD else config.grace_ns
-            now_ns = self.now_ns(track)
-            started_ns = run.state.started_ns or 0
-            # A clock behind the run's start means the host rebooted mid-run (a new
-            # monotonic epoch): that run cannot go on, its time is up.
-            if now_ns > deadline + late or now_ns < started_ns:
+            if self.now_ns(track) > deadline + late or self._clock_changed(track, run):
                 self.apply(run.info.run_id, TimeUp(deadline + late))
+
+    def _clock_changed(self, track: TrackRecord, run: RunRecord) -> bool:
+        """Whether the run was timed on another clock (the host rebooted mid-run).
+
+        Instants from two boots cannot be compared, so such a run cannot go on: its time
+        is up. Known from the run's recorded clock id, or else from a clock now behind
+        the run's start.
+        """
+        current = self.clock_ids.get(track.gate_id, "")
+        if run.info.clock_id and current:
+            return run.info.clock_id != current
+        return self.now_ns(track) < (run.state.started_ns or 0)
 
     def _highlights(self, run: RunRecord, before: tuple[Standing, ...]) -> list[str]:
         after = self.standings(run.info.round_id)

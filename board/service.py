@@ -23,7 +23,7 @@ from board.host import EngineHost
 from board.race import Race
 from board.store.api import RaceStore
 from board.web import create_app
-from config.settings import Settings
+from config.settings import Settings, SimulatedGate
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ class Service:
         }
         for gate_id, adapter in self.gates.items():
             clocks[gate_id] = adapter.now_ns
-        self.race = Race(self.store, self.settings, clocks)
+        self.race = Race(self.store, self.settings, clocks, clock_ids(self.settings))
         self.host = EngineHost(self.race, gates=self.gates)
         self.app = create_app(self.settings, self.host, secret_key=self.secret_key)
 
@@ -115,6 +115,16 @@ class Service:
         port = self.server.port if self.server else self.port
         shown = "127.0.0.1" if self.host_ip in ("0.0.0.0", "::") else self.host_ip
         return f"http://{shown}:{port}"
+
+
+def clock_ids(settings: Settings) -> dict[str, str]:
+    """Each gate's clock identity: the boot's, or this process's for a sped-up simulator."""
+    from board.clock import clock_id
+
+    return {
+        gate.id: clock_id(isinstance(gate, SimulatedGate) and gate.speed_factor != 1)
+        for gate in settings.gate
+    }
 
 
 def _started(race: Race, gate_id: str) -> None:

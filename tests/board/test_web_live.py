@@ -6,6 +6,8 @@ from typing import Any
 
 from web_support import Board
 
+from timer.events import Crossing
+
 
 def _received(client: Any) -> list[tuple[str, dict[str, Any]]]:
     return [(m["name"], m["args"][0]) for m in client.get_received("/live")]
@@ -181,3 +183,31 @@ def test_run_view_shows_the_best_average_window_rounded_like_results(board: Boar
     assert run["window_laps"] == 3
     assert run["window_ms"] == 9001  # 9000.667 ms, rounded half up as results are shown
     assert run["window_lap_numbers"] == [1, 2, 3]
+
+
+def test_a_run_timed_on_another_boot_is_timed_out_on_start_up(board: Board) -> None:
+    """A run records its clock id; after a reboot (new id) it cannot go on."""
+    from board.host import EngineHost
+    from board.race import Race
+
+    board.host.stop()
+    race = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-1"})
+    host = EngineHost(race)
+    host.start()
+    host.call(lambda race: race.queue_add(None, race.add_racer("Alice")))
+    run_id = host.call(lambda race: race.stage(None))
+    host.call(lambda race: race.crossing(Crossing("finish", board.clock.advance(1), "t")))
+    host.call(lambda race: race.crossing(Crossing("finish", board.clock.advance(9), "t")))
+    assert host.snapshot()["tracks"][0]["run"]["status"] == "running"
+    host.stop()
+    assert board.store.list_runs(race.track().round_id)[0].clock_id == "boot-1"
+    rebooted = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-2"})
+    host = EngineHost(rebooted)
+    host.start()
+    try:
+        host.sync()
+        run = host.snapshot()["tracks"][0]["run"]
+        assert run["run_id"] == run_id and run["status"] == "finished"
+        assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
+    finally:
+        host.stop()
