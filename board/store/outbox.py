@@ -16,8 +16,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import sessionmaker
 
-from board.store.models import RunEventRow, SyncMarkRow
+from board.store.models import RunEventRow, RunRow, SyncMarkRow
 from board.store.sql import SqlStore
+from timer.errors import LapgateError
 
 RUN_KIND = "run_log"
 
@@ -109,3 +110,65 @@ class Outbox:
                 select(func.max(RunEventRow.event_id)).where(RunEventRow.run_id == run_id)
             )
             return int(last or 0)
+
+
+class EventOutcome(NamedTuple):
+    """How a run's delivered events were applied: how many in order were accepted (new or
+    exact duplicates), how many of those were duplicates, and why the next was refused."""
+
+    accepted: int
+    duplicates: int
+    error: str
+
+
+def append_delivered(
+    store: SqlStore, run_id: str, events: list[tuple[int, dict[str, Any]]]
+) -> EventOutcome:
+    """Apply delivered events of one run in one transaction, idempotently.
+
+    An event id already stored with the same payload is a duplicate (skipped); with another
+    payload it is a conflict (refused); a new one must be the run's next id. The accepted
+    prefix is stored with the run's derived laps, rewritten once; the first refused event
+    ends the batch and is named in `error`.
+    """
+    from timer.events import event_from_dict, event_kind
+
+    sessions = sessionmaker(store.engine, expire_on_commit=False)
+    with sessions.begin() as s:
+        run = s.get(RunRow, run_id, with_for_update=True)  # one writer per run at a time
+        if run is None:
+            return EventOutcome(0, 0, f"run id: got {run_id!r}, expected a known run")
+        stored: dict[int, dict[str, Any]] = dict(
+            s.execute(
+                select(RunEventRow.event_id, RunEventRow.payload).where(
+                    RunEventRow.run_id == run_id
+                )
+            ).all()
+        )
+        last = max(stored, default=0)
+        accepted, duplicates, error = 0, 0, ""
+        for event_id, payload in events:
+            if event_id in stored:
+                if stored[event_id] != payload:
+                    error = (
+                        f"run {run_id} event {event_id}: got payload {payload}, expected the "
+                        f"stored {stored[event_id]}"
+                    )
+                    break
+                duplicates += 1
+            elif event_id == last + 1:
+                try:
+                    kind = event_kind(event_from_dict(payload))
+                except LapgateError as exc:
+                    error = f"run {run_id} event {event_id}: {exc}"
+                    break
+                s.add(RunEventRow(run_id=run_id, event_id=event_id, kind=kind, payload=payload))
+                stored[event_id], last = payload, event_id
+            else:
+                error = f"event id for run {run_id}: got {event_id}, expected {last + 1}"
+                break
+            accepted += 1
+        if accepted > duplicates:
+            s.flush()
+            store._write_laps(s, run)  # the store's own lap derivation, in this transaction
+        return EventOutcome(accepted, duplicates, error)

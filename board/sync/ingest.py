@@ -22,11 +22,10 @@ from typing import Any
 from flask import request
 from flask_socketio import Namespace
 
-from board.store.outbox import Outbox
+from board.store.outbox import Outbox, append_delivered
 from board.store.sql import SqlStore
 from board.sync import wire
-from timer.errors import LapgateError, RuleViolation
-from timer.events import event_from_dict
+from timer.errors import LapgateError
 
 log = logging.getLogger(__name__)
 
@@ -60,23 +59,39 @@ class Applier:
         self._lock = threading.Lock()  # one writer: run event ids are checked then written
         self._round_event: dict[str, str] = {}
         self._run_round: dict[str, str] = {}
+        self._last_error = ""
 
     def apply(self, items: list[dict[str, Any]]) -> ApplyResult:
+        """Apply `items` in order; stop at the first refused one (named in the error)."""
         done, duplicates, touched = 0, 0, set[str]()
         with self._lock:
-            for item in items:
+            for group in _groups(items):
                 try:
-                    duplicate, event_id = self._apply_one(item["kind"], item["data"])
+                    applied, dup, event_id = self._apply_group(group)
                 except (LapgateError, KeyError, ValueError, TypeError) as exc:
-                    log.error("sync: item %d (%s) refused: %s", done, item.get("kind"), exc)
-                    return ApplyResult(
-                        done, duplicates, f"{type(exc).__name__}: {exc}", tuple(touched)
-                    )
-                done += 1
-                duplicates += duplicate
+                    applied, dup, event_id = 0, 0, ""
+                    error = f"{type(exc).__name__}: {exc}"
+                else:
+                    error = "" if applied == len(group) else self._last_error
+                done, duplicates = done + applied, duplicates + dup
                 if event_id:
                     touched.add(event_id)
+                if error:
+                    log.error("sync: item %d (%s) refused: %s", done, group[0].get("kind"), error)
+                    return ApplyResult(done, duplicates, error, tuple(touched))
         return ApplyResult(done, duplicates, "", tuple(touched))
+
+    def _apply_group(self, group: list[dict[str, Any]]) -> tuple[int, int, str]:
+        """Apply one record, or consecutive events of one run; (applied, duplicates, event)."""
+        if group[0]["kind"] != wire.EVENT_KIND:
+            duplicate, event_id = self._apply_one(group[0]["kind"], group[0]["data"])
+            return 1, int(duplicate), event_id
+        run_id = str(group[0]["data"]["run_id"])
+        events = [(int(i["data"]["event_id"]), dict(i["data"]["payload"])) for i in group]
+        outcome = append_delivered(self.store, run_id, events)
+        self._last_error = outcome.error
+        changed = outcome.accepted > outcome.duplicates
+        return outcome.accepted, outcome.duplicates, self._event_of_run(run_id) if changed else ""
 
     def _apply_one(self, kind: str, data: dict[str, Any]) -> tuple[bool, str]:
         if kind == "event":
@@ -92,8 +107,6 @@ class Applier:
             return False, info.event_id
         if kind == "run":
             return self._apply_run(data)
-        if kind == wire.EVENT_KIND:
-            return self._apply_event(data["run_id"], int(data["event_id"]), data["payload"])
         raise SyncConflict(f"item kind: got {kind!r}, expected one of {wire.RECORD_KINDS}")
 
     def _apply_run(self, data: dict[str, Any]) -> tuple[bool, str]:
@@ -105,21 +118,6 @@ class Applier:
             self.store.set_run_clock(run.run_id, run.clock_id)
         self._run_round[run.run_id] = run.round_id
         return stored is not None, self._event_of_round(run.round_id)
-
-    def _apply_event(self, run_id: str, event_id: int, payload: dict[str, Any]) -> tuple[bool, str]:
-        last = self.outbox.last_event_id(run_id)
-        if event_id <= last:
-            stored = self.outbox.stored_payload(run_id, event_id)
-            if stored != payload:
-                raise SyncConflict(
-                    f"run {run_id} event {event_id}: got payload {payload}, expected the "
-                    f"stored {stored}"
-                )
-            return True, ""
-        if event_id != last + 1:
-            raise RuleViolation(f"event id for run {run_id}: got {event_id}, expected {last + 1}")
-        self.store.append_event(run_id, event_id, event_from_dict(payload))
-        return False, self._event_of_run(run_id)
 
     def _event_of_round(self, round_id: str) -> str:
         if round_id not in self._round_event:
@@ -135,6 +133,23 @@ class Applier:
             round_id = "" if run is None else run.round_id
             self._run_round[run_id] = round_id
         return self._event_of_round(round_id)
+
+
+def _groups(items: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Items in delivery order, consecutive events of one run grouped (one transaction)."""
+    groups: list[list[dict[str, Any]]] = []
+    for item in items:
+        previous = groups[-1][-1] if groups else None
+        same_run = (
+            previous is not None
+            and item.get("kind") == previous.get("kind") == wire.EVENT_KIND
+            and item["data"].get("run_id") == previous["data"].get("run_id")
+        )
+        if same_run:
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups
 
 
 def token_ok(tokens: Mapping[str, str], timer_id: str, token: str) -> bool:

@@ -122,7 +122,7 @@ def test_central_killed_and_restarted_mid_stream(
 ) -> None:
     onsite = site("a")
     info = seed_site(onsite, "track-a", racers(10))
-    written = add_runs(onsite, info, racers(10), runs=60, laps=8, seed=3)
+    written = add_runs(onsite, info, racers(10), runs=25, laps=14, seed=3)
     p = pusher(onsite, league, batch_size=20)
     p.start()
     try:
@@ -146,7 +146,7 @@ def test_pusher_restarted_mid_stream_and_duplicates_ignored(
 ) -> None:
     onsite = site("a")
     info = seed_site(onsite, "track-a", racers(10))
-    written = add_runs(onsite, info, racers(10), runs=50, laps=8, seed=4)
+    written = add_runs(onsite, info, racers(10), runs=25, laps=14, seed=4)
     first = pusher(onsite, league, batch_size=20)
     first.start()
     wait_until(lambda: event_count(central_url) > 40, 60, "the stream to start")
@@ -175,7 +175,7 @@ def test_partition_then_heal(
 ) -> None:
     onsite = site("a")
     info = seed_site(onsite, "track-a", racers(8))
-    written = add_runs(onsite, info, racers(8), runs=40, laps=6, seed=5)
+    written = add_runs(onsite, info, racers(8), runs=20, laps=12, seed=5)
     p = pusher(onsite, league, batch_size=20, ack_timeout_s=1.0)
     p.start()
     try:
