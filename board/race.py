@@ -125,6 +125,18 @@ class Race:
         for track_record in self.tracks.values():
             runs = self.round_runs(track_record.round_id)
             track_record.current_run_id = runs[-1].info.run_id if runs else None
+        self._adopt_empty_runs()
+
+    def _adopt_empty_runs(self) -> None:
+        """Move runs staged on another clock, but holding no event yet, onto this clock."""
+        for run in self.runs.values():
+            track = self.track_of_run(run)
+            current = self.clock_ids.get(track.gate_id, "")
+            if run.log.entries or run.state.is_over or not current:
+                continue
+            if run.info.clock_id != current:
+                self.store.set_run_clock(run.info.run_id, current)
+                run.info = replace(run.info, clock_id=current)
 
     def _load_or_create_event(self) -> EventInfo:
         wanted = self.settings.event
@@ -364,8 +376,15 @@ class Race:
         return run.info.run_id
 
     def _route(self, crossing: Crossing) -> RunRecord | None:
-        tracks = [t for t in self.tracks.values() if t.gate_id == crossing.gate_id]
-        current = [self.runs[t.current_run_id] for t in tracks if t.current_run_id]
+        # A run timed on another clock (before a reboot) never takes a crossing of this one:
+        # instants of two boots are not comparable.
+        current = [
+            self.runs[t.current_run_id]
+            for t in self.tracks.values()
+            if t.gate_id == crossing.gate_id
+            and t.current_run_id
+            and not self._clock_changed(t, self.runs[t.current_run_id])
+        ]
         if crossing.transponder is not None:
             cars = self._transponder_cars(crossing.gate_id)
             car = cars.get(crossing.transponder, crossing.transponder)

@@ -7,6 +7,7 @@ from typing import Any
 from web_support import Board
 
 from timer.events import Crossing
+from timer.units import NS_PER_S
 
 
 def _received(client: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -208,6 +209,40 @@ def test_a_run_timed_on_another_boot_is_timed_out_on_start_up(board: Board) -> N
         host.sync()
         run = host.snapshot()["tracks"][0]["run"]
         assert run["run_id"] == run_id and run["status"] == "finished"
+        assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
+        # The new boot's monotonic clock starts near zero: its crossings must not be
+        # timed against the old run's instants.
+        board.clock.now_ns = 20 * NS_PER_S
+        assert host.call(lambda race: race.crossing(Crossing("finish", board.clock(), "t"))) is None
+        run = host.snapshot()["tracks"][0]["run"]
+        assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
+        assert len(board.store.load_log(run_id).entries) == 3  # two crossings and TimeUp
+    finally:
+        host.stop()
+
+
+def test_a_run_staged_before_a_reboot_moves_to_the_new_clock(board: Board) -> None:
+    from board.host import EngineHost
+    from board.race import Race
+
+    board.host.stop()
+    race = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-1"})
+    host = EngineHost(race)
+    host.start()
+    host.call(lambda race: race.queue_add(None, race.add_racer("Bea")))
+    run_id = host.call(lambda race: race.stage(None))
+    host.stop()
+    board.clock.now_ns = 20 * NS_PER_S
+    rebooted = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-2"})
+    host = EngineHost(rebooted)
+    host.start()
+    try:
+        host.sync()
+        assert board.store.list_runs(rebooted.track().round_id)[0].clock_id == "boot-2"
+        host.call(lambda race: race.crossing(Crossing("finish", board.clock.advance(1), "t")))
+        host.call(lambda race: race.crossing(Crossing("finish", board.clock.advance(9), "t")))
+        run = host.snapshot()["tracks"][0]["run"]
+        assert run["run_id"] == run_id and run["status"] == "running"
         assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
     finally:
         host.stop()
