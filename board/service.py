@@ -75,6 +75,7 @@ class Service:
     host: EngineHost = field(init=False)
     app: Flask = field(init=False)
     server: BoardServer | None = field(init=False, default=None)
+    sync: Any = field(init=False, default=None)  # board.sync.pusher.Pusher when syncing
 
     def __post_init__(self) -> None:
         clocks: dict[str, Callable[[], int]] = {
@@ -88,6 +89,9 @@ class Service:
 
     def start(self, serve: bool = True) -> None:
         self.host.start()
+        from board.sync.control import start_sync
+
+        self.sync = start_sync(self.settings, self.store, self.app, self.host)
         for gate_id, adapter in self.gates.items():
             try:
                 adapter.start(self.host.on_crossing, self.host.on_notice)
@@ -101,6 +105,8 @@ class Service:
             self.server.start()
 
     def stop(self) -> None:
+        if self.sync is not None:
+            self.sync.stop()
         if self.server is not None:
             self.server.stop()
         for adapter in self.gates.values():

@@ -30,7 +30,11 @@ from timer.units import NS_PER_S
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = RunConfig(time_limit_ns=600 * NS_PER_S)
 EVENT = EventInfo("ev-summit", "2026", "Summit (two tracks)", venue="Hall B")
-TOKENS = {"track-a": "token-a-" + "x" * 24, "track-b": "token-b-" + "y" * 24}
+TOKENS = {
+    "track-a": "token-a-" + "x" * 24,
+    "track-b": "token-b-" + "y" * 24,
+    "track-1": "token-1-" + "w" * 24,
+}
 
 
 @contextmanager

@@ -215,7 +215,7 @@ def test_two_tracks_feed_one_combined_leaderboard(
     assert_same_results(list(stores.values()), central_store)
     board = league.get(f"/api/league/events/{EVENT.event_id}/leaderboard")
     assert board["tracks"] == ["track-a", "track-b"]
-    best = {}
+    best: dict[str, float] = {}
     for store in stores.values():
         from board.sync.league_view import event_leaderboard
 

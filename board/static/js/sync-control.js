@@ -1,0 +1,34 @@
+// Control page: the central sync's state (queued items, last success, last error).
+(function () {
+  "use strict";
+  const side = document.querySelector(".side-panel");
+  if (!side) return;
+  const title = document.createElement("h2");
+  title.textContent = "Central sync";
+  const line = document.createElement("div");
+  line.id = "sync-state";
+  line.className = "muted";
+  side.append(title, line);
+
+  function ago(epochS) {
+    if (epochS == null) return "never";
+    const s = Math.max(0, Math.round(Date.now() / 1000 - epochS));
+    return s < 90 ? s + " s ago" : Math.round(s / 60) + " min ago";
+  }
+
+  async function refresh() {
+    try {
+      const res = await fetch("/api/sync", { credentials: "same-origin" });
+      if (!res.ok) return;
+      const st = await res.json();
+      if (!st.enabled) { line.textContent = "Off (no [sync] upstream_url)"; return; }
+      const queued = st.queued_events + st.queued_records;
+      let text = (st.connected ? "Connected" : "Not connected") + " · " + queued + " queued · last success " + ago(st.last_success_s);
+      if (st.last_error) text += " · last error " + ago(st.last_error_s) + ": " + st.last_error;
+      line.textContent = text; // textContent: error text is never HTML
+      line.className = st.last_error && (st.last_error_s || 0) > (st.last_success_s || 0) ? "muted sync-error" : "muted";
+    } catch (e) { /* offline: the page shows its own banner */ }
+  }
+  refresh();
+  setInterval(refresh, 3000);
+})();

@@ -1,0 +1,57 @@
+"""The on-site daemon's side of the sync wiring: start the pusher, show its state.
+
+`start_sync(settings, store, app, host)` is the one hook the composition root calls: with
+``[sync] upstream_url`` set (and a SQL store) it starts a `Pusher` woken by every stored
+change, and registers ``GET /api/sync`` (staff only): the pusher's state as JSON, or
+``{"enabled": false}``. The control page's `js/sync-control.js` polls it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify
+
+from board.sync.pusher import Pusher
+from config.settings import Settings
+
+log = logging.getLogger(__name__)
+bp = Blueprint("sync", __name__)
+
+
+def timer_id_of(settings: Settings) -> str:
+    """The id this daemon authenticates with: its tracks' ids (one Pi, one track usually)."""
+    return "+".join(track.id for track in settings.track)
+
+
+def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher | None:
+    """Start pushing to ``[sync] upstream_url`` if set; register the state endpoint."""
+    app.extensions["lapgate.sync"] = None
+    app.register_blueprint(bp)
+    url = settings.sync.upstream_url
+    if not url:
+        return None
+    from board.store.sql import SqlStore
+
+    if not isinstance(store, SqlStore):
+        log.warning("sync: [sync] upstream_url is set but the store is not SQL; not syncing")
+        return None
+    pusher = Pusher(store, url, timer_id_of(settings), settings.sync.token)
+    app.extensions["lapgate.sync"] = pusher
+    host.subscribe(lambda _message: pusher.wake())
+    pusher.start()
+    log.info("sync: pushing to %s as timer %r", url, pusher.timer_id)
+    return pusher
+
+
+@bp.get("/api/sync")
+def sync_state() -> Response:
+    from board.web.auth import is_staff
+
+    if not is_staff():
+        abort(401, "staff only: log in on /control")
+    pusher: Pusher | None = current_app.extensions.get("lapgate.sync")
+    if pusher is None:
+        return jsonify({"enabled": False})
+    return jsonify({"enabled": True, **pusher.snapshot()})
