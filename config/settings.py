@@ -134,6 +134,9 @@ class BoardSettings(_Section):
     public_url: str = ""  # what the QR code on the big screen points phones at
     leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
     speak_laps: bool = False
+    # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
+    # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
+    message_queue: str = ""
 
 
 class StoreSettings(_Section):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,6 +26,27 @@ def league(config_file: Path, port: int | None) -> None:
     server.start()
     click.echo(f"league service: http://{settings.host}:{server.port}/", nl=True)
     click.echo(f"timers allowed: {', '.join(t.id for t in settings.timers) or 'none'}")
+    _serve_until_interrupted(server)
+
+
+@click.command("spectate")
+@click.option("--message-queue", required=True, help="Redis URL the owner broadcasts through.")
+@click.option("--owner", "owner_url", default="", help="The owner's URL (snapshots).")
+@click.option("--host", "host_ip", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=5001, show_default=True)
+def spectate(message_queue: str, owner_url: str, host_ip: str, port: int) -> None:
+    """Serve phones' live updates from the owner's broadcasts (a fan-out process)."""
+    from board.service import BoardServer
+    from board.sync.fanout import create_spectator_app
+
+    app, _socketio = create_spectator_app(message_queue, owner_url)
+    server = BoardServer(app, host_ip, port)
+    server.start()
+    click.echo(f"spectator: http://{host_ip}:{server.port}/ (owner {owner_url or 'none'})")
+    _serve_until_interrupted(server)
+
+
+def _serve_until_interrupted(server: Any) -> None:
     stop = threading.Event()
     try:
         stop.wait()
@@ -36,3 +58,4 @@ def league(config_file: Path, port: int | None) -> None:
 
 def register(group: click.Group) -> None:
     group.add_command(league)
+    group.add_command(spectate)

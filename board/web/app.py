@@ -47,6 +47,7 @@ def create_app(
         async_mode="threading",
         ping_interval=PING_INTERVAL_S,
         ping_timeout=PING_TIMEOUT_S,
+        message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
     auth.init_app(app)
