@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from board.host import EngineHost
 from board.race import Race
 from board.store.api import RaceStore
+from board.wallclock import WallClock, check_wall_clock, utc_now
 from board.web import create_app
 from config.settings import Settings, SimulatedGate
 
@@ -71,6 +72,7 @@ class Service:
     secret_key: str | None = None
     host_ip: str = "127.0.0.1"
     port: int = 5000
+    wall_clock: WallClock = utc_now  # only for the start-up date check (board.wallclock)
     race: Race = field(init=False)
     host: EngineHost = field(init=False)
     app: Flask = field(init=False)
@@ -88,6 +90,7 @@ class Service:
         self.app = create_app(self.settings, self.host, secret_key=self.secret_key)
 
     def start(self, serve: bool = True) -> None:
+        check_wall_clock(self.app, self.store, self.wall_clock)  # before anything is stored
         self.host.start()
         from board.sync.control import start_sync
 

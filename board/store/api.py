@@ -8,6 +8,7 @@ not stored. On start-up the host calls `load_event`, `list_rounds`, `list_runs` 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
@@ -46,6 +47,10 @@ class RaceStore(Protocol):
         ...
 
     def load_log(self, run_id: str) -> RunLog: ...
+    def latest_recorded_at(self) -> dt.datetime | None:
+        """When (wall clock, naive UTC) the newest run event was stored; None if none was."""
+        ...
+
     def set_run_clock(self, run_id: str, clock_id: str) -> None:
         """Move a run that holds no event yet onto clock `clock_id`."""
         ...

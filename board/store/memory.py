@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 from dataclasses import replace
 from typing import Any
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.store.api import BracketRecord
+from board.wallclock import WallClock, utc_now
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent
 from timer.run import LoggedEvent, RunLog
 
 
 class MemoryStore:
-    def __init__(self) -> None:
+    def __init__(self, wall_clock: WallClock = utc_now) -> None:
+        self.wall_clock = wall_clock  # labels run events (see board.wallclock)
+        self._latest_recorded_at: dt.datetime | None = None
         self._events: dict[str, EventInfo] = {}
         self._rounds: dict[str, RoundInfo] = {}
         self._racers: dict[str, Racer] = {}
@@ -65,6 +69,12 @@ class MemoryStore:
                 f"event id for run {run_id}: got {event_id}, expected {len(log) + 1}"
             )
         log.append(LoggedEvent(event_id, event))
+        recorded_at = self.wall_clock()
+        if self._latest_recorded_at is None or recorded_at > self._latest_recorded_at:
+            self._latest_recorded_at = recorded_at
+
+    def latest_recorded_at(self) -> dt.datetime | None:
+        return self._latest_recorded_at
 
     def load_log(self, run_id: str) -> RunLog:
         return RunLog(self._runs[run_id].config, tuple(self._log(run_id)))

@@ -11,12 +11,14 @@ These classes never leave `board/store/`: repositories turn rows into `board.dom
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    DateTime,
     Float,
     ForeignKey,
     ForeignKeyConstraint,
@@ -153,6 +155,8 @@ class RunEventRow(Base):
     event_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(20))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Wall-clock time stored (naive UTC): a label for the clock check, never for lap times.
+    recorded_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class LapRow(Base):

@@ -8,6 +8,7 @@ rewritten in the same transaction from a replay of its log.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +36,7 @@ from board.store.models import (
 )
 from board.store.racers import RacersRepo
 from board.store.results import ResultsRepo
+from board.wallclock import WallClock, utc_now
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
 from timer.formats import Format, FormatKind
@@ -48,8 +50,9 @@ class SqlStore(ResultsRepo, RacersRepo):
     fresh SQLite file is usable at once.
     """
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, wall_clock: WallClock = utc_now) -> None:
         self.url = url
+        self.wall_clock = wall_clock  # labels run events (`recorded_at`); never lap times
         self.engine = make_engine(url)
         if migrate:
             upgrade(self.engine)
@@ -207,6 +210,7 @@ class SqlStore(ResultsRepo, RacersRepo):
                         event_id=event_id,
                         kind=event_kind(event),
                         payload=event_to_dict(event),
+                        recorded_at=self.wall_clock(),
                     )
                 )
                 s.flush()
@@ -245,6 +249,11 @@ class SqlStore(ResultsRepo, RacersRepo):
         )
         entries = tuple(LoggedEvent(row.event_id, event_from_dict(row.payload)) for row in rows)
         return RunLog(run_config_from_dict(run.config), entries)
+
+    def latest_recorded_at(self) -> dt.datetime | None:
+        """The wall-clock time (naive UTC) the newest run event was stored; None if none."""
+        with self._tx() as s:
+            return s.scalar(select(func.max(RunEventRow.recorded_at)))
 
     def load_log(self, run_id: str) -> RunLog:
         with self._tx() as s:

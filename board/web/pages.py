@@ -13,6 +13,7 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
 
+from board.wallclock import clock_warning
 from board.web.auth import is_staff
 from config.settings import Settings
 
@@ -75,7 +76,10 @@ def control() -> Any:
     if not is_staff():
         return render_template("login.html", error="")
     return render_template(
-        "control.html", shortcuts=SHORTCUTS, track_id=request.args.get("track", "")
+        "control.html",
+        shortcuts=SHORTCUTS,
+        track_id=request.args.get("track", ""),
+        clock_warning=clock_warning(current_app),
     )
 
 
