@@ -29,7 +29,7 @@ def create_app(
     testing: bool = False,
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
-    from board.web import api, auth, brackets, live, pages, standings
+    from board.web import api, auth, brackets, exports, live, pages, standings
 
     app = Flask("board", template_folder="templates", static_folder="static")
     app.config.update(
@@ -56,6 +56,7 @@ def create_app(
     app.register_blueprint(api.bp)
     brackets.init_app(app)
     standings.init_app(app)
+    exports.init_app(app)
     live.init_app(app, socketio, host)
 
     @app.errorhandler(HTTPException)

@@ -1,0 +1,58 @@
+"""Downloads of the event's results from the control page (staff only).
+
+`GET /api/export/<format>` with format ``final-csv`` (deepracer-race-data columns, ms),
+``laps-csv`` (one row per lap) or ``json`` (everything), optionally `?round=` (id, name or
+number). The same `export_event` serves `lapgate export`; CSV cells that a spreadsheet
+would run as a formula are neutralised there. Read-only, so a staff session suffices (no
+CSRF token: nothing changes).
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, Flask, Response, abort, current_app, request
+
+from board.league.event_export import ExportError, ExportFormat, export_event
+from board.store.api import ResultStore
+from board.web.auth import is_staff
+
+bp = Blueprint("exports", __name__, url_prefix="/api/export")
+MEDIA_TYPES = {
+    ExportFormat.FINAL_CSV: ("text/csv", "csv"),
+    ExportFormat.LAPS_CSV: ("text/csv", "csv"),
+    ExportFormat.JSON: ("application/json", "json"),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.get("/<fmt>")
+def download(fmt: str) -> Response:
+    if not is_staff():
+        abort(401, "staff login required: log in on /control")
+    try:
+        export_format = ExportFormat(fmt)
+    except ValueError:
+        expected = ", ".join(f.value for f in ExportFormat)
+        abort(400, f"export format: got {fmt!r}, expected one of {expected}")
+    host = current_app.extensions["lapgate.host"]
+    store = host.race.store
+    event = host.race.event
+    if not hasattr(store, "imported_races") or event is None:
+        abort(503, "export: this board's store keeps no results; use the SQL store")
+    result_store: ResultStore = store
+    round_key = request.args.get("round") or None
+    try:
+        body = export_event(result_store, event.event_id, export_format, round_key)
+    except ExportError as exc:
+        abort(404, str(exc))
+    media_type, extension = MEDIA_TYPES[export_format]
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{event.name}-{round_key or 'all'}-{fmt}").strip("-")
+    return Response(
+        body,
+        mimetype=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{stem}.{extension}"'},
+    )
