@@ -6,36 +6,14 @@ With LAPGATE_SCREENSHOTS=DIR the tests also save the docs' screenshots there
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from brackets_support import XSS_NAME, Staff, open_bracket, play_staged, qualify
 from web_support import STAFF_PASSWORD, Board
 
-from board.service import BoardServer
-
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 FIELD = ["Sophie V", "Kenji", "Maria P.", XSS_NAME, "Tomasz", "Ade O.", "Lina", "Raj K"]
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def served(board: Board) -> Iterator[str]:
-    server = BoardServer(board.app, "127.0.0.1", 0)
-    server.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
 
 
 def _page(browser: Any, errors: list[str], **context_args: Any) -> Any:

@@ -11,29 +11,8 @@ from typing import Any
 import pytest
 from web_support import STAFF_PASSWORD, Board
 
-from board.service import BoardServer
-
 pytestmark = pytest.mark.browser
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 XSS_NAME = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_path: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def served(board: Board) -> Iterator[str]:
-    server = BoardServer(board.app, "127.0.0.1", 0)
-    server.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.stop()
 
 
 @pytest.fixture
