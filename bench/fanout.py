@@ -1,8 +1,9 @@
 """Fan-out: C concurrent Socket.IO clients receive lap updates through 2 board processes.
 
 Starts two spectator board processes (`lapgate spectate`, Socket.IO in threading mode,
-subscribed to Redis), then P client processes of C/P `socketio.Client`s each on /live
-(websocket transport), half on each board process. Once all are connected it publishes M
+subscribed to Redis), then P client processes of C/P Socket.IO clients each on /live
+(websocket transport; a minimal asyncio client, see `WsClient`), half on each board
+process. Once all are connected it publishes M
 ``update`` messages on /live through Redis, the way the owner's `socketio.emit` does with
 ``[board] message_queue`` (an external Flask-SocketIO emitter on the same channel), each
 carrying its send time and a lap-sized payload, at R per second. Prints delivery latency
@@ -16,12 +17,13 @@ how many expected, and the board processes' CPU time and resident memory.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
 import multiprocessing as mp
 import os
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -80,44 +82,107 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+class WsClient:
+    """A minimal Socket.IO (Engine.IO 4, websocket transport) client on asyncio: it joins
+    /live, answers pings and records each ``update``'s delay. One process runs hundreds
+    of them on one thread, so the clients do not starve the board processes of CPU the way
+    hundreds of threaded `socketio.Client`s would on a 2-core machine."""
+
+    def __init__(self, port: int, latencies: list[float]) -> None:
+        self.port = port
+        self.latencies = latencies
+        self.joined = False
+
+    async def run(self, joined: Any) -> None:
+        import asyncio
+        import base64
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        key = base64.b64encode(os.urandom(16)).decode()
+        writer.write(
+            (
+                "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
+                f"Host: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n"
+            ).encode()
+        )
+        await reader.readuntil(b"\r\n\r\n")
+        while True:
+            text = await self._frame(reader)
+            if text is None:
+                return
+            if text.startswith("0"):
+                self._send(writer, "40/live,")
+            elif text == "2":
+                self._send(writer, "3")
+            elif text.startswith("40/live,"):
+                self.joined = True
+                joined()
+            elif text.startswith('42/live,["update"'):
+                data = json.loads(text[len("42/live,") :])[1]
+                self.latencies.append((time.time_ns() - data["sent_ns"]) / 1e6)
+
+    @staticmethod
+    async def _frame(reader: Any) -> str | None:
+        message = b""
+        while True:
+            head = await reader.readexactly(2)
+            opcode, size = head[0] & 0x0F, head[1] & 0x7F
+            if size == 126:
+                size = int.from_bytes(await reader.readexactly(2), "big")
+            elif size == 127:
+                size = int.from_bytes(await reader.readexactly(8), "big")
+            message += await reader.readexactly(size)
+            if opcode == 8:
+                return None
+            if head[0] & 0x80:
+                return message.decode()
+
+    @staticmethod
+    def _send(writer: Any, text: str) -> None:
+        data = text.encode()
+        mask = os.urandom(4)
+        size = len(data)
+        head = (
+            bytes([0x81, 0x80 | size])
+            if size < 126
+            else bytes([0x81, 0xFE]) + size.to_bytes(2, "big")
+        )
+        writer.write(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+
 def client_process(
-    index: int, urls: list[str], count: int, ready: Any, done: Any, results: Any
+    index: int, ports: list[int], count: int, ready: Any, done: Any, results: Any
 ) -> None:
-    """Connect `count` clients (alternating board processes) and record latencies (ms)."""
-    import logging
+    """Run `count` clients (alternating board processes); report latencies (ms)."""
+    import asyncio
 
-    import socketio
-
-    logging.getLogger("engineio.client").setLevel(logging.CRITICAL)  # disconnect chatter
     latencies: list[float] = []
-    lock = threading.Lock()
-    clients = []
 
-    def on_update(data: dict[str, Any]) -> None:
-        delay_ms = (time.time_ns() - data["sent_ns"]) / 1e6
-        with lock:
-            latencies.append(delay_ms)
+    async def main() -> None:
+        joined = asyncio.Event()
+        counter = [0]
 
-    failed = 0
-    for n in range(count):
-        client = socketio.Client(reconnection=False)
-        client.on("update", on_update, namespace="/live")
-        try:
-            client.connect(
-                urls[(index * count + n) % len(urls)],
-                namespaces=["/live"],
-                transports=["websocket"],
-                wait_timeout=30,
-            )
-            clients.append(client)
-        except Exception:
-            failed += 1
-    ready.put(failed)
-    done.wait()
-    with lock:
-        results.put(list(latencies))
-    for client in clients:
-        client.disconnect()
+        def one_joined() -> None:
+            counter[0] += 1
+            if counter[0] == count:
+                joined.set()
+
+        clients = [
+            WsClient(ports[(index * count + n) % len(ports)], latencies) for n in range(count)
+        ]
+        tasks = [asyncio.ensure_future(c.run(one_joined)) for c in clients]
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(joined.wait(), timeout=120)
+        ready.put(count - counter[0])
+        while not done.is_set():
+            await asyncio.sleep(0.05)
+        for task in tasks:
+            task.cancel()
+
+    asyncio.run(main())
+    results.put(latencies)
 
 
 def payload(seq: int) -> dict[str, Any]:
@@ -148,12 +213,11 @@ def main() -> None:
     log = Path("/tmp/lapgate-bench-fanout.log")
     ports = [free_port(), free_port()]
     boards = [start_board(port, log) for port in ports]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
     ctx = mp.get_context("spawn")
     ready, results, done = ctx.Queue(), ctx.Queue(), ctx.Event()
     per_proc = args.clients // args.procs
     procs = [
-        ctx.Process(target=client_process, args=(i, urls, per_proc, ready, done, results))
+        ctx.Process(target=client_process, args=(i, ports, per_proc, ready, done, results))
         for i in range(args.procs)
     ]
     try:
