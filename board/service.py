@@ -24,7 +24,7 @@ from board.race import Race
 from board.store.api import RaceStore
 from board.wallclock import WallClock, check_wall_clock, utc_now
 from board.web import create_app
-from config.settings import Settings, SimulatedGate
+from config.settings import GpioGate, Settings, SimulatedGate
 
 log = logging.getLogger(__name__)
 
@@ -171,10 +171,18 @@ def build_gates(settings: Settings) -> dict[str, Any]:
     `UnavailableGate`: the board still starts, its health light says why, and staff can
     time with manual laps until it is fixed.
     """
-    from hardware.base import build_gate
+    from board.startup import gate_problems
+    from hardware.base import GateError, build_gate
 
+    problems = gate_problems(settings)  # one sentence with the fix, checked up front
     gates: dict[str, Any] = {}
     for gate in settings.gate:
+        problem = problems.get(gate.id, "")
+        if problem and isinstance(gate, GpioGate):
+            gates[gate.id] = UnavailableGate(gate.id, GateError(problem))
+            continue
+        if problem:  # a decoder keeps retrying: plugging it in later is enough
+            log.error("gate %s: %s", gate.id, problem)
         try:
             gates[gate.id] = build_gate(gate)
         except Exception as exc:

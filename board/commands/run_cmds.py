@@ -13,9 +13,11 @@ from werkzeug.security import generate_password_hash
 
 from board.demo import DemoDriver, seed_history
 from board.service import Service, build_gates
+from board.startup import check_listen, config_error, store_problem
 from board.store.api import RaceStore
 from config import load_settings
 from config.settings import Settings
+from timer.errors import ConfigError
 
 DEMO_HISTORY_RUNS = 5
 
@@ -33,9 +35,14 @@ def _secret_key(data_dir: Path) -> str:
 
 
 def _open_store(url: str) -> RaceStore:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from board.store.sql import SqlStore
 
-    return SqlStore(url)
+    try:
+        return SqlStore(url)
+    except (OSError, SQLAlchemyError) as exc:
+        raise store_problem(url, exc) from None
 
 
 def _wait_forever(service: Service) -> None:
@@ -68,7 +75,11 @@ def run(config_file: Path, db_url: str | None) -> None:
     """Run the board at the venue: gates, engine, store and web pages."""
     from board.store.location import data_dir, resolve_database_url
 
-    settings = load_settings(config_file)
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as exc:
+        raise config_error(exc, config_file) from None
+    check_listen(settings.board.host, settings.board.port)
     store = _open_store(resolve_database_url(config_file, db_url))
     service = Service(
         settings,
@@ -147,6 +158,7 @@ def start_demo(
 )
 def demo(host_ip: str, port: int, data: Path) -> None:
     """A complete simulated summit: ~12 racers, simulated gate, live board."""
+    check_listen(host_ip, port)
     service, password, driver = start_demo(host_ip, port, data)
     click.echo("lapgate demo: a simulated summit is running (Ctrl+C stops it)")
     for label, url in _urls(service, service.settings):
