@@ -265,7 +265,8 @@ def main() -> None:
             f"board process {board.pid}: CPU {cpu[board.pid]:.1f} s over {window_s:.0f} s "
             f"({100 * cpu[board.pid] / window_s:.0f}% of a core), RSS {rss[board.pid]:.0f} MB"
         )
-    print(f"machine: {os.cpu_count()} CPUs; clients, boards and Redis share them")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs shared by clients, boards and Redis; load {load}")
 
 
 if __name__ == "__main__":
