@@ -114,6 +114,7 @@ def bracket() -> None:
     type=click.Choice([k.value for k in BracketKind]),
     default="double",
     show_default=True,
+    help="Single or double elimination.",
 )
 @click.option(
     "--stop-at",

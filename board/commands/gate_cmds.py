@@ -125,10 +125,17 @@ def emulate() -> None:
 @click.option("--tcp", "tcp_port", type=int, help="Listen on this TCP port instead (0: any).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="TCP address to bind.")
 @click.option("--cars", default="01,02", show_default=True, help="Transponder ids (hex).")
-@click.option("--seed", default=1, show_default=True)
-@click.option("--mean-lap-s", default=11.0, show_default=True)
-@click.option("--sigma-lap-s", default=0.8, show_default=True)
-@click.option("--missed-probability", default=0.0, show_default=True)
+@click.option("--seed", default=1, show_default=True, help="Random seed of the simulated cars.")
+@click.option("--mean-lap-s", default=11.0, show_default=True, help="Mean lap time (s).")
+@click.option(
+    "--sigma-lap-s", default=0.8, show_default=True, help="Spread of lap times (s, 1 sigma)."
+)
+@click.option(
+    "--missed-probability",
+    default=0.0,
+    show_default=True,
+    help="Chance that a passage is not reported (0 to 1).",
+)
 @click.option("--duration-s", type=float, default=0.0, help="Stop after this long (0: Ctrl-C).")
 def emulate_zround(
     pty_link: Path | None,

@@ -16,7 +16,7 @@ from board.league.summit import season_races
 
 @click.command("prizes")
 @db_options
-@click.option("--season", required=True)
+@click.option("--season", required=True, help="Season to estimate (e.g. 2021).")
 @click.option(
     "--rules",
     "rules_file",
@@ -24,7 +24,7 @@ from board.league.summit import season_races
     type=click.Path(dir_okay=False, path_type=Path),
     help="Prize rules (TOML), e.g. config/examples/prizes-2021.toml.",
 )
-@click.option("--json", "as_json", is_flag=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def prizes(
     config_path: Path | None, db_url: str | None, season: str, rules_file: Path, as_json: bool
 ) -> None:
@@ -58,7 +58,12 @@ def prizes(
 @click.option("--round", "round_key", default=None, help="Round id, name or number.")
 @click.option("--season", default=None, help="Season, when event names repeat.")
 @click.option(
-    "--format", "fmt", type=click.Choice([f.value for f in ExportFormat]), default="final-csv"
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ExportFormat]),
+    default="final-csv",
+    show_default=True,
+    help="final-csv: standings; laps-csv: every lap; json: everything.",
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (stdout)."

@@ -68,7 +68,11 @@ def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
 
 @click.command("run")
 @click.option(
-    "--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--config",
+    "config_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The venue's lapgate TOML config (gates, tracks, round rules, [board], [store]).",
 )
 @click.option("--db", "db_url", default=None, help="Database URL (overrides the config).")
 def run(config_file: Path, db_url: str | None) -> None:
@@ -147,14 +151,27 @@ def start_demo(
 
 
 @click.command("demo")
-@click.option("--host", "host_ip", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--host",
+    "host_ip",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to serve on (0.0.0.0: every network, for phones on the venue Wi-Fi).",
+)
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="HTTP port (0: any free port).",
+)
 @click.option(
     "--data",
     "data",
     default="lapgate-demo",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the demo's database (wiped at every start).",
 )
 def demo(host_ip: str, port: int, data: Path) -> None:
     """A complete simulated summit: ~12 racers, simulated gate, live board."""
