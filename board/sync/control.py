@@ -37,7 +37,7 @@ def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher 
     if not isinstance(store, SqlStore):
         log.warning("sync: [sync] upstream_url is set but the store is not SQL; not syncing")
         return None
-    pusher = Pusher(store, url, timer_id_of(settings), settings.sync.token)
+    pusher = Pusher(store, url, timer_id_of(settings), settings.sync.token, poll_interval_s=5.0)
     app.extensions["lapgate.sync"] = pusher
     host.subscribe(lambda _message: pusher.wake())
     pusher.start()

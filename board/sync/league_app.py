@@ -4,7 +4,8 @@
 - Socket.IO ``/ingest``: timers' deliveries (`board.sync.ingest`);
 - ``/``: every event and its combined leaderboard across tracks, live (the page reloads a
   leaderboard when a ``league_update`` arrives on ``/league``);
-- ``/api/league/events`` and ``/api/league/events/<event_id>/leaderboard`` (JSON);
+- ``/api/league/events``, ``/api/league/events/<event_id>/leaderboard`` (combined) and
+  ``/api/league/events/<event_id>/rounds`` (each round in its own format) (JSON);
 - ``/standings`` and ``/api/standings`` (the board's season standings blueprint).
 
 With `message_queue` set (Redis), several league processes behind a proxy share the
@@ -23,7 +24,7 @@ from flask_socketio import SocketIO
 
 from board.store.sql import SqlStore
 from board.sync.ingest import Applier, ApplyResult, IngestNamespace
-from board.sync.league_view import LeagueViews
+from board.sync.league_view import LeagueViews, round_leaderboards
 from board.sync.settings import LeagueSettings
 from config.settings import Settings
 
@@ -88,6 +89,12 @@ def _routes(app: Flask, store: SqlStore, views: LeagueViews) -> None:
         if store.load_event(event_id) is None:
             abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
         return jsonify(views.leaderboard(event_id))
+
+    @app.get("/api/league/events/<event_id>/rounds")
+    def event_rounds(event_id: str) -> Response:
+        if store.load_event(event_id) is None:
+            abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
+        return jsonify(round_leaderboards(store, event_id))
 
     @app.get("/healthz")
     def healthz() -> Any:

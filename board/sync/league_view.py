@@ -60,6 +60,41 @@ def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
     return {"event_id": event_id, "tracks": sorted(tracks), "rows": rows}
 
 
+def round_leaderboards(store: SqlStore, event_id: str) -> list[dict[str, Any]]:
+    """Each round of the event (any track) ranked in its own format (times in ms)."""
+    names = {r.racer_id: r.alias for r in store.list_racers()}
+    rounds = []
+    for info in store.list_rounds(event_id):
+        by_racer: dict[str, list[RunLaps]] = {}
+        for run in store.list_runs(info.round_id):
+            state = run_state(store.load_log(run.run_id))
+            by_racer.setdefault(run.racer_id, []).append(
+                RunLaps(run.run_id, run.seq, state.status, state.laps)
+            )
+        racers = [RacerRuns(r, names.get(r, r), tuple(runs)) for r, runs in by_racer.items()]
+        rows = [
+            {
+                "rank": s.rank,
+                "racer_id": s.racer_id,
+                "alias": s.name,
+                "result_ms": _ms(s.metric.value_ns if s.metric else None),
+                "valid_laps": s.valid_laps,
+                "runs": s.runs,
+            }
+            for s in leaderboard(info.format, racers)
+        ]
+        rounds.append(
+            {
+                "round_id": info.round_id,
+                "track_id": info.track_id,
+                "name": info.name,
+                "format": info.format.label,
+                "rows": rows,
+            }
+        )
+    return rounds
+
+
 class LeagueViews:
     """Cached event leaderboards; `changed(event_id)` drops an event's cached view."""
 

@@ -26,6 +26,7 @@ from board.sync import wire
 from timer.errors import LapgateError
 
 log = logging.getLogger(__name__)
+MIN_IDLE_CYCLE_S = 0.2
 
 
 class SyncRefused(LapgateError, RuntimeError):
@@ -122,7 +123,12 @@ class Pusher:
                 continue
             backoff_s = self.min_backoff_s
             if not sent:
+                started_s = time.monotonic()
                 self._wait(self.poll_interval_s)
+                # woken by every stored change: at most one idle cycle per MIN_IDLE_CYCLE_S
+                rest_s = MIN_IDLE_CYCLE_S - (time.monotonic() - started_s)
+                if rest_s > 0:
+                    self._stop.wait(rest_s)
 
     def _wait(self, seconds: float) -> None:
         self._wake.wait(seconds)

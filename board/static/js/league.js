@@ -26,6 +26,32 @@
         cell(row.track_id), cell(row.valid_laps, "num"), cell(row.runs, "num"));
       return tr;
     }));
+    await loadRounds();
+  }
+
+  async function loadRounds() {
+    const box = document.getElementById("lg-rounds");
+    const res = await fetch("/api/league/events/" + encodeURIComponent(select.value) + "/rounds");
+    if (!res.ok) return;
+    const rounds = await res.json();
+    box.replaceChildren(...rounds.map(function (round) {
+      const section = document.createElement("section");
+      const head = document.createElement("h3");
+      head.textContent = round.name + " · " + round.track_id + " · " + round.format;
+      const table = document.createElement("table");
+      table.className = "st-table";
+      const body = document.createElement("tbody");
+      body.append(...round.rows.map(function (row) {
+        const tr = document.createElement("tr");
+        tr.append(cell(row.rank, "rank"), cell(row.alias),
+          cell(row.result_ms == null ? null : (row.result_ms / 1000).toFixed(3), "num"),
+          cell(row.valid_laps, "num"), cell(row.runs, "num"));
+        return tr;
+      }));
+      table.append(body);
+      section.append(head, table);
+      return section;
+    }));
   }
 
   async function loadEvents() {
