@@ -28,7 +28,8 @@ def timer_id_of(settings: Settings) -> str:
 def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher | None:
     """Start pushing to ``[sync] upstream_url`` if set; register the state endpoint."""
     app.extensions["lapgate.sync"] = None
-    app.register_blueprint(bp)
+    if bp.name not in app.blueprints:
+        app.register_blueprint(bp)
     url = settings.sync.upstream_url
     if not url:
         return None

@@ -16,16 +16,17 @@ import hmac
 import logging
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from flask import request
 from flask_socketio import Namespace
 
+from board.domain import Racer
 from board.store.outbox import Outbox, append_delivered
 from board.store.sql import SqlStore
 from board.sync import wire
-from timer.errors import LapgateError
+from timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class Applier:
             self.store.save_event(wire.event_from_wire(data))
             return False, data["id"]
         if kind == "racer":
-            self.store.save_racer(wire.racer_from_wire(data))
+            self._apply_racer(wire.racer_from_wire(data))
             return False, ""
         if kind == "round":
             info = wire.round_from_wire(data)
@@ -108,6 +109,16 @@ class Applier:
         if kind == "run":
             return self._apply_run(data)
         raise SyncConflict(f"item kind: got {kind!r}, expected one of {wire.RECORD_KINDS}")
+
+    def _apply_racer(self, racer: Racer) -> None:
+        """Upsert a racer. Two tracks may register one person under two ids with the same
+        user id: the second keeps no user id here (logged) so its runs still sync; staff
+        merge the two in the league store (`merge_racers`)."""
+        try:
+            self.store.save_racer(racer)
+        except RuleViolation as exc:
+            log.warning("sync: racer %s stored without its user id: %s", racer.racer_id, exc)
+            self.store.save_racer(replace(racer, user_id=None))
 
     def _apply_run(self, data: dict[str, Any]) -> tuple[bool, str]:
         run = wire.run_from_wire(data)

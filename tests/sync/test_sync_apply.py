@@ -105,3 +105,17 @@ def test_tokens_compare_per_timer() -> None:
     assert not token_ok(tokens, "track-a", "secret-b" * 3)
     assert not token_ok(tokens, "track-b", "secret-a" * 3)
     assert not token_ok(tokens, "", "")
+
+
+def test_one_person_registered_on_two_tracks_does_not_block_the_sync(
+    stores: tuple[SqlStore, SqlStore],
+) -> None:
+    from board.domain import Racer
+
+    _, central = stores
+    applier = Applier(central)
+    first = {"kind": "racer", "data": wire.racer_to_wire(Racer("id-a", "Ada", "u-1"))}
+    second = {"kind": "racer", "data": wire.racer_to_wire(Racer("id-b", "Ada", "u-1"))}
+    assert applier.apply([first, second]).error == ""  # type: ignore[list-item]
+    stored = {r.racer_id: r.user_id for r in central.list_racers()}
+    assert stored == {"id-a": "u-1", "id-b": None}
