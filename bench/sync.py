@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,39 +28,6 @@ POSTGRES_URL = os.environ.get(
 )
 
 
-def fill_backlog(store: object, events: int, per_run: int) -> int:
-    """Write `events` run events (runs of `per_run`) straight into the on-site tables."""
-    from sqlalchemy import insert
-    from sync_support import CONFIG, racers, run_events, seed_site
-
-    from board.domain import RunInfo
-    from board.store.models import RunEventRow
-    from timer.events import event_kind, event_to_dict
-
-    field = racers(50)
-    info = seed_site(store, "track-a", field)  # type: ignore[arg-type]
-    rng = random.Random(7)
-    rows = []
-    for n in range(events // per_run):
-        run = RunInfo(
-            uuid.uuid4().hex, info.round_id, field[n % len(field)].racer_id, n + 1, CONFIG
-        )
-        store.create_run(run)  # type: ignore[attr-defined]
-        for event_id, event in enumerate(run_events(rng, per_run - 3), start=1):
-            payload = event_to_dict(event)
-            rows.append(
-                {
-                    "run_id": run.run_id,
-                    "event_id": event_id,
-                    "kind": event_kind(event),
-                    "payload": payload,
-                }
-            )
-    with store.engine.begin() as conn:  # type: ignore[attr-defined]
-        conn.execute(insert(RunEventRow), rows)
-    return len(rows)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=10_000)
@@ -70,7 +35,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
 
-    from sync_support import TOKENS, LeagueProcess, event_count_of, pg_schema
+    from sync_support import TOKENS, LeagueProcess, event_count_of, fill_backlog, pg_schema
 
     from board.store.outbox import Outbox
     from board.store.sql import SqlStore

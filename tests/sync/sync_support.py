@@ -104,6 +104,38 @@ def add_runs(
     return written
 
 
+def fill_backlog(store: SqlStore, events: int, per_run: int, track_id: str = "track-a") -> int:
+    """Write `events` run events (runs of `per_run`) straight into the on-site tables."""
+    from sqlalchemy import insert
+
+    from board.domain import RunInfo
+    from board.store.models import RunEventRow
+    from timer.events import event_kind, event_to_dict
+
+    field = racers(50)
+    info = seed_site(store, track_id, field)
+    rng = random.Random(7)
+    rows = []
+    for n in range(events // per_run):
+        run = RunInfo(
+            uuid.uuid4().hex, info.round_id, field[n % len(field)].racer_id, n + 1, CONFIG
+        )
+        store.create_run(run)
+        for event_id, event in enumerate(run_events(rng, per_run - 3), start=1):
+            payload = event_to_dict(event)
+            rows.append(
+                {
+                    "run_id": run.run_id,
+                    "event_id": event_id,
+                    "kind": event_kind(event),
+                    "payload": payload,
+                }
+            )
+    with store.engine.begin() as conn:
+        conn.execute(insert(RunEventRow), rows)
+    return len(rows)
+
+
 def all_logs(store: SqlStore) -> dict[str, list[tuple[int, dict[str, Any]]]]:
     """Every run's log as (event id, payload) pairs, by run id."""
     logs = {}

@@ -27,7 +27,7 @@ from board.store.outbox import Outbox
 from board.store.sql import SqlStore
 from board.sync.pusher import Pusher
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

@@ -3,16 +3,22 @@ page's endpoint shows the sync state (staff only)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sync_support import (
+    ROOT,
     TOKENS,
     LeagueProcess,
     add_runs,
     assert_same_results,
+    event_count,
+    fill_backlog,
+    free_port,
     pg_schema,
     racers,
     seed_site,
@@ -37,7 +43,7 @@ def login(client: FlaskClient) -> None:
     assert response.status_code == 302, response.data
 
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(90)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(90)]
 
 
 @pytest.fixture
@@ -81,3 +87,47 @@ def test_daemon_pushes_its_store_and_shows_the_state(tmp_path: Path, central_url
     assert any(r.alias == "Live Racer" for r in central.list_racers())
     onsite.close()
     central.close()
+
+
+def test_daemon_killed_mid_stream_resumes_exactly(tmp_path: Path, central_url: str) -> None:
+    """`lapgate run` with [sync] is SIGKILLed while its backlog streams; restarted, it
+    sends the rest, and acknowledgements lost in the kill only cause duplicates."""
+    league = LeagueProcess(tmp_path, central_url)
+    league.start()
+    db = tmp_path / "venue.sqlite3"
+    onsite = SqlStore(f"sqlite:///{db}")
+    total = fill_backlog(onsite, 1500, 20, track_id="track-1")
+    config = tmp_path / "venue.toml"
+    config.write_text(
+        f'[event]\nname = "Kill test"\nseason = "2026"\n'
+        f"[board]\nport = {free_port()}\n"
+        f'[store]\ndata_dir = "{tmp_path / "data"}"\n'
+        f'[sync]\nupstream_url = "{league.url}"\ntoken = "{TOKENS["track-1"]}"\n',
+        encoding="utf-8",
+    )
+    command = [sys.executable, "-c", "from board.cli import main; main()", "run"]
+    command += ["--config", str(config), "--db", f"sqlite:///{db}"]
+    log = (tmp_path / "daemon.log").open("ab")
+    try:
+        daemon = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+        wait_until(lambda: event_count(central_url) > 0, 60, "the stream to start")
+        daemon.kill()
+        daemon.wait(timeout=10)
+        assert event_count(central_url) < total, "the kill came too late to be mid-stream"
+        daemon = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
+        wait_until(lambda: event_count(central_url) == total, 60, "the rest after restart")
+        wait_until(lambda: Outbox(onsite).backlog_count() == 0, 30, "acknowledgements")
+        daemon.terminate()
+        daemon.wait(timeout=10)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+            daemon.wait(timeout=10)
+        log.close()
+        league.kill()
+    central = SqlStore(central_url, migrate=False)
+    try:
+        assert_same_results([onsite], central)
+    finally:
+        central.close()
+        onsite.close()
