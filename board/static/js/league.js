@@ -74,5 +74,6 @@
     if (!select.value) { loadEvents(); return; }
     if ((msg.event_ids || []).indexOf(select.value) >= 0) loadBoard();
   });
-  socket.on("connect", loadEvents);
+  socket.on("connect", loadEvents); // after a reconnect: catch up
+  loadEvents();
 })();
