@@ -20,7 +20,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask, Response, abort, jsonify, render_template
-from flask_socketio import SocketIO
+from flask_socketio import Namespace, SocketIO
 
 from board.store.sql import SqlStore
 from board.sync.ingest import Applier, ApplyResult, IngestNamespace
@@ -30,6 +30,13 @@ from config.settings import Settings
 
 log = logging.getLogger(__name__)
 LEAGUE_NAMESPACE = "/league"
+
+
+class LeagueNamespace(Namespace):
+    """``/league``: pages connect to receive ``league_update``; they send nothing."""
+
+    def on_connect(self, auth: Any = None) -> None:
+        return None
 
 
 def create_league_app(
@@ -59,6 +66,7 @@ def create_league_app(
             )
 
     socketio.on_namespace(IngestNamespace(Applier(store), settings.tokens(), applied))
+    socketio.on_namespace(LeagueNamespace(LEAGUE_NAMESPACE))
     app.extensions["lapgate.league_store"] = store
     app.extensions["lapgate.league_views"] = views
     # the standings blueprint reads the store through the host; there is no engine here

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import socketio
@@ -202,15 +203,22 @@ def test_two_tracks_feed_one_combined_leaderboard(
     total = 0
     for n, (track, store) in enumerate(stores.items()):
         total += add_runs(store, seed_site(store, track, field), field, runs=12, laps=5, seed=n)
+    updates: list[dict[str, Any]] = []
+    page = socketio.Client(reconnection=False)  # the league page's live channel
+    page.on("league_update", updates.append, namespace="/league")
+    page.connect(league.url, namespaces=["/league"], wait_timeout=10)
     pushers = [pusher(store, league, track) for track, store in stores.items()]
     for p in pushers:
         p.start()
     try:
         wait_until(lambda: event_count(central_url) == total, 60, "both tracks")
         wait_until(lambda: all(p.snapshot()["queued_events"] == 0 for p in pushers), 30, "acks")
+        wait_until(lambda: bool(updates), 10, "a live league_update")
     finally:
         for p in pushers:
             p.stop()
+        page.disconnect()
+    assert all(update["event_ids"] == [EVENT.event_id] for update in updates)
     central_store = central()
     assert_same_results(list(stores.values()), central_store)
     board = league.get(f"/api/league/events/{EVENT.event_id}/leaderboard")
