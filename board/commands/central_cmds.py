@@ -11,7 +11,11 @@ import click
 
 @click.command("league")
 @click.option(
-    "--config", "config_file", required=True, type=click.Path(dir_okay=False, path_type=Path)
+    "--config",
+    "config_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The league service's TOML config ([league] database_url, [[league.timers]]).",
 )
 @click.option("--port", type=int, default=None, help="Port (overrides the config; 0: any).")
 def league(config_file: Path, port: int | None) -> None:
@@ -32,8 +36,10 @@ def league(config_file: Path, port: int | None) -> None:
 @click.command("spectate")
 @click.option("--message-queue", required=True, help="Redis URL the owner broadcasts through.")
 @click.option("--owner", "owner_url", default="", help="The owner's URL (snapshots).")
-@click.option("--host", "host_ip", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=5001, show_default=True)
+@click.option(
+    "--host", "host_ip", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+@click.option("--port", type=int, default=5001, show_default=True, help="Port to listen on.")
 def spectate(message_queue: str, owner_url: str, host_ip: str, port: int) -> None:
     """Serve phones' live updates from the owner's broadcasts (a fan-out process)."""
     from board.service import BoardServer

@@ -50,7 +50,13 @@ def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--season", required=True, help="Season the race belongs to (e.g. 2021).")
 @click.option("--event", "event_name", required=True, help="The race's name.")
-@click.option("--kind", type=click.Choice(["virtual", "summit", "company"]), default="virtual")
+@click.option(
+    "--kind",
+    type=click.Choice(["virtual", "summit", "company"]),
+    default="virtual",
+    show_default=True,
+    help="What kind of race the file holds.",
+)
 @click.option("--date", default="", help="ISO date of the race (orders races and aliases).")
 @click.option("--race-id", default=None, help="Stable id of the race (default: file name).")
 def import_results(
@@ -139,8 +145,17 @@ def standings_csv(rows: list[StandingRow]) -> str:
 
 @click.command("standings")
 @db_options
-@click.option("--season", required=True)
-@click.option("--scheme", type=click.Choice([s.value for s in Scheme]), default="aws")
+@click.option("--season", required=True, help="Season to rank (e.g. 2021).")
+@click.option(
+    "--scheme",
+    type=click.Choice([s.value for s in Scheme]),
+    default="aws",
+    show_default=True,
+    help=(
+        "aws: 10 for 1st, 9 for 2nd … 2 for 9th, 1 for any other finisher; "
+        "community: −ranking time (ms), absent: −race mean."
+    ),
+)
 @click.option("--region", default=None, help="Only racers of this region (NA, LATAM, EMEA, APAC).")
 @click.option(
     "--json", "as_json", is_flag=True, help="JSON rows: rank, alias, user_id, points, races."
