@@ -156,7 +156,7 @@ def event_json(
         "event": asdict(event),
         "racers": [asdict(racers[rid]) for rid in sorted(racer_ids) if rid in racers],
         "rounds": [_round_json(rr, logs) for rr in sorted(rounds, key=lambda r: r.round.seq)],
-        "results": [asdict(r) for r in results],
+        "results": [{**r._asdict(), "extra": dict(r.extra)} for r in results],
     }
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
 

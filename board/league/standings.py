@@ -192,7 +192,7 @@ def compute_standings(
     scheme = Scheme(scheme)
     ordered = sorted(races, key=lambda r: (r.meta.launch_time_ms or 0, r.meta.date))
     tallies, divisor = _tally(ordered, scheme)
-    rows: list[tuple[int, str, StandingRow]] = []
+    rows: list[_Unranked] = []
     for rid, tally in tallies.items():
         record = racers.get(rid) if racers else None
         alias, user_id = tally.alias, tally.user_id
@@ -202,18 +202,22 @@ def compute_standings(
         if region and racer_region.casefold() != region.casefold():
             continue
         shown = _shown_units(tally.units, divisor, scheme)
-        row = StandingRow(
-            rank=0,
-            racer_id=rid,
-            alias=alias,
-            user_id=user_id,
-            points=shown / (1 if scheme is Scheme.AWS else 1000),
-            races=tally.races,
-            region=racer_region,
-            country=record.country if record else "",
+        points = shown / (1 if scheme is Scheme.AWS else 1000)
+        country = record.country if record else ""
+        rows.append(
+            (
+                shown,
+                alias.casefold(),
+                rid,
+                alias,
+                user_id,
+                points,
+                tally.races,
+                racer_region,
+                country,
+            )
         )
-        rows.append((shown, alias.casefold(), row))
-    rows.sort(key=lambda item: (-item[0], item[1], item[2].racer_id))
+    rows.sort(key=lambda item: (-item[0], item[1], item[2]))
     return _ranked(rows)
 
 
@@ -225,24 +229,20 @@ def _shown_units(units: int, divisor: int, scheme: Scheme) -> int:
     return (2 * units * 1000 + divisor) // (2 * divisor)
 
 
-def _ranked(rows: list[tuple[int, str, StandingRow]]) -> list[StandingRow]:
+# (shown total, alias sort key, racer id, alias, user id, points, races, region, country):
+# a racer's standing before ranks are known; each StandingRow is built once, ranked.
+_Unranked = tuple[int, str, str, str, str | None, float, int, str, str]
+
+
+def _ranked(rows: list[_Unranked]) -> list[StandingRow]:
+    """Competition ranks (equal totals share a rank) over rows already in order."""
     ranked: list[StandingRow] = []
     previous: int | None = None
     rank = 0
-    for position, (total, _, row) in enumerate(rows, start=1):
+    for position, row in enumerate(rows, start=1):
+        total, _, racer_id, alias, user_id, points, races, region, country = row
         if previous is None or total != previous:
             rank = position
         previous = total
-        ranked.append(
-            StandingRow(
-                rank,
-                row.racer_id,
-                row.alias,
-                row.user_id,
-                row.points,
-                row.races,
-                row.region,
-                row.country,
-            )
-        )
+        ranked.append(StandingRow(rank, racer_id, alias, user_id, points, races, region, country))
     return ranked
