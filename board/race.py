@@ -344,11 +344,13 @@ class Race:
         run = self.run(run_id)
         new_log = record(run.log, event)  # raises RuleViolation for a staff action
         event_id = new_log.entries[-1].event_id
-        self.store.append_event(run_id, event_id, event)  # durable from here on
+        new_state = run_state(new_log)
+        # durable from here on; the store keeps the laps this fold derived
+        self.store.append_event(run_id, event_id, event, new_state.laps)
         was_over = run.state.is_over
         before = self.standings(run.info.round_id)
         run.log = new_log
-        run.state = run_state(new_log)
+        run.state = new_state
         self._round_changed(run.info.round_id)
         if run.state.is_over and not was_over:
             self.ended_runs.append(run_id)

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Protocol
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from timer.events import RunEvent
-from timer.run import RunLog
+from timer.run import Lap, RunLog
 
 
 class BracketRecord(NamedTuple):
@@ -42,8 +42,14 @@ class RaceStore(Protocol):
     # runs and their logs
     def create_run(self, run: RunInfo) -> None: ...
     def list_runs(self, round_id: str) -> list[RunInfo]: ...
-    def append_event(self, run_id: str, event_id: int, event: RunEvent) -> None:
-        """Persist event `event_id` of run `run_id`; durable when this returns."""
+    def append_event(
+        self, run_id: str, event_id: int, event: RunEvent, laps: tuple[Lap, ...] | None = None
+    ) -> None:
+        """Persist event `event_id` of run `run_id`; durable when this returns.
+
+        `laps`: the run's laps after this event, when the caller has already folded the log
+        (the engine host always has); otherwise a store that keeps laps derives them.
+        """
         ...
 
     def load_log(self, run_id: str) -> RunLog: ...

@@ -12,7 +12,7 @@ from board.store.api import BracketRecord
 from board.wallclock import WallClock, utc_now
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent
-from timer.run import LoggedEvent, RunLog
+from timer.run import Lap, LoggedEvent, RunLog
 
 
 class MemoryStore:
@@ -62,7 +62,9 @@ class MemoryStore:
         runs = [r for r in self._runs.values() if r.round_id == round_id]
         return sorted(runs, key=lambda r: r.seq)
 
-    def append_event(self, run_id: str, event_id: int, event: RunEvent) -> None:
+    def append_event(
+        self, run_id: str, event_id: int, event: RunEvent, laps: tuple[Lap, ...] | None = None
+    ) -> None:
         log = self._log(run_id)
         if event_id != len(log) + 1:
             raise RuleViolation(

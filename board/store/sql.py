@@ -40,7 +40,7 @@ from board.wallclock import WallClock, utc_now
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
 from timer.formats import Format, FormatKind
-from timer.run import LoggedEvent, RunLog, run_state
+from timer.run import Lap, LoggedEvent, RunLog, run_state
 
 
 class SqlStore(ResultsRepo, RacersRepo):
@@ -189,8 +189,14 @@ class SqlStore(ResultsRepo, RacersRepo):
             row = s.get(RunRow, run_id)
             return None if row is None else _run(row)
 
-    def append_event(self, run_id: str, event_id: int, event: RunEvent) -> None:
-        """Persist event `event_id` of run `run_id` and its derived laps; durable on return."""
+    def append_event(
+        self, run_id: str, event_id: int, event: RunEvent, laps: tuple[Lap, ...] | None = None
+    ) -> None:
+        """Persist event `event_id` of run `run_id` and its derived laps; durable on return.
+
+        Given `laps` (the caller's fold of the log with this event), they are stored as they
+        are; without, the log is read back and replayed inside the transaction.
+        """
         try:
             with self._tx() as s:
                 run = s.get(RunRow, run_id)
@@ -214,15 +220,15 @@ class SqlStore(ResultsRepo, RacersRepo):
                     )
                 )
                 s.flush()
-                self._write_laps(s, run)
+                self._write_laps(s, run, laps)
         except IntegrityError:
             raise RuleViolation(
                 f"event id for run {run_id}: got {event_id}, which another writer stored first"
             ) from None
 
-    def _write_laps(self, s: Session, run: RunRow) -> None:
-        log = self._log(s, run)
-        laps = run_state(log).laps
+    def _write_laps(self, s: Session, run: RunRow, laps: tuple[Lap, ...] | None = None) -> None:
+        if laps is None:
+            laps = run_state(self._log(s, run)).laps
         s.execute(delete(LapRow).where(LapRow.run_id == run.id))
         if laps:
             s.execute(

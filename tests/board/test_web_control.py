@@ -233,7 +233,7 @@ def test_a_store_failure_is_a_clear_error_and_the_daemon_goes_on(board: Board) -
     board.cross(1)
     board.cross(9)
 
-    def broken(run_id: str, event_id: int, event: object) -> None:
+    def broken(run_id: str, event_id: int, event: object, laps: object = None) -> None:
         raise OSError("disk full")
 
     working = board.store.append_event

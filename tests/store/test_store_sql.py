@@ -7,7 +7,7 @@ from sqlalchemy import select, text
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.store.migrate import current_revision, head_revision
-from board.store.models import RunEventRow
+from board.store.models import LapRow, RunEventRow
 from board.store.sql import SqlStore
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import AdjustResets, Crossing, GateCrossing, InvalidateLap, ManualCrossing, Undo
@@ -187,3 +187,28 @@ def test_run_keeps_its_clock_and_only_an_empty_run_may_move_clocks(store: SqlSto
         store.set_run_clock(info.run_id, "boot-c")
     with pytest.raises(UnknownEvent):
         store.set_run_clock("nope", "boot-c")
+
+
+def test_laps_given_by_the_caller_are_stored_as_the_store_would_derive_them(
+    store: SqlStore,
+) -> None:
+    given = setup_run(store, "given")
+    derived = RunInfo("derived", given.round_id, given.racer_id, 2, CONFIG)
+    store.create_run(derived)
+    log = RunLog(CONFIG)
+    for event_id, t_s in enumerate((1.0, 11.0, 21.5, 33.0), start=1):
+        log = record(log, crossing(t_s))
+        store.append_event("given", event_id, log.entries[-1].event, run_state(log).laps)
+        store.append_event("derived", event_id, log.entries[-1].event)
+    assert store.stored_lap_count("given") == store.stored_lap_count("derived") == 3
+    with store._tx() as s:
+        rows = {
+            run_id: [
+                (r.number, r.duration_ns, r.end_event_id)
+                for r in s.scalars(
+                    select(LapRow).where(LapRow.run_id == run_id).order_by(LapRow.number)
+                )
+            ]
+            for run_id in ("given", "derived")
+        }
+    assert rows["given"] == rows["derived"]
