@@ -42,7 +42,8 @@ class RoundSettings(BaseModel):
     stop_at: Annotated[int, Field(ge=1, le=64)] = 1
     attempts: Annotated[int, Field(ge=1, le=10)] = 2
     tie: TiePolicy = TiePolicy.HIGHER_SEED
-    grand_final_reset: bool = False
+    # None: true for a double elimination raced to one champion (stop_at = 1), else false
+    grand_final_reset: bool | None = None
 
     @model_validator(mode="after")
     def _rule_fits(self) -> RoundSettings:
@@ -61,6 +62,13 @@ class RoundSettings(BaseModel):
             return Format.average(self.average_laps or defaults.average_laps)
         return Format(kind)
 
+    def reset_grand_final(self) -> bool:
+        """Whether a lost grand final is raced again: the explicit setting, else true
+        exactly when the bracket is double elimination raced to a single champion."""
+        if self.grand_final_reset is not None:
+            return self.grand_final_reset
+        return self.bracket is BracketKind.DOUBLE and self.stop_at == 1
+
     def spec(self, defaults: RoundDefaults) -> RoundSpec:
         """The engine's description of this round, with `defaults` filling the gaps."""
         fmt = self.ranking_format(defaults)
@@ -71,7 +79,7 @@ class RoundSettings(BaseModel):
         bracket = None
         if self.kind is RoundKind.BRACKET:
             match = MatchRules(fmt, self.attempts, self.tie)
-            bracket = BracketRules(self.bracket, self.stop_at, self.grand_final_reset, match)
+            bracket = BracketRules(self.bracket, self.stop_at, self.reset_grand_final(), match)
         advancement = Advancement(self.advance, self.advance_count, tuple(self.fixed))
         return RoundSpec(
             self.name,

@@ -7,6 +7,10 @@ marked no-show loses. If both are still equal (or neither set a time, or both ar
 no-shows) the higher seed (the lower seed number) wins, unless the rules say re-run, in
 which case the decision names no winner and the match is raced again.
 
+A match that neither racer has raced (no attempt on either side, and nobody marked
+no-show) is not a tie: there is nothing to decide, and recording it is refused (race it,
+record a no-show, or set the winner by hand).
+
 Aborted runs (a track fault) are not attempts. Runs still staged or running cannot be
 decided on.
 """
@@ -54,17 +58,19 @@ class MatchSide:
 
 @dataclass(frozen=True, slots=True)
 class MatchDecision:
-    """The outcome; `winner_id` is None when the tie policy asks for a re-run."""
+    """The outcome; `winner_id` is None when the tie policy asks for a re-run, or when
+    neither racer has raced (`unraced`): then there is nothing to record."""
 
     winner_id: str | None
     loser_id: str | None
     reason: str
     top_metric: Metric | None
     bottom_metric: Metric | None
+    unraced: bool = False
 
     @property
     def rerun(self) -> bool:
-        return self.winner_id is None
+        return self.winner_id is None and not self.unraced
 
 
 def _attempts(rules: MatchRules, side: MatchSide) -> tuple[RunLaps, ...]:
@@ -93,8 +99,13 @@ def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchD
         raise RuleViolation(
             f"match: got {top.racer_id} (seed {top.seed}) twice, expected two racers"
         )
-    top_metric = None if top.no_show else metric(rules.format, _attempts(rules, top))
-    bottom_metric = None if bottom.no_show else metric(rules.format, _attempts(rules, bottom))
+    top_runs = () if top.no_show else _attempts(rules, top)
+    bottom_runs = () if bottom.no_show else _attempts(rules, bottom)
+    if not (top_runs or bottom_runs or top.no_show or bottom.no_show):
+        why = f"neither {top.racer_id} nor {bottom.racer_id} has raced an attempt"
+        return MatchDecision(None, None, why, None, None, unraced=True)
+    top_metric = None if top.no_show else metric(rules.format, top_runs)
+    bottom_metric = None if bottom.no_show else metric(rules.format, bottom_runs)
     times = f"{_shown(top_metric)} v {_shown(bottom_metric)}"
     ranked = _compare(top, top_metric, bottom, bottom_metric)
     if ranked is not None:
@@ -128,7 +139,13 @@ def _compare(
 
 
 def apply_decision(log: BracketLog, match_id: str, decision: MatchDecision) -> BracketLog:
-    """Record `decision` as `match_id`'s result; a re-run decision cannot be recorded."""
+    """Record `decision` as `match_id`'s result; a re-run or unraced decision cannot be
+    recorded (RuleViolation names the match and what to do)."""
+    if decision.unraced:
+        raise RuleViolation(
+            f"decide {match_id}: {decision.reason}; "
+            "race it, record a no-show, or set the winner by hand"
+        )
     if decision.winner_id is None:
         raise RuleViolation(f"result for {match_id}: {decision.reason}; race the match again")
     return record_result(log, match_id, decision.winner_id, decision.reason)

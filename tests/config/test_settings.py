@@ -101,6 +101,33 @@ def test_check_config_prints_the_effective_settings(tmp_path: Path) -> None:
     assert load_settings(reloaded).round.format is FormatKind.AVERAGE
 
 
+@pytest.mark.parametrize(
+    ("bracket", "expected_reset"),
+    [
+        ({"bracket": "double", "stop_at": 1}, True),  # to a single champion: reset by default
+        ({}, True),  # the defaults are double elimination to a champion
+        ({"bracket": "double", "stop_at": 3}, False),  # stops before any grand final
+        ({"bracket": "single", "stop_at": 1}, False),  # no grand final at all
+        ({"bracket": "double", "stop_at": 1, "grand_final_reset": False}, False),  # explicit
+        ({"bracket": "double", "stop_at": 3, "grand_final_reset": True}, True),
+    ],
+)
+def test_grand_final_reset_defaults_to_double_elimination_to_one_champion(
+    bracket: dict, expected_reset: bool
+) -> None:
+    round_table = {"name": "Final", "kind": "bracket", "stop_at": 1, **bracket}
+    settings = settings_from_dict({"rounds": [{"name": "Q"}, round_table]})
+    rules = settings.event_plan().round("Final").bracket
+    assert rules is not None and rules.grand_final_reset is expected_reset
+
+
+def test_championship_example_keeps_its_bracket_without_a_reset() -> None:
+    path = Path(__file__).resolve().parents[2] / "config/examples/championship.toml"
+    rules = load_settings(path).event_plan().round("Final 8").bracket
+    assert rules is not None
+    assert (rules.stop_at, rules.grand_final_reset) == (3, False)
+
+
 def test_hash_password_refuses_short_passwords() -> None:
     result = CliRunner().invoke(cli, ["hash-password", "--password", "short"])
     assert result.exit_code != 0

@@ -218,6 +218,34 @@ def test_ties_go_to_the_higher_seed_unless_rerun_and_no_show_loses() -> None:
     assert decide_match(MatchRules(), top, no_time).winner_id == "low"
 
 
+def test_deciding_a_match_nobody_raced_is_refused_and_names_the_match() -> None:
+    log = favourites(bracket(), 1)  # W1-1 decided; W1-2 (s4 v s5) is next
+    unraced = decide_match(MatchRules(), MatchSide("s4", 4), MatchSide("s5", 5))
+    assert unraced.unraced and unraced.winner_id is None and not unraced.rerun
+    with pytest.raises(RuleViolation) as caught:
+        apply_decision(log, "W1-2", unraced)
+    assert str(caught.value) == (
+        "decide W1-2: neither s4 nor s5 has raced an attempt; "
+        "race it, record a no-show, or set the winner by hand"
+    )
+    assert bracket_state(log).match("W1-2").status is MatchStatus.READY  # nothing recorded
+    # an aborted run (a track fault) is not an attempt either
+    aborted = MatchSide("s4", 4, (lap_run("a", 1, 9_000, status=RunStatus.ABORTED),))
+    assert decide_match(MatchRules(), aborted, MatchSide("s5", 5)).unraced
+    # a no-show is something to decide on, even when nobody ran
+    gone = decide_match(MatchRules(), MatchSide("s4", 4), MatchSide("s5", 5, no_show=True))
+    assert (gone.winner_id, gone.unraced) == ("s4", False)
+    both_gone = decide_match(
+        MatchRules(), MatchSide("s4", 4, no_show=True), MatchSide("s5", 5, no_show=True)
+    )
+    assert both_gone.winner_id == "s4" and "seed 4 goes through" in both_gone.reason
+    # one attempt without a valid lap is an attempt: a tie of no time v no time, seed wins
+    dnf = MatchSide("s5", 5, (lap_run("b", 2, 9_000, status=RunStatus.DNF),))
+    assert decide_match(MatchRules(), MatchSide("s4", 4), dnf).reason == (
+        "no time v no time: tie, seed 4 goes through"
+    )
+
+
 def test_a_decision_is_recorded_as_the_match_result() -> None:
     log = bracket()
     top = MatchSide("s1", 1, (lap_run("a", 1, 10_000),))
