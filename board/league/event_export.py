@@ -78,7 +78,7 @@ def export_event(
         rounds = load_round_runs(store, event.event_id)
         if round_id is not None:
             rounds = [r for r in rounds if r.round.round_id == round_id]
-        results = event_race(store, event, round_id).results
+        results = event_race(store, event, rounds=rounds).results
     if fmt is ExportFormat.FINAL_CSV:
         return final_csv(results)
     racers = {r.racer_id: r for r in store.list_racers()}

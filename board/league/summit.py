@@ -1,126 +1,170 @@
 """A lapgate event's final results, as a race of the season.
 
-The event's rounds are ranked with `timer.leaderboard`. Final order: racers who reached a
-later round rank above everyone eliminated earlier (a knockout); within the round a racer
-reached last, by that round's leaderboard. A racer who set no result in the last round they
-reached ranks after that round's ranked racers, by their latest earlier round with a
-result. A racer's ranking time is their format metric in the round that ranks them, in
-whole milliseconds (rounded half up, as results are shown), so an exported and re-imported
-summit scores the same. Racers without a metric in any round have no rank and no ranking
-time. `--round R` restricts the race to one round.
+Each round places its racers by its kind (`timer.placing`): a timed round by its
+leaderboard in its format, a shootout by its leaderboard in the single-lap format, a
+bracket round by the bracket (champion, runner-up, then by the stage of elimination; inside
+a stage by the racer's best result in the bracket in the match format, then seed). The
+final order is `timer.placing.classify`: racers who reached a later round rank above
+everyone eliminated earlier (a knockout); within the round a racer reached last, by that
+round's placing. A racer that round did not place ranks after its placed racers, by their
+latest earlier round with a place. A racer's ranking time is their result in the round
+that places them (a bracket: their best result in the bracket), in whole milliseconds
+(rounded half up, as results are shown), so an exported and re-imported summit scores the
+same. Racers placed in no round have no rank and no ranking time. `--round R` restricts
+the race to one round.
+
+A round is a bracket round when its kind says so or when it holds a bracket (rounds stored
+before rounds had kinds say "timed"); a bracket round without a readable bracket document
+places by its leaderboard in its format. The extra columns of each result say how the
+racer was placed: "Round" (the round that places them) and "Format" (a timed round's
+format; "bracket: out in last-chance round 2", "shootout: single lap", …).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from board.bracket_document import bracket_from_payload
 from board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from board.league.model import Race, RaceMeta, RaceResult
 from board.store.api import RaceStore, ResultStore
-from timer.formats import RunLaps
+from timer.brackets import BracketState
+from timer.errors import RuleViolation
+from timer.formats import Format, FormatKind, RunLaps, metric
 from timer.leaderboard import RacerRuns, Standing, leaderboard
+from timer.placing import Placing, bracket_placings, classify, leaderboard_placings
+from timer.rounds import RoundKind
 from timer.run import RunState, run_state
 from timer.units import ms_from_ns
+
+log = logging.getLogger(__name__)
+SHOOTOUT_FORMAT = Format(FormatKind.SINGLE_LAP)
+NOT_IN_BRACKET = "not in the bracket"
 
 
 @dataclass(frozen=True, slots=True)
 class RoundRuns:
-    """A round with every run and its replayed state."""
+    """A round with every run and its replayed state, and its bracket if it holds one."""
 
     round: RoundInfo
     runs: tuple[tuple[RunInfo, RunState], ...]
+    bracket: BracketState | None = None
+    match_format: Format | None = None  # the bracket's match format
+
+
+def _brackets(
+    store: RaceStore, rounds: Sequence[RoundInfo]
+) -> dict[str, tuple[BracketState, Format]]:
+    """Each round's bracket (state, match format); a damaged document is logged, left out."""
+    wanted = {r.round_id for r in rounds}
+    found: dict[str, tuple[BracketState, Format]] = {}
+    for record in store.load_brackets():
+        if record.round_id not in wanted or record.round_id in found:
+            continue
+        try:
+            bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
+        except RuleViolation:
+            log.exception("bracket %s left out of the results", record.bracket_id)
+            continue
+        found[record.round_id] = (bracket.state, bracket.rules.match.format)
+    return found
 
 
 def load_round_runs(store: RaceStore, event_id: str) -> list[RoundRuns]:
-    """Every round of the event with its runs replayed from their logs (seq order)."""
+    """Every round of the event with its runs replayed from their logs (seq order) and the
+    bracket it holds, if any."""
+    rounds = store.list_rounds(event_id)
+    brackets = _brackets(store, rounds)
     loaded = []
-    for round_info in store.list_rounds(event_id):
+    for round_info in rounds:
         runs = tuple(
             (run, run_state(store.load_log(run.run_id)))
             for run in store.list_runs(round_info.round_id)
         )
-        loaded.append(RoundRuns(round_info, runs))
+        state, match_format = brackets.get(round_info.round_id, (None, None))
+        loaded.append(RoundRuns(round_info, runs, state, match_format))
     return loaded
 
 
-def round_standings(round_runs: RoundRuns, racers: dict[str, Racer]) -> tuple[Standing, ...]:
+def _runs_by_racer(round_runs: RoundRuns) -> dict[str, list[RunLaps]]:
     by_racer: dict[str, list[RunLaps]] = {}
     for run, state in round_runs.runs:
         by_racer.setdefault(run.racer_id, []).append(
             RunLaps(run.run_id, run.seq, state.status, state.laps)
         )
+    return by_racer
+
+
+def round_standings(
+    round_runs: RoundRuns, racers: dict[str, Racer], fmt: Format | None = None
+) -> tuple[Standing, ...]:
+    """The round's leaderboard in `fmt` (default: the round's format)."""
     entries = [
         RacerRuns(rid, racers[rid].alias if rid in racers else rid, tuple(runs))
-        for rid, runs in by_racer.items()
+        for rid, runs in _runs_by_racer(round_runs).items()
     ]
-    return leaderboard(round_runs.round.format, entries)
+    return leaderboard(fmt or round_runs.round.format, entries)
 
 
-def _result(standing: Standing, rank: int | None, racer: Racer | None, rr: RoundRuns) -> RaceResult:
-    states = [state for run, state in rr.runs if run.racer_id == standing.racer_id]
+def round_placings(round_runs: RoundRuns, racers: dict[str, Racer]) -> tuple[Placing, ...]:
+    """The round's placings by its kind (`timer.placing`)."""
+    state = round_runs.bracket
+    if state is not None:
+        fmt = round_runs.match_format or round_runs.round.format
+        runs = _runs_by_racer(round_runs)
+        metrics = {racer: metric(fmt, runs.get(racer, ())) for racer in state.entrants}
+        others = [  # ran in the bracket's round without being in the bracket: not placed
+            Placing(racer, None, None, NOT_IN_BRACKET) for racer in runs if racer not in metrics
+        ]
+        return (*bracket_placings(state, metrics), *others)
+    if round_runs.round.kind == str(RoundKind.SHOOTOUT):
+        standings = round_standings(round_runs, racers, SHOOTOUT_FORMAT)
+        return leaderboard_placings(standings, SHOOTOUT_FORMAT.label)
+    standings = round_standings(round_runs, racers)
+    return leaderboard_placings(standings, round_runs.round.format.label)
+
+
+def _how_placed(placing: Placing, rr: RoundRuns) -> str:
+    """The "Format" column: how `round_placings` placed the racer in `rr`."""
+    if rr.bracket is not None:
+        return f"{RoundKind.BRACKET}: {placing.label}"
+    if rr.round.kind == str(RoundKind.SHOOTOUT):
+        return f"{RoundKind.SHOOTOUT}: {placing.label}"
+    return rr.round.format.label  # a timed round (or a bracket round without its bracket)
+
+
+def _result(placing: Placing, rank: int | None, racer: Racer | None, rr: RoundRuns) -> RaceResult:
+    states = [state for run, state in rr.runs if run.racer_id == placing.racer_id]
     valid_ns = [lap.duration_ns for state in states for lap in state.laps if lap.valid]
     resets = sum(lap.resets for state in states for lap in state.laps)
-    metric = standing.metric
+    result = placing.metric
     return RaceResult(
-        racer_id=standing.racer_id,
-        alias=racer.alias if racer else standing.name,
+        racer_id=placing.racer_id,
+        alias=racer.alias if racer else placing.racer_id,
         user_id=racer.user_id if racer else None,
         rank=rank,
-        ranking_time_ms=None if metric is None else float(ms_from_ns(metric.value)),
+        ranking_time_ms=None if result is None else float(ms_from_ns(result.value)),
         best_lap_ms=float(ms_from_ns(min(valid_ns))) if valid_ns else None,
         avg_lap_ms=float(ms_from_ns(sum(valid_ns)) / len(valid_ns)) if valid_ns else None,
         total_lap_ms=float(ms_from_ns(sum(valid_ns))) if valid_ns else None,
         lap_count=len(valid_ns),
         reset_count=resets,
         submission_count=len(states),
-        extra={"Round": rr.round.name, "Format": rr.round.format.label},
+        extra={"Round": rr.round.name, "Format": _how_placed(placing, rr)},
     )
-
-
-def _earlier_rank(
-    racer_id: str, earlier: Sequence[tuple[RoundRuns, tuple[Standing, ...]]]
-) -> tuple[int, Standing, RoundRuns] | None:
-    """(how far back, standing, round) of the racer's latest earlier round with a rank."""
-    for back, (rr, standings) in enumerate(earlier):
-        for standing in standings:
-            if standing.racer_id == racer_id and standing.rank is not None:
-                return back, standing, rr
-    return None
 
 
 def final_results(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> tuple[RaceResult, ...]:
     """The event's final order over `rounds` (see the module docstring)."""
-    ordered = sorted(rounds, key=lambda r: r.round.seq, reverse=True)
-    tables = [(rr, round_standings(rr, racers)) for rr in ordered]
-    placed: set[str] = set()
-    ranked: list[RaceResult] = []
-    unranked: list[RaceResult] = []
-    previous: tuple[str, object] | None = None  # (round id, sort key) of the last placed
-    for index, (rr, standings) in enumerate(tables):
-        group = [s for s in standings if s.racer_id not in placed]
-        placed.update(s.racer_id for s in group)
-        entries = [(s, rr) for s in group if s.rank is not None]
-        fallbacks: list[tuple[int, int, Standing, RoundRuns]] = []
-        for standing in (s for s in group if s.rank is None):
-            found = _earlier_rank(standing.racer_id, tables[index + 1 :])
-            if found is None:
-                racer = racers.get(standing.racer_id)
-                unranked.append(_result(standing, None, racer, rr))
-            else:
-                back, earlier, source = found
-                fallbacks.append((back, earlier.rank or 0, earlier, source))
-        fallbacks.sort(key=lambda item: (item[0], item[1], item[2].racer_id))
-        for standing, source in [*entries, *((f[2], f[3]) for f in fallbacks)]:
-            assert standing.metric is not None
-            key = (source.round.round_id, standing.metric.sort_key())
-            rank = len(ranked) + 1
-            if previous == key:
-                rank = ranked[-1].rank or rank  # a tie inside one round shares the rank
-            ranked.append(_result(standing, rank, racers.get(standing.racer_id), source))
-            previous = key
-    return (*ranked, *unranked)
+    ordered = sorted(rounds, key=lambda r: r.round.seq)
+    rows = classify([round_placings(rr, racers) for rr in ordered])
+    return tuple(
+        _result(row.placing, row.rank, racers.get(row.racer_id), ordered[row.round_index])
+        for row in rows
+    )
 
 
 def date_ms(date: str) -> int | None:
@@ -131,13 +175,23 @@ def date_ms(date: str) -> int | None:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp() * 1000)
 
 
-def event_race(store: RaceStore, event: EventInfo, round_id: str | None = None) -> Race:
-    """The event (or one round of it) as a `Race` of its season."""
-    rounds = load_round_runs(store, event.event_id)
+def event_race(
+    store: RaceStore,
+    event: EventInfo,
+    round_id: str | None = None,
+    rounds: Sequence[RoundRuns] | None = None,
+) -> Race:
+    """The event (or one round of it) as a `Race` of its season.
+
+    `rounds`: the event's rounds when the caller has loaded them (`load_round_runs`)."""
+    if rounds is None:
+        rounds = load_round_runs(store, event.event_id)
     if round_id is not None:
         rounds = [r for r in rounds if r.round.round_id == round_id]
     racers = {r.racer_id: r for r in store.list_racers()}
-    missing = {run.racer_id for rr in rounds for run, _ in rr.runs} - set(racers)
+    entrants = {r for rr in rounds if rr.bracket is not None for r in rr.bracket.entrants}
+    missing = {run.racer_id for rr in rounds for run, _ in rr.runs} | entrants
+    missing -= set(racers)
     for racer_id in missing:  # merged racers' runs moved; anything else is looked up
         found = store.get_racer(racer_id)
         if found is not None:

@@ -1,12 +1,20 @@
-"""A lapgate event's final order as a race of the season (knockout rounds)."""
+"""A lapgate event's final order as a race of the season (knockout rounds, each round
+placed by its kind: timed, bracket, shootout)."""
 
 from __future__ import annotations
 
+from board.bracket_document import LiveBracket
 from board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from board.league.exports import final_csv
+from board.league.standings import compute_standings
 from board.league.summit import event_race
 from board.store.memory import MemoryStore
+from timer.bracket_layout import BracketKind, build_layout
+from timer.bracket_match import MatchRules
+from timer.brackets import bracket_state, new_bracket, record_result
 from timer.events import Crossing, GateCrossing
-from timer.formats import Format
+from timer.formats import Format, FormatKind
+from timer.rounds import BracketRules
 from timer.run import RunConfig, RunLog
 from timer.staff import record
 from timer.units import NS_PER_S
@@ -90,3 +98,118 @@ def test_one_round_only() -> None:
         ("D", 4),
         ("C", None),
     ]
+
+
+# ---- an event with a timed round, a bracket round and a shootout ------------------------
+
+
+def save_bracket(store: MemoryStore, round_id: str, script: list[tuple[str, str]]) -> None:
+    """A double-elimination bracket of seeds a..h stopping at 3, decided by `script`."""
+    rules = BracketRules(BracketKind.DOUBLE, 3, False, MatchRules(Format()))
+    log = new_bracket(build_layout(8, BracketKind.DOUBLE, 3), tuple("abcdefgh"))
+    for match_id, winner in script:
+        log = record_result(log, match_id, winner)
+    state = bracket_state(log)
+    assert state.finished
+    bracket = LiveBracket("b1", round_id, "t", "Final 8", "q", rules, log, state)
+    store.save_bracket("b1", round_id, bracket.to_payload())
+
+
+def championship() -> MemoryStore:
+    store = MemoryStore()
+    store.save_event(EventInfo("e", "S", "Summit", date="2024-05-02"))
+    rounds = [
+        RoundInfo("q", "e", "t", "Qualifying", 1, Format(), CONFIG, kind="timed"),
+        RoundInfo("b", "e", "t", "Final 8", 2, Format(), CONFIG, kind="bracket"),
+        RoundInfo(
+            "s", "e", "t", "Shootout", 3, Format(FormatKind.SINGLE_LAP), CONFIG, kind="shootout"
+        ),
+    ]
+    for info in rounds:
+        store.save_round(info)
+    for racer_id in "abcdefghijk":
+        store.save_racer(Racer(racer_id, racer_id.upper()))
+    # qualifying, fastest lap: a..h are the top 8 (seeds 1..8); i and j are out; k no lap
+    for seq, racer_id in enumerate("abcdefghij", start=1):
+        add_run(store, "q", racer_id, seq, [8.9 + seq / 10])  # a 9.0, b 9.1, …, j 9.9
+    add_run(store, "q", "k", 11, [])
+    # the final 8: each racer's best lap over their bracket runs
+    bracket_laps = {"a": 8.8, "b": 9.0, "c": 9.1, "d": 9.3, "e": 9.2, "f": 8.9, "g": 9.6, "h": 9.4}
+    for seq, (racer_id, lap_s) in enumerate(bracket_laps.items(), start=1):
+        add_run(store, "b", racer_id, seq, [lap_s + 0.5, lap_s])
+    save_bracket(
+        store,
+        "b",
+        [
+            ("W1-1", "a"),  # h drops
+            ("W1-2", "e"),  # d drops (an upset)
+            ("W1-3", "b"),  # g drops
+            ("W1-4", "c"),  # f drops
+            ("L1-1", "d"),  # h out in last-chance round 1
+            ("L1-2", "g"),  # f out in last-chance round 1
+            ("W2-1", "e"),  # a drops
+            ("W2-2", "b"),  # c drops
+            ("L2-1", "a"),  # d out in last-chance round 2
+            ("L2-2", "g"),  # c out in last-chance round 2
+            ("L3-1", "a"),  # g out in last-chance round 3: three remain (e, b, a)
+        ],
+    )
+    # the shootout, one flying lap each: a 9.0, e 9.5 (its second lap, 8.5, does not
+    # count), b sets no lap
+    add_run(store, "s", "a", 1, [9.0])
+    add_run(store, "s", "e", 2, [9.5, 8.5])
+    add_run(store, "s", "b", 3, [])
+    return store
+
+
+def test_final_classification_places_each_round_by_its_kind() -> None:
+    store = championship()
+    race = event_race(store, store.load_event("e"))  # type: ignore[arg-type]
+    order = [
+        (r.alias, r.rank, r.ranking_time_ms, r.extra["Round"], r.extra["Format"])
+        for r in race.results
+    ]
+    # worked out by hand: the shootout places a and e; b set no shootout lap, so the
+    # bracket places b (a finalist with 0 losses) next; then the bracket by stage of
+    # elimination (later first), inside a stage by the best lap in the bracket; then the
+    # qualifying; k set no lap anywhere
+    assert order == [
+        ("A", 1, 9000.0, "Shootout", "shootout: single lap"),
+        ("E", 2, 9500.0, "Shootout", "shootout: single lap"),
+        ("B", 3, 9000.0, "Final 8", "bracket: finalist, 0 losses"),
+        ("G", 4, 9600.0, "Final 8", "bracket: out in last-chance round 3"),  # slowest lap
+        ("C", 5, 9100.0, "Final 8", "bracket: out in last-chance round 2"),
+        ("D", 6, 9300.0, "Final 8", "bracket: out in last-chance round 2"),
+        ("F", 7, 8900.0, "Final 8", "bracket: out in last-chance round 1"),  # 2nd fastest
+        ("H", 8, 9400.0, "Final 8", "bracket: out in last-chance round 1"),
+        ("I", 9, 9800.0, "Qualifying", "fastest lap"),
+        ("J", 10, 9900.0, "Qualifying", "fastest lap"),
+        ("K", None, None, "Qualifying", "fastest lap"),
+    ]
+    aws = {row.alias: row.points for row in compute_standings([race], "aws")}
+    assert (aws["G"], aws["F"], aws["J"], aws["K"]) == (7, 4, 1, 0)
+
+
+def test_a_bracket_round_alone_ranks_by_the_bracket_and_csv_says_how() -> None:
+    store = championship()
+    race = event_race(store, store.load_event("e"), round_id="b")  # type: ignore[arg-type]
+    assert [(r.alias, r.rank) for r in race.results] == [
+        ("B", 1),  # finalists by losses (e and b none), then best lap in the bracket
+        ("E", 2),
+        ("A", 3),
+        ("G", 4),
+        ("C", 5),
+        ("D", 6),
+        ("F", 7),
+        ("H", 8),
+    ]
+    rows = final_csv(race.results).splitlines()
+    assert rows[1].startswith("1,B,") and rows[1].endswith(",Final 8")
+
+
+def test_a_bracket_round_without_its_document_falls_back_to_its_leaderboard() -> None:
+    store = championship()
+    store._brackets.clear()  # a lost document
+    race = event_race(store, store.load_event("e"), round_id="b")  # type: ignore[arg-type]
+    assert [r.alias for r in race.results][:3] == ["A", "F", "B"]  # by fastest lap
+    assert race.results[0].extra["Format"] == "fastest lap"
