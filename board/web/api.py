@@ -11,11 +11,14 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from board.host import EngineHost, HostStopped
-from board.race import Race
-from board.views import (
+from board.live import program
+from board.live.host import EngineHost, HostStopped
+from board.live.race import Race
+from board.live.views import (
     event_view,
     gates_view,
+    program_round_view,
+    program_view,
     queue_view,
     racer_view,
     run_view,
@@ -68,11 +71,24 @@ def track(track_id: str) -> Response:
 
 
 def _round(race: Race, round_id: str) -> str:
-    if round_id not in race.rounds:
-        from board.race import NotFound
+    return race.find_round(round_id).round_id
 
-        raise NotFound(f"round: got {round_id!r}, expected a known round id")
-    return round_id
+
+@bp.get("/program")
+def program_list() -> Response:
+    """The event's rounds in order with status, entrants and outcome."""
+    return _read(program_view)
+
+
+@bp.get("/rounds/<round_id>")
+def round_detail(round_id: str) -> Response:
+    return _read(lambda race: program_round_view(race, _round(race, round_id)))
+
+
+@bp.get("/rounds/<round_id>/preview")
+def round_preview(round_id: str) -> Response:
+    """Who would enter the round if staff opened it now (nothing changes)."""
+    return _read(lambda race: program.preview(race, _round(race, round_id)))
 
 
 @bp.get("/rounds/<round_id>/leaderboard")

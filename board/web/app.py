@@ -14,7 +14,7 @@ from flask import Flask, jsonify
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from board.host import EngineHost
+from board.live.host import EngineHost
 from config.settings import Settings
 
 PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s

@@ -2,40 +2,35 @@
 
 Reads are public: ``GET /api/brackets`` lists the event's brackets, ``GET
 /api/brackets/latest`` and ``GET /api/brackets/<id>`` give a bracket's view (see
-`board.brackets_service.BracketService.view`). Staff actions need a staff session and the
-CSRF token (header ``X-CSRF-Token``): ``POST /api/brackets`` opens a bracket from a round's
-leaderboard; ``POST /api/brackets/<id>/<action>`` with action ``stage``, ``unstage``,
-``decide``, ``correct`` or ``undo``. Every change is pushed to ``/live`` clients as an
-``update`` with ``type: "bracket"``. Errors are JSON ``{"error", "status"}``: 400 a bad
-value (named), 401/403 not staff or no CSRF token, 404 unknown id, 409 against the rules.
+`board.live.brackets.view`). Staff actions need a staff session and the CSRF token (header
+``X-CSRF-Token``); they are the live core's bracket commands under bracket-shaped paths:
+``POST /api/brackets`` is ``bracket_open``, ``POST /api/brackets/<id>/<action>`` is
+``bracket_<action>`` (``stage``, ``unstage``, ``decide``, ``correct``, ``undo``) with the
+id in the path; the same commands are served by ``POST /api/control/<command>``. Every
+change is pushed to ``/live`` clients as an ``update`` with ``type: "bracket"``. Errors are
+JSON ``{"error", "status"}``: 400 a bad value (named), 401/403 not staff or no CSRF token,
+404 unknown id, 409 against the rules.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
-from board.brackets_service import BracketService, Payload
-from board.host import EngineHost, HostStopped
-from board.race import Race
-from board.web.actions import error_status
+from board.live import brackets
+from board.live.host import EngineHost, HostStopped
+from board.live.race import NotFound, Race
+from board.web.actions import error_status, perform
 from board.web.auth import staff_required
 from timer.errors import LapgateError
 
-log = logging.getLogger(__name__)
 bp = Blueprint("brackets", __name__)
 ACTIONS = ("stage", "unstage", "decide", "correct", "undo")
+Payload = dict[str, Any]
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint and the bracket service (brackets rebuilt from the store)."""
-    host: EngineHost = app.extensions["lapgate.host"]
-    service = BracketService(host)
-    service.load()
-    app.extensions["lapgate.brackets"] = service
     app.register_blueprint(bp)
     from board.web.pages import NAV
 
@@ -43,22 +38,26 @@ def init_app(app: Flask) -> None:
         NAV.append(("Brackets", "/m/brackets"))
 
 
-def _service() -> BracketService:
-    service: BracketService = current_app.extensions["lapgate.brackets"]
-    return service
+def _host() -> EngineHost:
+    host: EngineHost = current_app.extensions["lapgate.host"]
+    return host
 
 
-def _on_host(work: Callable[[Race], Any]) -> Response:
-    """Run `work` on the engine host's thread; lapgate errors become JSON errors."""
+def _read(work: Any) -> Response:
     try:
-        return jsonify(_service().host.call(work))
+        return jsonify(_host().call(work))
     except LapgateError as exc:
         abort(error_status(exc), str(exc))
     except (HostStopped, TimeoutError) as exc:
         abort(503, f"the engine is not answering ({exc}); try again")
-    except Exception as exc:  # the store failed: nothing changed, the board goes on
-        log.exception("bracket request failed")
-        abort(503, f"failed and nothing was changed ({exc}); try again")
+
+
+def _command(name: str, payload: Payload) -> Response:
+    try:
+        result = perform(_host(), name, payload)
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
+    return jsonify({"ok": True, **result})
 
 
 def _payload() -> Payload:
@@ -92,39 +91,32 @@ def phone() -> str:
 
 @bp.get("/api/brackets")
 def listing() -> Response:
-    service = _service()
-    return _on_host(service.summary)
+    return _read(brackets.summary)
 
 
 @bp.get("/api/brackets/latest")
 def latest() -> Response:
-    service = _service()
-
     def work(race: Race) -> Payload:
-        bracket = service.latest()
+        bracket = brackets.latest(race)
         if bracket is None:
-            from board.race import NotFound
+            raise NotFound("bracket: none is open yet; open a bracket round from the control page")
+        return brackets.view(race, bracket)
 
-            raise NotFound("bracket: none is open yet; open one from the control page")
-        return service.view(race, bracket)
-
-    return _on_host(work)
+    return _read(work)
 
 
 @bp.get("/api/brackets/<bracket_id>")
 def one(bracket_id: str) -> Response:
-    service = _service()
-    return _on_host(lambda race: service.view(race, service.get(bracket_id)))
+    return _read(lambda race: brackets.view(race, brackets.get(race, bracket_id)))
 
 
-# ---- staff actions ----------------------------------------------------------------------
+# ---- staff actions: the bracket commands ---------------------------------------------------
 
 
 @bp.post("/api/brackets")
 @staff_required
 def open_bracket() -> Response:
-    service, payload = _service(), _payload()
-    return _on_host(lambda race: {"ok": True, **service.open(race, payload)})
+    return _command("bracket_open", _payload())
 
 
 @bp.post("/api/brackets/<bracket_id>/<action>")
@@ -132,6 +124,4 @@ def open_bracket() -> Response:
 def act(bracket_id: str, action: str) -> Response:
     if action not in ACTIONS:
         abort(404, f"bracket action: got {action!r:.40}, expected one of {list(ACTIONS)}")
-    service, payload = _service(), _payload()
-    method = getattr(service, action)
-    return _on_host(lambda race: {"ok": True, **method(race, bracket_id, payload)})
+    return _command(f"bracket_{action}", {**_payload(), "bracket_id": bracket_id})

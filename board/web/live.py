@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
-from board.host import EngineHost, HostStopped
+from board.live.host import EngineHost, HostStopped
 from board.web.actions import error_status, perform
 from board.web.auth import csrf_ok, is_staff
 from timer.errors import LapgateError

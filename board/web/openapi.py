@@ -1,10 +1,15 @@
-"""The OpenAPI 3.1 document of the JSON API, served at ``/api/openapi.json``."""
+"""The OpenAPI 3.1 document of the JSON API, served at ``/api/openapi.json``.
+
+Reads are described here; every staff command's path and request body are generated from
+the live core's command table (`board.live.commands.COMMANDS`), so a new command is
+documented as soon as it exists. A test compares the paths with Flask's URL map.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from board.web.actions import ACTIONS
+from board.live.commands import COMMANDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -36,24 +41,6 @@ def _array(name: str) -> dict[str, Any]:
     return {"type": "array", "items": _ref(name)}
 
 
-ACTION_FIELDS: dict[str, str] = {
-    "queue_add": "alias (text, 1–60 chars), car?, model?, track_id?",
-    "queue_move": "entry_id, position (0-based), track_id?",
-    "queue_remove": "entry_id, track_id?",
-    "stage": "entry_id? (default: first in queue), track_id?",
-    "start": "run_id? (default: the track's current run), track_id?",
-    "end": "run_id?, track_id?",
-    "dnf": "run_id?, reason?",
-    "abort": "run_id?, reason?",
-    "manual_lap": "run_id?, track_id?",
-    "reset": "delta (1 or -1), lap? (number; default: the lap in progress), run_id?",
-    "invalidate": "lap (number), reason?, run_id?",
-    "restore": "lap (number), run_id?",
-    "undo": "event_id (the run log id to cancel; undoing an undo redoes), run_id?",
-    "speak": "on (true/false): spoken lap times on the big screen",
-}
-
-
 def openapi_document() -> dict[str, Any]:
     paths: dict[str, Any] = {
         "/api/snapshot": _get(
@@ -83,38 +70,16 @@ def openapi_document() -> dict[str, Any]:
         ),
         "/api/gates": _get("Gate health by gate id", {"type": "object"}),
     }
-    paths["/api/control/{action}"] = {
-        "post": {
-            "summary": "A staff action (staff session cookie + X-CSRF-Token header)",
-            "description": "\n".join(f"- `{name}`: {ACTION_FIELDS[name]}" for name in ACTIONS),
-            "parameters": [
-                {
-                    "name": "action",
-                    "in": "path",
-                    "required": True,
-                    "schema": {"type": "string", "enum": sorted(ACTIONS)},
-                },
-                {
-                    "name": "X-CSRF-Token",
-                    "in": "header",
-                    "required": True,
-                    "schema": {"type": "string"},
-                },
-            ],
-            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
-            "responses": {
-                "200": {"description": "Done: {ok: true, ...ids}"},
-                "400": {
-                    "description": "A payload value is wrong",
-                    "content": {"application/json": {"schema": ERROR}},
-                },
-                "401": {"description": "Not logged in as staff"},
-                "403": {"description": "CSRF token missing or wrong"},
-                "404": {"description": "Unknown action, run, lap, event or entry"},
-                "409": {"description": "The race rules do not allow it now"},
-            },
-        }
-    }
+    paths.update(_program_paths())
+    paths.update(_bracket_paths())
+    paths.update(_other_paths())
+    schemas = _schemas()
+    for spec in COMMANDS.values():
+        paths[f"/api/control/{spec.name}"] = _command_path(spec.name, spec.summary)
+        schema = spec.model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in schema.pop("$defs", {}).items():
+            schemas.setdefault(name, definition)
+        schemas[_command_schema(spec.name)] = schema
     return {
         "openapi": "3.1.0",
         "info": {
@@ -124,7 +89,97 @@ def openapi_document() -> dict[str, Any]:
             "track's gate clock (`*_at_ms`), relative to `now_at_ms`. Ids are stable.",
         },
         "paths": paths,
-        "components": {"schemas": _schemas()},
+        "components": {"schemas": schemas},
+    }
+
+
+def _command_schema(name: str) -> str:
+    return "Command_" + name
+
+
+STAFF_RESPONSES = {
+    "200": {"description": "Done: {ok: true, ...ids}"},
+    "400": {
+        "description": "A payload value is wrong",
+        "content": {"application/json": {"schema": ERROR}},
+    },
+    "401": {"description": "Not logged in as staff"},
+    "403": {"description": "CSRF token missing or wrong"},
+    "404": {"description": "Unknown command, round, run, lap, bracket or entry"},
+    "409": {"description": "The race rules do not allow it now (the message says why)"},
+    "503": {"description": "The engine did not answer; nothing was changed"},
+}
+CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+
+
+def _command_path(name: str, summary: str, body: str | None = None) -> dict[str, Any]:
+    """A staff command: session cookie, CSRF header, the command's model as the body."""
+    return {
+        "post": {
+            "summary": summary,
+            "description": f"Staff command `{name}` (also on the /control socket).",
+            "parameters": [CSRF],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _ref(body or _command_schema(name))}},
+            },
+            "responses": STAFF_RESPONSES,
+        }
+    }
+
+
+def _program_paths() -> dict[str, Any]:
+    return {
+        "/api/program": _get(
+            "The event's rounds in order: status, entrants, outcome", _array("ProgramRound")
+        ),
+        "/api/rounds/{round_id}": _get(
+            "One round of the program", _ref("ProgramRound"), "round_id"
+        ),
+        "/api/rounds/{round_id}/preview": _get(
+            "Who would enter the round if it opened now (nothing changes)",
+            {"type": "object"},
+            "round_id",
+        ),
+    }
+
+
+def _bracket_paths() -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/api/brackets": {
+            **_get("The event's brackets", {"type": "array", "items": {"type": "object"}}),
+            **_command_path("bracket_open", COMMANDS["bracket_open"].summary),
+        },
+        "/api/brackets/latest": _get("The newest bracket's view", {"type": "object"}),
+        "/api/brackets/{bracket_id}": _get("A bracket's view", {"type": "object"}, "bracket_id"),
+    }
+    action = _command_path("bracket_<action>", "A bracket command with the id in the path")
+    action["post"]["parameters"] = [
+        {"name": "bracket_id", "in": "path", "required": True, "schema": {"type": "string"}},
+        {
+            "name": "action",
+            "in": "path",
+            "required": True,
+            "schema": {"enum": ["stage", "unstage", "decide", "correct", "undo"]},
+        },
+        CSRF,
+    ]
+    action["post"]["requestBody"]["content"]["application/json"]["schema"] = {"type": "object"}
+    paths["/api/brackets/{bracket_id}/{action}"] = action
+    return paths
+
+
+def _other_paths() -> dict[str, Any]:
+    return {
+        "/api/openapi.json": _get("This document", {"type": "object"}),
+        "/api/standings": _get("Season standings (?season=, ?scheme=, ?q=)", {"type": "object"}),
+        "/api/standings/racers/{racer_id}": _get(
+            "A racer's season history", {"type": "object"}, "racer_id"
+        ),
+        "/api/export/{fmt}": _get(
+            "The event's results as final_csv, laps_csv or json (staff)", {"type": "string"}, "fmt"
+        ),
+        "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
     }
 
 
@@ -194,7 +249,10 @@ def _schemas() -> dict[str, Any]:
             round_id=s,
             name=s,
             seq=i,
+            kind=s,
+            status=s,
             track_id=s,
+            tracks={"type": "array", "items": s},
             format=s,
             format_label=s,
             format_laps=i,
@@ -211,10 +269,27 @@ def _schemas() -> dict[str, Any]:
             queue=_array("QueueEntry"),
         ),
         "Event": _obj(event_id=s, name=s, season=s, kind=s, rounds=_array("Round")),
+        "ProgramRound": _obj(
+            round_id=s,
+            name=s,
+            seq=i,
+            kind={"enum": ["external", "timed", "bracket", "shootout"]},
+            status={"enum": ["pending", "open", "closed"]},
+            tracks={"type": "array", "items": s},
+            advancement=s,
+            entry_from={"type": "array", "items": s},
+            entrants={"type": ["array", "null"], "items": _obj(racer_id=s, name=s)},
+            entrant_log={"type": "array", "items": _obj(action=s, racer_id=s, name=s, reason=s)},
+            advancers={"type": "array", "items": _obj(racer_id=s, name=s)},
+            outcome={"type": ["object", "null"]},
+            bracket_id={"type": ["string", "null"]},
+        ),
         "Snapshot": _obj(
             seq=i,
             event=_ref("Event"),
+            program=_array("ProgramRound"),
             tracks=_array("Track"),
+            brackets={"type": "object"},
             gates={"type": "object"},
             settings=_obj(speak_laps=b),
         ),

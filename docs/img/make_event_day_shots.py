@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from board.demo import seed_history  # noqa: E402
-from board.race import Race  # noqa: E402
+from board.live.race import Race  # noqa: E402
 from board.service import Service, build_gates  # noqa: E402
 from board.store.sql import SqlStore  # noqa: E402
 from board.web.actions import perform  # noqa: E402

@@ -6,7 +6,7 @@ import re
 
 from web_support import Board
 
-from board.web.actions import ACTIONS
+from board.live.commands import COMMANDS
 
 
 def test_api_reads_share_stable_ids(board: Board) -> None:
@@ -46,10 +46,24 @@ def test_unknown_ids_are_json_404s_naming_the_value(board: Board) -> None:
 def test_openapi_document_lists_every_path_and_action(board: Board) -> None:
     document = board.app.test_client().get("/api/openapi.json").json
     assert document["openapi"].startswith("3.")
-    for path in ("/api/snapshot", "/api/runs/{run_id}", "/api/control/{action}"):
-        assert path in document["paths"]
-    enum = document["paths"]["/api/control/{action}"]["post"]["parameters"][0]["schema"]["enum"]
-    assert enum == sorted(ACTIONS)
+    paths = document["paths"]
+    for name, spec in COMMANDS.items():
+        body = paths[f"/api/control/{name}"]["post"]["requestBody"]["content"]
+        ref = body["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert document["components"]["schemas"][ref]["title"] == spec.model.__name__
+    routes = set()
+    for rule in board.app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
+        if path == "/api/control/{action}":
+            routes.update(f"/api/control/{name}" for name in COMMANDS)
+            continue
+        routes.add(path)
+        methods = {m.lower() for m in rule.methods or ()} - {"head", "options"}
+        assert methods <= set(paths.get(path, {})), f"{path}: {methods} not documented"
+    assert routes <= set(paths)
+    assert set(paths) - routes <= {"/api/sync"}  # registered when sync is configured
 
 
 def test_pages_load_only_local_assets(board: Board) -> None:

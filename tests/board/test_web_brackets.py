@@ -10,9 +10,9 @@ import pytest
 from brackets_support import Staff, open_bracket, play_staged, qualify, race_run
 from web_support import Board, FakeClock, make_settings
 
-from board.brackets_service import BracketService
-from board.host import EngineHost
-from board.race import Race
+from board.live import brackets as live_brackets
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.store.sql import SqlStore
 from board.web import create_app
 from config import settings_from_dict
@@ -203,9 +203,11 @@ def test_brackets_rebuilt_on_start_up(board: Board, staff: Staff) -> None:
     staff.post(f"/api/brackets/{bracket_id}/decide")
     staff.post(f"/api/brackets/{bracket_id}/stage")
     before = _view(board, bracket_id)
-    again = BracketService(board.host)
-    again.load()
-    rebuilt = board.host.call(lambda race: again.view(race, again.get(bracket_id)))
+    def reload(race: Race) -> dict[str, Any]:
+        live_brackets.load(race)
+        return live_brackets.view(race, live_brackets.get(race, bracket_id))
+
+    rebuilt = board.host.call(reload)
     assert rebuilt == before
     assert rebuilt["staged"] == "W1-2"
 
@@ -244,7 +246,7 @@ BAD_OPEN = [
     ({"seeds": ["nobody", "else"]}, 404, "racer: got 'nobody'"),
     ({"stop_at": 9}, 400, "stop_at: got 9"),
     ({"size": 9}, 409, "size: got 9"),
-    ({"round_name": "Heat"}, 400, "round_name: got 'Heat'"),
+    ({"round_name": "Heat"}, 400, "round_name: got 'Heat', expected no such field"),
     ({"source_round_id": "r0"}, 404, "source_round_id: got 'r0'"),
     ({"track_id": "moon"}, 404, "track: got 'moon'"),
 ]
@@ -268,7 +270,7 @@ def test_bad_action_payloads_name_the_value(board: Board, staff: Staff) -> None:
         (f"{base}/stage", {"match_id": "W9-9"}, 409, "match id: got 'W9-9'"),
         (f"{base}/stage", {"match_id": "W2-1"}, 409, "W2-1 is waiting"),
         (f"{base}/decide", {}, 409, "no match of Bracket is staged"),
-        (f"{base}/correct", {"match_id": "W1-1"}, 400, "winner_id: got 'W1-1', None"),
+        (f"{base}/correct", {"match_id": "W1-1"}, 400, "winner_id: got nothing"),
         (f"{base}/correct", {"match_id": "W1-1", "winner_id": ids["Ben"]}, 409, "got winner"),
         (f"{base}/undo", {"event_id": "one"}, 400, "event_id: got 'one'"),
         (f"{base}/undo", {}, 409, "no result to undo"),
@@ -308,13 +310,13 @@ def test_pages_load_only_local_assets(board: Board) -> None:
     assert 'href="/m/brackets"' in nav and 'href="/standings"' in nav
 
 
-def test_rules_from_the_event_plan(tmp_path: Path) -> None:
+def test_a_bracket_round_of_the_program_opens_its_bracket(tmp_path: Path) -> None:
     settings = make_settings()
     plan = settings_from_dict(
         {
             **settings.model_dump(mode="json", exclude_none=True),
             "rounds": [
-                {"name": "Round of 8", "advance": "top", "advance_count": 8},
+                {"name": "Round of 8", "advance": "top", "advance_count": 4},
                 {
                     "name": "Final 8",
                     "kind": "bracket",
@@ -331,11 +333,18 @@ def test_rules_from_the_event_plan(tmp_path: Path) -> None:
     store = SqlStore(f"sqlite:///{tmp_path / 'plan.db'}")
     first = _board_on(plan, store)
     try:
-        qualify(first, ["Ann", "Ben", "Cat", "Dan", "Eve"])
         staff = Staff(first.app.test_client())
-        bracket_id = open_bracket(staff, round_name="Final 8", size=4)
+        assert staff.post("/api/control/round_open", {"round_id": "Round of 8"}).status_code == 200
+        qualify(first, ["Ann", "Ben", "Cat", "Dan", "Eve"])
+        closed = staff.post("/api/control/round_close", {"round_id": "Round of 8"})
+        assert closed.status_code == 200, closed.json
+        opened = staff.post("/api/control/round_open", {"round_id": "Final 8"})
+        assert opened.status_code == 200, opened.json
+        bracket_id = staff.client.get("/api/brackets/latest").json["bracket_id"]
         view = _view(first, bracket_id)
         assert (view["name"], view["kind"], view["stop_at"]) == ("Final 8", "double", 3)
+        assert view["size"] == 4  # the round of 8's top 4: Ann, Ben, Cat, Dan
+        assert _match(view, "W1-1")["top"]["racer"]["name"] == "Ann"
         assert view["rules"]["attempts"] == 3 and view["rules"]["tie"] == "rerun"
         config = first.host.call(lambda race: race.rounds[view["round_id"]].run_config)
         assert config.time_limit_ns == 90 * NS_PER_S  # the plan round's time per run
@@ -394,7 +403,9 @@ def test_a_damaged_document_is_left_out(
     good = open_bracket(staff, kind="single")
     round_id = _view(board, good)["round_id"]
     board.store.save_bracket("broken", round_id, {"match": {"format": "nope"}})
-    again = BracketService(board.host)
-    again.load()
-    assert list(again.brackets) == [good]
+    def reload(race: Race) -> list[str]:
+        live_brackets.load(race)
+        return list(race.brackets)
+
+    assert board.host.call(reload) == [good]
     assert "bracket broken not loaded" in caplog.text

@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from web_support import Board, login
 
-from board.web.actions import ACTIONS
+from board.live.commands import COMMANDS
+
+ACTIONS = sorted(COMMANDS)
 
 SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "queue_add": {"alias": "Mallory"},
@@ -24,6 +26,17 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "restore": {"lap": 1},
     "undo": {"event_id": 1},
     "speak": {"on": True},
+    "round_open": {"round_id": "Round 1"},
+    "round_close": {"round_id": "Round 1"},
+    "round_reopen": {"round_id": "Round 1"},
+    "round_advancers": {"round_id": "Round 1", "names": ["Ada"]},
+    "round_advancers_csv": {"round_id": "Round 1", "csv": "Alias\nAda\n"},
+    "bracket_open": {"size": 2},
+    "bracket_stage": {"bracket_id": "x"},
+    "bracket_unstage": {"bracket_id": "x"},
+    "bracket_decide": {"bracket_id": "x"},
+    "bracket_correct": {"bracket_id": "x", "match_id": "W1-1", "winner_id": "y"},
+    "bracket_undo": {"bracket_id": "x"},
 }
 
 
@@ -177,7 +190,7 @@ def test_rule_violations_and_bad_values_are_clear_errors(board: Board) -> None:
     }
     reply = _act(control, "queue_add", alias="")
     assert reply["status"] == 400 and "alias: got 0 characters, expected 1–60" in reply["error"]
-    reply = _act(control, "reset", delta=5)
+    reply = _act(control, "reset", delta=1)
     assert reply["status"] == 409  # no run staged yet
     _act(control, "queue_add", alias="Alice")
     _act(control, "stage")
@@ -249,7 +262,7 @@ def test_a_store_failure_is_a_clear_error_and_the_daemon_goes_on(board: Board) -
 
 
 def test_staff_start_mode_needs_the_start_action(board: Board) -> None:
-    from board.race import Race
+    from board.live.race import Race
     from timer.events import StartMode
     from timer.run import RunConfig
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from web_support import Board, FakeClock, login, make_settings
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.store.sql import SqlStore
 from board.web.app import create_app
 

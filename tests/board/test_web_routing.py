@@ -6,8 +6,8 @@ from typing import Any
 
 from web_support import FakeClock
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.store import MemoryStore
 from config import settings_from_dict
 from timer.events import Crossing
@@ -59,7 +59,10 @@ def test_two_tracks_each_time_their_own_gate() -> None:
         names = {t["track_id"]: t["run"]["racer"] for t in snapshot["tracks"]}
         assert names == {"a": "Alice", "b": "Bob"}
         rounds = {t["round"]["round_id"] for t in snapshot["tracks"]}
-        assert len(rounds) == 2  # one round per track
+        assert len(rounds) == 1  # one round raced on both tracks
+        board = [(row["name"], row["value_ms"]) for row in snapshot["tracks"][0]["leaderboard"]]
+        assert board == [("Alice", 10000), ("Bob", 17000)]  # combined, by result
+        assert snapshot["tracks"][1]["leaderboard"] == snapshot["tracks"][0]["leaderboard"]
     finally:
         host.stop()
 

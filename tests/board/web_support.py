@@ -12,8 +12,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.store import MemoryStore
 from board.web import create_app
 from config import settings_from_dict

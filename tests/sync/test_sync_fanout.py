@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import socketio
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.service import BoardServer
 from board.store import MemoryStore
 from board.sync.fanout import create_spectator_app

@@ -11,7 +11,18 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from board.race import Race, RunRecord, TrackRecord
+from board.live import brackets as live_brackets
+from board.live import program
+from board.live.messages import (
+    BracketChanged,
+    GateChanged,
+    Message,
+    Notice,
+    ProgramChanged,
+    SettingsChanged,
+    TrackChanged,
+)
+from board.live.race import Race, RunRecord, TrackRecord
 from timer.events import RunEvent, event_to_dict
 from timer.formats import FormatKind, best_window
 from timer.leaderboard import Standing
@@ -146,21 +157,72 @@ def _ms(ns: int | None) -> int | None:
 def round_view(race: Race, round_id: str) -> dict[str, Any]:
     info = race.rounds[round_id]
     config = info.run_config
+    spec = race.specs.get(round_id)
+    bracket = next((b for b in race.brackets.values() if b.round_id == round_id), None)
     return {
         "round_id": info.round_id,
         "name": info.name,
         "seq": info.seq,
+        "kind": info.kind,
+        "status": info.status,
         "track_id": info.track_id,
+        "tracks": race.round_tracks(round_id),
         "format": str(info.format.kind),
         "format_label": info.format.label,
         "format_laps": info.format.laps,
         "time_limit_ms": ms_from_ns(config.time_limit_ns),
         "max_resets_per_lap": config.max_resets_per_lap,
         "runs_per_racer": info.runs_per_racer,
+        "advancement": spec.advancement.label if spec else "",
+        "entry_from": list(spec.entry_from) if spec else [],
+        "bracket_id": bracket.bracket_id if bracket else None,
     }
 
 
-def queue_view(race: Race, round_id: str) -> list[dict[str, Any]]:
+def program_round_view(race: Race, round_id: str) -> dict[str, Any]:
+    """A round as the program on /control shows it: rules, status, entrants, outcome."""
+    info = race.rounds[round_id]
+    entrants = program.entrants_of(info)
+    outcome = program.outcome_of(info)
+    names = {r.racer_id: r.alias for r in race.racers.values()}
+    shootout_order = []
+    if info.kind == "shootout" and entrants:
+        shootout_order = [{"racer_id": r, "name": names.get(r, r)} for r in reversed(entrants)]
+    return {
+        **round_view(race, round_id),
+        "entrants": None
+        if entrants is None
+        else [{"racer_id": r, "name": names.get(r, r)} for r in entrants],
+        "entrant_log": [
+            {**item, "name": names.get(str(item.get("racer_id")), "?")}
+            for item in info.state.get("entrant_log", [])
+        ],
+        "advancers": [
+            {"racer_id": r, "name": names.get(r, r)} for r in info.state.get("advancers", [])
+        ],
+        "outcome": None
+        if outcome is None
+        else {
+            "advanced": [
+                {"racer_id": r, "name": names.get(r, r), "reason": why}
+                for r, why in outcome.reasons
+            ],
+            "tied_at_cut": [{"racer_id": r, "name": names.get(r, r)} for r in outcome.tied_at_cut],
+        },
+        "running_order": shootout_order,
+        "runs": len(race.round_runs(round_id)),
+    }
+
+
+def program_view(race: Race) -> list[dict[str, Any]]:
+    return [program_round_view(race, info.round_id) for info in race.ordered_rounds()]
+
+
+def queue_view(race: Race, round_id: str, track: TrackRecord | None = None) -> list[dict[str, Any]]:
+    """A round's queue: one track's entries in running order, or every track's."""
+    entries = race.queues.get(round_id, [])
+    if track is not None:
+        entries = [e for e in entries if (e.track_id or track.track_id) == track.track_id]
     return [
         {
             "entry_id": entry.entry_id,
@@ -169,23 +231,25 @@ def queue_view(race: Race, round_id: str) -> list[dict[str, Any]]:
             "car": entry.car,
             "model": entry.model_name,
             "position": entry.position,
+            "track_id": entry.track_id,
         }
-        for entry in race.queues.get(round_id, [])
+        for entry in entries
     ]
 
 
 def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
-    """One track: its round, the run on it, the round's leaderboard and the queue."""
+    """One track: its round, the run on it, the round's leaderboard and the track's queue."""
     current = race.runs.get(track.current_run_id or "")
+    has_round = track.round_id in race.rounds
     return {
         "track_id": track.track_id,
         "name": track.name,
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
-        "round": round_view(race, track.round_id),
+        "round": round_view(race, track.round_id) if has_round else None,
         "run": run_view(race, current) if current else None,
-        "leaderboard": leaderboard_view(race, track.round_id),
-        "queue": queue_view(race, track.round_id),
+        "leaderboard": leaderboard_view(race, track.round_id) if has_round else [],
+        "queue": queue_view(race, track.round_id, track) if has_round else [],
     }
 
 
@@ -211,19 +275,22 @@ def event_view(race: Race) -> dict[str, Any]:
         "date": event.date,
         "venue": event.venue,
         "region": event.region,
-        "rounds": [round_view(race, r) for r in sorted(race.rounds, key=_round_seq(race))],
+        "rounds": [round_view(race, info.round_id) for info in race.ordered_rounds()],
     }
 
 
-def _round_seq(race: Race) -> Any:
-    return lambda round_id: race.rounds[round_id].seq
+def brackets_view(race: Race) -> dict[str, Any]:
+    """Every bracket of the event by id, as the screens draw them."""
+    return {b.bracket_id: live_brackets.view(race, b) for b in race.brackets.values()}
 
 
 def snapshot_view(race: Race) -> dict[str, Any]:
     """Everything a screen needs to draw itself from nothing."""
     return {
         "event": event_view(race),
+        "program": program_view(race),
         "tracks": [track_view(race, track) for track in race.tracks.values()],
+        "brackets": brackets_view(race),
         "gates": gates_view(race),
         "settings": {"speak_laps": race.speak_laps},
     }
@@ -243,22 +310,37 @@ def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
     }
 
 
-def message_view(race: Race, message: dict[str, Any]) -> dict[str, Any]:
-    """Expand an outbox message from `Race` into what goes on the wire."""
-    kind = message["type"]
-    if kind == "track":
-        track = race.track(message["track_id"])
-        out: dict[str, Any] = {"type": "track", "why": message["why"]}
-        out["track"] = track_view(race, track)
-        if "event" in message:
-            out["event"] = {"event_id": message["event_id"], **_event_dict(message["event"])}
-            out["highlights"] = message.get("highlights", [])
-        return out
-    if kind == "gate":
-        return {"type": "gate", "gates": gates_view(race)}
-    if kind == "settings":
-        return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
-    return dict(message)
+def message_view(race: Race, message: Message) -> dict[str, Any]:
+    """A typed message from the live core as it goes on the wire."""
+    match message:
+        case TrackChanged():
+            out: dict[str, Any] = {"type": "track", "why": message.why}
+            out["track"] = track_view(race, race.track(message.track_id))
+            if message.event is not None:
+                out["event"] = {"event_id": message.event_id, **_event_dict(message.event)}
+                out["highlights"] = list(message.highlights)
+            return out
+        case ProgramChanged():
+            return {
+                "type": "program",
+                "why": message.why,
+                "round": program_round_view(race, message.round_id),
+                "program": program_view(race),
+            }
+        case BracketChanged():
+            bracket = live_brackets.get(race, message.bracket_id)
+            return {"type": "bracket", "bracket": live_brackets.view(race, bracket)}
+        case GateChanged():
+            return {"type": "gate", "gates": gates_view(race)}
+        case SettingsChanged():
+            return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
+        case Notice():
+            return {
+                "type": "notice",
+                "kind": message.kind,
+                "gate_id": message.gate_id,
+                "text": message.text,
+            }
 
 
 def _event_dict(event: RunEvent) -> dict[str, Any]:

@@ -1,9 +1,16 @@
-"""The race state the engine host owns: event, rounds, racers, runs, queues, gate health.
+"""The live core's state: the event, its program of rounds, tracks, runs, queues, brackets.
 
-`Race` is touched only by the engine host's thread (see `board.host`). Every mutation
+`Race` is touched only by the engine host's thread (`board.live.host`). Every mutation
 persists through the `RaceStore` first and changes memory only after the store returned,
-then queues a message in `outbox` for the host to broadcast: nothing is shown that is not
-stored. Instants are integer nanoseconds on the clock of the track's gate.
+then queues a typed message (`board.live.messages`) for the host to number and push:
+nothing is shown that is not stored. Instants are integer nanoseconds on the clock of the
+track's gate.
+
+A round spans tracks: each track races at most one round at a time (`TrackRecord.round_id`),
+with its own queue and current run; a round's leaderboard combines the runs of all its
+tracks. The program's rules (open, close, entrants, advancement) live in
+`board.live.program`; brackets in `board.live.brackets`; staff commands in
+`board.live.commands`.
 """
 
 from __future__ import annotations
@@ -13,13 +20,23 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from board.bracket_document import LiveBracket
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from board.live.messages import (
+    GateChanged,
+    Message,
+    Notice,
+    ProgramChanged,
+    SettingsChanged,
+    TrackChanged,
+)
 from board.store.api import RaceStore
 from config.settings import Settings
 from timer.errors import LapgateError, RuleViolation
 from timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from timer.formats import Format, RunLaps
 from timer.leaderboard import RacerRuns, Standing, leaderboard
+from timer.rounds import RoundKind, RoundSpec
 from timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
 from timer.staff import record
 from timer.units import ns_from_s
@@ -35,7 +52,13 @@ class ActionError(LapgateError, ValueError):
 
 
 class NotFound(LapgateError, LookupError):
-    """A request names a track, run, racer or queue entry that does not exist."""
+    """A request names a track, run, racer, round or queue entry that does not exist."""
+
+
+class RoundStatus:
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSED = "closed"
 
 
 @dataclass(slots=True)
@@ -52,7 +75,7 @@ class TrackRecord:
     track_id: str
     name: str
     gate_id: str
-    round_id: str
+    round_id: str = ""  # the round raced on this track now ("" before any is opened)
     current_run_id: str | None = None
 
 
@@ -82,7 +105,7 @@ NOTICE_LEVELS = {
 
 @dataclass(slots=True)
 class Race:
-    """The whole live race, rebuilt from the store by `load` and kept in memory."""
+    """The whole live event, rebuilt from the store by `load` and kept in memory."""
 
     store: RaceStore
     settings: Settings
@@ -90,41 +113,38 @@ class Race:
     clock_ids: Mapping[str, str] = field(default_factory=dict)  # gate id → board.clock id
     event: EventInfo | None = None
     rounds: dict[str, RoundInfo] = field(default_factory=dict)
+    specs: dict[str, RoundSpec] = field(default_factory=dict)  # round id → its rules
     tracks: dict[str, TrackRecord] = field(default_factory=dict)
     racers: dict[str, Racer] = field(default_factory=dict)
     runs: dict[str, RunRecord] = field(default_factory=dict)
-    queues: dict[str, list[QueueEntry]] = field(default_factory=dict)
+    queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
+    brackets: dict[str, LiveBracket] = field(default_factory=dict)
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
-    outbox: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[Message] = field(default_factory=list)
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
+    staged_runs: list[str] = field(default_factory=list)  # runs just staged (gate hook)
 
     # ---- start-up -------------------------------------------------------------------
 
     def load(self) -> None:
-        """Rebuild everything from the store, creating the event and rounds on first use."""
+        """Rebuild everything from the store; the program's rounds are created on first use."""
+        from board.live import brackets, program
+
         self.speak_laps = self.settings.board.speak_laps
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
         self.event = self._load_or_create_event()
-        rounds = self.store.list_rounds(self.event.event_id)
-        for track in self.settings.track:
-            mine = [r for r in rounds if r.track_id == track.id]
-            if not mine:
-                mine = [self._create_round(track.id, seq=len(rounds) + 1)]
-                rounds.append(mine[0])
-            active = max(mine, key=lambda r: r.seq)
-            self.tracks[track.id] = TrackRecord(track.id, track.name, track.gate, active.round_id)
-        self.rounds = {r.round_id: r for r in rounds}
+        self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
-        for round_info in rounds:
+        program.load_rounds(self)
+        for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
                 run_log = self.store.load_log(info.run_id)
                 self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
             self.queues[round_info.round_id] = self.store.load_queue(round_info.round_id)
-        for track_record in self.tracks.values():
-            runs = self.round_runs(track_record.round_id)
-            track_record.current_run_id = runs[-1].info.run_id if runs else None
+        brackets.load(self)
+        program.assign_tracks(self)
         self._adopt_empty_runs()
 
     def _adopt_empty_runs(self) -> None:
@@ -155,22 +175,6 @@ class Race:
         self.store.save_event(event)
         return event
 
-    def _create_round(self, track_id: str, seq: int) -> RoundInfo:
-        assert self.event is not None
-        defaults = self.settings.round
-        round_info = RoundInfo(
-            new_id(),
-            self.event.event_id,
-            track_id,
-            f"Round {seq}",
-            seq,
-            defaults.ranking_format(),
-            defaults.run_config(),
-            defaults.runs_per_racer,
-        )
-        self.store.save_round(round_info)
-        return round_info
-
     # ---- queries --------------------------------------------------------------------
 
     def track(self, track_id: str | None = None) -> TrackRecord:
@@ -180,28 +184,68 @@ class Race:
             return self.tracks[track_id]
         except KeyError:
             raise NotFound(
-                f"track: got {track_id!r}, expected one of {sorted(self.tracks)}"
+                f"track: got {track_id!r:.60}, expected one of {sorted(self.tracks)}"
             ) from None
+
+    def round(self, round_id: str) -> RoundInfo:
+        try:
+            return self.rounds[round_id]
+        except KeyError:
+            names = [r.name for r in self.ordered_rounds()]
+            raise NotFound(f"round: got {round_id!r:.60}, expected a round id of {names}") from None
+
+    def find_round(self, key: str) -> RoundInfo:
+        """A round by id, name or number (1 = first of the program)."""
+        if key in self.rounds:
+            return self.rounds[key]
+        for info in self.ordered_rounds():
+            if key in (info.name, str(info.seq)):
+                return info
+        return self.round(key)
+
+    def ordered_rounds(self) -> list[RoundInfo]:
+        return sorted(self.rounds.values(), key=lambda r: r.seq)
 
     def run(self, run_id: str) -> RunRecord:
         try:
             return self.runs[run_id]
         except KeyError:
-            raise NotFound(f"run: got {run_id!r}, expected a known run id") from None
+            raise NotFound(f"run: got {run_id!r:.60}, expected a known run id") from None
 
     def racer(self, racer_id: str) -> Racer:
         try:
             return self.racers[racer_id]
         except KeyError:
-            raise NotFound(f"racer: got {racer_id!r}, expected a known racer id") from None
+            raise NotFound(f"racer: got {racer_id!r:.60}, expected a known racer id") from None
 
     def round_runs(self, round_id: str) -> list[RunRecord]:
         runs = [r for r in self.runs.values() if r.info.round_id == round_id]
         return sorted(runs, key=lambda r: r.info.seq)
 
+    def round_tracks(self, round_id: str) -> list[str]:
+        """The tracks a round is raced on: those it names, else all of the event's."""
+        info = self.rounds[round_id]
+        named = [str(t) for t in info.state.get("tracks", [])] or (
+            [info.track_id] if info.track_id else []
+        )
+        return [t for t in named if t in self.tracks] or list(self.tracks)
+
     def track_of_run(self, run: RunRecord) -> TrackRecord:
-        track_id = self.rounds[run.info.round_id].track_id
-        return self.tracks[track_id]
+        track_id = run.info.track_id or self.rounds[run.info.round_id].track_id
+        return self.tracks.get(track_id) or next(iter(self.tracks.values()))
+
+    def track_queue(self, track: TrackRecord) -> list[QueueEntry]:
+        """The queue of `track` in the round it races now, in running order."""
+        entries = self.queues.get(track.round_id, [])
+        return [e for e in entries if (e.track_id or track.track_id) == track.track_id]
+
+    def current_run(self, track: TrackRecord) -> RunRecord | None:
+        return self.runs.get(track.current_run_id or "")
+
+    def running_on(self, track: TrackRecord) -> RunRecord | None:
+        """The track's current run while it is not over (staged or running)."""
+        run = self.current_run(track)
+        return run if run is not None and not run.state.is_over else None
 
     def now_ns(self, track: TrackRecord) -> int:
         return self.clocks[track.gate_id]()
@@ -212,12 +256,12 @@ class Race:
             self.derived[key] = build()
         return self.derived[key]
 
-    def _round_changed(self, round_id: str) -> None:
+    def round_changed(self, round_id: str) -> None:
         for key in [k for k in self.derived if k[1] == round_id]:
             del self.derived[key]
 
     def standings(self, round_id: str) -> tuple[Standing, ...]:
-        """The round's leaderboard (computed once per change of the round)."""
+        """The round's leaderboard over all its tracks (computed once per change)."""
         result: tuple[Standing, ...] = self.cached(
             ("standings", round_id), lambda: self._compute_standings(round_id)
         )
@@ -236,7 +280,7 @@ class Race:
         ]
         return leaderboard(fmt, racers)
 
-    # ---- mutations: queue -----------------------------------------------------------
+    # ---- mutations: racers and queue ------------------------------------------------
 
     def add_racer(self, alias: object, user_id: str | None = None) -> Racer:
         """A new racer (or the existing one with the same alias, case-insensitively)."""
@@ -244,21 +288,52 @@ class Race:
         for racer in self.racers.values():
             if racer.alias.casefold() == cleaned.casefold():
                 return racer
+            if user_id and racer.user_id == user_id:
+                return racer
         racer = Racer(new_id(), cleaned, user_id or None)
         self.store.save_racer(racer)
         self.racers[racer.racer_id] = racer
         return racer
 
-    def queue_add(self, track_id: str | None, racer: Racer, car: str = "", model: str = "") -> str:
+    def open_round_of(self, track: TrackRecord, action: str) -> RoundInfo:
+        """The round `track` races now, which must be open for `action`."""
+        info = self.rounds.get(track.round_id)
+        if info is None:
+            raise RuleViolation(
+                f"{action}: no round is open on track {track.track_id}; "
+                "open one from the program on /control"
+            )
+        if info.status != RoundStatus.OPEN:
+            raise RuleViolation(
+                f"{action}: {info.name} is {info.status} on track {track.track_id}; "
+                "reopen it or open the next round"
+            )
+        return info
+
+    def queue_add(
+        self,
+        track_id: str | None,
+        racer: Racer,
+        car: str = "",
+        model: str = "",
+        override_reason: str = "",
+    ) -> str:
+        """Queue `racer` on the track's round; refused for a racer who is not an entrant."""
+        from board.live import program
+
         track = self.track(track_id)
-        queue = self.queues.setdefault(track.round_id, [])
-        entry = QueueEntry(new_id(), track.round_id, racer.racer_id, len(queue), car, model)
+        info = self.open_round_of(track, "queue")
+        program.check_entrant(self, info, racer, override_reason)
+        queue = self.track_queue(track)
+        entry = QueueEntry(
+            new_id(), info.round_id, racer.racer_id, len(queue), car, model, track.track_id
+        )
         self._save_queue(track, [*queue, entry])
         return entry.entry_id
 
     def queue_move(self, track_id: str | None, entry_id: str, position: int) -> None:
         track = self.track(track_id)
-        queue = list(self.queues.get(track.round_id, []))
+        queue = list(self.track_queue(track))
         entry = self._entry(queue, entry_id)
         if not 0 <= position < len(queue):
             raise ActionError(f"position: got {position}, expected 0–{len(queue) - 1}")
@@ -268,7 +343,7 @@ class Race:
 
     def queue_remove(self, track_id: str | None, entry_id: str) -> None:
         track = self.track(track_id)
-        queue = list(self.queues.get(track.round_id, []))
+        queue = list(self.track_queue(track))
         queue.remove(self._entry(queue, entry_id))
         self._save_queue(track, queue)
 
@@ -276,48 +351,60 @@ class Race:
         for entry in queue:
             if entry.entry_id == entry_id:
                 return entry
-        raise NotFound(f"queue entry: got {entry_id!r}, expected an entry in the queue")
+        raise NotFound(f"queue entry: got {entry_id!r:.60}, expected an entry in the queue")
 
     def _save_queue(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
-        queue = [replace(e, position=i) for i, e in enumerate(queue)]
-        self.store.save_queue(track.round_id, queue)
-        self.queues[track.round_id] = queue
-        self._changed(track, "queue")
+        """Store the track's queue (the other tracks' entries of the round are kept)."""
+        round_id = track.round_id
+        mine = [replace(e, position=i, track_id=track.track_id) for i, e in enumerate(queue)]
+        others = [
+            e
+            for e in self.queues.get(round_id, [])
+            if (e.track_id or track.track_id) != track.track_id
+        ]
+        entries = [*others, *mine]
+        self.store.save_queue(round_id, entries)
+        self.queues[round_id] = entries
+        self.changed(track, "queue")
 
     # ---- mutations: runs ------------------------------------------------------------
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
+        from board.live import program
+
         track = self.track(track_id)
-        current = self.runs.get(track.current_run_id or "")
-        if current is not None and not current.state.is_over:
+        current = self.running_on(track)
+        if current is not None:
             name = self.racers[current.info.racer_id].alias
             raise RuleViolation(f"stage: {name}'s run is {current.state.status}; end it first")
-        queue = list(self.queues.get(track.round_id, []))
+        info = self.open_round_of(track, "stage")
+        queue = list(self.track_queue(track))
         if not queue:
             raise RuleViolation("stage: the queue is empty; add a racer first")
         entry = self._entry(queue, entry_id) if entry_id else queue[0]
-        round_info = self.rounds[track.round_id]
-        self._check_runs_left(round_info, entry.racer_id)
-        runs = self.round_runs(track.round_id)
-        info = RunInfo(
+        program.check_runs_left(self, info, entry.racer_id)
+        runs = self.round_runs(info.round_id)
+        run_info = RunInfo(
             new_id(),
-            track.round_id,
+            info.round_id,
             entry.racer_id,
             seq=(runs[-1].info.seq + 1) if runs else 1,
-            config=self._run_config(track, round_info),
+            config=self._run_config(track, info),
             car=entry.car,
             model_name=entry.model_name,
             clock_id=self.clock_ids.get(track.gate_id, ""),
+            track_id=track.track_id,
         )
-        self.store.create_run(info)
-        run_log = RunLog(info.config)
-        self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
-        self._round_changed(info.round_id)
-        track.current_run_id = info.run_id
+        self.store.create_run(run_info)
+        run_log = RunLog(run_info.config)
+        self.runs[run_info.run_id] = RunRecord(run_info, run_log, run_state(run_log))
+        self.round_changed(info.round_id)
+        track.current_run_id = run_info.run_id
         queue.remove(entry)
         self._save_queue(track, queue)  # also announces the new current run
-        return info.run_id
+        self.staged_runs.append(run_info.run_id)
+        return run_info.run_id
 
     def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
         """The round's rules, with the gate's own lockout when its settings give one."""
@@ -325,19 +412,6 @@ class Race:
         if lockout_s is None:
             return round_info.run_config
         return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
-
-    def _check_runs_left(self, round_info: RoundInfo, racer_id: str) -> None:
-        limit = round_info.runs_per_racer
-        if not limit:
-            return
-        done = [
-            r
-            for r in self.round_runs(round_info.round_id)
-            if r.info.racer_id == racer_id and r.state.status is not RunStatus.ABORTED
-        ]
-        if len(done) >= limit:
-            alias = self.racers[racer_id].alias
-            raise RuleViolation(f"stage: {alias} has had {len(done)} of {limit} runs this round")
 
     def apply(self, run_id: str, event: RunEvent) -> int:
         """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
@@ -351,12 +425,13 @@ class Race:
         before = self.standings(run.info.round_id)
         run.log = new_log
         run.state = new_state
-        self._round_changed(run.info.round_id)
+        self.round_changed(run.info.round_id)
         if run.state.is_over and not was_over:
             self.ended_runs.append(run_id)
-        track = self.track_of_run(run)
         highlights = self._highlights(run, before)
-        self._changed(track, "run", event_id=event_id, event=event, highlights=highlights)
+        self.outbox.append(
+            TrackChanged(self.track_of_run(run).track_id, "run", event_id, event, tuple(highlights))
+        )
         return event_id
 
     def crossing(self, crossing: Crossing) -> str | None:
@@ -364,15 +439,10 @@ class Race:
         run = self._route(crossing)
         if run is None:
             log.warning("crossing on gate %s with no run on track: %s", crossing.gate_id, crossing)
-            self.outbox.append(
-                {
-                    "type": "notice",
-                    "kind": "unassigned",
-                    "gate_id": crossing.gate_id,
-                    "text": f"crossing on gate {crossing.gate_id} with no run staged"
-                    + (f" for transponder {crossing.transponder}" if crossing.transponder else ""),
-                }
+            text = f"crossing on gate {crossing.gate_id} with no run staged" + (
+                f" for transponder {crossing.transponder}" if crossing.transponder else ""
             )
+            self.outbox.append(Notice("unassigned", text, crossing.gate_id))
             return None
         self.apply(run.info.run_id, GateCrossing(crossing))
         return run.info.run_id
@@ -446,24 +516,36 @@ class Race:
             found.append("new_leader")
         return found
 
-    # ---- gates and settings ---------------------------------------------------------
+    # ---- gates, settings, announcements ---------------------------------------------
 
     def gate_notice(self, gate_id: str, kind: str, detail: str, t_ns: int) -> None:
         if kind == "off_track":
-            self.outbox.append({"type": "notice", "kind": kind, "gate_id": gate_id, "text": detail})
+            self.outbox.append(Notice(kind, detail, gate_id))
             return
         if kind == "started" and self.gates.get(gate_id, GateHealth()).level != "unknown":
             return  # the adapter already reported on itself
         level = NOTICE_LEVELS.get(kind, "warn")
         self.gates[gate_id] = GateHealth(level, kind, detail, t_ns)
-        self.outbox.append({"type": "gate", "gate_id": gate_id})
+        self.outbox.append(GateChanged(gate_id))
 
     def set_speak(self, speak: bool) -> None:
         self.speak_laps = speak
-        self.outbox.append({"type": "settings"})
+        self.outbox.append(SettingsChanged())
 
-    def _changed(self, track: TrackRecord, why: str, **extra: Any) -> None:
-        self.outbox.append({"type": "track", "track_id": track.track_id, "why": why, **extra})
+    def changed(self, track: TrackRecord, why: str) -> None:
+        self.outbox.append(TrackChanged(track.track_id, why))
+
+    def program_changed(self, round_id: str, why: str) -> None:
+        self.outbox.append(ProgramChanged(round_id, why))
+
+    def save_round(self, info: RoundInfo) -> None:
+        """Store a round's new description or state, then hold it."""
+        self.store.save_round(info)
+        self.rounds[info.round_id] = info
+        self.round_changed(info.round_id)
+
+    def is_bracket_round(self, round_id: str) -> bool:
+        return self.rounds[round_id].kind == str(RoundKind.BRACKET)
 
 
 def clean_alias(alias: object) -> str:

@@ -1,7 +1,7 @@
-"""The engine host: one thread that owns the race state and orders everything that changes it.
+"""The engine host: one thread that owns the live core and orders everything that changes it.
 
 Gate callbacks (which may come from C threads), staff requests and the clock all enqueue
-commands; the host thread runs them one at a time against `board.race.Race`, so no lock
+commands; the host thread runs them one at a time against `board.live.race.Race`, so no lock
 guards race state. For each change the race persists through the store first; the host
 then numbers the resulting message (`seq` 1, 2, …) and hands it to every listener (the
 Socket.IO layer). A listener that sees a gap in `seq` asks for a fresh snapshot.
@@ -19,8 +19,9 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
-from board.race import Race
-from board.views import message_view, snapshot_view
+from board.live import commands
+from board.live.race import Race
+from board.live.views import message_view, snapshot_view
 from timer.errors import LapgateError
 from timer.events import Crossing
 
@@ -46,6 +47,8 @@ class Gate(Protocol):
     """What the host needs of a gate adapter (hardware.base.GateAdapter)."""
 
     gate_id: str
+
+    def run_staged(self, racer: str) -> None: ...
 
     def run_ended(self, start_ns: int, end_ns: int) -> None: ...
 
@@ -124,6 +127,17 @@ class EngineHost:
         """`submit` and wait for the result (re-raising the work's error)."""
         return self.submit(work).result(timeout=timeout_s)
 
+    def execute(
+        self, name: object, payload: object, timeout_s: float = DEFAULT_TIMEOUT_S
+    ) -> dict[str, Any]:
+        """Check staff command `name` with `payload` here, run it on the host thread.
+
+        Raises the command's lapgate error (bad value, rule, unknown id) as it is; a
+        command that does not answer in time raises TimeoutError (see `commands.execute`).
+        """
+        spec, command = commands.parse(name, payload)
+        return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
+
     def sync(self, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Wait until everything enqueued so far has run and been broadcast."""
         self.call(lambda race: None, timeout_s)
@@ -169,6 +183,7 @@ class EngineHost:
     def _flush(self) -> None:
         outbox, self.race.outbox = self.race.outbox, []
         ended, self.race.ended_runs = self.race.ended_runs, []
+        staged, self.race.staged_runs = self.race.staged_runs, []
         for message in outbox:
             self._seq += 1
             wire = {"seq": self._seq, **message_view(self.race, message)}
@@ -179,6 +194,8 @@ class EngineHost:
                     log.exception("listener failed on message %d", self._seq)
         for run_id in ended:
             self._tell_gate(run_id)
+        for run_id in staged:  # after `ended`: a run is staged once the previous one is over
+            self._tell_gate_staged(run_id)
 
     def _tell_gate(self, run_id: str) -> None:
         run = self.race.runs[run_id]
@@ -190,6 +207,20 @@ class EngineHost:
                 gate.run_ended(start, end)
             except Exception:
                 log.exception("gate %s failed on run_ended", track.gate_id)
+
+    def _tell_gate_staged(self, run_id: str) -> None:
+        """Tell the run's gate who is on track (the simulator then drives their car)."""
+        run = self.race.runs[run_id]
+        if run.state.is_over:  # staged and ended in one command (demo history): no car
+            return
+        track = self.race.track_of_run(run)
+        gate = self.gates.get(track.gate_id)
+        racer = self.race.racers.get(run.info.racer_id)
+        if gate is not None and racer is not None:
+            try:
+                gate.run_staged(racer.alias)
+            except Exception:
+                log.exception("gate %s failed on run_staged", track.gate_id)
 
 
 def _idle() -> None:

@@ -1,0 +1,399 @@
+"""Head-to-head brackets in the live core: open, stage, decide, correct, undo.
+
+A bracket belongs to a bracket round. A program's bracket round opens its bracket when
+staff open the round (seeds: the round's entrants in order); an event without a program
+may open an ad-hoc bracket from a round's leaderboard (`open_adhoc`). Matches are raced as
+ordinary runs of the round: staging a match queues its two racers in running order (top,
+bottom, … one entry per attempt); deciding it hands the runs each racer started since the
+match was staged to `timer.bracket_match.decide_match`. Corrections and undos go through
+`timer.brackets`, which recomputes (or flags) everything downstream.
+
+Each change is stored first (the whole bracket as one JSON document,
+`RaceStore.save_bracket`), then announced as a `BracketChanged` message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from board.bracket_document import LiveBracket, Staged, bracket_from_payload
+from board.domain import RoundInfo, new_id
+from board.live.messages import BracketChanged
+from board.live.race import ActionError, NotFound, Race, RoundStatus, RunRecord
+from timer.bracket_layout import build_layout
+from timer.bracket_match import MatchSide, apply_decision, decide_match
+from timer.bracket_view import bracket_view
+from timer.brackets import (
+    BracketLog,
+    MatchResult,
+    active_event_ids,
+    bracket_state,
+    new_bracket,
+    record_result,
+    undo_event,
+)
+from timer.errors import RuleViolation
+from timer.formats import RunLaps
+from timer.rounds import AdvanceKind, Advancement, BracketRules, RoundKind, advancement_to_dict
+
+log = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+
+
+def load(race: Race) -> None:
+    """Rebuild every bracket from the store; a damaged document is logged and left out."""
+    race.brackets = {}
+    for record in race.store.load_brackets():
+        if record.round_id not in race.rounds:
+            continue
+        try:
+            bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
+        except RuleViolation:
+            log.exception("bracket %s not loaded", record.bracket_id)
+            continue
+        race.brackets[bracket.bracket_id] = bracket
+
+
+# ---- reads --------------------------------------------------------------------------------
+
+
+def get(race: Race, bracket_id: str) -> LiveBracket:
+    bracket = race.brackets.get(bracket_id)
+    if bracket is None:
+        raise NotFound(f"bracket: got {bracket_id!r:.60}, expected a known bracket id")
+    return bracket
+
+
+def latest(race: Race) -> LiveBracket | None:
+    """The bracket of the newest round that has one (the one the big screen shows)."""
+    return max(race.brackets.values(), key=lambda b: race.rounds[b.round_id].seq, default=None)
+
+
+def current(bracket: LiveBracket) -> str | None:
+    if bracket.staged is not None:
+        return bracket.staged.match_id
+    return bracket.state.current_match
+
+
+def summary(race: Race) -> list[Payload]:
+    ordered = sorted(race.brackets.values(), key=lambda b: race.rounds[b.round_id].seq)
+    return [
+        {
+            "bracket_id": b.bracket_id,
+            "name": b.name,
+            "round_id": b.round_id,
+            "track_id": b.track_id,
+            "kind": str(b.rules.kind),
+            "size": b.log.layout.size,
+            "finished": b.state.finished,
+            "current_match": current(b),
+            "rev": b.rev,
+        }
+        for b in ordered
+    ]
+
+
+def view(race: Race, bracket: LiveBracket) -> Payload:
+    """`timer.bracket_view` plus what the board adds: ids, rules, staging, undo list."""
+    names = {
+        racer_id: race.racers[racer_id].alias
+        for racer_id in bracket.log.entrants
+        if racer_id in race.racers
+    }
+    shown = bracket_view(bracket.state, names, current(bracket))
+    match = bracket.rules.match
+    active = active_event_ids(bracket.log)
+    events = [
+        {
+            "event_id": entry.event_id,
+            "label": _event_label(entry.event, names),
+            "active": entry.event_id in active,
+        }
+        for entry in reversed(bracket.log.entries)
+    ]
+    return {
+        "bracket_id": bracket.bracket_id,
+        "name": bracket.name,
+        "round_id": bracket.round_id,
+        "track_id": bracket.track_id,
+        "rev": bracket.rev,
+        "rules": {
+            "format": match.format.label,
+            "attempts": match.attempts,
+            "tie": str(match.tie),
+            "grand_final_reset": bracket.rules.grand_final_reset,
+        },
+        "staged": bracket.staged.match_id if bracket.staged else None,
+        "events": events,
+        **shown,
+    }
+
+
+# ---- changes ----------------------------------------------------------------------------
+
+
+def _draft(race: Race, bracket_id: str) -> LiveBracket:
+    """A copy to change; it replaces the held one only in `_commit`, so a change that fails
+    half-way (a rule, the store) leaves the bracket as it was."""
+    bracket = get(race, bracket_id)
+    staged = None if bracket.staged is None else replace(bracket.staged)
+    return replace(bracket, staged=staged, match_runs=dict(bracket.match_runs))
+
+
+def _commit(race: Race, bracket: LiveBracket, new_log: BracketLog | None = None) -> None:
+    if new_log is not None:
+        bracket.log = new_log
+        bracket.state = bracket_state(new_log)
+    bracket.rev += 1
+    race.store.save_bracket(bracket.bracket_id, bracket.round_id, bracket.to_payload())
+    race.brackets[bracket.bracket_id] = bracket
+    race.round_changed(bracket.round_id)
+    race.outbox.append(BracketChanged(bracket.bracket_id))
+
+
+def _create(
+    race: Race, info: RoundInfo, rules: BracketRules, seeds: Sequence[str], source: str | None
+) -> LiveBracket:
+    if len(seeds) < 2:
+        raise RuleViolation(f"open {info.name}: got {len(seeds)} entrants, expected at least 2")
+    if rules.stop_at > len(seeds):
+        raise ActionError(
+            f"stop_at: got {rules.stop_at}, expected at most {len(seeds)} (the field)"
+        )
+    layout = build_layout(len(seeds), rules.kind, rules.stop_at, rules.grand_final_reset)
+    bracket_log = new_bracket(layout, tuple(seeds))
+    track_id = race.round_tracks(info.round_id)[0]
+    bracket = LiveBracket(
+        new_id(),
+        info.round_id,
+        track_id,
+        info.name,
+        source,
+        rules,
+        bracket_log,
+        bracket_state(bracket_log),
+    )
+    _commit(race, bracket)
+    return bracket
+
+
+def open_for_round(race: Race, info: RoundInfo, seeds: Sequence[str]) -> LiveBracket:
+    """The bracket of a program's bracket round (seeds: its entrants in order)."""
+    existing = [b for b in race.brackets.values() if b.round_id == info.round_id]
+    if existing:
+        return existing[0]
+    rules = race.specs[info.round_id].bracket
+    if rules is None:
+        raise RuleViolation(f"open {info.name}: it has no bracket rules")
+    return _create(race, info, rules, seeds, None)
+
+
+def open_adhoc(
+    race: Race,
+    track_id: str | None,
+    name: str,
+    rules: BracketRules,
+    seeds: Sequence[str] | None,
+    size: int | None,
+    source_round_id: str | None,
+) -> Payload:
+    """A bracket round of its own on a track, seeded from a round's leaderboard (no program)."""
+    from board.live import program
+
+    track = race.track(track_id)
+    source = source_round_id or track.round_id
+    if source not in race.rounds:
+        raise NotFound(f"source_round_id: got {source!r:.60}, expected a known round id")
+    if seeds is None:
+        ranked = [s.racer_id for s in race.standings(source) if s.rank is not None]
+        seeds = ranked[:size] if size else ranked
+        if size and len(seeds) < size:
+            raise RuleViolation(
+                f"size: got {size}, but the round's leaderboard has only {len(seeds)} "
+                "racers with a result"
+            )
+    else:
+        for racer_id in seeds:
+            race.racer(racer_id)
+        if len(set(seeds)) != len(seeds):
+            raise ActionError(f"seeds: got repeated racer ids in {list(seeds)!r:.80}")
+    running = race.running_on(track)
+    if running is not None:
+        raise RuleViolation(
+            f"open bracket: a run is {running.state.status} on {track.track_id}; end it first"
+        )
+    assert race.event is not None
+    old = race.rounds.get(track.round_id)
+    if old is not None and old.status == RoundStatus.OPEN and race.queues.get(old.round_id):
+        queued = len(race.queues[old.round_id])
+        raise RuleViolation(
+            f"open bracket: {queued} racers are still queued for {old.name}; "
+            "race or remove them first"
+        )
+    seq = max((r.seq for r in race.rounds.values()), default=0) + 1
+    info = RoundInfo(
+        new_id(),
+        race.event.event_id,
+        track.track_id,
+        name,
+        seq,
+        rules.match.format,
+        race.rounds[source].run_config,
+        0,
+        advancement_to_dict(Advancement(AdvanceKind.NONE)),
+        kind=str(RoundKind.BRACKET),
+        status=RoundStatus.OPEN,
+        state={"entrants": list(seeds), "tracks": [track.track_id]},
+    )
+    if old is not None and old.status == RoundStatus.OPEN:
+        race.save_round(replace(old, status=RoundStatus.CLOSED))
+        race.program_changed(old.round_id, "closed")
+    race.save_round(info)
+    race.specs[info.round_id] = program._stored_spec(info)
+    race.queues[info.round_id] = []
+    bracket = _create(race, info, rules, seeds, source)
+    track.round_id = info.round_id
+    track.current_run_id = None
+    race.changed(track, "round")
+    race.program_changed(info.round_id, "opened")
+    return {"bracket_id": bracket.bracket_id, "round_id": info.round_id}
+
+
+def stage(race: Race, bracket_id: str, match_id: str | None, replace_staged: bool) -> Payload:
+    """Queue a ready match's racers in running order (default: the next match)."""
+    bracket = _draft(race, bracket_id)
+    state = bracket.state
+    match_id = match_id or state.current_match
+    if match_id is None:
+        raise RuleViolation(
+            f"stage: {bracket.name} has no match to race (finished: {state.finished})"
+        )
+    if match_id not in state.next_up:
+        status = state.match(match_id).status
+        raise RuleViolation(
+            f"stage: match {match_id} is {status}, "
+            f"expected one of the next-up matches {list(state.next_up)}"
+        )
+    track = race.track(bracket.track_id)
+    if track.round_id != bracket.round_id or race.rounds[bracket.round_id].status != "open":
+        raise RuleViolation(
+            f"stage: {bracket.name} is not the open round on {track.track_id}; "
+            "it can take corrections only"
+        )
+    if bracket.staged is not None and not replace_staged:
+        raise RuleViolation(
+            f"stage: match {bracket.staged.match_id} is staged and not decided; "
+            "decide it first or stage again with replace=true"
+        )
+    _unqueue(race, bracket)
+    match = state.match(match_id)
+    runs = race.round_runs(bracket.round_id)
+    after_seq = runs[-1].info.seq if runs else 0
+    entry_ids = []
+    for _ in range(bracket.rules.match.attempts):
+        for racer_id in match.racers:
+            entry_ids.append(race.queue_add(track.track_id, race.racer(racer_id)))
+    bracket.staged = Staged(match_id, after_seq, entry_ids)
+    _commit(race, bracket)
+    return {"match_id": match_id, "entry_ids": entry_ids}
+
+
+def _unqueue(race: Race, bracket: LiveBracket) -> None:
+    """Take the staged match's entries that were not raced off the queue."""
+    if bracket.staged is None:
+        return
+    queued = {e.entry_id for e in race.queues.get(bracket.round_id, [])}
+    for entry_id in bracket.staged.entry_ids:
+        if entry_id in queued:
+            race.queue_remove(bracket.track_id, entry_id)
+    bracket.staged = None
+
+
+def _match_runs(race: Race, bracket: LiveBracket, racer_id: str) -> list[RunRecord]:
+    assert bracket.staged is not None
+    after = bracket.staged.after_seq
+    return [
+        r
+        for r in race.round_runs(bracket.round_id)
+        if r.info.racer_id == racer_id and r.info.seq > after
+    ]
+
+
+def decide(race: Race, bracket_id: str, no_show: Sequence[str]) -> Payload:
+    """Decide the staged match from its runs (`decide_match`) and record the result."""
+    bracket = _draft(race, bracket_id)
+    if bracket.staged is None:
+        raise RuleViolation(f"decide: no match of {bracket.name} is staged; stage one first")
+    match = bracket.state.match(bracket.staged.match_id)
+    unknown = [r for r in no_show if r not in match.racers]
+    if unknown:
+        raise ActionError(
+            f"no_show: got {unknown!r:.60}, "
+            f"expected racers of {match.match_id}: {list(match.racers)}"
+        )
+    sides = []
+    used: list[str] = []
+    for racer_id in match.racers:
+        runs = _match_runs(race, bracket, racer_id)
+        used.extend(r.info.run_id for r in runs)
+        laps = tuple(RunLaps(r.info.run_id, r.info.seq, r.state.status, r.state.laps) for r in runs)
+        sides.append(MatchSide(racer_id, bracket.log.seed_of(racer_id), laps, racer_id in no_show))
+    if not used and not no_show:
+        top, bottom = (race.racers[r].alias for r in match.racers)
+        raise RuleViolation(
+            f"decide {match.match_id}: neither {top} nor {bottom} has raced an attempt; "
+            "race it, record a no-show, or set the winner by hand"
+        )
+    decision = decide_match(bracket.rules.match, sides[0], sides[1])
+    new_log = apply_decision(bracket.log, match.match_id, decision)  # a re-run raises (409)
+    bracket.match_runs[match.match_id] = used
+    _unqueue(race, bracket)
+    _commit(race, bracket, new_log)
+    return {"match_id": match.match_id, "winner_id": decision.winner_id, "reason": decision.reason}
+
+
+def correct(race: Race, bracket_id: str, match_id: str, winner_id: str, note: str) -> Payload:
+    """Staff set a match's winner by hand (a correction, or a result without runs)."""
+    bracket = _draft(race, bracket_id)
+    new_log = record_result(bracket.log, match_id, winner_id, note, state=bracket.state)
+    if bracket.staged is not None and bracket.staged.match_id == match_id:
+        _unqueue(race, bracket)
+    _commit(race, bracket, new_log)
+    return {"match_id": match_id, "winner_id": winner_id}
+
+
+def undo(race: Race, bracket_id: str, event_id: int | None) -> Payload:
+    """Undo event `event_id` (default: the latest event still in effect)."""
+    bracket = _draft(race, bracket_id)
+    if event_id is None:
+        active = active_event_ids(bracket.log)
+        if not active:
+            raise RuleViolation(f"undo: {bracket.name} has no result to undo")
+        event_id = max(active)
+    new_log = undo_event(bracket.log, event_id)
+    _commit(race, bracket, new_log)
+    return {"undone": event_id}
+
+
+def unstage(race: Race, bracket_id: str) -> Payload:
+    """Cancel the staged match: its entries leave the queue; runs already raced stay."""
+    bracket = _draft(race, bracket_id)
+    if bracket.staged is None:
+        raise RuleViolation(f"unstage: no match of {bracket.name} is staged")
+    match_id = bracket.staged.match_id
+    _unqueue(race, bracket)
+    _commit(race, bracket)
+    return {"match_id": match_id}
+
+
+def _event_label(event: Any, names: dict[str, str]) -> str:
+    if isinstance(event, MatchResult):
+        winner = names.get(event.winner_id, event.winner_id)
+        loser = names.get(event.loser_id, event.loser_id)
+        note = f" ({event.note})" if event.note else ""
+        return f"{event.match_id}: {winner} beat {loser}{note}"
+    return f"undo of #{event.target_id}"

@@ -1,0 +1,463 @@
+"""Every staff action as a typed command, in one table.
+
+Each command is a pydantic model validated once (`parse`), then run by its handler on the
+engine host's thread (`execute`). The same table serves ``POST /api/control/<name>``, the
+``/control`` socket's ``action`` event and the CLI, and the OpenAPI document is generated
+from its models (`board.web.openapi`). A bad value raises `ActionError` naming the field,
+the value and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from board.live import brackets, program
+from board.live.race import ActionError, NotFound, Race, RunRecord
+from timer.bracket_layout import BracketKind
+from timer.bracket_match import MatchRules, TiePolicy
+from timer.errors import RuleViolation
+from timer.events import (
+    AbortRun,
+    AdjustResets,
+    EndRun,
+    InvalidateLap,
+    ManualCrossing,
+    MarkDnf,
+    RestoreLap,
+    RunEvent,
+    StartRun,
+    Undo,
+)
+from timer.formats import Format, FormatKind
+from timer.rounds import BracketRules
+
+Payload = dict[str, Any]
+
+
+def _blank_is_none(value: Any) -> Any:
+    return None if value == "" else value
+
+
+Id = Annotated[StrictStr, Field(min_length=1, max_length=64)]
+OptionalId = Annotated[Id | None, BeforeValidator(_blank_is_none)]
+Text = Annotated[StrictStr, Field(max_length=200)]
+Reason = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+Alias = Annotated[StrictStr, Field(max_length=200)]  # `clean_alias` says what is wrong
+Count = Annotated[StrictInt, Field(ge=1)]
+
+
+class Command(BaseModel):
+    """Base of every command: JSON types as given (no "1" for 1), unknown fields refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OnTrack(Command):
+    track_id: OptionalId = Field(None, description="the track (default: the first)")
+
+
+class OnRun(OnTrack):
+    run_id: OptionalId = Field(None, description="the run (default: the track's current run)")
+
+
+class QueueAdd(OnTrack):
+    alias: Alias
+    car: Text = ""
+    model: Text = ""
+    override_reason: Text = Field("", description="let a racer who is not an entrant race")
+
+
+class QueueMove(OnTrack):
+    entry_id: Id
+    position: Annotated[StrictInt, Field(ge=0)]
+
+
+class QueueRemove(OnTrack):
+    entry_id: Id
+
+
+class Stage(OnTrack):
+    entry_id: OptionalId = Field(None, description="the queue entry (default: the first)")
+
+
+class WithReason(OnRun):
+    reason: Text = ""
+
+
+class Reset(OnRun):
+    delta: StrictInt = Field(description="1 or -1")
+    lap: Count | None = Field(None, description="default: lap in progress")
+
+
+class OnLap(OnRun):
+    lap: Count
+
+
+class Invalidate(OnLap):
+    reason: Text = ""
+
+
+class UndoEvent(OnRun):
+    event_id: Count
+
+
+class Speak(Command):
+    on: StrictBool
+
+
+class OnRound(Command):
+    round_id: Id = Field(description="a round id, name or number")
+
+
+class EntrantChange(Command):
+    alias: Alias | None = None
+    racer_id: OptionalId = None
+    reason: Reason
+
+
+class RoundOpen(OnRound):
+    add: list[EntrantChange] = Field(default_factory=list, description="entrants to add")
+    remove: list[EntrantChange] = Field(default_factory=list, description="entrants to remove")
+
+
+class RoundAdvancers(OnRound):
+    names: Annotated[list[Alias], Field(min_length=1, max_length=1000)]
+
+
+class RoundAdvancersCsv(OnRound):
+    csv: Annotated[str, Field(min_length=1, max_length=200_000)]
+
+
+class BracketOpen(OnTrack):
+    name: Annotated[str, Field(min_length=1, max_length=80)] = "Bracket"
+    source_round_id: OptionalId = None
+    seeds: list[Id] | None = None
+    size: Annotated[StrictInt, Field(ge=2, le=64)] | None = None
+    kind: BracketKind = BracketKind.DOUBLE
+    stop_at: Annotated[StrictInt, Field(ge=1, le=64)] = 1
+    format: FormatKind = FormatKind.FASTEST_LAP
+    average_laps: Annotated[StrictInt, Field(ge=2, le=10)] = 3
+    attempts: Annotated[StrictInt, Field(ge=1, le=10)] = 2
+    tie: TiePolicy = TiePolicy.HIGHER_SEED
+    grand_final_reset: StrictBool | None = Field(None, description="default: on for a double to 1")
+
+
+class OnBracket(Command):
+    bracket_id: Id
+
+
+class BracketStage(OnBracket):
+    match_id: OptionalId = None
+    replace: StrictBool = False
+
+
+class BracketDecide(OnBracket):
+    no_show: list[Id] = Field(default_factory=list)
+
+
+class BracketCorrect(OnBracket):
+    match_id: Id
+    winner_id: Id
+    note: Annotated[str, Field(max_length=200)] = "staff correction"
+
+
+class BracketUndo(OnBracket):
+    event_id: Count | None = None
+
+
+# ---- handlers -------------------------------------------------------------------------------
+
+
+def _run(race: Race, cmd: OnRun) -> RunRecord:
+    """The run named by `run_id`, or the current run of the track (`track_id` or first)."""
+    if cmd.run_id is not None:
+        return race.run(cmd.run_id)
+    track = race.track(cmd.track_id)
+    if track.current_run_id is None:
+        raise RuleViolation(f"track {track.track_id}: no run is staged; stage a racer first")
+    return race.runs[track.current_run_id]
+
+
+def _now(race: Race, run: RunRecord) -> int:
+    return race.now_ns(race.track_of_run(run))
+
+
+def _lap_end_ns(run: RunRecord, number: int) -> int:
+    for lap in run.state.laps:
+        if lap.number == number:
+            return lap.end_ns
+    raise NotFound(f"lap: got {number}, expected 1–{len(run.state.laps)} of this run")
+
+
+def _record(race: Race, run: RunRecord, event: RunEvent) -> Payload:
+    return {"run_id": run.info.run_id, "event_id": race.apply(run.info.run_id, event)}
+
+
+def _at_now(make: Callable[[int, str], RunEvent]) -> Callable[[Race, WithReason], Payload]:
+    def handler(race: Race, cmd: WithReason) -> Payload:
+        run = _run(race, cmd)
+        return _record(race, run, make(_now(race, run), cmd.reason))
+
+    return handler
+
+
+def queue_add(race: Race, cmd: QueueAdd) -> Payload:
+    racer = race.add_racer(cmd.alias)
+    entry_id = race.queue_add(
+        cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+    )
+    return {"entry_id": entry_id, "racer_id": racer.racer_id}
+
+
+def queue_move(race: Race, cmd: QueueMove) -> Payload:
+    race.queue_move(cmd.track_id, cmd.entry_id, cmd.position)
+    return {}
+
+
+def queue_remove(race: Race, cmd: QueueRemove) -> Payload:
+    race.queue_remove(cmd.track_id, cmd.entry_id)
+    return {}
+
+
+def stage(race: Race, cmd: Stage) -> Payload:
+    return {"run_id": race.stage(cmd.track_id, cmd.entry_id)}
+
+
+def start(race: Race, cmd: OnRun) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, StartRun(_now(race, run)))
+
+
+def end(race: Race, cmd: OnRun) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, EndRun(_now(race, run)))
+
+
+def manual_lap(race: Race, cmd: OnRun) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, ManualCrossing(_now(race, run)))
+
+
+def reset(race: Race, cmd: Reset) -> Payload:
+    """A reset +1/−1 on lap `lap`, or on the lap in progress when `lap` is absent."""
+    if cmd.delta not in (1, -1):
+        raise ActionError(f"delta: got {cmd.delta}, expected 1 or -1")
+    run = _run(race, cmd)
+    at_ns = _lap_end_ns(run, cmd.lap) if cmd.lap is not None else _now(race, run)
+    return _record(race, run, AdjustResets(at_ns, cmd.delta))
+
+
+def invalidate(race: Race, cmd: Invalidate) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, InvalidateLap(_lap_end_ns(run, cmd.lap), cmd.reason.strip()))
+
+
+def restore(race: Race, cmd: OnLap) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, RestoreLap(_lap_end_ns(run, cmd.lap)))
+
+
+def undo(race: Race, cmd: UndoEvent) -> Payload:
+    run = _run(race, cmd)
+    return _record(race, run, Undo(cmd.event_id))
+
+
+def speak(race: Race, cmd: Speak) -> Payload:
+    race.set_speak(cmd.on)
+    return {"speak_laps": cmd.on}
+
+
+def _entrant_pairs(race: Race, changes: list[EntrantChange], by: str) -> list[tuple[str, str]]:
+    pairs = []
+    for change in changes:
+        value = change.alias if by == "alias" else change.racer_id
+        if value is None:
+            raise ActionError(f"{by}: got nothing in an entrant change, expected a {by}")
+        pairs.append((value, change.reason))
+    return pairs
+
+
+def round_open(race: Race, cmd: RoundOpen) -> Payload:
+    info = race.find_round(cmd.round_id)
+    add = _entrant_pairs(race, cmd.add, "alias")
+    remove = _entrant_pairs(race, cmd.remove, "racer_id")
+    return program.open_round(race, info.round_id, add, remove)
+
+
+def round_close(race: Race, cmd: OnRound) -> Payload:
+    return program.close_round(race, race.find_round(cmd.round_id).round_id)
+
+
+def round_reopen(race: Race, cmd: OnRound) -> Payload:
+    return program.reopen_round(race, race.find_round(cmd.round_id).round_id)
+
+
+def round_advancers(race: Race, cmd: RoundAdvancers) -> Payload:
+    return program.set_advancers(race, race.find_round(cmd.round_id).round_id, cmd.names)
+
+
+def round_advancers_csv(race: Race, cmd: RoundAdvancersCsv) -> Payload:
+    names = program.advancers_from_csv(cmd.csv)
+    return program.set_advancers(race, race.find_round(cmd.round_id).round_id, names)
+
+
+def bracket_open(race: Race, cmd: BracketOpen) -> Payload:
+    fmt = (
+        Format.average(cmd.average_laps) if cmd.format is FormatKind.AVERAGE else Format(cmd.format)
+    )
+    reset_default = cmd.kind is BracketKind.DOUBLE and cmd.stop_at == 1
+    rules = BracketRules(
+        cmd.kind,
+        cmd.stop_at,
+        reset_default if cmd.grand_final_reset is None else cmd.grand_final_reset,
+        MatchRules(fmt, cmd.attempts, cmd.tie),
+    )
+    return brackets.open_adhoc(
+        race, cmd.track_id, cmd.name.strip(), rules, cmd.seeds, cmd.size, cmd.source_round_id
+    )
+
+
+def bracket_stage(race: Race, cmd: BracketStage) -> Payload:
+    return brackets.stage(race, cmd.bracket_id, cmd.match_id, cmd.replace)
+
+
+def bracket_unstage(race: Race, cmd: OnBracket) -> Payload:
+    return brackets.unstage(race, cmd.bracket_id)
+
+
+def bracket_decide(race: Race, cmd: BracketDecide) -> Payload:
+    return brackets.decide(race, cmd.bracket_id, cmd.no_show)
+
+
+def bracket_correct(race: Race, cmd: BracketCorrect) -> Payload:
+    note = cmd.note.strip() or "staff correction"
+    return brackets.correct(race, cmd.bracket_id, cmd.match_id, cmd.winner_id, note)
+
+
+def bracket_undo(race: Race, cmd: BracketUndo) -> Payload:
+    return brackets.undo(race, cmd.bracket_id, cmd.event_id)
+
+
+# ---- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    model: type[Command]
+    handler: Callable[[Race, Any], Payload]
+    summary: str
+
+
+def _spec(
+    name: str, model: type[Command], handler: Callable[..., Payload], summary: str
+) -> CommandSpec:
+    return CommandSpec(name, model, handler, summary)
+
+
+COMMANDS: dict[str, CommandSpec] = {
+    spec.name: spec
+    for spec in (
+        _spec("queue_add", QueueAdd, queue_add, "Add a racer (new or known alias) to a queue"),
+        _spec("queue_move", QueueMove, queue_move, "Move a queue entry to another position"),
+        _spec("queue_remove", QueueRemove, queue_remove, "Take an entry off the queue"),
+        _spec("stage", Stage, stage, "Put the next racer (or an entry) on track"),
+        _spec("start", OnRun, start, "Start the run's clock (staff start mode)"),
+        _spec("end", OnRun, end, "End the run now"),
+        _spec("dnf", WithReason, _at_now(MarkDnf), "Mark the run did-not-finish"),
+        _spec("abort", WithReason, _at_now(AbortRun), "Abort the run (a track fault)"),
+        _spec("manual_lap", OnRun, manual_lap, "Record a crossing the gate missed"),
+        _spec("reset", Reset, reset, "Add or remove a reset on a lap"),
+        _spec("invalidate", Invalidate, invalidate, "Mark a lap invalid"),
+        _spec("restore", OnLap, restore, "Mark a lap valid again"),
+        _spec("undo", UndoEvent, undo, "Undo an event of a run"),
+        _spec("speak", Speak, speak, "Switch spoken lap times on or off"),
+        _spec("round_open", RoundOpen, round_open, "Open a round of the program"),
+        _spec("round_close", OnRound, round_close, "Close a round: fix who advances"),
+        _spec("round_reopen", OnRound, round_reopen, "Reopen a closed round"),
+        _spec(
+            "round_advancers",
+            RoundAdvancers,
+            round_advancers,
+            "Type in an external round's advancers",
+        ),
+        _spec(
+            "round_advancers_csv",
+            RoundAdvancersCsv,
+            round_advancers_csv,
+            "Import an external round's advancers from CSV",
+        ),
+        _spec(
+            "bracket_open", BracketOpen, bracket_open, "Open an ad-hoc bracket from a leaderboard"
+        ),
+        _spec("bracket_stage", BracketStage, bracket_stage, "Queue a bracket match's racers"),
+        _spec("bracket_unstage", OnBracket, bracket_unstage, "Cancel the staged match"),
+        _spec(
+            "bracket_decide", BracketDecide, bracket_decide, "Decide the staged match from its runs"
+        ),
+        _spec("bracket_correct", BracketCorrect, bracket_correct, "Set a match's winner by hand"),
+        _spec("bracket_undo", BracketUndo, bracket_undo, "Undo a bracket result or correction"),
+    )
+}
+
+
+def parse(name: object, payload: object) -> tuple[CommandSpec, Command]:
+    """The command `name` with `payload` checked (ActionError/NotFound name what is wrong)."""
+    if not isinstance(name, str) or name not in COMMANDS:
+        raise NotFound(f"command: got {name!r:.60}, expected one of {sorted(COMMANDS)}")
+    spec = COMMANDS[name]
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise ActionError(f"payload: got {type(payload).__name__}, expected a JSON object")
+    try:
+        return spec, spec.model.model_validate(payload)
+    except ValidationError as exc:
+        raise ActionError(f"{name}: {describe(exc)}") from None
+
+
+EXPECTED = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "bool_type": "true or false",
+    "string_type": "text",
+    "list_type": "a list",
+    "dict_type": "an object",
+    "model_type": "an object",
+}
+
+
+def describe(exc: ValidationError) -> str:
+    """The first problem of a validation error as `field: got X, expected Y`."""
+    error = exc.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in error["loc"]) or "payload"
+    got = repr(error.get("input"))[:60]
+    kind = error["type"]
+    if kind == "missing":
+        return f"{where}: got nothing, expected a value"
+    if kind == "extra_forbidden":
+        return f"{where}: got {got}, expected no such field (not part of this command)"
+    message = str(error["msg"])
+    expected = EXPECTED.get(kind) or message.removeprefix("Input should be ").removeprefix(
+        "Value should be "
+    )
+    return f"{where}: got {got}, expected {expected}"
+
+
+def execute(race: Race, spec: CommandSpec, command: Command) -> Payload:
+    """Run a checked command on the host thread (the caller is `EngineHost.call`)."""
+    return spec.handler(race, command)

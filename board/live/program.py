@@ -1,0 +1,509 @@
+"""The event's program: the config's `[[rounds]]` as stored rounds that staff open and close.
+
+A round is *pending* until staff open it, *open* while it is raced, *closed* once its
+outcome (who advances, `timer.rounds.Qualification`) is fixed. Its stored `state` document
+holds what the live core decided about it:
+
+- ``entrants``: racer ids who may race it, in seeding order (absent: open entry), fixed
+  when the round opens from the outcomes of the rounds in its `entry_from`;
+- ``entrant_log``: every change staff made to the entrants, and every queue override, with
+  the reason given;
+- ``advancers``: an external round's advancers as typed in or imported;
+- ``outcome``: the qualification fixed when the round closed.
+
+An event without `[[rounds]]` keeps one open timed round on all its tracks. Rules:
+opening a round needs every round it takes entrants from closed, and its tracks free (no
+run staged or running, no other open round on them); closing needs no run on its tracks,
+and a bracket round a finished bracket; reopening needs no later round that takes its
+advancers to have been opened.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+from board.domain import RoundInfo, new_id
+from board.live.race import ActionError, NotFound, Race, RoundStatus
+from timer.errors import RuleViolation
+from timer.rounds import (
+    AdvanceKind,
+    Advancement,
+    EventPlan,
+    Qualification,
+    RoundKind,
+    RoundSpec,
+    advance,
+    advancement_from_dict,
+    advancement_to_dict,
+    already_qualified,
+    bracket_qualification,
+    entrants,
+)
+from timer.run import RunStatus
+
+MAX_REASON_CHARS = 200
+
+
+# ---- loading ------------------------------------------------------------------------------
+
+
+def load_rounds(race: Race) -> None:
+    """The stored rounds of the event; the program's rounds are created on first start."""
+    assert race.event is not None
+    stored = {r.round_id: r for r in race.store.list_rounds(race.event.event_id)}
+    configured = list(race.settings.rounds)
+    by_name = {r.name: r for r in stored.values()}
+    seq = max((r.seq for r in stored.values()), default=0)
+    defaults = race.settings.round
+    for index, round_settings in enumerate(configured):
+        spec = round_settings.spec(defaults)
+        info = by_name.get(spec.name)
+        if info is None:
+            seq = max(seq, index) + 1
+            tracks = list(getattr(round_settings, "tracks", []) or [])
+            info = RoundInfo(
+                new_id(),
+                race.event.event_id,
+                tracks[0] if len(tracks) == 1 else "",
+                spec.name,
+                seq,
+                spec.format,
+                spec.run_config,
+                spec.runs_per_racer,
+                advancement_to_dict(spec.advancement),
+                kind=str(spec.kind),
+                status=RoundStatus.PENDING,
+                state={"tracks": tracks} if tracks else {},
+            )
+            race.store.save_round(info)
+            stored[info.round_id] = info
+        race.specs[info.round_id] = spec
+    if not stored:
+        info = RoundInfo(
+            new_id(),
+            race.event.event_id,
+            "",
+            "Round 1",
+            1,
+            defaults.ranking_format(),
+            defaults.run_config(),
+            defaults.runs_per_racer,
+            advancement_to_dict(Advancement(AdvanceKind.ALL)),
+            kind=str(RoundKind.TIMED),
+            status=RoundStatus.OPEN,
+        )
+        race.store.save_round(info)
+        stored[info.round_id] = info
+    race.rounds = stored
+    for info in stored.values():
+        if info.round_id not in race.specs:
+            race.specs[info.round_id] = _stored_spec(info)
+
+
+def _stored_spec(info: RoundInfo) -> RoundSpec:
+    """The rules of a round the config does not describe (the default or an ad-hoc one)."""
+    kind = RoundKind(info.kind) if info.kind in set(RoundKind) else RoundKind.TIMED
+    if kind is RoundKind.BRACKET:
+        kind = RoundKind.TIMED  # its bracket rules live in the bracket document
+    return RoundSpec(
+        info.name,
+        kind,
+        info.format,
+        (),
+        info.run_config,
+        info.runs_per_racer,
+        advancement_from_dict(info.advancement),
+    )
+
+
+def assign_tracks(race: Race) -> None:
+    """Each track races its newest open round (or shows its newest closed one)."""
+    for track in race.tracks.values():
+        mine = [r for r in race.ordered_rounds() if track.track_id in race.round_tracks(r.round_id)]
+        mine = [r for r in mine if r.kind != str(RoundKind.EXTERNAL)]
+        open_ = [r for r in mine if r.status == RoundStatus.OPEN]
+        shown = open_ or [r for r in mine if r.status == RoundStatus.CLOSED]
+        track.round_id = shown[-1].round_id if shown else ""
+        track.current_run_id = _last_run_on(race, track.round_id, track.track_id)
+
+
+def _last_run_on(race: Race, round_id: str, track_id: str) -> str | None:
+    runs = [r for r in race.round_runs(round_id) if race.track_of_run(r).track_id == track_id]
+    return runs[-1].info.run_id if runs else None
+
+
+# ---- the plan and outcomes ------------------------------------------------------------------
+
+
+def plan(race: Race) -> EventPlan:
+    return EventPlan(tuple(race.specs[r.round_id] for r in race.ordered_rounds()))
+
+
+def outcome_of(info: RoundInfo) -> Qualification | None:
+    data = info.state.get("outcome")
+    if not isinstance(data, dict):
+        return None
+    return Qualification(
+        info.name,
+        tuple(str(r) for r in data.get("advanced", [])),
+        tuple((str(r), str(why)) for r, why in data.get("reasons", [])),
+        tuple(str(r) for r in data.get("tied_at_cut", [])),
+    )
+
+
+def _outcome_dict(q: Qualification) -> dict[str, Any]:
+    return {
+        "advanced": list(q.advanced),
+        "reasons": [list(pair) for pair in q.reasons],
+        "tied_at_cut": list(q.tied_at_cut),
+    }
+
+
+def outcomes(race: Race, provisional: bool = False) -> dict[str, Qualification]:
+    """Closed rounds' outcomes by round name; with `provisional`, open rounds' as they stand."""
+    found: dict[str, Qualification] = {}
+    for info in race.ordered_rounds():
+        fixed = outcome_of(info)
+        if fixed is not None and info.status == RoundStatus.CLOSED:
+            found[info.name] = fixed
+        elif provisional and info.status == RoundStatus.OPEN:
+            try:
+                found[info.name] = qualify(race, info, found)
+            except RuleViolation:
+                continue
+    return found
+
+
+def qualify(race: Race, info: RoundInfo, known: dict[str, Qualification]) -> Qualification:
+    """Who advances from `info` as it stands (RuleViolation while that cannot be known)."""
+    spec = race.specs[info.round_id]
+    kind = info.kind
+    if kind == str(RoundKind.EXTERNAL):
+        advancers = tuple(str(r) for r in info.state.get("advancers", []))
+        if not advancers:
+            raise RuleViolation(
+                f"close {info.name}: no advancers yet; type them in or import a CSV first"
+            )
+        return Qualification(info.name, advancers, tuple((r, "named") for r in advancers))
+    if kind == str(RoundKind.BRACKET):
+        bracket = race_bracket(race, info.round_id)
+        if not bracket.state.finished:
+            remaining = len(bracket.state.remaining)
+            raise RuleViolation(
+                f"close {info.name}: the bracket is not finished ({remaining} racers remain, "
+                f"expected {bracket.state.layout.stop_at}); next match "
+                f"{bracket.state.current_match}"
+            )
+        rules_spec = spec if spec.bracket is not None else replace(spec, kind=RoundKind.TIMED)
+        return bracket_qualification(rules_spec, bracket.state)
+    regions = {r.racer_id: r.region for r in race.racers.values()}
+    elsewhere = already_qualified(plan(race), info.name, known)
+    rule = spec.advancement
+    return advance(rule, race.standings(info.round_id), regions, elsewhere, info.name)
+
+
+def race_bracket(race: Race, round_id: str) -> Any:
+    for bracket in race.brackets.values():
+        if bracket.round_id == round_id:
+            return bracket
+    raise NotFound(f"bracket: round {race.rounds[round_id].name} has no bracket")
+
+
+# ---- entrants --------------------------------------------------------------------------------
+
+
+def entrants_of(info: RoundInfo) -> list[str] | None:
+    value = info.state.get("entrants")
+    return None if value is None else [str(r) for r in value]
+
+
+def preview(race: Race, round_id: str) -> dict[str, Any]:
+    """Who would enter round `round_id` if it opened now, and why (nothing changes)."""
+    info = race.round(round_id)
+    known = outcomes(race, provisional=True)
+    closed = outcomes(race)
+    try:
+        ordered = entrants(plan(race), info.name, known)
+    except RuleViolation as exc:
+        return {"round_id": round_id, "open_entry": False, "entrants": [], "problem": str(exc)}
+    if ordered is None:
+        return {"round_id": round_id, "open_entry": True, "entrants": [], "problem": ""}
+    spec = race.specs[round_id]
+    waiting = [s for s in spec.entry_from if s not in closed]
+    reasons: dict[str, str] = {}
+    for source in spec.entry_from:
+        for racer_id, why in known[source].reasons:
+            reasons.setdefault(racer_id, f"{source}: {why}")
+    problem = f"provisional: {', '.join(waiting)} not closed yet" if waiting else ""
+    return {
+        "round_id": round_id,
+        "open_entry": False,
+        "entrants": [
+            {"racer_id": r, "name": _name(race, r), "reason": reasons.get(r, "")} for r in ordered
+        ],
+        "problem": problem,
+    }
+
+
+def _name(race: Race, racer_id: str) -> str:
+    racer = race.racers.get(racer_id)
+    return racer.alias if racer else racer_id
+
+
+def check_entrant(race: Race, info: RoundInfo, racer: Any, override_reason: str) -> None:
+    """Refuse a racer who is not an entrant of `info`, unless staff give a reason."""
+    allowed = entrants_of(info)
+    if info.kind == str(RoundKind.EXTERNAL):
+        raise RuleViolation(f"queue: {info.name} is raced outside lapgate; nobody queues for it")
+    if allowed is None or racer.racer_id in allowed:
+        return
+    if not override_reason:
+        raise RuleViolation(
+            f"queue: {racer.alias} is not an entrant of {info.name}; "
+            "give a reason to let them race anyway"
+        )
+    _log_entrant(race, info, "override", racer.racer_id, override_reason)
+
+
+def check_runs_left(race: Race, info: RoundInfo, racer_id: str) -> None:
+    limit = info.runs_per_racer
+    if not limit:
+        return
+    done = [
+        r
+        for r in race.round_runs(info.round_id)
+        if r.info.racer_id == racer_id and r.state.status is not RunStatus.ABORTED
+    ]
+    if len(done) >= limit:
+        alias = race.racers[racer_id].alias
+        raise RuleViolation(f"stage: {alias} has had {len(done)} of {limit} runs in {info.name}")
+
+
+def _log_entrant(race: Race, info: RoundInfo, action: str, racer_id: str, reason: str) -> None:
+    state = dict(race.rounds[info.round_id].state)
+    log = [
+        *state.get("entrant_log", []),
+        {"action": action, "racer_id": racer_id, "reason": reason},
+    ]
+    state["entrant_log"] = log
+    race.save_round(replace(race.rounds[info.round_id], state=state))
+
+
+def clean_reason(reason: str, what: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ActionError(f"reason: got nothing for {what}, expected why (it is logged)")
+    if len(reason) > MAX_REASON_CHARS:
+        raise ActionError(f"reason: got {len(reason)} characters, expected ≤ {MAX_REASON_CHARS}")
+    return reason
+
+
+def change_entrants(
+    race: Race,
+    info: RoundInfo,
+    add: Sequence[tuple[str, str]],
+    remove: Sequence[tuple[str, str]],
+) -> RoundInfo:
+    """`info` with racers added (by alias) and removed (by id), each with a logged reason."""
+    current = entrants_of(info)
+    if current is None:
+        if add or remove:
+            raise RuleViolation(f"entrants: {info.name} has open entry; anyone may queue")
+        return info
+    log = list(info.state.get("entrant_log", []))
+    for racer_id, reason in remove:
+        if racer_id not in current:
+            raise NotFound(f"remove: got {racer_id!r:.60}, expected an entrant of {info.name}")
+        current.remove(racer_id)
+        log.append(
+            {"action": "remove", "racer_id": racer_id, "reason": clean_reason(reason, racer_id)}
+        )
+    for alias, reason in add:
+        racer = race.add_racer(alias)
+        if racer.racer_id in current:
+            raise RuleViolation(f"add: {racer.alias} is already an entrant of {info.name}")
+        current.append(racer.racer_id)
+        log.append(
+            {"action": "add", "racer_id": racer.racer_id, "reason": clean_reason(reason, alias)}
+        )
+    return replace(info, state={**info.state, "entrants": current, "entrant_log": log})
+
+
+# ---- open, close, reopen -----------------------------------------------------------------
+
+
+def _check_tracks_free(race: Race, info: RoundInfo, action: str) -> None:
+    for track_id in race.round_tracks(info.round_id):
+        track = race.tracks[track_id]
+        running = race.running_on(track)
+        if running is not None and (action != "close" or track.round_id == info.round_id):
+            name = race.racers[running.info.racer_id].alias
+            raise RuleViolation(
+                f"{action} {info.name}: {name}'s run is {running.state.status} on "
+                f"{track.name}; end it first"
+            )
+        other = race.rounds.get(track.round_id)
+        if (
+            action == "open"
+            and other is not None
+            and other.round_id != info.round_id
+            and other.status == RoundStatus.OPEN
+        ):
+            raise RuleViolation(
+                f"open {info.name}: {track.name} still races {other.name}; close it first"
+            )
+
+
+def open_round(
+    race: Race,
+    round_id: str,
+    add: Sequence[tuple[str, str]] = (),
+    remove: Sequence[tuple[str, str]] = (),
+) -> dict[str, Any]:
+    """Open a pending round: fix its entrants, hand it its tracks, set up its kind."""
+    from board.live import brackets
+
+    info = race.round(round_id)
+    if info.status == RoundStatus.OPEN:
+        raise RuleViolation(f"open {info.name}: it is open already")
+    if info.status == RoundStatus.CLOSED:
+        raise RuleViolation(f"open {info.name}: it is closed; reopen it instead")
+    ordered = entrants(plan(race), info.name, outcomes(race))  # raises while feeders run
+    state = dict(info.state)
+    if ordered is not None:
+        state["entrants"] = list(ordered)
+    info = change_entrants(race, replace(info, state=state), add, remove)
+    is_external = info.kind == str(RoundKind.EXTERNAL)
+    if is_external:
+        fixed = race.specs[round_id].advancement.fixed
+        if fixed and not info.state.get("advancers"):
+            info = replace(info, state={**info.state, "advancers": resolve_names(race, fixed)})
+    else:
+        _check_tracks_free(race, info, "open")
+    info = replace(info, status=RoundStatus.OPEN)
+    race.save_round(info)
+    if info.kind == str(RoundKind.BRACKET):
+        brackets.open_for_round(race, info, entrants_of(info) or [])
+    if not is_external:
+        _take_tracks(race, info)
+    if info.kind == str(RoundKind.SHOOTOUT):
+        _queue_running_order(race, info)
+    race.program_changed(round_id, "opened")
+    return {"round_id": round_id, "entrants": entrants_of(info)}
+
+
+def _take_tracks(race: Race, info: RoundInfo) -> None:
+    for track_id in race.round_tracks(info.round_id):
+        track = race.tracks[track_id]
+        track.round_id = info.round_id
+        track.current_run_id = _last_run_on(race, info.round_id, track_id)
+        race.changed(track, "round")
+
+
+def _queue_running_order(race: Race, info: RoundInfo) -> None:
+    """A shootout's entrants queue on its first track, best-placed last."""
+    track = race.tracks[race.round_tracks(info.round_id)[0]]
+    order = list(reversed(entrants_of(info) or []))
+    for racer_id in order:
+        race.queue_add(track.track_id, race.racer(racer_id))
+
+
+def close_round(race: Race, round_id: str) -> dict[str, Any]:
+    """Fix the round's outcome (who advances) and close it."""
+    info = race.round(round_id)
+    if info.status == RoundStatus.CLOSED:
+        raise RuleViolation(f"close {info.name}: it is closed already")
+    if info.status == RoundStatus.PENDING and info.kind != str(RoundKind.EXTERNAL):
+        raise RuleViolation(f"close {info.name}: it has not been opened")
+    _check_tracks_free(race, info, "close")
+    qualification = qualify(race, info, outcomes(race))
+    queued = len(race.queues.get(round_id, []))
+    state = {**info.state, "outcome": _outcome_dict(qualification)}
+    race.save_round(replace(info, status=RoundStatus.CLOSED, state=state))
+    for track in race.tracks.values():
+        if track.round_id == round_id:
+            race.changed(track, "round")
+    race.program_changed(round_id, "closed")
+    return {
+        "round_id": round_id,
+        "advanced": list(qualification.advanced),
+        "tied_at_cut": list(qualification.tied_at_cut),
+        "left_in_queue": queued,
+    }
+
+
+def reopen_round(race: Race, round_id: str) -> dict[str, Any]:
+    """Reopen a closed round (its outcome is dropped until it closes again)."""
+    info = race.round(round_id)
+    if info.status != RoundStatus.CLOSED:
+        raise RuleViolation(f"reopen {info.name}: it is {info.status}, expected closed")
+    for later in race.ordered_rounds():
+        spec = race.specs[later.round_id]
+        if info.name in spec.entry_from and later.status != RoundStatus.PENDING:
+            raise RuleViolation(
+                f"reopen {info.name}: {later.name} took its advancers and is {later.status}; "
+                "its entrants would change under it"
+            )
+    if info.kind != str(RoundKind.EXTERNAL):
+        _check_tracks_free(race, info, "open")
+    state = {k: v for k, v in info.state.items() if k != "outcome"}
+    info = replace(info, status=RoundStatus.OPEN, state=state)
+    race.save_round(info)
+    if info.kind != str(RoundKind.EXTERNAL):
+        _take_tracks(race, info)
+    race.program_changed(round_id, "reopened")
+    return {"round_id": round_id}
+
+
+# ---- external rounds --------------------------------------------------------------------------
+
+
+def resolve_names(race: Race, names: Sequence[str]) -> list[str]:
+    """Racer ids for typed names: a known user id, else an alias (created when new)."""
+    ids: list[str] = []
+    for name in names:
+        cleaned = " ".join(str(name).split())
+        found = next((r for r in race.racers.values() if r.user_id == cleaned), None)
+        racer = found or race.add_racer(cleaned)
+        if racer.racer_id in ids:
+            raise ActionError(f"advancers: got {cleaned!r:.60} twice, expected each racer once")
+        ids.append(racer.racer_id)
+    return ids
+
+
+def set_advancers(race: Race, round_id: str, names: Sequence[str]) -> dict[str, Any]:
+    """Staff type in (or import) an external round's advancers, best first."""
+    info = race.round(round_id)
+    if info.kind != str(RoundKind.EXTERNAL):
+        raise RuleViolation(
+            f"advancers: {info.name} is {info.kind}; only external rounds take them"
+        )
+    if info.status == RoundStatus.CLOSED:
+        raise RuleViolation(f"advancers: {info.name} is closed; reopen it first")
+    if not names:
+        raise ActionError("advancers: got an empty list, expected at least one racer")
+    ids = resolve_names(race, names)
+    race.save_round(replace(info, state={**info.state, "advancers": ids}))
+    race.program_changed(round_id, "advancers")
+    return {"round_id": round_id, "advancers": ids}
+
+
+def advancers_from_csv(text: str) -> list[str]:
+    """Names from a CSV: an `Alias`/`UserId`/`Name` column (header), or the first column."""
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise ActionError("csv: got no rows, expected one racer per line")
+    header = [cell.strip().casefold() for cell in rows[0]]
+    for wanted in ("userid", "user_id", "alias", "name", "racer"):
+        if wanted in header:
+            column = header.index(wanted)
+            names = [r[column].strip() for r in rows[1:] if len(r) > column and r[column].strip()]
+            if not names:
+                raise ActionError(f"csv: column {rows[0][column]!r} is empty, expected names")
+            return names
+    return [r[0].strip() for r in rows if r and r[0].strip()]
