@@ -1,10 +1,12 @@
-"""The demo's "staff": queues racers, stages runs, drives simulated cars, counts resets.
+"""The demo's "staff": queues racers, stages runs, counts resets.
 
 `seed_history` replays a few finished runs instantly (timestamps in the recent past, from
 the same seeded simulator), so the board looks like an event in progress at once; then
-`DemoDriver` runs the summit live: whenever the track is free it stages the next racer
-and puts their car on the simulated gate (rolling start). Staff may act from /control at
-any time; the driver only fills the gaps (a run staged by staff gets its car driven too).
+`DemoDriver` runs the summit live: whenever the track is free it stages the next racer.
+The driver does not drive: the engine host tells the simulated gate about every staged
+run (`run_staged`), and the gate puts that racer's car on track (rolling start) with the
+skill of `DEMO_RACERS`, as it does under `lapgate run`. Staff may act from /control at
+any time; the driver only fills the gaps (a run staged by staff gets its car too).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def seed_history(race: Race, sim_settings: Any, runs: int, track_id: str | None 
 
 
 class DemoDriver:
-    """Keeps the simulated summit going: stage, drive, take the car off, repeat."""
+    """Keeps the simulated summit going: stage the next racer, pause after a run, repeat."""
 
     def __init__(self, host: EngineHost, sim: SimulatedGateAdapter, pause_s: float = 4.0) -> None:
         self.host = host
@@ -76,10 +78,11 @@ class DemoDriver:
         self.track_id = next(
             t.track_id for t in host.race.tracks.values() if t.gate_id == sim.gate_id
         )
-        self._driving: str | None = None
+        self._active_run: str | None = None  # the run last seen staged or running
         self._idle_since = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        sim.set_skills(SKILLS)  # the gate drives each staged racer with their skill
         host.subscribe(self._on_message)
 
     def start(self) -> None:
@@ -103,13 +106,14 @@ class DemoDriver:
         if run is not None and run.state.status is RunStatus.RUNNING:
             race.apply(run.info.run_id, AdjustResets(race.now_ns(track), 1))
 
-    def _inspect(self, race: Race) -> tuple[str | None, str | None, str, int]:
+    def _inspect(self, race: Race) -> tuple[str | None, bool, int]:
+        """The current run's id, whether it is over (or absent), the queue's length."""
         track = race.track(self.track_id)
         run = race.runs.get(track.current_run_id or "")
         queued = len(race.queues.get(track.round_id, []))
         if run is None:
-            return None, None, "", queued
-        return run.info.run_id, str(run.state.status), race.racers[run.info.racer_id].alias, queued
+            return None, True, queued
+        return run.info.run_id, run.state.is_over, queued
 
     def _loop(self) -> None:
         while not self._stop.wait(0.25):
@@ -119,23 +123,19 @@ class DemoDriver:
                 log.exception("demo driver step failed")
 
     def _step(self) -> None:
-        run_id, status, alias, queued = self.host.call(self._inspect)
-        over = status in (None, "finished", "dnf", "aborted")
-        if over:
-            if self._driving is not None:
-                self.sim.drive(None)
-                self._driving = None
-                self._idle_since = time.monotonic()
-            if time.monotonic() - self._idle_since < self.pause_s:
-                return
-            if queued == 0:
-                self.host.call(self._requeue)
-            run_id = self.host.call(lambda race: race.stage(self.track_id))
-            alias = self.host.call(lambda race: race.racers[race.runs[run_id].info.racer_id].alias)
-            status = "staged"
-        if status in ("staged", "running") and self._driving != run_id:
-            self.sim.drive(alias, SKILLS.get(alias, 1.0))
-            self._driving = run_id
+        run_id, over, queued = self.host.call(self._inspect)
+        if not over:
+            self._active_run = run_id
+            return
+        if self._active_run is not None:  # a run just ended: pause before the next one
+            self._active_run = None
+            self._idle_since = time.monotonic()
+        if time.monotonic() - self._idle_since < self.pause_s:
+            return
+        if queued == 0:
+            self.host.call(self._requeue)
+        # The host then calls sim.run_staged(alias): the gate puts the car on track.
+        self._active_run = self.host.call(lambda race: race.stage(self.track_id))
 
     def _requeue(self, race: Race) -> None:
         for alias, _ in DEMO_RACERS:

@@ -82,11 +82,22 @@ class GateAdapter(Protocol):
         """The current instant on the clock this adapter's `t_ns` values use."""
         ...
 
+    def run_staged(self, racer: str) -> None:
+        """Tell the adapter a run was just staged on a track timed by this gate.
+
+        `racer` is the racer's alias (a display string). Called on the engine host's
+        thread, so it returns at once and does not raise. The simulator puts that racer's
+        car on track (it crosses the line after an approach: a rolling start, then laps
+        until `run_ended`); real gates have nothing to do.
+        """
+        ...
+
     def run_ended(self, start_ns: int, end_ns: int) -> None:
         """Tell the adapter a run used the gate from `start_ns` to `end_ns`.
 
         The GPIO adapter reports each sensor that did not trigger in that window
-        (kind ``silent``); other adapters may ignore it.
+        (kind ``silent``); the simulator takes the run's car off the track; other
+        adapters may ignore it.
         """
         ...
 

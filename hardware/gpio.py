@@ -211,6 +211,9 @@ class GpioGateAdapter:
             self._factory.close()
             self._factory = None
 
+    def run_staged(self, racer: str) -> None:
+        """Nothing to do: real cars drive onto the strips themselves."""
+
     def run_ended(self, start_ns: int, end_ns: int) -> None:
         """Report each sensor with no edge from `start_ns` to `end_ns` (kind ``silent``)."""
         with self._lock:

@@ -7,7 +7,9 @@ Two layers, like the real adapters:
   as offsets in nanoseconds from the moment the car is put on track. Tests, the bracket
   helper and the ZRound emulator use it directly.
 - `SimulatedGateAdapter`: a `GateAdapter` whose thread plays those events in real time
-  for whichever car `drive()` put on track.
+  for whichever car is on track: the racer of the run just staged (`run_staged`, called
+  by the engine host, so a simulated gate under `lapgate run` times rehearsal runs by
+  itself), or a car put there by hand with `drive()` (`lapgate gate-test --drive`).
 
 Speed factor. The adapter keeps a *virtual clock*: ``now_ns() = origin + (host_now -
 origin) × speed_factor`` where `origin` is the host monotonic instant when the adapter
@@ -24,7 +26,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -41,6 +43,9 @@ _APPROACH_S: Final = (0.5, 2.0)  # from "on track" to the first pass of the line
 _DOUBLE_AFTER_S: Final = (0.02, 0.5)  # second trigger this long after the pass
 _RESET_PENALTY_S: Final = (3.0, 8.0)  # extra time an off-track lap takes
 _MIN_LAP_FRACTION: Final = 0.4  # no lap shorter than this fraction of the mean
+# Skills of racers the adapter was given no skill for: spread enough that rehearsal
+# standings differ between racers, narrow enough that every lap stays plausible.
+DERIVED_SKILL_RANGE: Final = (0.93, 1.10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +120,15 @@ def lap_events(
         t_ns += lap_ns
 
 
+def racer_skill(seed: int, racer: str) -> float:
+    """A skill in `DERIVED_SKILL_RANGE` for `racer`, the same for every (`seed`, `racer`).
+
+    Seeding `random.Random` with a string hashes it with SHA-512, so the value repeats
+    across processes (unlike `hash()`), and a new seed gives every racer a new skill.
+    """
+    return random.Random(f"skill:{seed}:{racer}").uniform(*DERIVED_SKILL_RANGE)
+
+
 def simulate_laps(
     seed: int,
     mean_lap_s: float,
@@ -155,14 +169,19 @@ class SimulatedGateAdapter:
     """A `GateAdapter` playing seeded virtual cars in real time (see the module doc)."""
 
     def __init__(
-        self, settings: SimulatedGate, clock_ns: Callable[[], int] = time.monotonic_ns
+        self,
+        settings: SimulatedGate,
+        clock_ns: Callable[[], int] = time.monotonic_ns,
+        skills: Mapping[str, float] | None = None,
     ) -> None:
         self.gate_id = settings.id
         self._settings = settings
         self._profile = CarProfile.from_settings(settings)
         self._clock_ns = clock_ns
         self._origin_ns = clock_ns()
-        self._lock = threading.Lock()
+        # Reentrant: a sink called with the lock held (see `_run`) may call back in.
+        self._lock = threading.RLock()
+        self._skills: dict[str, float] = {}
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -173,11 +192,38 @@ class SimulatedGateAdapter:
         self._outings: dict[str, int] = {}
         self._on_crossing: CrossingSink = _drop
         self._on_notice: NoticeSink = _drop
+        self.set_skills(skills or {})
 
     def now_ns(self) -> int:
         """The virtual clock (host monotonic ns when the speed factor is 1)."""
         elapsed_ns = self._clock_ns() - self._origin_ns
         return self._origin_ns + round(elapsed_ns * self._settings.speed_factor)
+
+    def set_skills(self, skills: Mapping[str, float]) -> None:
+        """Use these skills (racer alias → skill, > 1 is faster) for `run_staged`.
+
+        Racers not in `skills` get `racer_skill(seed, racer)`. Raises `ValueError` for a
+        skill that is not a positive number, here rather than on the host thread later.
+        """
+        for racer, skill in skills.items():
+            if not skill > 0:
+                raise ValueError(f"skills[{racer!r}]: got {skill}, expected a positive number")
+        with self._lock:
+            self._skills = dict(skills)
+
+    def skill_of(self, racer: str) -> float:
+        """The skill `run_staged(racer)` drives `racer` with."""
+        with self._lock:
+            skill = self._skills.get(racer)
+        return racer_skill(self._settings.seed, racer) if skill is None else skill
+
+    def run_staged(self, racer: str) -> None:
+        """Put `racer`'s car on track now: a rolling start after the approach delay.
+
+        Called by the engine host right after a run is staged on this gate's track. The car
+        laps with `skill_of(racer)` until `run_ended`, replacing any car still on track.
+        """
+        self.drive(racer, self.skill_of(racer))
 
     def drive(self, car: str | None, skill: float = 1.0) -> int:
         """Put `car` on track now (None: take the car off); return that virtual instant."""
@@ -218,7 +264,14 @@ class SimulatedGateAdapter:
         thread.join()
 
     def run_ended(self, start_ns: int, end_ns: int) -> None:
-        """Nothing to check: virtual sensors never fail silently."""
+        """Take the car off the track: its run is over, so it crosses no more.
+
+        A car put on track after `end_ns` belongs to a later run and stays. Virtual
+        sensors never fail silently, so there is nothing else to check.
+        """
+        with self._lock:
+            if self._car is not None and self._car_start_ns <= end_ns:
+                self.drive(None)
 
     def _advance(self) -> SimEvent | None:
         """The next event placed on the virtual clock (caller holds the lock)."""
@@ -243,7 +296,9 @@ class SimulatedGateAdapter:
                 if self._pending is not pending:  # drive() replaced the car meanwhile
                     continue
                 self._pending = self._advance()
-            self._emit(pending, car)
+                # Emitting under the lock: once `run_ended` or `drive` returns, the car
+                # they took off emits nothing more. The sinks only enqueue.
+                self._emit(pending, car)
 
     def _emit(self, event: SimEvent, car: str) -> None:
         if event.kind in ("crossing", "double_trigger"):

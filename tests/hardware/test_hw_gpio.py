@@ -172,6 +172,13 @@ def test_run_ended_is_quiet_when_both_sensors_worked(gate: tuple[GpioGateAdapter
     assert "silent" not in sink.kinds()
 
 
+def test_run_staged_does_nothing(gate: tuple[GpioGateAdapter, Sink]) -> None:
+    adapter, sink = gate
+    notices_before = list(sink.notices)
+    adapter.run_staged("Ada Lovelap")  # real cars drive themselves onto the strips
+    assert sink.crossings == [] and sink.notices == notices_before
+
+
 def test_factory_is_reported_and_untimestamped_factories_refused(factory: MockFactory) -> None:
     sink = Sink()
     adapter = GpioGateAdapter(GpioGate(), factory=factory)

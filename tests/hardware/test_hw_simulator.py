@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import itertools
 import threading
+from pathlib import Path
 from statistics import mean, stdev
 
 import pytest
 
-from config.settings import SimulatedGate
+from config.settings import SerialGate, SimulatedGate
 from hardware.base import GateAdapter, GateNotice, build_gate
-from hardware.simulator import CarProfile, SimulatedGateAdapter, lap_events, simulate_laps
+from hardware.decoder import DecoderGateAdapter
+from hardware.simulator import (
+    DERIVED_SKILL_RANGE,
+    CarProfile,
+    SimulatedGateAdapter,
+    lap_events,
+    racer_skill,
+    simulate_laps,
+)
 from timer.events import Crossing
 
 
@@ -143,3 +152,97 @@ def test_virtual_clock_runs_at_the_speed_factor() -> None:
     assert adapter.now_ns() == 1_000
     host[0] = 1_500
     assert adapter.now_ns() == 6_000
+
+
+# ---- run_staged: the engine host's hook that makes `lapgate run` drive staged racers ----
+
+FAST = SimulatedGate(id="sim", seed=4, speed_factor=100, mean_lap_s=1.5, sigma_lap_s=0.1)
+
+
+def _passes(racer: str, skill: float, n: int) -> list[int]:
+    """Offsets (ns) of `racer`'s first `n` crossings on the FAST gate."""
+    events = lap_events(FAST.seed, racer, CarProfile.from_settings(FAST), skill)
+    crossings = (e.t_ns for e in events if e.kind in ("crossing", "double_trigger"))
+    return list(itertools.islice(crossings, n))
+
+
+def test_run_staged_laps_the_racer_until_run_ended_then_nothing() -> None:
+    adapter = SimulatedGateAdapter(FAST)
+    sink = _Collector(want=5)
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        adapter.run_staged("Ada Lovelap")
+        assert sink.done.wait(10)
+        adapter.run_ended(sink.crossings[0].t_ns, adapter.now_ns())
+        after_end = len(sink.crossings)
+        # 0.1 s real is 10 virtual seconds: six more laps had the car stayed on track
+        assert not threading.Event().wait(0.1)
+    finally:
+        adapter.stop()
+    assert len(sink.crossings) == after_end
+    assert {c.source for c in sink.crossings} == {"sim:Ada Lovelap"}
+    # The laps are the pure generator's, at the racer's derived skill
+    expected = _passes("Ada Lovelap", adapter.skill_of("Ada Lovelap"), after_end)
+    got = [c.t_ns - sink.crossings[0].t_ns for c in sink.crossings]
+    assert got == [t - expected[0] for t in expected]
+
+
+def test_a_car_staged_after_the_run_ended_stays_on_track() -> None:
+    adapter = SimulatedGateAdapter(FAST)
+    sink = _Collector(want=2)
+    adapter.start(sink.crossing, sink.notice)
+    try:
+        before_ns = adapter.now_ns()
+        adapter.run_staged("Grace")
+        adapter.run_ended(before_ns - 1_000, before_ns)  # the previous run's end
+        assert sink.done.wait(10)
+    finally:
+        adapter.stop()
+    assert {c.source for c in sink.crossings} == {"sim:Grace"}
+
+
+def test_staging_a_new_racer_replaces_the_car_on_track() -> None:
+    adapter = SimulatedGateAdapter(FAST)
+    first = _Collector(want=2)
+    adapter.start(first.crossing, first.notice)
+    try:
+        adapter.run_staged("Ada")
+        assert first.done.wait(10)
+        adapter.run_staged("Grace")
+        replaced_at = len(first.crossings)
+        first.want, first.done = replaced_at + 3, threading.Event()
+        assert first.done.wait(10)
+    finally:
+        adapter.stop()
+    assert {c.source for c in first.crossings[:replaced_at]} == {"sim:Ada"}
+    assert {c.source for c in first.crossings[replaced_at:]} == {"sim:Grace"}
+
+
+def test_derived_skills_are_stable_per_seed_and_racer_and_differ_between_racers() -> None:
+    low, high = DERIVED_SKILL_RANGE
+    skills = [racer_skill(1, f"racer {i}") for i in range(20)]
+    assert all(low <= s <= high for s in skills)
+    assert len({round(s, 3) for s in skills}) > 15
+    assert racer_skill(1, "Ada Lovelap") == racer_skill(1, "Ada Lovelap")
+    assert racer_skill(2, "Ada Lovelap") != racer_skill(1, "Ada Lovelap")
+    # the same in every process (not Python's salted hash): rehearsals repeat
+    assert racer_skill(1, "Ada Lovelap") == pytest.approx(1.052162876005591, abs=1e-12)
+    adapter = SimulatedGateAdapter(SimulatedGate(seed=1))
+    assert adapter.skill_of("Ada Lovelap") == racer_skill(1, "Ada Lovelap")
+
+
+def test_a_skills_table_overrides_the_derived_skill_and_is_checked() -> None:
+    adapter = SimulatedGateAdapter(SimulatedGate(seed=1), skills={"Ada": 1.2})
+    assert adapter.skill_of("Ada") == 1.2
+    assert adapter.skill_of("Grace") == racer_skill(1, "Grace")
+    adapter.set_skills({"Grace": 0.9})
+    assert adapter.skill_of("Grace") == 0.9
+    assert adapter.skill_of("Ada") == racer_skill(1, "Ada")
+    with pytest.raises(ValueError, match=r"skills\['Ken'\]: got 0"):
+        adapter.set_skills({"Ken": 0})
+
+
+def test_the_decoder_takes_run_staged_and_does_nothing(tmp_path: Path) -> None:
+    adapter = DecoderGateAdapter(SerialGate(url=str(tmp_path / "no-such-tty")))
+    assert isinstance(adapter, GateAdapter)
+    adapter.run_staged("Ada")  # not even started: still returns at once, no error

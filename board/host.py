@@ -1,0 +1,216 @@
+"""The engine host: one thread that owns the race state and orders everything that changes it.
+
+Gate callbacks (which may come from C threads), staff requests and the clock all enqueue
+commands; the host thread runs them one at a time against `board.race.Race`, so no lock
+guards race state. For each change the race persists through the store first; the host
+then numbers the resulting message (`seq` 1, 2, …) and hands it to every listener (the
+Socket.IO layer). A listener that sees a gap in `seq` asks for a fresh snapshot.
+
+Between commands the host wakes every `tick_s` to append `TimeUp` to runs whose time ran
+out: the only clock reads of the race engine happen here, never in `timer/`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any, Protocol, TypeVar
+
+from board.race import Race
+from board.views import message_view, snapshot_view
+from timer.errors import LapgateError
+from timer.events import Crossing
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Listener = Callable[[dict[str, Any]], None]
+# A command runs on the host thread and may return a completion to call after the flush.
+Command = Callable[[], Callable[[], None] | None]
+DEFAULT_TIMEOUT_S = 10.0
+
+
+class Notice(Protocol):
+    """What the host needs of a gate adapter's notice (hardware.base.GateNotice)."""
+
+    gate_id: str
+    t_ns: int
+    kind: str
+    detail: str
+
+
+class Gate(Protocol):
+    """What the host needs of a gate adapter (hardware.base.GateAdapter)."""
+
+    gate_id: str
+
+    def run_staged(self, racer: str) -> None: ...
+
+    def run_ended(self, start_ns: int, end_ns: int) -> None: ...
+
+
+class HostStopped(LapgateError, RuntimeError):
+    """The engine host is not running, so it cannot take the command."""
+
+
+class EngineHost:
+    """Runs `Race` on its own thread; thread-safe entry points enqueue work for it."""
+
+    def __init__(
+        self, race: Race, *, tick_s: float = 0.05, gates: Mapping[str, Gate] | None = None
+    ) -> None:
+        self.race = race
+        self.tick_s = tick_s
+        self.gates = dict(gates or {})
+        self._commands: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._listeners: list[Listener] = []
+        self._seq = 0
+        self._thread: threading.Thread | None = None
+
+    # ---- life cycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Rebuild the race from the store, then start the host thread."""
+        self.race.load()
+        self._thread = threading.Thread(target=self._loop, name="engine-host", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._commands.put(None)
+        self._thread.join(timeout=5)
+        self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def subscribe(self, listener: Listener) -> None:
+        """`listener(message)` is called on the host thread for every numbered message."""
+        self._listeners.append(listener)
+
+    # ---- entry points (any thread) --------------------------------------------------
+
+    def on_crossing(self, crossing: Crossing) -> None:
+        """Gate sink: enqueue a crossing; returns at once (safe from a C callback thread)."""
+        self._commands.put(lambda: self._crossing(crossing))
+
+    def on_notice(self, notice: Notice) -> None:
+        """Gate sink: enqueue a health notice."""
+        self._commands.put(lambda: self._notice(notice))
+
+    def submit(self, work: Callable[[Race], T]) -> Future[T]:
+        """Run `work(race)` on the host thread; the future resolves after its broadcasts."""
+        future: Future[T] = Future()
+
+        def command() -> Callable[[], None] | None:
+            if not future.set_running_or_notify_cancel():
+                return None
+            try:
+                result = work(self.race)
+            except BaseException as exc:  # handed to the caller, who reports it
+                error = exc
+                return lambda: future.set_exception(error)
+            return lambda: future.set_result(result)
+
+        if not self.running:
+            raise HostStopped("the engine host is not running; start it first")
+        self._commands.put(command)
+        return future
+
+    def call(self, work: Callable[[Race], T], timeout_s: float = DEFAULT_TIMEOUT_S) -> T:
+        """`submit` and wait for the result (re-raising the work's error)."""
+        return self.submit(work).result(timeout=timeout_s)
+
+    def sync(self, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        """Wait until everything enqueued so far has run and been broadcast."""
+        self.call(lambda race: None, timeout_s)
+
+    def snapshot(self) -> dict[str, Any]:
+        """A full snapshot with the `seq` of the last message it already includes."""
+        return self.call(lambda race: self.snapshot_now())
+
+    def send_snapshot(self, send: Callable[[dict[str, Any]], None]) -> None:
+        """Call `send(snapshot)` on the host thread, so it is ordered with the broadcasts."""
+        self.submit(lambda race: send(self.snapshot_now()))
+
+    def snapshot_now(self) -> dict[str, Any]:
+        """The snapshot as of now; only on the host thread (inside `submit`/`call` work)."""
+        return {"seq": self._seq, **snapshot_view(self.race)}
+
+    # ---- the host thread ------------------------------------------------------------
+
+    def _crossing(self, crossing: Crossing) -> None:
+        self.race.crossing(crossing)
+
+    def _notice(self, notice: Notice) -> None:
+        self.race.gate_notice(notice.gate_id, notice.kind, notice.detail, notice.t_ns)
+
+    def _loop(self) -> None:
+        while True:
+            try:
+                command = self._commands.get(timeout=self.tick_s)
+            except queue.Empty:
+                command = _idle
+            if command is None:
+                return
+            done = None
+            try:
+                done = command()
+                self.race.expire()
+            except Exception:  # a bad crossing or notice must not stop the race
+                log.exception("engine host command failed")
+            self._flush()
+            if done is not None:
+                done()
+
+    def _flush(self) -> None:
+        outbox, self.race.outbox = self.race.outbox, []
+        ended, self.race.ended_runs = self.race.ended_runs, []
+        staged, self.race.staged_runs = self.race.staged_runs, []
+        for message in outbox:
+            self._seq += 1
+            wire = {"seq": self._seq, **message_view(self.race, message)}
+            for listener in self._listeners:
+                try:
+                    listener(wire)
+                except Exception:
+                    log.exception("listener failed on message %d", self._seq)
+        for run_id in ended:
+            self._tell_gate(run_id)
+        for run_id in staged:  # after `ended`: a run is staged once the previous one is over
+            self._tell_gate_staged(run_id)
+
+    def _tell_gate(self, run_id: str) -> None:
+        run = self.race.runs[run_id]
+        track = self.race.track_of_run(run)
+        gate = self.gates.get(track.gate_id)
+        start, end = run.state.started_ns, run.state.ended_ns
+        if gate is not None and start is not None and end is not None:
+            try:
+                gate.run_ended(start, end)
+            except Exception:
+                log.exception("gate %s failed on run_ended", track.gate_id)
+
+    def _tell_gate_staged(self, run_id: str) -> None:
+        """Tell the run's gate who is on track (the simulator then drives their car)."""
+        run = self.race.runs[run_id]
+        if run.state.is_over:  # staged and ended in one command (demo history): no car
+            return
+        track = self.race.track_of_run(run)
+        gate = self.gates.get(track.gate_id)
+        racer = self.race.racers.get(run.info.racer_id)
+        if gate is not None and racer is not None:
+            try:
+                gate.run_staged(racer.alias)
+            except Exception:
+                log.exception("gate %s failed on run_staged", track.gate_id)
+
+
+def _idle() -> None:
+    """The tick: nothing to do but let the loop check deadlines."""
+    return None

@@ -1,0 +1,478 @@
+"""The race state the engine host owns: event, rounds, racers, runs, queues, gate health.
+
+`Race` is touched only by the engine host's thread (see `board.host`). Every mutation
+persists through the `RaceStore` first and changes memory only after the store returned,
+then queues a message in `outbox` for the host to broadcast: nothing is shown that is not
+stored. Instants are integer nanoseconds on the clock of the track's gate.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from board.store.api import RaceStore
+from config.settings import Settings
+from timer.errors import LapgateError, RuleViolation
+from timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
+from timer.formats import Format, RunLaps
+from timer.leaderboard import RacerRuns, Standing, leaderboard
+from timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
+from timer.staff import record
+from timer.units import ns_from_s
+
+log = logging.getLogger(__name__)
+
+ClockNs = Callable[[], int]
+MAX_ALIAS_CHARS = 60
+
+
+class ActionError(LapgateError, ValueError):
+    """A staff request that cannot be carried out as asked (bad value or wrong moment)."""
+
+
+class NotFound(LapgateError, LookupError):
+    """A request names a track, run, racer or queue entry that does not exist."""
+
+
+@dataclass(slots=True)
+class RunRecord:
+    """One run: its registration, its log, and the state replayed from that log."""
+
+    info: RunInfo
+    log: RunLog
+    state: RunState
+
+
+@dataclass(slots=True)
+class TrackRecord:
+    track_id: str
+    name: str
+    gate_id: str
+    round_id: str
+    current_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateHealth:
+    """The last thing a gate told us; `level` is ok / warn / error / unknown."""
+
+    level: str = "unknown"
+    kind: str = ""
+    detail: str = "not started"
+    t_ns: int = 0
+
+
+NOTICE_LEVELS = {
+    "stuck": "error",
+    "disconnected": "error",
+    "bad_bytes": "warn",
+    "silent": "warn",
+    "drift": "warn",
+    "reconnected": "ok",
+    "released": "ok",
+    "factory": "ok",
+    "started": "ok",
+    "failed": "error",
+}
+
+
+@dataclass(slots=True)
+class Race:
+    """The whole live race, rebuilt from the store by `load` and kept in memory."""
+
+    store: RaceStore
+    settings: Settings
+    clocks: Mapping[str, ClockNs]  # gate id → that gate's clock (ns)
+    clock_ids: Mapping[str, str] = field(default_factory=dict)  # gate id → board.clock id
+    event: EventInfo | None = None
+    rounds: dict[str, RoundInfo] = field(default_factory=dict)
+    tracks: dict[str, TrackRecord] = field(default_factory=dict)
+    racers: dict[str, Racer] = field(default_factory=dict)
+    runs: dict[str, RunRecord] = field(default_factory=dict)
+    queues: dict[str, list[QueueEntry]] = field(default_factory=dict)
+    gates: dict[str, GateHealth] = field(default_factory=dict)
+    speak_laps: bool = False
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
+    ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
+    staged_runs: list[str] = field(default_factory=list)  # runs just staged (gate hook)
+
+    # ---- start-up -------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Rebuild everything from the store, creating the event and rounds on first use."""
+        self.speak_laps = self.settings.board.speak_laps
+        self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
+        self.event = self._load_or_create_event()
+        rounds = self.store.list_rounds(self.event.event_id)
+        for track in self.settings.track:
+            mine = [r for r in rounds if r.track_id == track.id]
+            if not mine:
+                mine = [self._create_round(track.id, seq=len(rounds) + 1)]
+                rounds.append(mine[0])
+            active = max(mine, key=lambda r: r.seq)
+            self.tracks[track.id] = TrackRecord(track.id, track.name, track.gate, active.round_id)
+        self.rounds = {r.round_id: r for r in rounds}
+        self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        for round_info in rounds:
+            for info in self.store.list_runs(round_info.round_id):
+                run_log = self.store.load_log(info.run_id)
+                self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
+            self.queues[round_info.round_id] = self.store.load_queue(round_info.round_id)
+        for track_record in self.tracks.values():
+            runs = self.round_runs(track_record.round_id)
+            track_record.current_run_id = runs[-1].info.run_id if runs else None
+        self._adopt_empty_runs()
+
+    def _adopt_empty_runs(self) -> None:
+        """Move runs staged on another clock, but holding no event yet, onto this clock."""
+        for run in self.runs.values():
+            track = self.track_of_run(run)
+            current = self.clock_ids.get(track.gate_id, "")
+            if run.log.entries or run.state.is_over or not current:
+                continue
+            if run.info.clock_id != current:
+                self.store.set_run_clock(run.info.run_id, current)
+                run.info = replace(run.info, clock_id=current)
+
+    def _load_or_create_event(self) -> EventInfo:
+        wanted = self.settings.event
+        for event in self.store.list_events():
+            if event.name == wanted.name and event.season == wanted.season:
+                return event
+        event = EventInfo(
+            new_id(),
+            wanted.season,
+            wanted.name,
+            wanted.kind,
+            wanted.date.isoformat() if wanted.date else "",
+            wanted.venue,
+            wanted.region,
+        )
+        self.store.save_event(event)
+        return event
+
+    def _create_round(self, track_id: str, seq: int) -> RoundInfo:
+        assert self.event is not None
+        defaults = self.settings.round
+        round_info = RoundInfo(
+            new_id(),
+            self.event.event_id,
+            track_id,
+            f"Round {seq}",
+            seq,
+            defaults.ranking_format(),
+            defaults.run_config(),
+            defaults.runs_per_racer,
+        )
+        self.store.save_round(round_info)
+        return round_info
+
+    # ---- queries --------------------------------------------------------------------
+
+    def track(self, track_id: str | None = None) -> TrackRecord:
+        if track_id is None:
+            return next(iter(self.tracks.values()))
+        try:
+            return self.tracks[track_id]
+        except KeyError:
+            raise NotFound(
+                f"track: got {track_id!r}, expected one of {sorted(self.tracks)}"
+            ) from None
+
+    def run(self, run_id: str) -> RunRecord:
+        try:
+            return self.runs[run_id]
+        except KeyError:
+            raise NotFound(f"run: got {run_id!r}, expected a known run id") from None
+
+    def racer(self, racer_id: str) -> Racer:
+        try:
+            return self.racers[racer_id]
+        except KeyError:
+            raise NotFound(f"racer: got {racer_id!r}, expected a known racer id") from None
+
+    def round_runs(self, round_id: str) -> list[RunRecord]:
+        runs = [r for r in self.runs.values() if r.info.round_id == round_id]
+        return sorted(runs, key=lambda r: r.info.seq)
+
+    def track_of_run(self, run: RunRecord) -> TrackRecord:
+        track_id = self.rounds[run.info.round_id].track_id
+        return self.tracks[track_id]
+
+    def now_ns(self, track: TrackRecord) -> int:
+        return self.clocks[track.gate_id]()
+
+    def cached(self, key: tuple[str, str], build: Callable[[], Any]) -> Any:
+        """A value derived from a round (standings, their views), kept until it changes."""
+        if key not in self.derived:
+            self.derived[key] = build()
+        return self.derived[key]
+
+    def _round_changed(self, round_id: str) -> None:
+        for key in [k for k in self.derived if k[1] == round_id]:
+            del self.derived[key]
+
+    def standings(self, round_id: str) -> tuple[Standing, ...]:
+        """The round's leaderboard (computed once per change of the round)."""
+        result: tuple[Standing, ...] = self.cached(
+            ("standings", round_id), lambda: self._compute_standings(round_id)
+        )
+        return result
+
+    def _compute_standings(self, round_id: str) -> tuple[Standing, ...]:
+        fmt: Format = self.rounds[round_id].format
+        by_racer: dict[str, list[RunLaps]] = {}
+        for run in self.round_runs(round_id):
+            laps = RunLaps(run.info.run_id, run.info.seq, run.state.status, run.state.laps)
+            by_racer.setdefault(run.info.racer_id, []).append(laps)
+        racers = [
+            RacerRuns(racer_id, self.racers[racer_id].alias, tuple(runs))
+            for racer_id, runs in by_racer.items()
+            if racer_id in self.racers
+        ]
+        return leaderboard(fmt, racers)
+
+    # ---- mutations: queue -----------------------------------------------------------
+
+    def add_racer(self, alias: object, user_id: str | None = None) -> Racer:
+        """A new racer (or the existing one with the same alias, case-insensitively)."""
+        cleaned = clean_alias(alias)
+        for racer in self.racers.values():
+            if racer.alias.casefold() == cleaned.casefold():
+                return racer
+        racer = Racer(new_id(), cleaned, user_id or None)
+        self.store.save_racer(racer)
+        self.racers[racer.racer_id] = racer
+        return racer
+
+    def queue_add(self, track_id: str | None, racer: Racer, car: str = "", model: str = "") -> str:
+        track = self.track(track_id)
+        queue = self.queues.setdefault(track.round_id, [])
+        entry = QueueEntry(new_id(), track.round_id, racer.racer_id, len(queue), car, model)
+        self._save_queue(track, [*queue, entry])
+        return entry.entry_id
+
+    def queue_move(self, track_id: str | None, entry_id: str, position: int) -> None:
+        track = self.track(track_id)
+        queue = list(self.queues.get(track.round_id, []))
+        entry = self._entry(queue, entry_id)
+        if not 0 <= position < len(queue):
+            raise ActionError(f"position: got {position}, expected 0–{len(queue) - 1}")
+        queue.remove(entry)
+        queue.insert(position, entry)
+        self._save_queue(track, queue)
+
+    def queue_remove(self, track_id: str | None, entry_id: str) -> None:
+        track = self.track(track_id)
+        queue = list(self.queues.get(track.round_id, []))
+        queue.remove(self._entry(queue, entry_id))
+        self._save_queue(track, queue)
+
+    def _entry(self, queue: list[QueueEntry], entry_id: str) -> QueueEntry:
+        for entry in queue:
+            if entry.entry_id == entry_id:
+                return entry
+        raise NotFound(f"queue entry: got {entry_id!r}, expected an entry in the queue")
+
+    def _save_queue(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
+        queue = [replace(e, position=i) for i, e in enumerate(queue)]
+        self.store.save_queue(track.round_id, queue)
+        self.queues[track.round_id] = queue
+        self._changed(track, "queue")
+
+    # ---- mutations: runs ------------------------------------------------------------
+
+    def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
+        """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
+        track = self.track(track_id)
+        current = self.runs.get(track.current_run_id or "")
+        if current is not None and not current.state.is_over:
+            name = self.racers[current.info.racer_id].alias
+            raise RuleViolation(f"stage: {name}'s run is {current.state.status}; end it first")
+        queue = list(self.queues.get(track.round_id, []))
+        if not queue:
+            raise RuleViolation("stage: the queue is empty; add a racer first")
+        entry = self._entry(queue, entry_id) if entry_id else queue[0]
+        round_info = self.rounds[track.round_id]
+        self._check_runs_left(round_info, entry.racer_id)
+        runs = self.round_runs(track.round_id)
+        info = RunInfo(
+            new_id(),
+            track.round_id,
+            entry.racer_id,
+            seq=(runs[-1].info.seq + 1) if runs else 1,
+            config=self._run_config(track, round_info),
+            car=entry.car,
+            model_name=entry.model_name,
+            clock_id=self.clock_ids.get(track.gate_id, ""),
+        )
+        self.store.create_run(info)
+        run_log = RunLog(info.config)
+        self.runs[info.run_id] = RunRecord(info, run_log, run_state(run_log))
+        self._round_changed(info.round_id)
+        track.current_run_id = info.run_id
+        self.staged_runs.append(info.run_id)
+        queue.remove(entry)
+        self._save_queue(track, queue)  # also announces the new current run
+        return info.run_id
+
+    def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
+        """The round's rules, with the gate's own lockout when its settings give one."""
+        lockout_s = self.settings.gate_by_id(track.gate_id).lockout_s
+        if lockout_s is None:
+            return round_info.run_config
+        return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
+
+    def _check_runs_left(self, round_info: RoundInfo, racer_id: str) -> None:
+        limit = round_info.runs_per_racer
+        if not limit:
+            return
+        done = [
+            r
+            for r in self.round_runs(round_info.round_id)
+            if r.info.racer_id == racer_id and r.state.status is not RunStatus.ABORTED
+        ]
+        if len(done) >= limit:
+            alias = self.racers[racer_id].alias
+            raise RuleViolation(f"stage: {alias} has had {len(done)} of {limit} runs this round")
+
+    def apply(self, run_id: str, event: RunEvent) -> int:
+        """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
+        run = self.run(run_id)
+        new_log = record(run.log, event)  # raises RuleViolation for a staff action
+        event_id = new_log.entries[-1].event_id
+        new_state = run_state(new_log)
+        # durable from here on; the store keeps the laps this fold derived
+        self.store.append_event(run_id, event_id, event, new_state.laps)
+        was_over = run.state.is_over
+        before = self.standings(run.info.round_id)
+        run.log = new_log
+        run.state = new_state
+        self._round_changed(run.info.round_id)
+        if run.state.is_over and not was_over:
+            self.ended_runs.append(run_id)
+        track = self.track_of_run(run)
+        highlights = self._highlights(run, before)
+        self._changed(track, "run", event_id=event_id, event=event, highlights=highlights)
+        return event_id
+
+    def crossing(self, crossing: Crossing) -> str | None:
+        """Route a gate crossing to the run on that gate's track; the run id, or None."""
+        run = self._route(crossing)
+        if run is None:
+            log.warning("crossing on gate %s with no run on track: %s", crossing.gate_id, crossing)
+            self.outbox.append(
+                {
+                    "type": "notice",
+                    "kind": "unassigned",
+                    "gate_id": crossing.gate_id,
+                    "text": f"crossing on gate {crossing.gate_id} with no run staged"
+                    + (f" for transponder {crossing.transponder}" if crossing.transponder else ""),
+                }
+            )
+            return None
+        self.apply(run.info.run_id, GateCrossing(crossing))
+        return run.info.run_id
+
+    def _route(self, crossing: Crossing) -> RunRecord | None:
+        # A run timed on another clock (before a reboot) never takes a crossing of this one:
+        # instants of two boots are not comparable.
+        current = [
+            self.runs[t.current_run_id]
+            for t in self.tracks.values()
+            if t.gate_id == crossing.gate_id
+            and t.current_run_id
+            and not self._clock_changed(t, self.runs[t.current_run_id])
+        ]
+        if crossing.transponder is not None:
+            cars = self._transponder_cars(crossing.gate_id)
+            car = cars.get(crossing.transponder, crossing.transponder)
+            for run in current:
+                if crossing.transponder == run.info.transponder or (car and car == run.info.car):
+                    return run
+            return None
+        return current[0] if current else None
+
+    def _transponder_cars(self, gate_id: str) -> dict[str, str]:
+        gate = self.settings.gate_by_id(gate_id)
+        return dict(getattr(gate, "transponders", {}))
+
+    def expire(self) -> None:
+        """Append `TimeUp` to every running run whose deadline (and grace) has passed."""
+        for track in self.tracks.values():
+            run = self.runs.get(track.current_run_id or "")
+            if run is None or run.state.status is not RunStatus.RUNNING:
+                continue
+            deadline = run.state.deadline_ns
+            if deadline is None:
+                continue
+            config = run.log.config
+            late = 0 if config.expiry is ExpiryPolicy.HARD else config.grace_ns
+            if self.now_ns(track) > deadline + late or self._clock_changed(track, run):
+                self.apply(run.info.run_id, TimeUp(deadline + late))
+
+    def _clock_changed(self, track: TrackRecord, run: RunRecord) -> bool:
+        """Whether the run was timed on another clock (the host rebooted mid-run).
+
+        Instants from two boots cannot be compared, so such a run cannot go on: its time
+        is up. Known from the run's recorded clock id, or else from a clock now behind
+        the run's start.
+        """
+        current = self.clock_ids.get(track.gate_id, "")
+        if run.info.clock_id and current:
+            return run.info.clock_id != current
+        return self.now_ns(track) < (run.state.started_ns or 0)
+
+    def _highlights(self, run: RunRecord, before: tuple[Standing, ...]) -> list[str]:
+        after = self.standings(run.info.round_id)
+        racer_id = run.info.racer_id
+        found: list[str] = []
+        old = next((s for s in before if s.racer_id == racer_id), None)
+        new = next((s for s in after if s.racer_id == racer_id), None)
+        if (
+            old is not None
+            and old.metric is not None
+            and new is not None
+            and new.metric is not None
+            and new.metric.value < old.metric.value
+        ):
+            found.append("personal_best")
+        old_leader = before[0].racer_id if before and before[0].rank == 1 else None
+        new_leader = after[0].racer_id if after and after[0].rank == 1 else None
+        if new_leader == racer_id and old_leader != racer_id:
+            found.append("new_leader")
+        return found
+
+    # ---- gates and settings ---------------------------------------------------------
+
+    def gate_notice(self, gate_id: str, kind: str, detail: str, t_ns: int) -> None:
+        if kind == "off_track":
+            self.outbox.append({"type": "notice", "kind": kind, "gate_id": gate_id, "text": detail})
+            return
+        if kind == "started" and self.gates.get(gate_id, GateHealth()).level != "unknown":
+            return  # the adapter already reported on itself
+        level = NOTICE_LEVELS.get(kind, "warn")
+        self.gates[gate_id] = GateHealth(level, kind, detail, t_ns)
+        self.outbox.append({"type": "gate", "gate_id": gate_id})
+
+    def set_speak(self, speak: bool) -> None:
+        self.speak_laps = speak
+        self.outbox.append({"type": "settings"})
+
+    def _changed(self, track: TrackRecord, why: str, **extra: Any) -> None:
+        self.outbox.append({"type": "track", "track_id": track.track_id, "why": why, **extra})
+
+
+def clean_alias(alias: object) -> str:
+    """A racer alias as typed by staff: trimmed, 1–60 characters, any text (escaped on show)."""
+    if not isinstance(alias, str):
+        raise ActionError(f"alias: got {type(alias).__name__}, expected a string")
+    alias = " ".join(alias.split())
+    if not 1 <= len(alias) <= MAX_ALIAS_CHARS:
+        raise ActionError(f"alias: got {len(alias)} characters, expected 1–{MAX_ALIAS_CHARS}")
+    return alias
