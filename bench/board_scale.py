@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def measure(racers: int, laps: int, crossings: int) -> tuple[float, float, int]:
     from board.live.race import Race
-    from board.store import MemoryStore
     from board.live.views import track_view
+    from board.store import MemoryStore
     from config import settings_from_dict
     from timer.events import Crossing, EndRun, GateCrossing
 

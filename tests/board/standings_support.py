@@ -11,8 +11,8 @@ from brackets_support import XSS_NAME
 from flask import Flask
 from web_support import FakeClock, make_settings
 
-from board.live.host import EngineHost
 from board.league.model import ImportRow, RaceMeta
+from board.live.host import EngineHost
 from board.live.race import Race
 from board.store.sql import SqlStore
 from board.web import create_app
