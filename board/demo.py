@@ -16,8 +16,8 @@ import threading
 import time
 from typing import Any
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from hardware.simulator import CarProfile, SimulatedGateAdapter, lap_events
 from timer.events import AdjustResets, Crossing, GateCrossing
 from timer.run import RunStatus

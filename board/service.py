@@ -19,8 +19,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from board.host import EngineHost
-from board.race import Race
+from board.live.host import EngineHost
+from board.live.race import Race
 from board.store.api import RaceStore
 from board.wallclock import WallClock, check_wall_clock, utc_now
 from board.web import create_app

@@ -203,6 +203,7 @@ def test_brackets_rebuilt_on_start_up(board: Board, staff: Staff) -> None:
     staff.post(f"/api/brackets/{bracket_id}/decide")
     staff.post(f"/api/brackets/{bracket_id}/stage")
     before = _view(board, bracket_id)
+
     def reload(race: Race) -> dict[str, Any]:
         live_brackets.load(race)
         return live_brackets.view(race, live_brackets.get(race, bracket_id))
@@ -403,6 +404,7 @@ def test_a_damaged_document_is_left_out(
     good = open_bracket(staff, kind="single")
     round_id = _view(board, good)["round_id"]
     board.store.save_bracket("broken", round_id, {"match": {"format": "nope"}})
+
     def reload(race: Race) -> list[str]:
         live_brackets.load(race)
         return list(race.brackets)
