@@ -19,6 +19,10 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
+# `RoundInfo.track_id` of a round raced on all of the event's tracks.
+ALL_TRACKS = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Racer:
     racer_id: str
@@ -41,6 +45,14 @@ class EventInfo:
 
 @dataclass(frozen=True, slots=True)
 class RoundInfo:
+    """A round of the event's program.
+
+    `track_id` is the track the round is raced on, or `ALL_TRACKS` ("") for a round raced
+    on all of the event's tracks. `state` is the live core's JSON document about the round
+    (its tracks, entrants, changes of entrants and why, advancers typed in, ...): the store
+    keeps it verbatim and never reads it.
+    """
+
     round_id: str
     event_id: str
     track_id: str
@@ -50,6 +62,9 @@ class RoundInfo:
     run_config: RunConfig
     runs_per_racer: int = 0  # 0: unlimited
     advancement: dict[str, Any] = field(default_factory=dict)
+    kind: str = "timed"  # a timer.rounds.RoundKind: external | timed | bracket | shootout
+    status: str = "open"  # pending | open | closed, as staff take the round along
+    state: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,13 +84,18 @@ class RunInfo:
     # Identity of the monotonic clock the run's instants are on (see board.clock). A run
     # left open on another clock (the Pi rebooted) cannot continue on this one.
     clock_id: str = ""
+    track_id: str = ""  # the track the run was raced on
 
 
 @dataclass(frozen=True, slots=True)
 class QueueEntry:
+    """A racer waiting in the queue of track `track_id` in a round; `position` counts from 0
+    within that track's queue."""
+
     entry_id: str
     round_id: str
     racer_id: str
     position: int
     car: str = ""
     model_name: str = ""
+    track_id: str = ""

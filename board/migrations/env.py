@@ -6,6 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 from board.store.engine import make_engine
+from board.store.migrate import sqlite_foreign_keys_off
 from board.store.models import Base
 
 config = context.config
@@ -25,7 +26,7 @@ def run_migrations_online() -> None:
         "sqlalchemy.url"
     )
     engine = make_engine(str(url))
-    with engine.connect() as conn:
+    with engine.connect() as conn, sqlite_foreign_keys_off(conn):
         context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()

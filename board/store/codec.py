@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from timer.errors import RuleViolation
 from timer.events import ExpiryPolicy, StartMode
 from timer.run import RunConfig
 
@@ -28,3 +30,13 @@ def run_config_from_dict(data: dict[str, Any]) -> RunConfig:
         lockout_ns=int(data["lockout_ns"]),
         max_resets_per_lap=data.get("max_resets_per_lap"),
     )
+
+
+def json_document(document: dict[str, Any], what: str) -> dict[str, Any]:
+    """`document` as a JSON column gives it back (a deep copy: tuples become lists, keys
+    strings); a RuleViolation naming `what` if it is not JSON."""
+    try:
+        copied: dict[str, Any] = json.loads(json.dumps(document, allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise RuleViolation(f"{what}: got a document that is not JSON ({exc})") from None
+    return copied

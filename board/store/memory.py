@@ -9,6 +9,7 @@ from typing import Any
 
 from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.store.api import BracketRecord
+from board.store.codec import json_document
 from board.wallclock import WallClock, utc_now
 from timer.errors import RuleViolation, UnknownEvent
 from timer.events import RunEvent
@@ -37,10 +38,16 @@ class MemoryStore:
         return list(self._events.values())
 
     def save_round(self, round_info: RoundInfo) -> None:
-        self._rounds[round_info.round_id] = round_info
+        state = json_document(round_info.state, f"round {round_info.name!r}: state")
+        self._rounds[round_info.round_id] = replace(round_info, state=state)
 
     def list_rounds(self, event_id: str) -> list[RoundInfo]:
-        rounds = [r for r in self._rounds.values() if r.event_id == event_id]
+        # each caller gets its own copy of `state`, as from a database
+        rounds = [
+            replace(r, state=copy.deepcopy(r.state))
+            for r in self._rounds.values()
+            if r.event_id == event_id
+        ]
         return sorted(rounds, key=lambda r: r.seq)
 
     def save_racer(self, racer: Racer) -> None:
@@ -87,10 +94,11 @@ class MemoryStore:
         self._runs[run_id] = replace(self._runs[run_id], clock_id=clock_id)
 
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
-        self._queues[round_id] = [replace(e, position=i) for i, e in enumerate(entries)]
+        self._queues[round_id] = [replace(e, round_id=round_id) for e in entries]
 
     def load_queue(self, round_id: str) -> list[QueueEntry]:
-        return list(self._queues.get(round_id, []))
+        entries = self._queues.get(round_id, [])
+        return sorted(entries, key=lambda e: (e.track_id, e.position, e.entry_id))
 
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         if round_id not in self._rounds:

@@ -82,6 +82,10 @@ class TrackRow(Base):
 
 
 class RoundRow(Base):
+    """A round of an event's program. `track_id` NULL: raced on all of the event's tracks
+    (`board.domain.ALL_TRACKS`), so no track row is referenced. `state` is the live core's
+    JSON document about the round, kept verbatim."""
+
     __tablename__ = "rounds"
     __table_args__ = (
         ForeignKeyConstraint(
@@ -90,7 +94,7 @@ class RoundRow(Base):
     )
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    track_id: Mapped[str] = mapped_column(String(100))
+    track_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     name: Mapped[str] = mapped_column(String(200))
     seq: Mapped[int] = mapped_column(Integer)
     format_kind: Mapped[str] = mapped_column(String(20))
@@ -98,6 +102,9 @@ class RoundRow(Base):
     run_config: Mapped[dict[str, Any]] = mapped_column(JSON)
     runs_per_racer: Mapped[int] = mapped_column(Integer, default=0)
     advancement: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    kind: Mapped[str] = mapped_column(String(20), default="timed", server_default="timed")
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
 
 
 class RacerRow(Base):
@@ -145,6 +152,7 @@ class RunRow(Base):
     proxy: Mapped[bool] = mapped_column(Boolean, default=False)
     transponder: Mapped[str | None] = mapped_column(String(40), default=None)
     clock_id: Mapped[str] = mapped_column(String(80), default="", server_default="")
+    track_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class RunEventRow(Base):
@@ -175,6 +183,8 @@ class LapRow(Base):
 
 
 class QueueRow(Base):
+    """An entry of a round's queue on track `track_id`; `position` counts within that track."""
+
     __tablename__ = "queue_entries"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
@@ -182,6 +192,7 @@ class QueueRow(Base):
     position: Mapped[int] = mapped_column(Integer)
     car: Mapped[str] = mapped_column(String(100), default="")
     model_name: Mapped[str] = mapped_column(String(200), default="")
+    track_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
 class ResultRow(Base):

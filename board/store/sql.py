@@ -17,9 +17,9 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
 from board.store.api import BracketRecord, ResultStore
-from board.store.codec import run_config_from_dict, run_config_to_dict
+from board.store.codec import json_document, run_config_from_dict, run_config_to_dict
 from board.store.engine import make_engine
 from board.store.migrate import upgrade
 from board.store.models import (
@@ -104,16 +104,22 @@ class SqlStore(ResultsRepo, RacersRepo):
         s.flush()
 
     def save_round(self, round_info: RoundInfo) -> None:
+        """Insert or update the round; a round on all tracks (`ALL_TRACKS`) names no track."""
         r = round_info
+        state = json_document(r.state, f"round {r.name!r}: state")
         with self._tx() as s:
             if s.get(EventRow, r.event_id) is None:
                 raise UnknownEvent(f"round {r.name!r}: event id {r.event_id!r} is not stored")
-            self._ensure_track(s, r.event_id, r.track_id)
+            on_all_tracks = r.track_id == ALL_TRACKS
+            if not on_all_tracks:
+                self._ensure_track(s, r.event_id, r.track_id)
             row = s.get(RoundRow, r.round_id) or RoundRow(id=r.round_id)
-            row.event_id, row.track_id, row.name, row.seq = r.event_id, r.track_id, r.name, r.seq
+            row.event_id, row.name, row.seq = r.event_id, r.name, r.seq
+            row.track_id = None if on_all_tracks else r.track_id
             row.format_kind, row.format_laps = str(r.format.kind), r.format.laps
             row.run_config = run_config_to_dict(r.run_config)
             row.runs_per_racer, row.advancement = r.runs_per_racer, dict(r.advancement)
+            row.kind, row.status, row.state = r.kind, r.status, state
             s.add(row)
 
     def list_rounds(self, event_id: str) -> list[RoundInfo]:
@@ -171,6 +177,7 @@ class SqlStore(ResultsRepo, RacersRepo):
                         proxy=run.proxy,
                         transponder=run.transponder,
                         clock_id=run.clock_id,
+                        track_id=run.track_id,
                     )
                 )
         except IntegrityError as exc:
@@ -286,27 +293,34 @@ class SqlStore(ResultsRepo, RacersRepo):
     # the queue ----------------------------------------------------------------------------
 
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
+        """Replace the round's queue, every track's at once; positions are kept as given."""
         with self._tx() as s:
             s.execute(delete(QueueRow).where(QueueRow.round_id == round_id))
-            for position, e in enumerate(entries):
+            for e in entries:
                 s.add(
                     QueueRow(
                         id=e.entry_id,
                         round_id=round_id,
                         racer_id=e.racer_id,
-                        position=position,
+                        position=e.position,
                         car=e.car,
                         model_name=e.model_name,
+                        track_id=e.track_id,
                     )
                 )
 
     def load_queue(self, round_id: str) -> list[QueueEntry]:
+        """The round's queue ordered by track, then position within the track."""
         with self._tx() as s:
             rows = s.scalars(
-                select(QueueRow).where(QueueRow.round_id == round_id).order_by(QueueRow.position)
+                select(QueueRow)
+                .where(QueueRow.round_id == round_id)
+                .order_by(QueueRow.track_id, QueueRow.position, QueueRow.id)
             )
             return [
-                QueueEntry(r.id, r.round_id, r.racer_id, r.position, r.car, r.model_name)
+                QueueEntry(
+                    r.id, r.round_id, r.racer_id, r.position, r.car, r.model_name, r.track_id
+                )
                 for r in rows
             ]
 
@@ -334,13 +348,16 @@ def _round(row: RoundRow) -> RoundInfo:
     return RoundInfo(
         round_id=row.id,
         event_id=row.event_id,
-        track_id=row.track_id,
+        track_id=ALL_TRACKS if row.track_id is None else row.track_id,
         name=row.name,
         seq=row.seq,
         format=Format(FormatKind(row.format_kind), row.format_laps),
         run_config=run_config_from_dict(row.run_config),
         runs_per_racer=row.runs_per_racer,
         advancement=dict(row.advancement),
+        kind=row.kind,
+        status=row.status,
+        state=dict(row.state),
     )
 
 
@@ -361,6 +378,7 @@ def _run(row: RunRow) -> RunInfo:
         proxy=row.proxy,
         transponder=row.transponder,
         clock_id=row.clock_id,
+        track_id=row.track_id,
     )
 
 

@@ -59,6 +59,7 @@ class Applier:
         self.outbox = Outbox(store)
         self._lock = threading.Lock()  # one writer: run event ids are checked then written
         self._round_event: dict[str, str] = {}
+        self._round_track: dict[str, str] = {}
         self._run_round: dict[str, str] = {}
         self._last_error = ""
 
@@ -105,6 +106,7 @@ class Applier:
             info = wire.round_from_wire(data)
             self.store.save_round(info)
             self._round_event[info.round_id] = info.event_id
+            self._round_track[info.round_id] = info.track_id
             return False, info.event_id
         if kind == "run":
             return self._apply_run(data)
@@ -122,6 +124,8 @@ class Applier:
 
     def _apply_run(self, data: dict[str, Any]) -> tuple[bool, str]:
         run = wire.run_from_wire(data)
+        if "track_id" not in data:  # from a timer older than a run's own track: its round's
+            run = replace(run, track_id=self._track_of_round(run.round_id))
         stored = self.store.get_run(run.run_id)
         if stored is None:
             self.store.create_run(run)
@@ -132,10 +136,19 @@ class Applier:
 
     def _event_of_round(self, round_id: str) -> str:
         if round_id not in self._round_event:
-            for event in self.store.list_events():
-                for info in self.store.list_rounds(event.event_id):
-                    self._round_event[info.round_id] = info.event_id
+            self._load_rounds()
         return self._round_event.get(round_id, "")
+
+    def _track_of_round(self, round_id: str) -> str:
+        if round_id not in self._round_track:
+            self._load_rounds()
+        return self._round_track.get(round_id, "")
+
+    def _load_rounds(self) -> None:
+        for event in self.store.list_events():
+            for info in self.store.list_rounds(event.event_id):
+                self._round_event[info.round_id] = info.event_id
+                self._round_track[info.round_id] = info.track_id
 
     def _event_of_run(self, run_id: str) -> str:
         round_id = self._run_round.get(run_id)

@@ -3,6 +3,9 @@
 Every record keeps its stable id, so the central side can upsert it. A digest (sha256 of
 the canonical JSON) tells the pusher whether the version the central store acknowledged is
 still the current one.
+
+Fields added later are read with their default when absent, so payloads from older timers
+still apply: a round's kind, status and state, a run's track_id.
 """
 
 from __future__ import annotations
@@ -69,6 +72,9 @@ def round_to_wire(r: RoundInfo) -> dict[str, Any]:
         "run_config": run_config_to_dict(r.run_config),
         "runs_per_racer": r.runs_per_racer,
         "advancement": dict(r.advancement),
+        "kind": r.kind,
+        "status": r.status,
+        "state": dict(r.state),
     }
 
 
@@ -83,6 +89,9 @@ def round_from_wire(d: dict[str, Any]) -> RoundInfo:
         run_config=run_config_from_dict(d["run_config"]),
         runs_per_racer=int(d["runs_per_racer"]),
         advancement=dict(d["advancement"]),
+        kind=str(d.get("kind", "timed")),
+        status=str(d.get("status", "open")),
+        state=dict(d.get("state") or {}),
     )
 
 
@@ -99,6 +108,7 @@ def run_to_wire(r: RunInfo) -> dict[str, Any]:
         "proxy": r.proxy,
         "transponder": r.transponder,
         "clock_id": r.clock_id,
+        "track_id": r.track_id,
     }
 
 
@@ -115,4 +125,5 @@ def run_from_wire(d: dict[str, Any]) -> RunInfo:
         proxy=bool(d["proxy"]),
         transponder=d["transponder"],
         clock_id=d["clock_id"],
+        track_id=str(d.get("track_id", "")),
     )
