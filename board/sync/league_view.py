@@ -29,10 +29,11 @@ def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
     track_of_run: dict[str, str] = {}
     tracks: set[str] = set()
     for info in store.list_rounds(event_id):
-        tracks.add(info.track_id)
         for run in store.list_runs(info.round_id):
             state = run_state(store.load_log(run.run_id))
-            track_of_run[run.run_id] = info.track_id
+            track_id = run.track_id or info.track_id  # a round may span tracks
+            tracks.add(track_id)
+            track_of_run[run.run_id] = track_id
             runs_by_racer.setdefault(run.racer_id, []).append(
                 RunLaps(run.run_id, run.seq, state.status, state.laps)
             )
