@@ -6,6 +6,8 @@
 - `racer_season(store, season, racer_id, scheme)` → `list[RaceEntry]`: one racer's races
   with rank, ranking time and points, for the per-racer history.
 - `seasons(store)` → the season names, for a picker.
+- `results_of(store)` → the store as a `ResultStore`, or None for a store that keeps no
+  league results (the in-memory one); the web layer gets it from the composition root.
 """
 
 from __future__ import annotations
@@ -13,6 +15,15 @@ from __future__ import annotations
 from board.league.standings import RaceEntry, Scheme, StandingRow, compute_standings, racer_history
 from board.league.summit import season_races
 from board.store.api import ResultStore
+
+__all__ = ["ResultStore", "racer_season", "results_of", "season_standings", "seasons"]
+
+
+def results_of(store: object) -> ResultStore | None:
+    """`store` when it keeps league results (the SQL store), else None."""
+    if hasattr(store, "season_events") and hasattr(store, "imported_races"):
+        return store  # type: ignore[return-value]
+    return None
 
 
 def seasons(store: ResultStore) -> list[str]:

@@ -29,6 +29,7 @@ def create_app(
     testing: bool = False,
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
+    from board.league.service import results_of
     from board.web import api, auth, brackets, exports, live, pages, standings
 
     app = Flask("board", template_folder="templates", static_folder="static")
@@ -42,6 +43,9 @@ def create_app(
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     app.extensions["lapgate.settings"] = settings
     app.extensions["lapgate.host"] = host
+    # Stored results (exports, season standings) are read through the league service; live
+    # state only through the engine host.
+    app.extensions["lapgate.results"] = results_of(host.race.store)
     socketio = SocketIO(
         app,
         async_mode="threading",

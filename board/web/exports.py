@@ -14,7 +14,7 @@ import re
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from board.league.event_export import ExportError, ExportFormat, export_event
-from board.store.api import ResultStore
+from board.league.service import ResultStore
 from board.web.auth import is_staff
 
 bp = Blueprint("exports", __name__, url_prefix="/api/export")
@@ -39,11 +39,10 @@ def download(fmt: str) -> Response:
         expected = ", ".join(f.value for f in ExportFormat)
         abort(400, f"export format: got {fmt!r}, expected one of {expected}")
     host = current_app.extensions["lapgate.host"]
-    store = host.race.store
-    event = host.race.event
-    if not hasattr(store, "imported_races") or event is None:
+    result_store: ResultStore | None = current_app.extensions["lapgate.results"]
+    event = host.call(lambda race: race.event)
+    if result_store is None or event is None:
         abort(503, "export: this board's store keeps no results; use the SQL store")
-    result_store: ResultStore = store
     round_key = request.args.get("round") or None
     try:
         body = export_event(result_store, event.event_id, export_format, round_key)

@@ -34,10 +34,9 @@ from flask import (
 )
 
 from board.league.model import RacerRecord
-from board.league.service import season_standings, seasons
+from board.league.service import ResultStore, season_standings, seasons
 from board.league.standings import Scheme, StandingRow, racer_history
 from board.league.summit import season_races
-from board.store.api import ResultStore
 from config.settings import Settings
 
 bp = Blueprint("standings", __name__)
@@ -101,11 +100,10 @@ def _search(
 
 
 def _store() -> ResultStore:
-    store = current_app.extensions["lapgate.host"].race.store
-    if not hasattr(store, "season_events"):
+    store: ResultStore | None = current_app.extensions["lapgate.results"]
+    if store is None:
         abort(503, "standings: this board's store keeps no league results; use the SQL store")
-    result_store: ResultStore = store
-    return result_store
+    return store
 
 
 def _scheme() -> Scheme:
