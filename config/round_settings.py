@@ -31,6 +31,7 @@ class RoundSettings(BaseModel):
     name: Name
     kind: RoundKind = RoundKind.TIMED
     entry_from: list[Name] = []  # earlier rounds whose advancers enter; empty: open entry
+    tracks: list[Name] = []  # track ids the round is raced on; empty: all of the event's
     format: FormatKind | None = None  # None: [round].format (shootouts: single_lap)
     average_laps: Annotated[int, Field(ge=2, le=10)] | None = None
     time_limit_s: Annotated[float, Field(ge=10, le=600)] | None = None

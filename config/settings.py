@@ -171,6 +171,14 @@ class Settings(_Section):
                     f"track {track.id!r} names gate {track.gate!r}; expected one of {gate_ids}"
                 )
         self.event_plan()  # round names unique, entry_from names earlier rounds
+        track_ids = [track.id for track in self.track]
+        for round_settings in self.rounds:
+            unknown = [t for t in round_settings.tracks if t not in track_ids]
+            if unknown:
+                raise ValueError(
+                    f"round {round_settings.name!r} tracks: got {unknown}, "
+                    f"expected track ids from {track_ids}"
+                )
         return self
 
     def event_plan(self) -> EventPlan:

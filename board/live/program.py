@@ -64,7 +64,7 @@ def load_rounds(race: Race) -> None:
         info = by_name.get(spec.name)
         if info is None:
             seq = max(seq, index) + 1
-            tracks = list(getattr(round_settings, "tracks", []) or [])
+            tracks = list(round_settings.tracks)
             info = RoundInfo(
                 new_id(),
                 race.event.event_id,
