@@ -26,10 +26,14 @@ from timer.events import (
 from timer.run import Lap, LoggedEvent, RunLog, RunState, RunStatus, active_event_ids, run_state
 
 
-def record(log: RunLog, event: RunEvent) -> RunLog:
-    """`log` with `event` appended, after checking it against the run's rules."""
+def record(log: RunLog, event: RunEvent, state: RunState | None = None) -> RunLog:
+    """`log` with `event` appended, after checking it against the run's rules.
+
+    `state` is `run_state(log)` when the caller holds it already (the live core does), so
+    a command replays the run once, for the state after it.
+    """
     if not isinstance(event, GateCrossing | ManualCrossing):
-        _check(log, run_state(log), event)
+        _check(log, run_state(log) if state is None else state, event)
     return log.append(event)
 
 

@@ -201,8 +201,11 @@ class EngineHost:
         run = self.race.runs[run_id]
         track = self.race.track_of_run(run)
         gate = self.gates.get(track.gate_id)
-        start, end = run.state.started_ns, run.state.ended_ns
-        if gate is not None and start is not None and end is not None:
+        # A run ended before its first crossing (aborted or DNF while staged) has no start:
+        # the gate still hears of it, as a run of no length, so a simulated car leaves.
+        end = run.state.ended_ns if run.state.ended_ns is not None else self.race.now_ns(track)
+        start = run.state.started_ns if run.state.started_ns is not None else end
+        if gate is not None:
             try:
                 gate.run_ended(start, end)
             except Exception:

@@ -416,7 +416,7 @@ class Race:
     def apply(self, run_id: str, event: RunEvent) -> int:
         """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
         run = self.run(run_id)
-        new_log = record(run.log, event)  # raises RuleViolation for a staff action
+        new_log = record(run.log, event, run.state)  # RuleViolation for a staff action
         event_id = new_log.entries[-1].event_id
         new_state = run_state(new_log)
         # durable from here on; the store keeps the laps this fold derived
