@@ -27,8 +27,10 @@ from dataclasses import replace
 from typing import Any
 
 from board.domain import RoundInfo, new_id
+from board.league.summit import RoundRuns, round_placings
 from board.live.race import ActionError, NotFound, Race, RoundStatus
 from timer.errors import RuleViolation
+from timer.placing import Placing
 from timer.rounds import (
     AdvanceKind,
     Advancement,
@@ -211,6 +213,25 @@ def race_bracket(race: Race, round_id: str) -> Any:
         if bracket.round_id == round_id:
             return bracket
     raise NotFound(f"bracket: round {race.rounds[round_id].name} has no bracket")
+
+
+def results(race: Race, round_id: str) -> tuple[Placing, ...]:
+    """The round's places by its kind (bracket by elimination stage, shootout by its lap)."""
+
+    def build() -> tuple[Placing, ...]:
+        info = race.rounds[round_id]
+        bracket = next((b for b in race.brackets.values() if b.round_id == round_id), None)
+        runs = tuple((r.info, r.state) for r in race.round_runs(round_id))
+        round_runs = RoundRuns(
+            info,
+            runs,
+            bracket.state if bracket else None,
+            bracket.rules.match.format if bracket else None,
+        )
+        return round_placings(round_runs, race.racers)
+
+    placings: tuple[Placing, ...] = race.cached(("results", round_id), build)
+    return placings
 
 
 # ---- entrants --------------------------------------------------------------------------------

@@ -211,7 +211,27 @@ def program_round_view(race: Race, round_id: str) -> dict[str, Any]:
         },
         "running_order": shootout_order,
         "runs": len(race.round_runs(round_id)),
+        "results": results_view(race, round_id),
     }
+
+
+def results_view(race: Race, round_id: str) -> list[dict[str, Any]]:
+    """The round's places by its kind, best first (racers it does not place last)."""
+    names = {r.racer_id: r.alias for r in race.racers.values()}
+    rows: list[dict[str, Any]] = race.cached(
+        ("results_view", round_id),
+        lambda: [
+            {
+                "place": p.place,
+                "racer_id": p.racer_id,
+                "name": names.get(p.racer_id, p.racer_id),
+                "value_ms": ms_from_ns(p.metric.value) if p.metric else None,
+                "label": p.label,
+            }
+            for p in program.results(race, round_id)
+        ],
+    )
+    return rows
 
 
 def program_view(race: Race) -> list[dict[str, Any]]:

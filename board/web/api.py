@@ -21,6 +21,7 @@ from board.live.views import (
     program_view,
     queue_view,
     racer_view,
+    results_view,
     run_view,
     standing_view,
     track_view,
@@ -83,6 +84,12 @@ def program_list() -> Response:
 @bp.get("/rounds/<round_id>")
 def round_detail(round_id: str) -> Response:
     return _read(lambda race: program_round_view(race, _round(race, round_id)))
+
+
+@bp.get("/rounds/<round_id>/results")
+def round_results(round_id: str) -> Response:
+    """The round's places by its kind: brackets by elimination stage, shootouts by lap."""
+    return _read(lambda race: results_view(race, _round(race, round_id)))
 
 
 @bp.get("/rounds/<round_id>/preview")

@@ -129,12 +129,18 @@ def _command_path(name: str, summary: str, body: str | None = None) -> dict[str,
 
 
 def _program_paths() -> dict[str, Any]:
+    s, ni = {"type": "string"}, {"type": ["integer", "null"]}
     return {
         "/api/program": _get(
             "The event's rounds in order: status, entrants, outcome", _array("ProgramRound")
         ),
         "/api/rounds/{round_id}": _get(
             "One round of the program", _ref("ProgramRound"), "round_id"
+        ),
+        "/api/rounds/{round_id}/results": _get(
+            "The round's places by its kind (bracket: stage of elimination; shootout: lap)",
+            {"type": "array", "items": _obj(place=ni, racer_id=s, name=s, value_ms=ni, label=s)},
+            "round_id",
         ),
         "/api/rounds/{round_id}/preview": _get(
             "Who would enter the round if it opened now (nothing changes)",

@@ -181,6 +181,7 @@ def test_the_championship_program_runs_live(tmp_path: Path) -> None:
         finalists = [f["name"] for f in bracket["finalists"]]
         assert len(finalists) == 3
         staff.act("round_close", round_id="Final 8")
+        bracket_results = staff.get("/api/rounds/Final 8/results")
         advanced = names(program(staff)["Final 8"]["outcome"]["advanced"])
         assert sorted(advanced) == sorted(finalists)
 
@@ -200,6 +201,9 @@ def test_the_championship_program_runs_live(tmp_path: Path) -> None:
     expected = expected_classification(
         shootout, bracket, bracket_runs, r32_order, averages, wild_best, wildcards, ROUND_1
     )
+    assert [r["place"] for r in bracket_results] == list(range(1, 9))
+    assert sorted(names(bracket_results)[:3]) == sorted(expected[:3])  # the finalists
+    assert names(bracket_results)[3:] == expected[3:8]  # then by stage of elimination
     ranked = [(int(r["Rank"]), r["Alias"]) for r in rows if r["Rank"]]
     assert ranked == list(enumerate(expected, 1))
     points = {row["alias"]: row["points"] for row in standings["rows"]}
