@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "board.commands.run_cmds",
     "board.commands.gate_cmds",
     "board.commands.central_cmds",
+    "board.commands.control_cmds",
 )
 
 

@@ -1,0 +1,144 @@
+"""`lapgate control COMMAND field=value ...`: a staff command to a running board, from a shell.
+
+The command and its fields are checked here against the live core's command table (the
+same models the board checks), then sent to ``POST /api/control/<command>`` after logging
+in through the board's staff form. The password comes from ``LAPGATE_STAFF_PASSWORD`` or
+a prompt. ``lapgate control --list`` prints every command with its fields.
+"""
+
+from __future__ import annotations
+
+import html
+import http.cookiejar
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import click
+
+from board.live.commands import COMMANDS, parse
+from timer.errors import LapgateError
+
+PASSWORD_ENV = "LAPGATE_STAFF_PASSWORD"
+TIMEOUT_S = 15
+
+
+class ControlError(LapgateError, RuntimeError):
+    """The board refused the command or could not be reached."""
+
+
+def field_value(text: str) -> Any:
+    """A `field=value` value: JSON when it parses (numbers, true/false, lists), else text."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def payload_of(fields: tuple[str, ...]) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for item in fields:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"got {item!r}, expected field=value", param_hint="FIELDS")
+        payload[key] = field_value(value)
+    return payload
+
+
+class BoardClient:
+    """A staff session on a board over HTTP (cookie + CSRF token), standard library only."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base = base_url.rstrip("/")
+        jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self.token = ""
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str]:
+        try:
+            with self.opener.open(request, timeout=TIMEOUT_S) as response:
+                return int(response.status), response.read().decode("utf-8")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode("utf-8", "replace")
+        except (urllib.error.URLError, OSError) as exc:
+            raise ControlError(
+                f"board {self.base}: not reachable ({exc}); is it running?"
+            ) from None
+
+    def _page_token(self, pattern: str) -> str:
+        status, page = self._open(urllib.request.Request(f"{self.base}/control"))
+        found = re.search(pattern, page)
+        if status != 200 or found is None:
+            raise ControlError(
+                f"board {self.base}: /control answered {status}, not a lapgate board"
+            )
+        return found.group(1)
+
+    def login(self, password: str) -> None:
+        token = self._page_token(r'name="csrf_token" value="([^"]+)"')
+        form = urllib.parse.urlencode({"password": password, "csrf_token": token}).encode()
+        request = urllib.request.Request(f"{self.base}/control/login", data=form, method="POST")
+        status, body = self._open(request)
+        if status >= 400:
+            said = re.search(r'<p class="error" role="alert">([^<]*)</p>', body)
+            reason = html.unescape(said.group(1)) if said else body[:200]
+            raise ControlError(f"login to {self.base}: refused ({status}): {reason}")
+        self.token = self._page_token(r'<meta name="csrf-token" content="([^"]+)">')
+
+    def command(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+        request = urllib.request.Request(
+            f"{self.base}/api/control/{name}",
+            data=json.dumps(payload).encode(),
+            headers={"Content-Type": "application/json", "X-CSRF-Token": self.token},
+            method="POST",
+        )
+        status, body = self._open(request)
+        try:
+            answer: dict[str, Any] = json.loads(body)
+        except ValueError:
+            raise ControlError(f"{name}: the board answered {status}: {body[:200]}") from None
+        if status != 200:
+            raise ControlError(f"{name}: {answer.get('error', body[:200])} (HTTP {status})")
+        return answer
+
+
+def command_list() -> str:
+    lines = []
+    for spec in COMMANDS.values():
+        fields = ", ".join(
+            f"{name}{'' if field.is_required() else '?'}"
+            for name, field in spec.model.model_fields.items()
+        )
+        lines.append(f"{spec.name:<22} {spec.summary}\n{'':<22} fields: {fields or '-'}")
+    return "\n".join(lines)
+
+
+@click.command("control", context_settings={"ignore_unknown_options": False})
+@click.argument("command", required=False)
+@click.argument("fields", nargs=-1)
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The board.")
+@click.option("--list", "list_commands", is_flag=True, help="List every command and its fields.")
+def control(command: str | None, fields: tuple[str, ...], url: str, list_commands: bool) -> None:
+    """Send staff COMMAND with FIELDS (field=value ...) to a running board.
+
+    Example: lapgate control round_close round_id="Round of 32". Values are JSON where
+    they parse (5, true, ["a","b"]), else text. The staff password is read from
+    LAPGATE_STAFF_PASSWORD, or asked for.
+    """
+    if list_commands or command is None:
+        click.echo(command_list())
+        return
+    payload = payload_of(fields)
+    parse(command, payload)  # the board's own checks, before asking for a password
+    password = os.environ.get(PASSWORD_ENV) or click.prompt("Staff password", hide_input=True)
+    client = BoardClient(url)
+    client.login(password)
+    click.echo(json.dumps(client.command(command, payload), indent=2, ensure_ascii=False))
+
+
+def register(group: click.Group) -> None:
+    group.add_command(control)
