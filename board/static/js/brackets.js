@@ -3,16 +3,13 @@
  *
  * The view model comes from GET /api/brackets/<id|latest> after every snapshot (connect,
  * reconnect, resync) and then from pushed updates; a view replaces the shown one only when
- * its `rev` is newer. Every user string is written with textContent (Lapgate.el). */
+ * its `rev` is newer. Every user string is written with textContent (Lapgate.el).
+ *
+ * The drawing itself (`window.LapgateBrackets.draw`, `fit`, `markOnTrack`) is shared: the
+ * big screen (/) loads this file too and draws the bracket of the round on its track. */
 (function () {
   "use strict";
   const L = window.Lapgate;
-  const $ = (id) => document.getElementById(id);
-  const root = $("brackets");
-  const phone = root.dataset.mode === "phone";
-  const wanted = root.dataset.bracket || ""; // empty: follow the latest bracket
-  let shown = null; // the bracket view on screen
-  let live = null;
 
   const STATUS_TEXT = {
     waiting: "waiting", ready: "ready", decided: "", walkover: "bye",
@@ -76,6 +73,65 @@
     return block;
   }
 
+  function findMatch(view, id) {
+    for (const bracket of view.brackets) {
+      for (const round of bracket.rounds) {
+        const match = round.matches.find((m) => m.id === id);
+        if (match) return match;
+      }
+    }
+    return null;
+  }
+
+  /* Draw `view`'s brackets into `trees` (its children are replaced). `compact` (phones)
+   * lists the brackets one under the other; otherwise the grand final closes the
+   * undefeated row, as on a printed bracket. */
+  function draw(trees, view, compact) {
+    trees.replaceChildren();
+    const winners = view.brackets.find((b) => b.side === "winners");
+    const grand = view.brackets.find((b) => b.side === "grand_final");
+    if (!compact && winners && grand) {
+      const row = bracketNode(winners);
+      grand.rounds.forEach((r) => {
+        const column = roundNode(r);
+        column.classList.add("bk-grand");
+        row.querySelector(".bk-rounds").appendChild(column);
+      });
+      trees.appendChild(row);
+      view.brackets.filter((b) => b.side === "losers").forEach((b) => trees.appendChild(bracketNode(b)));
+    } else {
+      view.brackets.forEach((b) => trees.appendChild(bracketNode(b)));
+    }
+  }
+
+  /* Big screens: the largest drawing (CSS --bk-scale, at most `largest`, default 1) that
+   * fits its box. */
+  function fit(trees, largest) {
+    let scale = largest || 1;
+    trees.style.setProperty("--bk-scale", scale.toFixed(2));
+    while (scale > 0.4 && (trees.scrollHeight > trees.clientHeight + 2 || trees.scrollWidth > trees.clientWidth + 2)) {
+      scale -= 0.05;
+      trees.style.setProperty("--bk-scale", scale.toFixed(2));
+    }
+  }
+
+  /* Mark racer `racerId` (on track now) in the current match of the drawing in `container`. */
+  function markOnTrack(container, racerId) {
+    container.querySelectorAll(".bk-slot.on-track").forEach((n) => n.classList.remove("on-track"));
+    if (!racerId) return;
+    container.querySelectorAll('.bk-match.current .bk-slot[data-racer="' + CSS.escape(racerId) + '"]').forEach((n) => n.classList.add("on-track"));
+  }
+
+  window.LapgateBrackets = { draw: draw, fit: fit, markOnTrack: markOnTrack, findMatch: findMatch };
+
+  const $ = (id) => document.getElementById(id);
+  const root = $("brackets");
+  if (!root) return; // another page loaded this file for the drawing only
+  const phone = root.dataset.mode === "phone";
+  const wanted = root.dataset.bracket || ""; // empty: follow the latest bracket
+  let shown = null; // the bracket view on screen
+  let live = null;
+
   function matchLine(match) {
     const top = match.top.racer ? match.top.racer.name : match.top.from;
     const bottom = match.bottom.racer ? match.bottom.racer.name : match.bottom.from;
@@ -85,16 +141,6 @@
     item.appendChild(L.el("span", "bk-vs", "v"));
     item.appendChild(L.el("span", "bk-vs-name", bottom));
     return item;
-  }
-
-  function findMatch(view, id) {
-    for (const bracket of view.brackets) {
-      for (const round of bracket.rounds) {
-        const match = round.matches.find((m) => m.id === id);
-        if (match) return match;
-      }
-    }
-    return null;
   }
 
   function renderSide(view) {
@@ -138,53 +184,24 @@
     $("bk-rules").textContent = view.rules.format + " · " + kind + stop + " · " + view.rules.attempts + " attempts";
     $("bk-state").textContent = view.finished ? "finished" : view.flagged.length ? view.flagged.length + " flagged" : "live";
     $("bk-state").className = "bk-badge " + (view.finished ? "done" : view.flagged.length ? "flagged" : "live");
-    const trees = $("bk-trees");
-    trees.replaceChildren();
-    const winners = view.brackets.find((b) => b.side === "winners");
-    const grand = view.brackets.find((b) => b.side === "grand_final");
-    if (!phone && winners && grand) {
-      // the grand final sits at the end of the undefeated row, as on a printed bracket
-      const row = bracketNode(winners);
-      grand.rounds.forEach((r) => {
-        const column = roundNode(r);
-        column.classList.add("bk-grand");
-        row.querySelector(".bk-rounds").appendChild(column);
-      });
-      trees.appendChild(row);
-      view.brackets.filter((b) => b.side === "losers").forEach((b) => trees.appendChild(bracketNode(b)));
-    } else {
-      view.brackets.forEach((b) => trees.appendChild(bracketNode(b)));
-    }
+    draw($("bk-trees"), view, phone);
     renderSide(view);
     renderTrack();
-    fit();
-  }
-
-  function fit() {
-    // Big screen: shrink the tree until it fits the screen (large fields), never grow.
-    if (phone) return;
-    const trees = $("bk-trees");
-    let scale = 1;
-    trees.style.setProperty("--bk-scale", "1");
-    while (scale > 0.4 && (trees.scrollHeight > trees.clientHeight + 2 || trees.scrollWidth > trees.clientWidth + 2)) {
-      scale -= 0.05;
-      trees.style.setProperty("--bk-scale", scale.toFixed(2));
-    }
+    if (!phone) fit($("bk-trees"));
   }
 
   function renderTrack() {
     const box = $("bk-ontrack");
     box.textContent = "";
-    document.querySelectorAll(".bk-slot.on-track").forEach((n) => n.classList.remove("on-track"));
+    markOnTrack($("bk-trees"), null);
     if (!shown || !live || !live.state) return;
     const track = live.state.tracks.find((t) => t.track_id === shown.track_id);
     const run = track && track.run;
-    if (!run || track.round.round_id !== shown.round_id) return;
+    if (!run || !track.round || track.round.round_id !== shown.round_id) return;
     const active = run.status === "running" || run.status === "staged";
     const text = (active ? "On track: " : "Last run: ") + run.racer + " · best " + L.fmtLap(run.best_lap_ms);
     box.textContent = text;
-    if (!active || !shown.current_match) return;
-    document.querySelectorAll('.bk-match.current .bk-slot[data-racer="' + CSS.escape(run.racer_id) + '"]').forEach((n) => n.classList.add("on-track"));
+    if (active && shown.current_match) markOnTrack($("bk-trees"), run.racer_id);
   }
 
   async function load() {
@@ -232,6 +249,6 @@
     },
   });
   live.socket.on("snapshot", load);
-  window.addEventListener("resize", fit);
+  window.addEventListener("resize", () => { if (!phone) fit($("bk-trees")); });
   window.__brackets = { shown: () => shown, reload: load };
 })();

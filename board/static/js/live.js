@@ -2,7 +2,9 @@
  *
  * Every user string is written with textContent (never innerHTML). Instants from the
  * server are ms on the track's gate clock; `now(track)` estimates that clock here from
- * the `now_at_ms` each message carries (the smallest observed delay wins).
+ * the `now_at_ms` each message carries (the smallest observed delay wins). `state` is the
+ * snapshot kept current: "track", "program", "bracket", "gate" and "settings" updates
+ * replace their part of it before the page's `onState` runs.
  */
 (function () {
   "use strict";
@@ -68,6 +70,15 @@
       const tracks = live.state.tracks;
       return tracks.find((t) => t.track_id === trackWanted) || tracks[0] || null;
     };
+    live.round = function (roundId) {
+      const program = (live.state && live.state.program) || [];
+      return program.find((r) => r.round_id === roundId) || null;
+    };
+    // The round a track races next: the first pending round of the program on that track.
+    live.nextRound = function (track) {
+      const program = (live.state && live.state.program) || [];
+      return program.find((r) => r.status === "pending" && r.kind !== "external" && r.tracks.indexOf(track.track_id) >= 0) || null;
+    };
     live.now = function (track) {
       const offset = live.offsets[track.track_id];
       return offset === undefined ? track.now_at_ms : performance.now() + offset;
@@ -92,6 +103,10 @@
         if (index >= 0) tracks[index] = message.track;
         else tracks.push(message.track);
         noteClock(message.track, received);
+      } else if (message.type === "program") {
+        live.state.program = message.program;
+      } else if (message.type === "bracket") {
+        live.state.brackets = Object.assign({}, live.state.brackets, { [message.bracket.bracket_id]: message.bracket });
       } else if (message.type === "gate") {
         live.state.gates = message.gates;
       } else if (message.type === "settings") {

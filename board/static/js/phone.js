@@ -54,7 +54,14 @@
     const track = live.track();
     if (!track) return;
     $("event-name").textContent = live.state.event.name;
-    $("format").textContent = track.round.name + " · " + track.round.format_label;
+    const round = track.round;
+    const next = live.nextRound(track);
+    if (round) {
+      const status = round.status === "closed" ? " · results" : round.status === "open" ? "" : " · " + round.status;
+      $("format").textContent = round.name + status + " · " + round.format_label;
+    } else {
+      $("format").textContent = next ? "Next: " + next.name : "No round on track";
+    }
     const run = track.run;
     $("racer").textContent = run ? run.racer : "—";
     $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";

@@ -1,4 +1,6 @@
-/* The big screen: renders the live state; the lap and run clocks tick client-side. */
+/* The big screen: renders the live state; the lap and run clocks tick client-side. The
+ * round on the track picks the layout (js/screen-rounds.js: timed, bracket, shootout,
+ * or "Next: <round>" when no round is on the track). */
 (function () {
   "use strict";
   const L = window.Lapgate;
@@ -95,8 +97,8 @@
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
-    setText("round-name", track.round.name);
-    setText("format", track.round.format_label);
+    setText("round-name", track.round ? track.round.name : "");
+    setText("format", track.round ? track.round.format_label : "");
     renderGates(state.gates);
     const run = track.run;
     setText("racer", run ? run.racer : "—");
@@ -112,7 +114,9 @@
     setText("lap-resets", resets ? "↺ " + resets + (resets === 1 ? " reset" : " resets") : "");
     renderLaps(run);
     renderBoard(track);
-    const next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
+    const shown = window.LapgateScreenRounds.render(live, track);
+    let next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
+    if (track.round && track.round.status === "closed") next = shown.next ? "Next round: " + shown.next.name : "";
     setText("next-up", next || "—");
     lastRunId = run ? run.run_id : null;
     lastLapCount = run ? run.laps.length : null;
@@ -122,7 +126,9 @@
     const track = live.track();
     if (message.type !== "track" || !track || message.track.track_id !== track.track_id) return;
     const run = message.track.run;
-    (message.highlights || []).forEach((h) => {
+    // in a bracket the round's leaderboard mixes matches: the match card says who leads
+    const highlights = root.dataset.mode === "bracket" ? [] : message.highlights || [];
+    highlights.forEach((h) => {
       if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
       else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
     });
