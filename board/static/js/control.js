@@ -1,5 +1,7 @@
 /* Staff control: actions go over the /control socket (session + CSRF token); the state
- * every tablet shows comes from the same /live broadcasts, so two tablets agree. */
+ * every tablet shows comes from the same /live broadcasts, so two tablets agree. Each new
+ * state is also announced as a "lapgate:state" DOM event for the page's other panels
+ * (js/program-control.js). */
 (function () {
   "use strict";
   const L = window.Lapgate;
@@ -21,11 +23,12 @@
     toast.timer = setTimeout(() => { box.hidden = true; }, ok ? 1500 : 5000);
   }
 
-  function act(name, payload) {
+  // `quiet`: the caller shows a refusal itself (the reply still carries it).
+  function act(name, payload, quiet) {
     return new Promise((resolve) => {
       control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
         if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
-        if (!reply.ok) toast(reply.error);
+        if (!reply.ok && !quiet) toast(reply.error);
         resolve(reply);
       });
     });
@@ -117,6 +120,7 @@
   }
 
   document.addEventListener("keydown", (event) => {
+    if (document.querySelector("dialog[open]")) return; // keys belong to the dialog
     const typing = event.target.closest && event.target.closest("input, textarea, select");
     if (typing) {
       if (event.key === "Escape") event.target.blur();
@@ -144,13 +148,47 @@
     button.addEventListener("click", () => { button.blur(); handlers[button.dataset.action](); });
   });
   $("speak").addEventListener("change", (event) => act("speak", { on: event.target.checked }));
+  let refused = null; // the queue_add payload the board refused: not an entrant of the round
+
+  function addDone() {
+    $("add-alias").value = "";
+    $("add-car").value = "";
+    $("add-alias").blur();
+    refused = null;
+    $("override").hidden = true;
+  }
+
   $("add-form").addEventListener("submit", async (event) => {
     event.preventDefault();
-    const reply = await act("queue_add", {
-      alias: $("add-alias").value, car: $("add-car").value, track_id: root.dataset.track || null,
-    });
-    if (reply && reply.ok) { $("add-alias").value = ""; $("add-car").value = ""; $("add-alias").blur(); }
+    const payload = { alias: $("add-alias").value, car: $("add-car").value, track_id: root.dataset.track || null };
+    const reply = await act("queue_add", payload, true);
+    if (!reply) return;
+    if (reply.ok) { addDone(); return; }
+    if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
+      // a racer who did not qualify: staff may let them race, with a reason that is logged
+      refused = payload;
+      $("override-text").textContent = reply.error;
+      $("override-reason").value = "";
+      $("override").hidden = false;
+      $("override-reason").focus();
+      return;
+    }
+    toast(reply.error);
   });
+  $("override").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!refused) return;
+    const reason = $("override-reason").value.trim();
+    if (!reason) { $("override-reason").focus(); return; }
+    const reply = await act("queue_add", Object.assign({}, refused, { override_reason: reason }));
+    if (reply && reply.ok) {
+      addDone();
+      toast("Queued with the reason logged", true);
+      // the override is logged in the round's entrant log, which no /live update carries
+      document.dispatchEvent(new CustomEvent("lapgate:program-stale"));
+    }
+  });
+  $("override-cancel").addEventListener("click", () => { refused = null; $("override").hidden = true; });
 
   function renderQueue(track) {
     const list = $("queue");
@@ -222,13 +260,15 @@
     const track = live.track();
     if (!track) return;
     $("event-name").textContent = live.state.event.name;
-    $("round-name").textContent = track.round.name;
-    $("format").textContent = track.round.format_label;
+    const round = track.round;
+    $("round-name").textContent = round ? round.name + (round.status === "closed" ? " (closed)" : "") : "no round open";
+    $("format").textContent = round ? round.format_label : "open one under Program";
     $("speak").checked = live.state.settings.speak_laps;
     renderGates(live.state.gates);
     current = track.run;
     renderQueue(track);
     renderRun();
+    document.dispatchEvent(new CustomEvent("lapgate:state", { detail: live }));
   }
 
   function onUpdate(message) {
