@@ -19,6 +19,7 @@ from werkzeug.security import generate_password_hash
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "rehearsal password"
 T = TypeVar("T")
+_SESSIONS: list[requests.Session] = []  # closed when their daemon stops (no stray sockets)
 
 
 def free_port() -> int:
@@ -61,6 +62,8 @@ def lapgate_run(tmp_path: Path, config_text: str, port: int) -> Iterator[str]:
             time.sleep(0.1)
         yield base
     finally:
+        while _SESSIONS:
+            _SESSIONS.pop().close()
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
@@ -73,6 +76,7 @@ class Staff:
     def __init__(self, base: str) -> None:
         self.base = base
         self.session = requests.Session()
+        _SESSIONS.append(self.session)
         form = self.session.get(f"{base}/control", timeout=5).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', form)
         assert token is not None, form
