@@ -1,4 +1,4 @@
-"""`lapgate run --config FILE` (the venue daemon) and `lapgate demo` (a simulated summit)."""
+"""`lapgate run --config FILE` (the venue daemon) and `lapgate demo` (a simulated championship)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from pathlib import Path
 import click
 from werkzeug.security import generate_password_hash
 
-from board.demo import DemoDriver, seed_history
+from board.demo_show import DemoShow, fresh_sqlite
 from board.service import Service, build_gates
 from board.startup import check_listen, config_error, store_problem
 from board.store.api import RaceStore
 from config import load_settings
 from config.settings import Settings
 from timer.errors import ConfigError
-
-DEMO_HISTORY_RUNS = 5
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -103,8 +101,13 @@ def run(config_file: Path, db_url: str | None) -> None:
     _wait_forever(service)
 
 
-def demo_settings(password_hash: str) -> Settings:
-    """The packaged demo config with a fresh staff password hash."""
+def demo_settings(
+    password_hash: str, event_number: int = 1, speed_factor: float | None = None
+) -> Settings:
+    """The packaged demo config for event #`event_number`, with the staff password hash.
+
+    `speed_factor` (if given) replaces the simulated gates' own.
+    """
     text = resources.files("config").joinpath("examples/demo.toml").read_text(encoding="utf-8")
     import tomllib
 
@@ -112,42 +115,40 @@ def demo_settings(password_hash: str) -> Settings:
 
     data = tomllib.loads(text)
     data.setdefault("board", {})["staff_password_hash"] = password_hash
+    event = data.setdefault("event", {})
+    event["name"] = f"{event.get('name', 'lapgate demo')} #{event_number}"
+    for gate in data.get("gate", []):
+        if speed_factor is not None and gate.get("kind") == "simulated":
+            gate["speed_factor"] = speed_factor
     return settings_from_dict(data, source="config/examples/demo.toml")
 
 
 def start_demo(
-    host_ip: str, port: int, data: Path, *, history_runs: int = DEMO_HISTORY_RUNS
-) -> tuple[Service, str, DemoDriver]:
-    """Start a fresh simulated summit; return the service, the staff password, the driver."""
+    host_ip: str, port: int, data: Path, *, speed_factor: float | None = None, events: int = 0
+) -> tuple[DemoShow, Service, str]:
+    """Start the demo show; return it, the first event's service, the staff password."""
     from board.store.location import DB_FILE_NAME
-    from config.settings import SimulatedGate
 
     password = secrets.token_urlsafe(9)
-    settings = demo_settings(generate_password_hash(password))
-    data.mkdir(parents=True, exist_ok=True)
-    db_file = data / DB_FILE_NAME
-    for stale in (
-        db_file,
-        db_file.with_name(DB_FILE_NAME + "-wal"),
-        db_file.with_name(DB_FILE_NAME + "-shm"),
-    ):
-        stale.unlink(missing_ok=True)  # the demo starts fresh; the file stays for a look after
-    store = _open_store(f"sqlite:///{db_file.resolve()}")
-    gates = build_gates(settings)
-    service = Service(
-        settings,
-        store,
-        gates=gates,
-        secret_key=secrets.token_hex(32),
-        host_ip=host_ip,
-        port=port,
-    )
-    service.start()
-    sim_settings = next(g for g in settings.gate if isinstance(g, SimulatedGate))
-    service.host.call(lambda race: seed_history(race, sim_settings, history_runs))
-    driver = DemoDriver(service.host, gates[sim_settings.id])
-    driver.start()
-    return service, password, driver
+    password_hash = generate_password_hash(password)
+    secret_key = secrets.token_hex(32)  # one for every event: staff stay logged in
+
+    def fresh_event(number: int, port: int) -> Service:
+        settings = demo_settings(password_hash, number, speed_factor)
+        # Each event starts on an empty database; the file stays for a look after.
+        store = _open_store(fresh_sqlite(data / DB_FILE_NAME))
+        return Service(
+            settings,
+            store,
+            gates=build_gates(settings),
+            secret_key=secret_key,
+            host_ip=host_ip,
+            port=port,
+        )
+
+    show = DemoShow(fresh_event, port, events=events)
+    service = show.start()
+    return show, service, password
 
 
 @click.command("demo")
@@ -171,20 +172,42 @@ def start_demo(
     default="lapgate-demo",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the demo's database (wiped at every start).",
+    help="Folder for the demo's database (wiped at every start and every new event).",
 )
-def demo(host_ip: str, port: int, data: Path) -> None:
-    """A complete simulated summit: ~12 racers, simulated gate, live board."""
+@click.option(
+    "--speed",
+    "speed_factor",
+    default=None,
+    type=click.FloatRange(0, 100, min_open=True),
+    help="Simulated seconds per real second (default: the demo config's 10).",
+)
+@click.option(
+    "--events",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Stop after this many events (0: start over forever).",
+)
+def demo(host_ip: str, port: int, data: Path, speed_factor: float | None, events: int) -> None:
+    """A simulated championship, played over and over: 12 racers, simulated gate, live board.
+
+    Qualifying, an average-of-3 round, a double-elimination bracket down to 3 and a
+    one-lap shootout, about 5 minutes in all; then a fresh event starts.
+    """
     check_listen(host_ip, port)
-    service, password, driver = start_demo(host_ip, port, data)
-    click.echo("lapgate demo: a simulated summit is running (Ctrl+C stops it)")
+    show, service, password = start_demo(
+        host_ip, port, data, speed_factor=speed_factor, events=events
+    )
+    click.echo("lapgate demo: a simulated championship is running (Ctrl+C stops it)")
     for label, url in _urls(service, service.settings):
         click.echo(f"{label:>15}: {url}")
     click.echo(f"{'Staff password':>15}: {password}   (new at every start)")
     try:
-        _wait_forever(service)
+        show.wait()
+    except KeyboardInterrupt:
+        pass
     finally:
-        driver.stop()
+        show.stop()
 
 
 def register(group: click.Group) -> None:

@@ -1,6 +1,6 @@
 """Rehearsing without hardware: a simulated gate in the running service drives every racer
-staff stage (the engine host calls the gate's `run_staged`), and the demo leaves the
-driving to it."""
+staff stage (the engine host calls the gate's `run_staged`), and the demo's director leaves
+the driving to it."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from web_support import login, make_settings
 
-from board.demo import SKILLS, DemoDriver
+from board.demo import SKILLS, DemoDirector, Pauses
 from board.service import Service, UnavailableGate, build_gates
 from board.store import MemoryStore
 from config import settings_from_dict
@@ -103,20 +103,22 @@ def test_staff_stage_a_racer_and_the_simulated_gate_times_the_run(service: Servi
 
 
 def test_a_demo_run_is_driven_once_with_the_demo_skill(service: Service) -> None:
-    """The driver stages; the host's `run_staged` drives; nobody drives a second time."""
+    """The director stages; the host's `run_staged` drives; nobody drives a second time."""
     sim = service.gates["finish"]
     assert isinstance(sim, SimulatedGateAdapter)
+    sim.set_skills(SKILLS)  # as the demo show gives them
     service.host.call(lambda race: race.queue_add(None, race.add_racer("Ada Lovelap")))
-    driver = DemoDriver(service.host, sim, pause_s=60)  # one run, then a long pause
-    driver.start()
+    # One run, then a long pause (gate clock: 10,000 s at 100 × is 100 s here).
+    director = DemoDirector(service.host, pauses=Pauses(10_000, 0, 0), poll_s=0.02)
+    director.start()
     try:
-        wait_until(lambda: _current_run(service) is not None, "the driver to stage")
+        wait_until(lambda: _current_run(service) is not None, "the director to stage")
         run_id = _current_run(service)
         assert run_id is not None
         wait_until(lambda: run_of(service, run_id).state.is_over, "the demo run to finish")
     finally:
-        driver.stop()
-    assert sim.skill_of("Ada Lovelap") == SKILLS["Ada Lovelap"]
+        director.stop()
+    assert _current_run(service) == run_id  # nobody else was staged
     crossings = gate_crossings(service, run_id)
     # Exactly the first outing of Ada's car at her demo skill: a second drive() would have
     # restarted the car on another outing, and the intervals would differ.

@@ -167,8 +167,9 @@ def test_demo_command_brings_up_a_live_board(browser: Any, tmp_path: Path) -> No
         page = context.new_page()
         page.goto(base.group(1) + "/")
         _wait_live(page)
+        # The demo opens its qualifying at once: a run every ~5 s, each racer on the board.
         page.wait_for_function(
-            "document.querySelectorAll('#leaderboard li').length >= 5", timeout=15_000
+            "document.querySelectorAll('#leaderboard li').length >= 2", timeout=30_000
         )
         page.wait_for_function("document.getElementById('racer').textContent !== '—'")
         _screenshots(context, base.group(1), password.group(1))
