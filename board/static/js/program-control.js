@@ -60,8 +60,8 @@
   }
 
   function entryText(round) {
-    if (round.kind === "external") return round.advancers.length ? round.advancers.length + " advancers named" : "advancers not named yet";
-    if (round.entrants) return round.entrants.length + (round.entrants.length === 1 ? " entrant" : " entrants");
+    if (round.kind === "external") return round.advancers.length ? plural(round.advancers.length, "advancer") + " named" : "advancers not named yet";
+    if (round.entrants) return plural(round.entrants.length, "entrant");
     return round.entry_from.length ? "entrants from " + round.entry_from.join(" + ") : "open entry";
   }
 
@@ -73,6 +73,10 @@
     parts.push(entryText(round));
     if (round.advancement) parts.push(round.advancement);
     return parts.join(" · ");
+  }
+
+  function plural(count, word) {
+    return count + " " + word + (count === 1 ? "" : "s");
   }
 
   function names(people) {
@@ -115,7 +119,7 @@
       const reply = await post("round_advancers", { round_id: round.round_id, names: typed });
       if (!reply.ok) { note(reply.error); return; }
       delete drafts[round.round_id];
-      note(round.name + ": " + typed.length + " advancers saved", true);
+      note(round.name + ": " + plural(typed.length, "advancer") + " saved", true);
     }));
     const file = document.createElement("input");
     file.type = "file";
@@ -129,7 +133,7 @@
         const reply = await post("round_advancers_csv", { round_id: round.round_id, csv: String(reader.result) });
         file.value = "";
         if (!reply.ok) { note(reply.error); return; }
-        note(round.name + ": " + reply.advancers.length + " advancers imported from " + chosen.name, true);
+        note(round.name + ": " + plural(reply.advancers.length, "advancer") + " imported from " + chosen.name, true);
       };
       reader.onerror = () => note("Could not read " + chosen.name + "; pick the file again");
       reader.readAsText(chosen);
@@ -179,7 +183,7 @@
   async function closeRound(round) {
     const queued = queuedFor(round);
     const queueText = queued ? "\n" + queued + (queued === 1 ? " racer is" : " racers are") + " still queued for it." : "";
-    const what = round.kind === "external" ? "the named advancers go on" : "who advances is fixed now (" + (round.advancement || "no advancement") + ")";
+    const what = round.kind === "external" ? "The named advancers go on" : "Who advances is fixed now (" + (round.advancement || "no advancement") + ")";
     if (!window.confirm("Close " + round.name + "? " + what + "." + queueText)) return;
     const reply = await post("round_close", { round_id: round.round_id });
     if (!reply.ok) { note(reply.error); return; }
