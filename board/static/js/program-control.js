@@ -18,8 +18,6 @@
   let lastClose = null; // {round_id, left_in_queue} of the Close pressed on this tablet
   let opening = null; // what the open dialog will send: {round, remove: {racer_id: reason}, add: []}
 
-  const KIND_TEXT = { timed: "timed", bracket: "bracket", shootout: "shootout", external: "external" };
-
   async function post(name, payload) {
     let response;
     try {
@@ -66,10 +64,10 @@
   }
 
   function rulesText(round) {
-    const parts = [KIND_TEXT[round.kind] || round.kind];
+    const parts = [round.kind];
     if (round.kind !== "external") parts.push(round.format_label);
     if (round.kind === "timed" || round.kind === "shootout") parts.push(Math.round(round.time_limit_ms / 1000) + " s runs");
-    if (round.runs_per_racer) parts.push(round.runs_per_racer + (round.runs_per_racer === 1 ? " run each" : " runs each"));
+    if (round.runs_per_racer) parts.push(plural(round.runs_per_racer, "run") + " each");
     parts.push(entryText(round));
     if (round.advancement) parts.push(round.advancement);
     return parts.join(" · ");
@@ -187,7 +185,7 @@
     if (!window.confirm("Close " + round.name + "? " + what + "." + queueText)) return;
     const reply = await post("round_close", { round_id: round.round_id });
     if (!reply.ok) { note(reply.error); return; }
-    lastClose = { round_id: round.round_id, left_in_queue: reply.left_in_queue, advanced: reply.advanced, tied: reply.tied_at_cut };
+    lastClose = { round_id: round.round_id, left_in_queue: reply.left_in_queue };
     note(round.name + " closed", true);
     drawResult();
   }
@@ -201,33 +199,20 @@
     drawResult();
   }
 
-  function nameOf(racerId) {
-    for (const round of program()) {
-      const people = [].concat(round.entrants || [], round.advancers, round.outcome ? round.outcome.advanced : []);
-      const found = people.find((p) => p.racer_id === racerId);
-      if (found) return found.name;
-    }
-    for (const track of live.state.tracks) {
-      const row = track.leaderboard.find((s) => s.racer_id === racerId);
-      if (row) return row.name;
-    }
-    return "?";
-  }
-
-  // The result of the Close pressed here: from the round's stored outcome once the program
-  // update has arrived (names and reasons), from the command's answer until then.
+  // The result of the Close pressed here: the round's stored outcome (names and reasons,
+  // shown once the program update arrives) and the entries the close left in the queue.
   function drawResult() {
     const box = $("pg-result");
     box.replaceChildren();
     const round = lastClose && program().find((r) => r.round_id === lastClose.round_id);
-    box.hidden = !round || round.status !== "closed";
+    box.hidden = !round || round.status !== "closed" || !round.outcome;
     if (box.hidden) return;
     const head = L.el("div", "pg-result-head");
     head.appendChild(L.el("strong", "", round.name + " closed"));
     head.appendChild(button("✕", "small", () => { lastClose = null; drawResult(); }));
     box.appendChild(head);
-    const advanced = round.outcome ? round.outcome.advanced : lastClose.advanced.map((id) => ({ racer_id: id, name: nameOf(id), reason: "" }));
-    const tied = round.outcome ? round.outcome.tied_at_cut : lastClose.tied.map((id) => ({ racer_id: id, name: nameOf(id) }));
+    const advanced = round.outcome.advanced;
+    const tied = round.outcome.tied_at_cut;
     box.appendChild(L.el("div", "pg-label", advanced.length ? "Advanced (" + advanced.length + ")" : "Nobody advances"));
     const ranked = L.el("ol", "pg-advanced");
     advanced.forEach((p) => {
