@@ -128,9 +128,18 @@ def view(race: Race, bracket: LiveBracket) -> Payload:
             "grand_final_reset": bracket.rules.grand_final_reset,
         },
         "staged": bracket.staged.match_id if bracket.staged else None,
+        "staged_runs": _staged_runs(race, bracket),
         "events": events,
         **shown,
     }
+
+
+def _staged_runs(race: Race, bracket: LiveBracket) -> dict[str, list[str]]:
+    """The staged match's runs so far, by racer id (oldest first): its attempts."""
+    if bracket.staged is None:
+        return {}
+    match = bracket.state.match(bracket.staged.match_id)
+    return {r: [run.info.run_id for run in _match_runs(race, bracket, r)] for r in match.racers}
 
 
 # ---- changes ----------------------------------------------------------------------------

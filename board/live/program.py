@@ -312,6 +312,7 @@ def _log_entrant(race: Race, info: RoundInfo, action: str, racer_id: str, reason
     ]
     state["entrant_log"] = log
     race.save_round(replace(race.rounds[info.round_id], state=state))
+    race.program_changed(info.round_id, "entrants")
 
 
 def clean_reason(reason: str, what: str) -> str:
@@ -452,6 +453,7 @@ def close_round(race: Race, round_id: str) -> dict[str, Any]:
     return {
         "round_id": round_id,
         "advanced": list(qualification.advanced),
+        "advanced_names": [_name(race, r) for r in qualification.advanced],
         "tied_at_cut": list(qualification.tied_at_cut),
         "left_in_queue": queued,
     }

@@ -9,7 +9,9 @@
   function render(live) {
     const track = live.track();
     if (!track) return;
-    $("round-name").textContent = track.round.name + " · " + track.round.format_label;
+    $("round-name").textContent = track.round
+      ? track.round.name + " · " + track.round.format_label
+      : "No round open";
     const run = track.run;
     $("racer").textContent = run ? run.racer : "—";
     $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";
