@@ -141,7 +141,8 @@ class DemoDirector:
         self._hold_until_s = 0.0  # gate clock: no new step before this
         self._seen_over: str | None = None  # the last run seen over (its pause was taken)
         self._done_at_s: float | None = None
-        self._resets: queue.SimpleQueue[str] = queue.SimpleQueue()  # notices' texts
+        self._run_on_track: str | None = None  # as the last track message showed it
+        self._resets: queue.SimpleQueue[tuple[str | None, str]] = queue.SimpleQueue()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -160,13 +161,18 @@ class DemoDirector:
     # ---- the loop -------------------------------------------------------------------
 
     def _on_message(self, message: dict[str, Any]) -> None:
-        """On the host thread: note a car off track; the director's thread adds the reset."""
-        if (
-            message.get("type") == "notice"
+        """On the host thread: note a car off track; the director's thread adds the reset
+        to the run that was on track then (not to the next one, should that be staged)."""
+        kind = message.get("type")
+        if kind == "track" and message["track"]["track_id"] == self.track_id:
+            run = message["track"]["run"]
+            self._run_on_track = run["run_id"] if run else None
+        elif (
+            kind == "notice"
             and message.get("kind") == "off_track"
             and message.get("gate_id") == self._gate_id
         ):
-            self._resets.put(str(message.get("text", "")))
+            self._resets.put((self._run_on_track, str(message.get("text", ""))))
             self._wake.set()
 
     def _loop(self) -> None:
@@ -183,8 +189,11 @@ class DemoDirector:
 
     def _add_resets(self) -> None:
         while not self._resets.empty():
-            why = self._resets.get()  # "<car> left the track: add a reset"
-            self._do("reset", {"track_id": self.track_id, "delta": 1}, f"+1 ({why})")
+            run_id, why = self._resets.get()  # why: "<car> left the track: add a reset"
+            payload: dict[str, Any] = {"track_id": self.track_id, "delta": 1}
+            if run_id is not None:
+                payload["run_id"] = run_id
+            self._do("reset", payload, f"+1 ({why})")
 
     def _do(self, name: str, payload: dict[str, Any], what: str = "") -> dict[str, Any] | None:
         """Run staff command `name`; None (logged) when the core refuses it."""

@@ -106,7 +106,8 @@ def demo_settings(
 ) -> Settings:
     """The packaged demo config for event #`event_number`, with the staff password hash.
 
-    `speed_factor` (if given) replaces the simulated gates' own.
+    Each event's simulated gates take the next seed, so no two events race alike;
+    `speed_factor` (if given) replaces their own.
     """
     text = resources.files("config").joinpath("examples/demo.toml").read_text(encoding="utf-8")
     import tomllib
@@ -118,7 +119,10 @@ def demo_settings(
     event = data.setdefault("event", {})
     event["name"] = f"{event.get('name', 'lapgate demo')} #{event_number}"
     for gate in data.get("gate", []):
-        if speed_factor is not None and gate.get("kind") == "simulated":
+        if gate.get("kind") != "simulated":
+            continue
+        gate["seed"] = int(gate.get("seed", 1)) + event_number - 1
+        if speed_factor is not None:
             gate["speed_factor"] = speed_factor
     return settings_from_dict(data, source="config/examples/demo.toml")
 

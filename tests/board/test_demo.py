@@ -117,6 +117,15 @@ def play(director: DemoDirector, timeout_s: float) -> None:
         director.stop()
 
 
+def test_each_demo_event_is_named_and_raced_anew() -> None:
+    first, second = (demo_settings("", number, speed_factor=50) for number in (1, 2))
+    assert first.event.name == "lapgate Demo Championship #1"
+    assert second.event.name == "lapgate Demo Championship #2"
+    assert first.gate[0].seed != second.gate[0].seed  # other laps, other winners
+    assert first.gate[0].speed_factor == second.gate[0].speed_factor == 50
+    assert [str(r.kind) for r in first.rounds] == ["timed", "timed", "bracket", "shootout"]
+
+
 @pytest.mark.slow  # ~20 s: the whole demo program at 100 × real time
 def test_the_demo_program_plays_every_round_kind_in_order(
     start_service: Callable[[Settings], Service],
