@@ -266,6 +266,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "name": track.name,
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
+        "clock_rate": getattr(race.settings.gate_by_id(track.gate_id), "speed_factor", 1),
         "round": round_view(race, track.round_id) if has_round else None,
         "run": run_view(race, current) if current else None,
         "leaderboard": leaderboard_view(race, track.round_id) if has_round else [],

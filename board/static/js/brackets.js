@@ -213,7 +213,14 @@
       return;
     }
     if (response.status === 404) {
-      if (!shown) $("bk-empty").hidden = false;
+      // none (any more): a new event started, or it was never opened; drop what was shown
+      shown = null;
+      $("bk-trees").textContent = "";
+      $("bk-name").textContent = "Brackets";
+      $("bk-rules").textContent = "";
+      $("bk-state").textContent = "";
+      $("bk-empty").hidden = false;
+      renderTrack();
       return;
     }
     if (!response.ok) return;

@@ -60,7 +60,7 @@
 
     function noteClock(track, received) {
       if (!track || track.now_at_ms === null || track.now_at_ms === undefined) return;
-      const offset = track.now_at_ms - received;
+      const offset = track.now_at_ms - received * (track.clock_rate || 1);
       const old = live.offsets[track.track_id];
       if (old === undefined || offset > old) live.offsets[track.track_id] = offset;
     }
@@ -81,7 +81,8 @@
     };
     live.now = function (track) {
       const offset = live.offsets[track.track_id];
-      return offset === undefined ? track.now_at_ms : performance.now() + offset;
+      // a simulated gate may run faster than real time (clock_rate: its speed factor)
+      return offset === undefined ? track.now_at_ms : performance.now() * (track.clock_rate || 1) + offset;
     };
 
     function status(text) {
