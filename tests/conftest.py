@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +71,28 @@ def postgres_url() -> str:
 def redis_url() -> str:
     require(port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
     return REDIS_URL
+
+
+@pytest.fixture
+def sio_client() -> Iterator[Callable[..., Any]]:
+    """Make Socket.IO clients whose HTTP sessions are closed at the end of the test.
+
+    engine.io drops (never closes) the HTTP session of its polling handshake when a client
+    disconnects or reconnects; its pooled socket would then be reported as unclosed at some
+    later garbage collection, in whichever test runs then. Our own session is ours to close.
+    """
+    import requests
+    import socketio
+
+    made: list[tuple[Any, requests.Session]] = []
+
+    def make(**options: Any) -> Any:
+        http = requests.Session()
+        client = socketio.Client(http_session=http, **options)
+        made.append((client, http))
+        return client
+
+    yield make
+    for client, http in made:
+        client.disconnect()
+        http.close()

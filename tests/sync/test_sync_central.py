@@ -197,6 +197,7 @@ def test_two_tracks_feed_one_combined_leaderboard(
     central_url: str,
     site: Callable[[str], SqlStore],
     central: Callable[[], SqlStore],
+    sio_client: Any,
 ) -> None:
     field = racers(6)
     stores = {t: site(t) for t in ("track-a", "track-b")}
@@ -204,7 +205,7 @@ def test_two_tracks_feed_one_combined_leaderboard(
     for n, (track, store) in enumerate(stores.items()):
         total += add_runs(store, seed_site(store, track, field), field, runs=12, laps=5, seed=n)
     updates: list[dict[str, Any]] = []
-    page = socketio.Client(reconnection=False)  # the league page's live channel
+    page = sio_client(reconnection=False)  # the league page's live channel
     page.on("league_update", updates.append, namespace="/league")
     page.connect(league.url, namespaces=["/league"], wait_timeout=10)
     pushers = [pusher(store, league, track) for track, store in stores.items()]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import queue
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -49,24 +49,28 @@ def owner(redis_url: str) -> Iterator[Owner]:
     running.host.stop()
 
 
-def listen(url: str) -> tuple[socketio.Client, queue.Queue[tuple[str, Any]]]:
+def listen(
+    make: Callable[..., socketio.Client], url: str
+) -> tuple[socketio.Client, queue.Queue[tuple[str, Any]]]:
     received: queue.Queue[tuple[str, Any]] = queue.Queue()
-    client = socketio.Client(reconnection=False)
+    client = make(reconnection=False)
     client.on("snapshot", lambda data: received.put(("snapshot", data)), namespace="/live")
     client.on("update", lambda data: received.put(("update", data)), namespace="/live")
     client.connect(url, namespaces=["/live"], wait_timeout=10)
     return client, received
 
 
-def test_updates_reach_phones_on_a_spectator(owner: Owner, redis_url: str) -> None:
+def test_updates_reach_phones_on_a_spectator(
+    owner: Owner, redis_url: str, sio_client: Callable[..., socketio.Client]
+) -> None:
     owner_url = f"http://127.0.0.1:{owner.server.port}"
     app, _sio = create_spectator_app(redis_url, owner_url)
     spectator = BoardServer(app, "127.0.0.1", 0)
     spectator.start()
     clients = []
     try:
-        phone, on_phone = listen(f"http://127.0.0.1:{spectator.port}")
-        screen, on_screen = listen(owner_url)
+        phone, on_phone = listen(sio_client, f"http://127.0.0.1:{spectator.port}")
+        screen, on_screen = listen(sio_client, owner_url)
         clients += [phone, screen]
         kind, snapshot = on_phone.get(timeout=10)
         assert kind == "snapshot" and "seq" in snapshot
@@ -86,7 +90,7 @@ def test_updates_reach_phones_on_a_spectator(owner: Owner, redis_url: str) -> No
             screen_seqs.append(on_screen.get(timeout=10)[1]["seq"])
         assert phone_seqs == screen_seqs  # same messages, same order, none missing
         assert phone_seqs == list(range(snapshot["seq"] + 1, last_seq + 1))
-        staff = socketio.Client(reconnection=False)
+        staff = sio_client(reconnection=False)
         with pytest.raises(socketio.exceptions.ConnectionError):
             staff.connect(
                 f"http://127.0.0.1:{spectator.port}", namespaces=["/control"], wait_timeout=5
