@@ -93,7 +93,9 @@ mkdir -p "$PREFIX" "$DATA" "$ETC"
 if [ "$VENV" -eq 1 ]; then
   say "virtual environment in /opt/lapgate/venv"
   [ -x "$PREFIX/venv/bin/python" ] || python3 -m venv --system-site-packages "$PREFIX/venv"
-  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade "$SOURCE"
+  # The versions CI tested (requirements/constraints.txt), not whatever is newest today.
+  "$PREFIX/venv/bin/python" -m pip install --quiet --upgrade \
+    -c "$SOURCE/requirements/constraints.txt" "$SOURCE"
 fi
 
 say "config /etc/lapgate/lapgate.toml"

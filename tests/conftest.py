@@ -26,6 +26,22 @@ POSTGRES_URL = os.environ.get(
 REDIS_URL = os.environ.get("LAPGATE_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once when `lapgate` is not this checkout's, rather than test other code.
+
+    The folders are imported as `lapgate.timer` etc. through the editable install in .venv
+    (`make install`); a venv of another checkout or worktree would map them elsewhere.
+    """
+    import lapgate.timer
+
+    found = Path(lapgate.timer.__file__).resolve().parent
+    if found != ROOT / "timer":
+        raise pytest.UsageError(
+            f"lapgate.timer is imported from {found}, not from {ROOT / 'timer'}: "
+            "install this checkout with `make install` (pip install -e .) and run its .venv"
+        )
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 
 from board.commands.store_cmds import db_options, open_store
 from board.league.exports import neutralise
@@ -114,16 +114,19 @@ def import_leaderboards(
         )
     store = open_store(config_path, db_url)
     total_rows = total_skipped = 0
-    for race in tqdm(chosen, desc="races", unit="race"):
-        try:
-            summary = import_file(store, folder / f"{race.race_id}.csv", race.meta(season))
-        except ImportFormatError as exc:
-            tqdm.write(f"skipped race {race.race_id}: {exc}")
-            continue
-        total_rows += summary.imported
-        total_skipped += len(summary.problems)
-        for problem in summary.problems:
-            tqdm.write(f"  skipped {problem}")
+    skipped: list[str] = []  # shown after the bar, which a line in the middle would break
+    with click.progressbar(chosen, label="races", file=sys.stderr) as bar:
+        for race in bar:
+            try:
+                summary = import_file(store, folder / f"{race.race_id}.csv", race.meta(season))
+            except ImportFormatError as exc:
+                skipped.append(f"skipped race {race.race_id}: {exc}")
+                continue
+            total_rows += summary.imported
+            total_skipped += len(summary.problems)
+            skipped.extend(f"  skipped {problem}" for problem in summary.problems)
+    for line in skipped:
+        click.echo(line)
     click.echo(
         f"{len(chosen)} races ({iso_date(min(r.launch_time_ms or 0 for r in chosen))} on): "
         f"{total_rows} results imported, {total_skipped} rows skipped"

@@ -9,15 +9,24 @@ real GPIO chip, Chromium on the Pi's HDMI output (see docs/raspberry-pi.md).
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from deploy_support import CONSTRAINTS, normalized, pins, run
 
 from tests.conftest import ROOT, require
 
 SCRIPT = ROOT / "deploy" / "install-pi.sh"
+DIRECT_DEPENDENCY_VERSIONS = """
+import json, re
+from importlib import metadata
+requires = [r for r in metadata.requires("lapgate") or [] if "extra ==" not in r]
+names = {re.split(r"[^A-Za-z0-9._-]", r, maxsplit=1)[0] for r in requires}
+print(json.dumps({name: metadata.version(name) for name in names}))
+"""
 
 
 def install(root: Path, *extra: str) -> str:
@@ -77,9 +86,19 @@ def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_the_virtual_environment_runs_lapgate(tmp_path: Path) -> None:
+def test_the_virtual_environment_runs_lapgate_at_the_pinned_versions(tmp_path: Path) -> None:
     install(tmp_path)
-    lapgate = tmp_path / "opt/lapgate/venv/bin/lapgate"
-    result = subprocess.run([str(lapgate), "--help"], capture_output=True, text=True, check=False)
+    venv = tmp_path / "opt/lapgate/venv/bin"
+    result = subprocess.run(
+        [str(venv / "lapgate"), "--help"], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert "check-config" in result.stdout
+    # lapgate's own dependencies as the venv sees them (some may come from the system's
+    # site-packages when they already are at the pinned version)
+    versions = json.loads(run([str(venv / "python"), "-c", DIRECT_DEPENDENCY_VERSIONS]))
+    installed = {normalized(name): version for name, version in versions.items()}
+    pinned = pins(CONSTRAINTS.read_text(encoding="utf-8"))
+    assert "flask" in installed
+    off = {name: (v, pinned.get(name)) for name, v in installed.items() if pinned.get(name) != v}
+    assert not off, f"installed (version, pinned version): {off}"
