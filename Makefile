@@ -28,7 +28,6 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/lint-imports
 
 # tools/typecheck.py is mypy, told that lapgate.timer lives in timer/ (and so on).
 typecheck: $(STAMP)
