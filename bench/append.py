@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.store.sql import SqlStore
-from timer.events import Crossing, GateCrossing
-from timer.formats import Format
-from timer.run import RunConfig, RunLog, run_state
-from timer.staff import record
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig, RunLog, run_state
+from lapgate.timer.staff import record
 
 NS_PER_S = 1_000_000_000
 CONFIG = RunConfig(time_limit_ns=600 * NS_PER_S)

@@ -22,11 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def measure(racers: int, laps: int, crossings: int) -> tuple[float, float, int]:
-    from board.live.race import Race
-    from board.live.views import track_view
-    from board.store import MemoryStore
-    from config import settings_from_dict
-    from timer.events import Crossing, EndRun, GateCrossing
+    from lapgate.board.live.race import Race
+    from lapgate.board.live.views import track_view
+    from lapgate.board.store import MemoryStore
+    from lapgate.config import settings_from_dict
+    from lapgate.timer.events import Crossing, EndRun, GateCrossing
 
     rng = random.Random(1)
     clock = [10**12]

@@ -38,13 +38,13 @@ ROUND_ID = "crash-round"
 def child(db_path: str) -> None:
     """Append crossings forever, printing ACK after each durable append."""
     sys.path.insert(0, str(ROOT))
-    from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-    from board.store.sql import SqlStore
-    from timer.events import AdjustResets, Crossing, GateCrossing, RunEvent
-    from timer.formats import Format
-    from timer.run import RunConfig, RunLog, run_state
-    from timer.staff import record
-    from timer.units import NS_PER_S
+    from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+    from lapgate.board.store.sql import SqlStore
+    from lapgate.timer.events import AdjustResets, Crossing, GateCrossing, RunEvent
+    from lapgate.timer.formats import Format
+    from lapgate.timer.run import RunConfig, RunLog, run_state
+    from lapgate.timer.staff import record
+    from lapgate.timer.units import NS_PER_S
 
     config = RunConfig(time_limit_ns=60 * NS_PER_S, grace_ns=5 * NS_PER_S)
     store = SqlStore(f"sqlite:///{db_path}")

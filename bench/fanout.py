@@ -49,7 +49,7 @@ def start_board(port: int, log: Path) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-c",
-            "from board.cli import main; main()",
+            "from lapgate.board.cli import main; main()",
             "spectate",
             "--message-queue",
             REDIS_URL,

@@ -120,7 +120,7 @@ def free_port() -> int:
 
 
 def lapgate_command() -> list[str]:
-    return [sys.executable, "-c", "from board.cli import main; main()"]
+    return [sys.executable, "-c", "from lapgate.board.cli import main; main()"]
 
 
 @contextmanager

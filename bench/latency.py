@@ -80,7 +80,7 @@ def _percentile(values: list[int], fraction: float) -> float:
 
 
 def _measure(url: str, host: Any, n: int, crossings: int, gap_s: float) -> list[int]:
-    from timer.events import Crossing
+    from lapgate.timer.events import Crossing
 
     ctx = mp.get_context("spawn")
     ready, results = ctx.Queue(), ctx.Queue()
@@ -107,7 +107,7 @@ def _measure(url: str, host: Any, n: int, crossings: int, gap_s: float) -> list[
 
 def _fresh_run(race: Any) -> str:
     """End the run on track (if any), queue the bench racer and stage a new run."""
-    from timer.events import EndRun
+    from lapgate.timer.events import EndRun
 
     track = race.track(None)
     run = race.runs.get(track.current_run_id or "")
@@ -126,9 +126,9 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "memory"], default="sqlite")
     args = parser.parse_args()
 
-    from board.service import Service
-    from board.store import MemoryStore
-    from config import settings_from_dict
+    from lapgate.board.service import Service
+    from lapgate.board.store import MemoryStore
+    from lapgate.config import settings_from_dict
 
     settings = settings_from_dict(
         {
@@ -139,7 +139,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         if args.store == "sqlite":
-            from board.store.sql import SqlStore
+            from lapgate.board.store.sql import SqlStore
 
             store: Any = SqlStore(f"sqlite:///{folder}/bench.sqlite3")
         else:

@@ -21,11 +21,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from board.league.imports import read_results  # noqa: E402
-from board.league.model import RaceMeta  # noqa: E402
-from board.league.standings import compute_standings  # noqa: E402
-from board.league.summit import season_races  # noqa: E402
-from board.store.sql import SqlStore  # noqa: E402
+from lapgate.board.league.imports import read_results  # noqa: E402
+from lapgate.board.league.model import RaceMeta  # noqa: E402
+from lapgate.board.league.standings import compute_standings  # noqa: E402
+from lapgate.board.league.summit import season_races  # noqa: E402
+from lapgate.board.store.sql import SqlStore  # noqa: E402
 
 HEADER = (
     "Alias,SubmissionTime,LapCount,AvgLapTime,BestLapTime,TotalLapTime,AvgResets,"

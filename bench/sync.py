@@ -37,9 +37,9 @@ def main() -> None:
 
     from sync_support import TOKENS, LeagueProcess, event_count_of, fill_backlog, pg_schema
 
-    from board.store.outbox import Outbox
-    from board.store.sql import SqlStore
-    from board.sync.pusher import Pusher
+    from lapgate.board.store.outbox import Outbox
+    from lapgate.board.store.sql import SqlStore
+    from lapgate.board.sync.pusher import Pusher
 
     folder = Path(tempfile.mkdtemp(prefix="lapgate-bench-sync-"))
     onsite = SqlStore(f"sqlite:///{folder / 'site.sqlite3'}")

@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gpiozero.pins.mock import MockFactory
 from gpiozero.pins.pi import PiPin
 
-from config.settings import GpioGate
-from hardware.gpio import GpioGateAdapter
-from timer.events import Crossing, GateCrossing
-from timer.run import RunConfig, RunLog, run_state
+from lapgate.config.settings import GpioGate
+from lapgate.hardware.gpio import GpioGateAdapter
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.run import RunConfig, RunLog, run_state
 
 LAPS_PER_RUN = 40  # a run's laps must fit its time limit (≤ 600 s)
 PRESS, RELEASE = 0, 1

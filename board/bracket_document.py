@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from timer.bracket_codec import bracket_log_from_dict, bracket_log_to_dict
-from timer.bracket_match import MatchRules, TiePolicy
-from timer.brackets import BracketLog, BracketState, bracket_state
-from timer.errors import RuleViolation
-from timer.formats import Format, FormatKind
-from timer.rounds import BracketRules
+from lapgate.timer.bracket_codec import bracket_log_from_dict, bracket_log_to_dict
+from lapgate.timer.bracket_match import MatchRules, TiePolicy
+from lapgate.timer.brackets import BracketLog, BracketState, bracket_state
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.rounds import BracketRules
 
 Payload = dict[str, Any]
 DOCUMENT_VERSION = 1

@@ -12,19 +12,19 @@ import sys
 
 import click
 
-from timer.errors import LapgateError
+from lapgate.timer.errors import LapgateError
 
 # Modules under board/commands/ that define `register(group)`. One line per feature.
 COMMAND_MODULES = (
-    "board.commands.config_cmds",
-    "board.commands.store_cmds",
-    "board.commands.league_cmds",
-    "board.commands.results_cmds",
-    "board.commands.bracket_cmds",
-    "board.commands.run_cmds",
-    "board.commands.gate_cmds",
-    "board.commands.central_cmds",
-    "board.commands.control_cmds",
+    "lapgate.board.commands.config_cmds",
+    "lapgate.board.commands.store_cmds",
+    "lapgate.board.commands.league_cmds",
+    "lapgate.board.commands.results_cmds",
+    "lapgate.board.commands.bracket_cmds",
+    "lapgate.board.commands.run_cmds",
+    "lapgate.board.commands.gate_cmds",
+    "lapgate.board.commands.central_cmds",
+    "lapgate.board.commands.control_cmds",
 )
 
 

@@ -35,15 +35,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from board.live import brackets as live_brackets
-from board.live import views
-from board.live.host import EngineHost, HostStopped
-from board.live.race import Race, RoundStatus
-from hardware.simulator import CarProfile, lap_events
-from timer.errors import LapgateError
-from timer.events import AdjustResets, Crossing, GateCrossing
-from timer.rounds import RoundKind
-from timer.run import RunStatus
+from lapgate.board.live import brackets as live_brackets
+from lapgate.board.live import views
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.live.race import Race, RoundStatus
+from lapgate.hardware.simulator import CarProfile, lap_events
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import AdjustResets, Crossing, GateCrossing
+from lapgate.timer.rounds import RoundKind
+from lapgate.timer.run import RunStatus
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from board.demo import DEMO_PAUSES, SKILLS, DemoDirector, Pauses
-from board.service import Service
-from hardware.simulator import SimulatedGateAdapter
+from lapgate.board.demo import DEMO_PAUSES, SKILLS, DemoDirector, Pauses
+from lapgate.board.service import Service
+from lapgate.hardware.simulator import SimulatedGateAdapter
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ def _disconnect_pages(service: Service) -> None:
     The connections are dropped, not closed politely: a client told "server disconnect"
     does not reconnect by itself, one that lost its transport does.
     """
-    from board.web.app import socketio_of
+    from lapgate.board.web.app import socketio_of
 
     engine = socketio_of(service.app).server.eio
     try:

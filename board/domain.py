@@ -11,8 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from timer.formats import Format
-from timer.run import RunConfig
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig
 
 
 def new_id() -> str:

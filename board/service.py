@@ -19,12 +19,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store.api import RaceStore
-from board.wallclock import WallClock, check_wall_clock, utc_now
-from board.web import create_app
-from config.settings import GpioGate, Settings, SimulatedGate
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store.api import RaceStore
+from lapgate.board.wallclock import WallClock, check_wall_clock, utc_now
+from lapgate.board.web import create_app
+from lapgate.config.settings import GpioGate, Settings, SimulatedGate
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class Service:
     def start(self, serve: bool = True) -> None:
         check_wall_clock(self.app, self.store, self.wall_clock)  # before anything is stored
         self.host.start()
-        from board.sync.control import start_sync
+        from lapgate.board.sync.control import start_sync
 
         self.sync = start_sync(self.settings, self.store, self.app, self.host)
         for gate_id, adapter in self.gates.items():
@@ -128,7 +128,7 @@ class Service:
 
 def clock_ids(settings: Settings) -> dict[str, str]:
     """Each gate's clock identity: the boot's, or this process's for a sped-up simulator."""
-    from board.clock import clock_id
+    from lapgate.board.clock import clock_id
 
     return {
         gate.id: clock_id(isinstance(gate, SimulatedGate) and gate.speed_factor != 1)
@@ -174,8 +174,8 @@ def build_gates(settings: Settings) -> dict[str, Any]:
     `UnavailableGate`: the board still starts, its health light says why, and staff can
     time with manual laps until it is fixed.
     """
-    from board.startup import gate_problems
-    from hardware.base import GateError, build_gate
+    from lapgate.board.startup import gate_problems
+    from lapgate.hardware.base import GateError, build_gate
 
     problems = gate_problems(settings)  # one sentence with the fix, checked up front
     gates: dict[str, Any] = {}

@@ -15,8 +15,8 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from config.settings import GpioGate, SerialGate, Settings
-from timer.errors import ConfigError, LapgateError
+from lapgate.config.settings import GpioGate, SerialGate, Settings
+from lapgate.timer.errors import ConfigError, LapgateError
 
 DEV = Path("/dev")
 # Pin factories that open /dev/gpiochip* (mock needs nothing; the others are legacy).

@@ -4,8 +4,8 @@
 whose message reads ``file:section.key: got X, expected Y``.
 """
 
-from config.loader import load_settings, settings_from_dict
-from config.settings import (
+from lapgate.config.loader import load_settings, settings_from_dict
+from lapgate.config.settings import (
     BoardSettings,
     EventSettings,
     GateSettings,

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from config.settings import Settings
-from timer.errors import ConfigError
+from lapgate.config.settings import Settings
+from lapgate.timer.errors import ConfigError
 
 
 def load_settings(path: str | Path) -> Settings:

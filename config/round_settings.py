@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from timer.bracket_layout import BracketKind
-from timer.bracket_match import MatchRules, TiePolicy
-from timer.formats import Format, FormatKind
-from timer.rounds import AdvanceKind, Advancement, BracketRules, RoundKind, RoundSpec
-from timer.units import ns_from_s
+from lapgate.timer.bracket_layout import BracketKind
+from lapgate.timer.bracket_match import MatchRules, TiePolicy
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.rounds import AdvanceKind, Advancement, BracketRules, RoundKind, RoundSpec
+from lapgate.timer.units import ns_from_s
 
 if TYPE_CHECKING:
-    from config.settings import RoundDefaults
+    from lapgate.config.settings import RoundDefaults
 
 Name = Annotated[str, Field(min_length=1, max_length=80)]
 

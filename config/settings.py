@@ -11,12 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from config.round_settings import RoundSettings
-from timer.events import ExpiryPolicy, StartMode
-from timer.formats import Format, FormatKind
-from timer.rounds import EventPlan
-from timer.run import RunConfig
-from timer.units import ns_from_s
+from lapgate.config.round_settings import RoundSettings
+from lapgate.timer.events import ExpiryPolicy, StartMode
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.rounds import EventPlan
+from lapgate.timer.run import RunConfig
+from lapgate.timer.units import ns_from_s
 
 
 class _Section(BaseModel):

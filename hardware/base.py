@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol, runtime_checkable
 
-from config.settings import GpioGate, SerialGate, SimulatedGate, TcpGate
-from timer.errors import LapgateError
-from timer.events import Crossing
+from lapgate.config.settings import GpioGate, SerialGate, SimulatedGate, TcpGate
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import Crossing
 
 CrossingSink = Callable[[Crossing], None]
 
@@ -111,15 +111,15 @@ def build_gate(
     Imports are local so a service using only the simulator never imports gpiozero.
     """
     if isinstance(settings, SimulatedGate):
-        from hardware.simulator import SimulatedGateAdapter
+        from lapgate.hardware.simulator import SimulatedGateAdapter
 
         return SimulatedGateAdapter(settings, clock_ns=clock_ns)
     if isinstance(settings, GpioGate):
-        from hardware.gpio import GpioGateAdapter  # type: ignore[import-not-found,unused-ignore]
+        from lapgate.hardware.gpio import GpioGateAdapter  # type: ignore[import-not-found,unused-ignore]
 
         return GpioGateAdapter(settings, clock_ns=clock_ns)
     if isinstance(settings, SerialGate | TcpGate):
-        from hardware.decoder import DecoderGateAdapter  # type: ignore[import-not-found,unused-ignore]
+        from lapgate.hardware.decoder import DecoderGateAdapter  # type: ignore[import-not-found,unused-ignore]
 
         return DecoderGateAdapter(settings, clock_ns=clock_ns)
     raise GateError(f"gate settings {settings!r}: expected a gpio, serial, tcp or simulated gate")

@@ -28,10 +28,10 @@ from typing import Any, Final
 import serial
 from serial.tools import list_ports
 
-from config.settings import SerialGate, TcpGate
-from hardware.base import CrossingSink, GateNotice, NoticeSink
-from hardware.clock_map import DecoderClock
-from hardware.decoders import (
+from lapgate.config.settings import SerialGate, TcpGate
+from lapgate.hardware.base import CrossingSink, GateNotice, NoticeSink
+from lapgate.hardware.clock_map import DecoderClock
+from lapgate.hardware.decoders import (
     Acknowledged,
     BadFrame,
     ClockSample,
@@ -40,8 +40,8 @@ from hardware.decoders import (
     Passing,
     make_parser,
 )
-from hardware.tcp_port import TcpPort, split_socket_url
-from timer.events import Crossing
+from lapgate.hardware.tcp_port import TcpPort, split_socket_url
+from lapgate.timer.events import Crossing
 
 log = logging.getLogger(__name__)
 

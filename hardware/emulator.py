@@ -27,8 +27,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
-from hardware.decoders.zround import encode_clock, encode_passing
-from hardware.simulator import CarProfile, SimEvent, lap_events
+from lapgate.hardware.decoders.zround import encode_clock, encode_passing
+from lapgate.hardware.simulator import CarProfile, SimEvent, lap_events
 
 log = logging.getLogger(__name__)
 

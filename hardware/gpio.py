@@ -29,9 +29,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from config.settings import GpioGate
-from hardware.base import CrossingSink, GateError, GateNotice, NoticeSink
-from timer.events import Crossing
+from lapgate.config.settings import GpioGate
+from lapgate.hardware.base import CrossingSink, GateError, GateNotice, NoticeSink
+from lapgate.timer.events import Crossing
 
 log = logging.getLogger(__name__)
 

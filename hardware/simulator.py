@@ -30,9 +30,9 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from config.settings import SimulatedGate
-from hardware.base import CrossingSink, GateNotice, NoticeSink
-from timer.events import Crossing
+from lapgate.config.settings import SimulatedGate
+from lapgate.hardware.base import CrossingSink, GateNotice, NoticeSink
+from lapgate.timer.events import Crossing
 
 log = logging.getLogger(__name__)
 

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from timer.bracket_layout import BracketKind, build_layout
-from timer.brackets import (
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.brackets import (
     BracketEvent,
     BracketLog,
     LoggedBracketEvent,
     MatchResult,
     UndoResult,
 )
-from timer.errors import RuleViolation
+from lapgate.timer.errors import RuleViolation
 
 
 def bracket_event_to_dict(event: BracketEvent) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from timer.errors import RuleViolation
+from lapgate.timer.errors import RuleViolation
 
 MAX_BRACKET_SIZE = 256
 

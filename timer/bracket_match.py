@@ -20,11 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from timer.brackets import BracketLog, record_result
-from timer.errors import RuleViolation
-from timer.formats import Format, Metric, RunLaps, metric
-from timer.run import RunStatus
-from timer.units import format_s
+from lapgate.timer.brackets import BracketLog, record_result
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Format, Metric, RunLaps, metric
+from lapgate.timer.run import RunStatus
+from lapgate.timer.units import format_s
 
 ATTEMPTS_RANGE = (1, 10)
 

@@ -28,8 +28,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from timer.bracket_layout import Side, source_label
-from timer.brackets import BracketState, Bye, MatchState, Occupant
+from lapgate.timer.bracket_layout import Side, source_label
+from lapgate.timer.brackets import BracketState, Bye, MatchState, Occupant
 
 SIDE_TITLES = {
     Side.WINNERS: "Undefeated bracket",

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Final
 
-from timer.bracket_layout import (
+from lapgate.timer.bracket_layout import (
     SIDE_ORDER,
     BracketLayout,
     LoserOf,
@@ -34,7 +34,7 @@ from timer.bracket_layout import (
     downstream,
     walkover_slots,
 )
-from timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.errors import RuleViolation, UnknownEvent
 
 
 @dataclass(frozen=True, slots=True)

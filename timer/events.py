@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from timer.errors import RuleViolation
+from lapgate.timer.errors import RuleViolation
 
 
 class StartMode(StrEnum):

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
 
-from timer.errors import RuleViolation
-from timer.run import Lap, RunStatus
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.run import Lap, RunStatus
 
 AVERAGE_LAPS_RANGE = (2, 10)
 COUNTING = frozenset({RunStatus.RUNNING, RunStatus.FINISHED})

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from timer.formats import COUNTING, Format, Metric, RunLaps, metric
+from lapgate.timer.formats import COUNTING, Format, Metric, RunLaps, metric
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,11 +35,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from timer.bracket_layout import SIDE_ORDER, BracketKind, MatchSlot, Side
-from timer.brackets import BracketState
-from timer.errors import RuleViolation
-from timer.formats import Metric
-from timer.leaderboard import Standing
+from lapgate.timer.bracket_layout import SIDE_ORDER, BracketKind, MatchSlot, Side
+from lapgate.timer.brackets import BracketState
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Metric
+from lapgate.timer.leaderboard import Standing
 
 NO_RESULT_LABEL = "no result"
 _SINGLE_STAGE_NAMES = ("the final", "the semi-final", "the quarter-final")  # from the end

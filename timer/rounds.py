@@ -29,15 +29,15 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from timer.bracket_layout import BracketKind, build_layout
-from timer.bracket_match import MatchRules
-from timer.brackets import BracketLog, BracketState, new_bracket
-from timer.errors import RuleViolation
-from timer.formats import Format, FormatKind
-from timer.leaderboard import Standing
-from timer.run import RunConfig
-from timer.shootout import ShootoutPlace, running_order
-from timer.units import NS_PER_S
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.bracket_match import MatchRules
+from lapgate.timer.brackets import BracketLog, BracketState, new_bracket
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.leaderboard import Standing
+from lapgate.timer.run import RunConfig
+from lapgate.timer.shootout import ShootoutPlace, running_order
+from lapgate.timer.units import NS_PER_S
 
 
 class RoundKind(StrEnum):

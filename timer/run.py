@@ -14,8 +14,8 @@ import bisect
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import (
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
     EndRun,
@@ -32,7 +32,7 @@ from timer.events import (
     TimeUp,
     Undo,
 )
-from timer.units import NS_PER_S, format_s
+from lapgate.timer.units import NS_PER_S, format_s
 
 TIME_LIMIT_RANGE_S = (10, 600)
 MAX_RESETS_RANGE = (0, 10)

@@ -16,10 +16,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from timer.brackets import BracketState
-from timer.errors import RuleViolation
-from timer.formats import Metric, RunLaps, single_lap
-from timer.run import RunStatus
+from lapgate.timer.brackets import BracketState
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Metric, RunLaps, single_lap
+from lapgate.timer.run import RunStatus
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,8 @@ run's state does not allow raise `RuleViolation` with a message staff can act on
 
 from __future__ import annotations
 
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import (
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
     EndRun,
@@ -23,7 +23,15 @@ from timer.events import (
     TimeUp,
     Undo,
 )
-from timer.run import Lap, LoggedEvent, RunLog, RunState, RunStatus, active_event_ids, run_state
+from lapgate.timer.run import (
+    Lap,
+    LoggedEvent,
+    RunLog,
+    RunState,
+    RunStatus,
+    active_event_ids,
+    run_state,
+)
 
 
 def record(log: RunLog, event: RunEvent, state: RunState | None = None) -> RunLog:

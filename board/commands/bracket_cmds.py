@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from timer.bracket_layout import BracketKind, build_layout
-from timer.brackets import (
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.brackets import (
     BracketLog,
     BracketState,
     MatchState,

@@ -20,9 +20,9 @@ import click
 @click.option("--port", type=int, default=None, help="Port (overrides the config; 0: any).")
 def league(config_file: Path, port: int | None) -> None:
     """Run the central league service: PostgreSQL store, ingest from timers, league pages."""
-    from board.service import BoardServer
-    from board.sync.league_app import create_league_app
-    from board.sync.settings import load_league_settings
+    from lapgate.board.service import BoardServer
+    from lapgate.board.sync.league_app import create_league_app
+    from lapgate.board.sync.settings import load_league_settings
 
     settings = load_league_settings(config_file)
     app, _socketio = create_league_app(settings)
@@ -42,8 +42,8 @@ def league(config_file: Path, port: int | None) -> None:
 @click.option("--port", type=int, default=5001, show_default=True, help="Port to listen on.")
 def spectate(message_queue: str, owner_url: str, host_ip: str, port: int) -> None:
     """Serve phones' live updates from the owner's broadcasts (a fan-out process)."""
-    from board.service import BoardServer
-    from board.sync.fanout import create_spectator_app
+    from lapgate.board.service import BoardServer
+    from lapgate.board.sync.fanout import create_spectator_app
 
     app, _socketio = create_spectator_app(message_queue, owner_url)
     server = BoardServer(app, host_ip, port)

@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from werkzeug.security import generate_password_hash
 
-from config import load_settings
-from config.loader import effective_toml
+from lapgate.config import load_settings
+from lapgate.config.loader import effective_toml
 
 
 @click.command("check-config")

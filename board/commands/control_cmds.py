@@ -20,8 +20,8 @@ from typing import Any
 
 import click
 
-from board.live.commands import COMMANDS, parse
-from timer.errors import LapgateError
+from lapgate.board.live.commands import COMMANDS, parse
+from lapgate.timer.errors import LapgateError
 
 PASSWORD_ENV = "LAPGATE_STAFF_PASSWORD"
 TIMEOUT_S = 15

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
-from config import load_settings
-from hardware.base import GateAdapter, GateNotice, build_gate
-from hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
-from hardware.simulator import CarProfile, SimulatedGateAdapter
-from timer.events import Crossing
-from timer.units import format_s
+from lapgate.config import load_settings
+from lapgate.hardware.base import GateAdapter, GateNotice, build_gate
+from lapgate.hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
+from lapgate.hardware.simulator import CarProfile, SimulatedGateAdapter
+from lapgate.timer.events import Crossing
+from lapgate.timer.units import format_s
 
 
 @dataclass

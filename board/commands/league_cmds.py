@@ -10,19 +10,19 @@ from pathlib import Path
 
 import click
 
-from board.commands.store_cmds import db_options, open_store
-from board.league.exports import neutralise
-from board.league.imports import (
+from lapgate.board.commands.store_cmds import db_options, open_store
+from lapgate.board.league.exports import neutralise
+from lapgate.board.league.imports import (
     ImportFormatError,
     iso_date,
     parse_leaderboards,
     read_results,
     select_races,
 )
-from board.league.model import ImportSummary, RaceMeta
-from board.league.standings import Scheme, StandingRow, compute_standings
-from board.league.summit import date_ms, season_races
-from board.store.api import ResultStore
+from lapgate.board.league.model import ImportSummary, RaceMeta
+from lapgate.board.league.standings import Scheme, StandingRow, compute_standings
+from lapgate.board.league.summit import date_ms, season_races
+from lapgate.board.store.api import ResultStore
 
 
 def _report(summary: ImportSummary, label: str) -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from board.commands.store_cmds import db_options, open_store
-from board.league.event_export import ExportFormat, export_event
-from board.league.prizes import estimate_prizes, load_rules
-from board.league.summit import season_races
+from lapgate.board.commands.store_cmds import db_options, open_store
+from lapgate.board.league.event_export import ExportFormat, export_event
+from lapgate.board.league.prizes import estimate_prizes, load_rules
+from lapgate.board.league.summit import season_races
 
 
 @click.command("prizes")

@@ -11,13 +11,13 @@ from pathlib import Path
 import click
 from werkzeug.security import generate_password_hash
 
-from board.demo_show import DemoShow, fresh_sqlite
-from board.service import Service, build_gates
-from board.startup import check_listen, config_error, store_problem
-from board.store.api import RaceStore
-from config import load_settings
-from config.settings import Settings
-from timer.errors import ConfigError
+from lapgate.board.demo_show import DemoShow, fresh_sqlite
+from lapgate.board.service import Service, build_gates
+from lapgate.board.startup import check_listen, config_error, store_problem
+from lapgate.board.store.api import RaceStore
+from lapgate.config import load_settings
+from lapgate.config.settings import Settings
+from lapgate.timer.errors import ConfigError
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -35,7 +35,7 @@ def _secret_key(data_dir: Path) -> str:
 def _open_store(url: str) -> RaceStore:
     from sqlalchemy.exc import SQLAlchemyError
 
-    from board.store.sql import SqlStore
+    from lapgate.board.store.sql import SqlStore
 
     try:
         return SqlStore(url)
@@ -75,7 +75,7 @@ def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
 @click.option("--db", "db_url", default=None, help="Database URL (overrides the config).")
 def run(config_file: Path, db_url: str | None) -> None:
     """Run the board at the venue: gates, engine, store and web pages."""
-    from board.store.location import data_dir, resolve_database_url
+    from lapgate.board.store.location import data_dir, resolve_database_url
 
     try:
         settings = load_settings(config_file)
@@ -109,10 +109,12 @@ def demo_settings(
     Each event's simulated gates take the next seed, so no two events race alike;
     `speed_factor` (if given) replaces their own.
     """
-    text = resources.files("config").joinpath("examples/demo.toml").read_text(encoding="utf-8")
+    text = (
+        resources.files("lapgate.config").joinpath("examples/demo.toml").read_text(encoding="utf-8")
+    )
     import tomllib
 
-    from config import settings_from_dict
+    from lapgate.config import settings_from_dict
 
     data = tomllib.loads(text)
     data.setdefault("board", {})["staff_password_hash"] = password_hash
@@ -131,7 +133,7 @@ def start_demo(
     host_ip: str, port: int, data: Path, *, speed_factor: float | None = None, events: int = 0
 ) -> tuple[DemoShow, Service, str]:
     """Start the demo show; return it, the first event's service, the staff password."""
-    from board.store.location import DB_FILE_NAME
+    from lapgate.board.store.location import DB_FILE_NAME
 
     password = secrets.token_urlsafe(9)
     password_hash = generate_password_hash(password)

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import click
 
-from board.store.backup import BackupError
-from board.store.backup import backup as backup_file
-from board.store.backup import restore as restore_file
-from board.store.engine import make_engine, sqlite_path
-from board.store.location import resolve_database_url
-from board.store.migrate import current_revision, head_revision, upgrade
-from board.store.sql import SqlStore
+from lapgate.board.store.backup import BackupError
+from lapgate.board.store.backup import backup as backup_file
+from lapgate.board.store.backup import restore as restore_file
+from lapgate.board.store.engine import make_engine, sqlite_path
+from lapgate.board.store.location import resolve_database_url
+from lapgate.board.store.migrate import current_revision, head_revision, upgrade
+from lapgate.board.store.sql import SqlStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from board.domain import EventInfo
-from board.league.exports import event_json, final_csv, laps_csv
-from board.league.summit import event_race, load_round_runs
-from board.store.api import ResultStore
-from timer.errors import LapgateError
+from lapgate.board.domain import EventInfo
+from lapgate.board.league.exports import event_json, final_csv, laps_csv
+from lapgate.board.league.summit import event_race, load_round_runs
+from lapgate.board.store.api import ResultStore
+from lapgate.timer.errors import LapgateError
 
 
 class ExportFormat(StrEnum):

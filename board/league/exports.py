@@ -21,13 +21,13 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, Final
 
-from board.domain import EventInfo, Racer
-from board.league.model import RaceResult
-from board.league.summit import RoundRuns
-from board.store.codec import run_config_to_dict
-from timer.events import event_to_dict
-from timer.run import RunLog
-from timer.units import ms_from_ns
+from lapgate.board.domain import EventInfo, Racer
+from lapgate.board.league.model import RaceResult
+from lapgate.board.league.summit import RoundRuns
+from lapgate.board.store.codec import run_config_to_dict
+from lapgate.timer.events import event_to_dict
+from lapgate.timer.run import RunLog
+from lapgate.timer.units import ms_from_ns
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 FINAL_COLUMNS: Final = (

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from board.league.model import ImportProblem, ImportRow, RaceMeta
-from timer.errors import LapgateError
+from lapgate.board.league.model import ImportProblem, ImportRow, RaceMeta
+from lapgate.timer.errors import LapgateError
 
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 # The league service writes ~2**63 as the RankingScore of a racer who completed no lap.

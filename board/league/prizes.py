@@ -21,8 +21,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from board.league.model import Race, RaceResult
-from timer.errors import ConfigError
+from lapgate.board.league.model import Race, RaceResult
+from lapgate.timer.errors import ConfigError
 
 ESTIMATE_NOTE = "estimate from public results: eligibility and unclaimed prizes are unknown"
 

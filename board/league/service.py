@@ -12,9 +12,15 @@
 
 from __future__ import annotations
 
-from board.league.standings import RaceEntry, Scheme, StandingRow, compute_standings, racer_history
-from board.league.summit import season_races
-from board.store.api import ResultStore
+from lapgate.board.league.standings import (
+    RaceEntry,
+    Scheme,
+    StandingRow,
+    compute_standings,
+    racer_history,
+)
+from lapgate.board.league.summit import season_races
+from lapgate.board.store.api import ResultStore
 
 __all__ = ["ResultStore", "racer_season", "results_of", "season_standings", "seasons"]
 

@@ -28,8 +28,8 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Any
 
-from board.league.model import Race, RacerRecord
-from board.league.regions import region_of
+from lapgate.board.league.model import Race, RacerRecord
+from lapgate.board.league.regions import region_of
 
 AWS_POINTS_TOP: tuple[int, ...] = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 AWS_PARTICIPATION_POINTS = 1

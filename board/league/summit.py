@@ -27,18 +27,18 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from board.bracket_document import bracket_from_payload
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.league.model import Race, RaceMeta, RaceResult
-from board.store.api import RaceStore, ResultStore
-from timer.brackets import BracketState
-from timer.errors import RuleViolation
-from timer.formats import Format, FormatKind, RunLaps, metric
-from timer.leaderboard import RacerRuns, Standing, leaderboard
-from timer.placing import Placing, bracket_placings, classify, leaderboard_placings
-from timer.rounds import RoundKind
-from timer.run import RunState, run_state
-from timer.units import ms_from_ns
+from lapgate.board.bracket_document import bracket_from_payload
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.league.model import Race, RaceMeta, RaceResult
+from lapgate.board.store.api import RaceStore, ResultStore
+from lapgate.timer.brackets import BracketState
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Format, FormatKind, RunLaps, metric
+from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
+from lapgate.timer.placing import Placing, bracket_placings, classify, leaderboard_placings
+from lapgate.timer.rounds import RoundKind
+from lapgate.timer.run import RunState, run_state
+from lapgate.timer.units import ms_from_ns
 
 log = logging.getLogger(__name__)
 SHOOTOUT_FORMAT = Format(FormatKind.SINGLE_LAP)

@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from board.bracket_document import LiveBracket, Staged, bracket_from_payload
-from board.domain import RoundInfo, new_id
-from board.live.messages import BracketChanged
-from board.live.race import ActionError, NotFound, Race, RoundStatus, RunRecord
-from timer.bracket_layout import build_layout
-from timer.bracket_match import MatchSide, apply_decision, decide_match
-from timer.bracket_view import bracket_view
-from timer.brackets import (
+from lapgate.board.bracket_document import LiveBracket, Staged, bracket_from_payload
+from lapgate.board.domain import RoundInfo, new_id
+from lapgate.board.live.messages import BracketChanged
+from lapgate.board.live.race import ActionError, NotFound, Race, RoundStatus, RunRecord
+from lapgate.timer.bracket_layout import build_layout
+from lapgate.timer.bracket_match import MatchSide, apply_decision, decide_match
+from lapgate.timer.bracket_view import bracket_view
+from lapgate.timer.brackets import (
     BracketLog,
     MatchResult,
     active_event_ids,
@@ -35,9 +35,15 @@ from timer.brackets import (
     record_result,
     undo_event,
 )
-from timer.errors import RuleViolation
-from timer.formats import RunLaps
-from timer.rounds import AdvanceKind, Advancement, BracketRules, RoundKind, advancement_to_dict
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import RunLaps
+from lapgate.timer.rounds import (
+    AdvanceKind,
+    Advancement,
+    BracketRules,
+    RoundKind,
+    advancement_to_dict,
+)
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +217,7 @@ def open_adhoc(
     source_round_id: str | None,
 ) -> Payload:
     """A bracket round of its own on a track, seeded from a round's leaderboard (no program)."""
-    from board.live import program
+    from lapgate.board.live import program
 
     track = race.track(track_id)
     source = source_round_id or track.round_id

@@ -24,12 +24,12 @@ from pydantic import (
     ValidationError,
 )
 
-from board.live import brackets, program
-from board.live.race import ActionError, NotFound, Race, RunRecord
-from timer.bracket_layout import BracketKind
-from timer.bracket_match import MatchRules, TiePolicy
-from timer.errors import RuleViolation
-from timer.events import (
+from lapgate.board.live import brackets, program
+from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
+from lapgate.timer.bracket_layout import BracketKind
+from lapgate.timer.bracket_match import MatchRules, TiePolicy
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
     EndRun,
@@ -41,8 +41,8 @@ from timer.events import (
     StartRun,
     Undo,
 )
-from timer.formats import Format, FormatKind
-from timer.rounds import BracketRules
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.rounds import BracketRules
 
 Payload = dict[str, Any]
 

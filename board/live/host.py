@@ -19,11 +19,11 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
-from board.live import commands
-from board.live.race import Race
-from board.live.views import message_view, snapshot_view
-from timer.errors import LapgateError
-from timer.events import Crossing
+from lapgate.board.live import commands
+from lapgate.board.live.race import Race
+from lapgate.board.live.views import message_view, snapshot_view
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import Crossing
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from timer.events import RunEvent
+from lapgate.timer.events import RunEvent
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,12 +26,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from board.domain import RoundInfo, new_id
-from board.league.summit import RoundRuns, round_placings
-from board.live.race import ActionError, NotFound, Race, RoundStatus
-from timer.errors import RuleViolation
-from timer.placing import Placing
-from timer.rounds import (
+from lapgate.board.domain import RoundInfo, new_id
+from lapgate.board.league.summit import RoundRuns, round_placings
+from lapgate.board.live.race import ActionError, NotFound, Race, RoundStatus
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.placing import Placing
+from lapgate.timer.rounds import (
     AdvanceKind,
     Advancement,
     EventPlan,
@@ -45,7 +45,7 @@ from timer.rounds import (
     bracket_qualification,
     entrants,
 )
-from timer.run import RunStatus
+from lapgate.timer.run import RunStatus
 
 MAX_REASON_CHARS = 200
 
@@ -387,7 +387,7 @@ def open_round(
     remove: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Any]:
     """Open a pending round: fix its entrants, hand it its tracks, set up its kind."""
-    from board.live import brackets
+    from lapgate.board.live import brackets
 
     info = race.round(round_id)
     if info.status == RoundStatus.OPEN:

@@ -20,9 +20,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from board.bracket_document import LiveBracket
-from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
-from board.live.messages import (
+from lapgate.board.bracket_document import LiveBracket
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.live.messages import (
     GateChanged,
     Message,
     Notice,
@@ -30,16 +30,16 @@ from board.live.messages import (
     SettingsChanged,
     TrackChanged,
 )
-from board.store.api import RaceStore
-from config.settings import Settings
-from timer.errors import LapgateError, RuleViolation
-from timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
-from timer.formats import Format, RunLaps
-from timer.leaderboard import RacerRuns, Standing, leaderboard
-from timer.rounds import RoundKind, RoundSpec
-from timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
-from timer.staff import record
-from timer.units import ns_from_s
+from lapgate.board.store.api import RaceStore
+from lapgate.config.settings import Settings
+from lapgate.timer.errors import LapgateError, RuleViolation
+from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
+from lapgate.timer.formats import Format, RunLaps
+from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
+from lapgate.timer.rounds import RoundKind, RoundSpec
+from lapgate.timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
+from lapgate.timer.staff import record
+from lapgate.timer.units import ns_from_s
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class Race:
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from board.live import brackets, program
+        from lapgate.board.live import brackets, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
@@ -319,7 +319,7 @@ class Race:
         override_reason: str = "",
     ) -> str:
         """Queue `racer` on the track's round; refused for a racer who is not an entrant."""
-        from board.live import program
+        from lapgate.board.live import program
 
         track = self.track(track_id)
         info = self.open_round_of(track, "queue")
@@ -371,7 +371,7 @@ class Race:
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from board.live import program
+        from lapgate.board.live import program
 
         track = self.track(track_id)
         current = self.running_on(track)

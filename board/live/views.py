@@ -11,9 +11,9 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from board.live import brackets as live_brackets
-from board.live import program
-from board.live.messages import (
+from lapgate.board.live import brackets as live_brackets
+from lapgate.board.live import program
+from lapgate.board.live.messages import (
     BracketChanged,
     GateChanged,
     Message,
@@ -22,13 +22,13 @@ from board.live.messages import (
     SettingsChanged,
     TrackChanged,
 )
-from board.live.race import Race, RunRecord, TrackRecord
-from timer.events import RunEvent, event_to_dict
-from timer.formats import FormatKind, best_window
-from timer.leaderboard import Standing
-from timer.run import Lap
-from timer.staff import undoable
-from timer.units import NS_PER_MS, ms_from_ns
+from lapgate.board.live.race import Race, RunRecord, TrackRecord
+from lapgate.timer.events import RunEvent, event_to_dict
+from lapgate.timer.formats import FormatKind, best_window
+from lapgate.timer.leaderboard import Standing
+from lapgate.timer.run import Lap
+from lapgate.timer.staff import undoable
+from lapgate.timer.units import NS_PER_MS, ms_from_ns
 
 UNDO_LIST_LENGTH = 12
 

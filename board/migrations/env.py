@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from board.store.engine import make_engine
-from board.store.migrate import sqlite_foreign_keys_off
-from board.store.models import Base
+from lapgate.board.store.engine import make_engine
+from lapgate.board.store.migrate import sqlite_foreign_keys_off
+from lapgate.board.store.models import Base
 
 config = context.config
 target_metadata = Base.metadata

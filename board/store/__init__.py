@@ -5,7 +5,7 @@ database a command uses. `SqlStore` is not imported here, so that importing the 
 does not load SQLAlchemy and Alembic.
 """
 
-from board.store.api import RaceStore
-from board.store.memory import MemoryStore
+from lapgate.board.store.api import RaceStore
+from lapgate.board.store.memory import MemoryStore
 
 __all__ = ["MemoryStore", "RaceStore"]

@@ -12,10 +12,10 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
-from timer.events import RunEvent
-from timer.run import Lap, RunLog
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
+from lapgate.timer.events import RunEvent
+from lapgate.timer.run import Lap, RunLog
 
 
 class BracketRecord(NamedTuple):

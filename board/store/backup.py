@@ -12,7 +12,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from timer.errors import LapgateError
+from lapgate.timer.errors import LapgateError
 
 
 class BackupError(LapgateError, RuntimeError):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from timer.errors import RuleViolation
-from timer.events import ExpiryPolicy, StartMode
-from timer.run import RunConfig
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import ExpiryPolicy, StartMode
+from lapgate.timer.run import RunConfig
 
 
 def run_config_to_dict(config: RunConfig) -> dict[str, Any]:

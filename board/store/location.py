@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from config.settings import StoreSettings
+from lapgate.config.settings import StoreSettings
 
 DB_FILE_NAME = "lapgate.sqlite3"
 DATA_DIR_ENV = "LAPGATE_DATA"
@@ -31,7 +31,7 @@ def resolve_database_url(config_path: str | Path | None, db_url: str | None) -> 
         return db_url
     store: StoreSettings | None = None
     if config_path is not None:
-        from config import load_settings
+        from lapgate.config import load_settings
 
         store = load_settings(config_path).store
         if store.database_url:

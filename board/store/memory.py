@@ -7,13 +7,13 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.api import BracketRecord
-from board.store.codec import json_document
-from board.wallclock import WallClock, utc_now
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import RunEvent
-from timer.run import Lap, LoggedEvent, RunLog
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.api import BracketRecord
+from lapgate.board.store.codec import json_document
+from lapgate.board.wallclock import WallClock, utc_now
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import RunEvent
+from lapgate.timer.run import Lap, LoggedEvent, RunLog
 
 
 class MemoryStore:

@@ -16,9 +16,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import sessionmaker
 
-from board.store.models import RunEventRow, RunRow, SyncMarkRow
-from board.store.sql import SqlStore
-from timer.errors import LapgateError
+from lapgate.board.store.models import RunEventRow, RunRow, SyncMarkRow
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.errors import LapgateError
 
 RUN_KIND = "run_log"
 
@@ -131,7 +131,7 @@ def append_delivered(
     prefix is stored with the run's derived laps, rewritten once; the first refused event
     ends the batch and is named in `error`.
     """
-    from timer.events import event_from_dict, event_kind
+    from lapgate.timer.events import event_from_dict, event_kind
 
     sessions = sessionmaker(store.engine, expire_on_commit=False)
     with sessions.begin() as s:

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from board.league.model import AliasSeen, RacerRecord
-from board.store.models import AliasRow, MergeRow, QueueRow, RacerRow, ResultRow, RunRow
-from board.store.results import ALIASES, RACERS
-from timer.errors import RuleViolation, UnknownEvent
+from lapgate.board.league.model import AliasSeen, RacerRecord
+from lapgate.board.store.models import AliasRow, MergeRow, QueueRow, RacerRow, ResultRow, RunRow
+from lapgate.board.store.results import ALIASES, RACERS
+from lapgate.timer.errors import RuleViolation, UnknownEvent
 
 
 class RacersRepo:

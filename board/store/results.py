@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from board.domain import new_id
-from board.league.model import (
+from lapgate.board.domain import new_id
+from lapgate.board.league.model import (
     ImportProblem,
     ImportRow,
     ImportSummary,
@@ -26,7 +26,7 @@ from board.league.model import (
     RaceMeta,
     RaceResult,
 )
-from board.store.models import (
+from lapgate.board.store.models import (
     AliasRow,
     EventRow,
     RacerRow,

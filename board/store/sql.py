@@ -17,12 +17,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.api import BracketRecord, ResultStore
-from board.store.codec import json_document, run_config_from_dict, run_config_to_dict
-from board.store.engine import make_engine
-from board.store.migrate import upgrade
-from board.store.models import (
+from lapgate.board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.api import BracketRecord, ResultStore
+from lapgate.board.store.codec import json_document, run_config_from_dict, run_config_to_dict
+from lapgate.board.store.engine import make_engine
+from lapgate.board.store.migrate import upgrade
+from lapgate.board.store.models import (
     BracketRow,
     EventRow,
     LapRow,
@@ -34,13 +34,13 @@ from board.store.models import (
     SeasonRow,
     TrackRow,
 )
-from board.store.racers import RacersRepo
-from board.store.results import ResultsRepo
-from board.wallclock import WallClock, utc_now
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
-from timer.formats import Format, FormatKind
-from timer.run import Lap, LoggedEvent, RunLog, run_state
+from lapgate.board.store.racers import RacersRepo
+from lapgate.board.store.results import ResultsRepo
+from lapgate.board.wallclock import WallClock, utc_now
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.run import Lap, LoggedEvent, RunLog, run_state
 
 
 class SqlStore(ResultsRepo, RacersRepo):

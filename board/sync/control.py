@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify
 
-from board.sync.pusher import Pusher
-from config.settings import Settings
+from lapgate.board.sync.pusher import Pusher
+from lapgate.config.settings import Settings
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sync", __name__)
@@ -33,7 +33,7 @@ def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher 
     url = settings.sync.upstream_url
     if not url:
         return None
-    from board.store.sql import SqlStore
+    from lapgate.board.store.sql import SqlStore
 
     if not isinstance(store, SqlStore):
         log.warning("sync: [sync] upstream_url is set but the store is not SQL; not syncing")
@@ -48,7 +48,7 @@ def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher 
 
 @bp.get("/api/sync")
 def sync_state() -> Response:
-    from board.web.auth import is_staff
+    from lapgate.board.web.auth import is_staff
 
     if not is_staff():
         abort(401, "staff only: log in on /control")

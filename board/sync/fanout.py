@@ -83,7 +83,7 @@ class SpectatorControl(Namespace):
 
 def create_spectator_app(message_queue: str, owner_url: str = "") -> tuple[Flask, SocketIO]:
     """A spectator process's app: ``/live`` fed by `message_queue` (Redis URL)."""
-    app = Flask("board", template_folder="templates", static_folder="static")
+    app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     socketio = SocketIO(
         app, async_mode="threading", message_queue=message_queue, ping_interval=10, ping_timeout=10
     )

@@ -22,11 +22,11 @@ from typing import Any
 from flask import request
 from flask_socketio import Namespace
 
-from board.domain import Racer
-from board.store.outbox import Outbox, append_delivered
-from board.store.sql import SqlStore
-from board.sync import wire
-from timer.errors import LapgateError, RuleViolation
+from lapgate.board.domain import Racer
+from lapgate.board.store.outbox import Outbox, append_delivered
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync import wire
+from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
 

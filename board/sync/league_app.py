@@ -22,11 +22,11 @@ from typing import Any
 from flask import Flask, Response, abort, jsonify, render_template
 from flask_socketio import Namespace, SocketIO
 
-from board.store.sql import SqlStore
-from board.sync.ingest import Applier, ApplyResult, IngestNamespace
-from board.sync.league_view import LeagueViews, round_leaderboards
-from board.sync.settings import LeagueSettings
-from config.settings import Settings
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync.ingest import Applier, ApplyResult, IngestNamespace
+from lapgate.board.sync.league_view import LeagueViews, round_leaderboards
+from lapgate.board.sync.settings import LeagueSettings
+from lapgate.config.settings import Settings
 
 log = logging.getLogger(__name__)
 LEAGUE_NAMESPACE = "/league"
@@ -43,10 +43,10 @@ def create_league_app(
     settings: LeagueSettings, store: SqlStore | None = None
 ) -> tuple[Flask, SocketIO]:
     """The league app and its Socket.IO server (threading mode, like the board)."""
-    from board.web import standings
+    from lapgate.board.web import standings
 
     store = store or SqlStore(settings.database_url)
-    app = Flask("board", template_folder="templates", static_folder="static")
+    app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(SECRET_KEY=secrets.token_hex(32), SEND_FILE_MAX_AGE_DEFAULT=3600)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     socketio = SocketIO(

@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from board.store.sql import SqlStore
-from timer.formats import Format, FormatKind, RunLaps
-from timer.leaderboard import RacerRuns, leaderboard
-from timer.run import run_state
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.formats import Format, FormatKind, RunLaps
+from lapgate.timer.leaderboard import RacerRuns, leaderboard
+from lapgate.timer.run import run_state
 
 FASTEST = Format(FormatKind.FASTEST_LAP, 1)
 

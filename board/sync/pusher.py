@@ -20,10 +20,10 @@ from typing import Any
 
 import socketio
 
-from board.store.outbox import Outbox
-from board.store.sql import SqlStore
-from board.sync import wire
-from timer.errors import LapgateError
+from lapgate.board.store.outbox import Outbox
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync import wire
+from lapgate.timer.errors import LapgateError
 
 log = logging.getLogger(__name__)
 MIN_IDLE_CYCLE_S = 0.2

@@ -21,7 +21,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from timer.errors import LapgateError
+from lapgate.timer.errors import LapgateError
 
 
 class LeagueConfigError(LapgateError, ValueError):

@@ -14,9 +14,9 @@ import hashlib
 import json
 from typing import Any
 
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.store.codec import run_config_from_dict, run_config_to_dict
-from timer.formats import Format, FormatKind
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.store.codec import run_config_from_dict, run_config_to_dict
+from lapgate.timer.formats import Format, FormatKind
 
 NAMESPACE = "/ingest"
 UPSERT = "upsert"

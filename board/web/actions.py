@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from board.live.host import EngineHost, HostStopped
-from board.live.race import ActionError
-from timer.errors import LapgateError, RuleViolation
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.live.race import ActionError
+from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
 Payload = dict[str, Any]

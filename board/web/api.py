@@ -11,10 +11,10 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from board.live import program
-from board.live.host import EngineHost, HostStopped
-from board.live.race import Race
-from board.live.views import (
+from lapgate.board.live import program
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.live.race import Race
+from lapgate.board.live.views import (
     event_view,
     gates_view,
     program_round_view,
@@ -26,11 +26,11 @@ from board.live.views import (
     standing_view,
     track_view,
 )
-from board.web.actions import error_status, perform
-from board.web.auth import staff_required
-from board.web.openapi import openapi_document
-from timer.errors import LapgateError
-from timer.events import event_to_dict
+from lapgate.board.web.actions import error_status, perform
+from lapgate.board.web.auth import staff_required
+from lapgate.board.web.openapi import openapi_document
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import event_to_dict
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

@@ -14,8 +14,8 @@ from flask import Flask, jsonify
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from board.live.host import EngineHost
-from config.settings import Settings
+from lapgate.board.live.host import EngineHost
+from lapgate.config.settings import Settings
 
 PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s
 PING_TIMEOUT_S = 10
@@ -29,10 +29,10 @@ def create_app(
     testing: bool = False,
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
-    from board.league.service import results_of
-    from board.web import api, auth, brackets, exports, live, pages, standings
+    from lapgate.board.league.service import results_of
+    from lapgate.board.web import api, auth, brackets, exports, live, pages, standings
 
-    app = Flask("board", template_folder="templates", static_folder="static")
+    app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(
         SECRET_KEY=secret_key or secrets.token_hex(32),
         SESSION_COOKIE_SAMESITE="Strict",

@@ -19,7 +19,7 @@ from typing import Any, TypeVar, cast
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session
 from werkzeug.security import check_password_hash
 
-from config.settings import Settings
+from lapgate.config.settings import Settings
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])

@@ -18,12 +18,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
-from board.live import brackets
-from board.live.host import EngineHost, HostStopped
-from board.live.race import NotFound, Race
-from board.web.actions import error_status, perform
-from board.web.auth import staff_required
-from timer.errors import LapgateError
+from lapgate.board.live import brackets
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.live.race import NotFound, Race
+from lapgate.board.web.actions import error_status, perform
+from lapgate.board.web.auth import staff_required
+from lapgate.timer.errors import LapgateError
 
 bp = Blueprint("brackets", __name__)
 ACTIONS = ("stage", "unstage", "decide", "correct", "undo")
@@ -32,7 +32,7 @@ Payload = dict[str, Any]
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    from board.web.pages import NAV
+    from lapgate.board.web.pages import NAV
 
     if ("Brackets", "/m/brackets") not in NAV:
         NAV.append(("Brackets", "/m/brackets"))
@@ -79,7 +79,7 @@ def screen() -> str:
 
 @bp.get("/m/brackets")
 def phone() -> str:
-    from board.web.pages import NAV
+    from lapgate.board.web.pages import NAV
 
     return render_template(
         "brackets.html", mode="phone", nav=NAV, bracket_id=request.args.get("id", "")

@@ -13,9 +13,9 @@ import re
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from board.league.event_export import ExportError, ExportFormat, export_event
-from board.league.service import ResultStore
-from board.web.auth import is_staff
+from lapgate.board.league.event_export import ExportError, ExportFormat, export_event
+from lapgate.board.league.service import ResultStore
+from lapgate.board.web.auth import is_staff
 
 bp = Blueprint("exports", __name__, url_prefix="/api/export")
 MEDIA_TYPES = {

@@ -19,10 +19,10 @@ from typing import Any
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
-from board.live.host import EngineHost, HostStopped
-from board.web.actions import error_status, perform
-from board.web.auth import csrf_ok, is_staff
-from timer.errors import LapgateError
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.web.actions import error_status, perform
+from lapgate.board.web.auth import csrf_ok, is_staff
+from lapgate.timer.errors import LapgateError
 
 STAFF_ONLY = {"ok": False, "status": 403, "error": "staff only: log in on /control"}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from board.live.commands import COMMANDS
+from lapgate.board.live.commands import COMMANDS
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 

@@ -13,9 +13,9 @@ from typing import Any
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
 
-from board.wallclock import clock_warning
-from board.web.auth import is_staff
-from config.settings import Settings
+from lapgate.board.wallclock import clock_warning
+from lapgate.board.web.auth import is_staff
+from lapgate.config.settings import Settings
 
 bp = Blueprint("pages", __name__)
 

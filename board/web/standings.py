@@ -33,11 +33,11 @@ from flask import (
     request,
 )
 
-from board.league.model import RacerRecord
-from board.league.service import ResultStore, season_standings, seasons
-from board.league.standings import Scheme, StandingRow, racer_history
-from board.league.summit import season_races
-from config.settings import Settings
+from lapgate.board.league.model import RacerRecord
+from lapgate.board.league.service import ResultStore, season_standings, seasons
+from lapgate.board.league.standings import Scheme, StandingRow, racer_history
+from lapgate.board.league.summit import season_races
+from lapgate.config.settings import Settings
 
 bp = Blueprint("standings", __name__)
 T = TypeVar("T")
@@ -49,7 +49,7 @@ MAX_QUERY_CHARS = 100
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the spectators' navigation entry."""
-    from board.web.pages import NAV
+    from lapgate.board.web.pages import NAV
 
     app.register_blueprint(bp)
     app.extensions["lapgate.standings_cache"] = StandingsCache(CACHE_TTL_S)
@@ -152,7 +152,7 @@ def _points(value: float) -> float | int:
 
 @bp.get("/standings")
 def page() -> str:
-    from board.web.pages import NAV
+    from lapgate.board.web.pages import NAV
 
     return render_template("standings.html", nav=NAV)
 

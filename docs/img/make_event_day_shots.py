@@ -30,15 +30,15 @@ sys.path.insert(0, str(ROOT))
 
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from board.demo import DEMO_RACERS, seed_history  # noqa: E402
-from board.live.race import Race  # noqa: E402
-from board.service import Service, build_gates  # noqa: E402
-from board.store.sql import SqlStore  # noqa: E402
-from board.web.actions import perform  # noqa: E402
-from config import settings_from_dict  # noqa: E402
-from config.settings import Settings, SimulatedGate  # noqa: E402
-from timer.events import Crossing, EndRun, GateCrossing  # noqa: E402
-from timer.units import NS_PER_S  # noqa: E402
+from lapgate.board.demo import DEMO_RACERS, seed_history  # noqa: E402
+from lapgate.board.live.race import Race  # noqa: E402
+from lapgate.board.service import Service, build_gates  # noqa: E402
+from lapgate.board.store.sql import SqlStore  # noqa: E402
+from lapgate.board.web.actions import perform  # noqa: E402
+from lapgate.config import settings_from_dict  # noqa: E402
+from lapgate.config.settings import Settings, SimulatedGate  # noqa: E402
+from lapgate.timer.events import Crossing, EndRun, GateCrossing  # noqa: E402
+from lapgate.timer.units import NS_PER_S  # noqa: E402
 
 PASSWORD = "event day staff"
 CHROMIUM = "/usr/bin/chromium"

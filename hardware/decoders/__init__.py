@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from hardware.base import UnknownProtocol
+from lapgate.hardware.base import UnknownProtocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class DecoderParser(Protocol):
 
 
 _PARSERS: dict[str, Callable[[], DecoderParser]] = {}
-_BUILTIN: Final = ("hardware.decoders.zround",)
+_BUILTIN: Final = ("lapgate.hardware.decoders.zround",)
 
 
 def register_parser(name: str, factory: Callable[[], DecoderParser]) -> None:

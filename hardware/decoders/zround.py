@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from hardware.decoders import (
+from lapgate.hardware.decoders import (
     Acknowledged,
     BadFrame,
     ClockSample,

@@ -7,7 +7,7 @@ from typing import Any
 from flask.testing import FlaskClient
 from web_support import Board, login
 
-from timer.events import EndRun
+from lapgate.timer.events import EndRun
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 

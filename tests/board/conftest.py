@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from web_support import Board, board
 
-from board.service import BoardServer
+from lapgate.board.service import BoardServer
 from tests.conftest import CHROMIUM_ARGS
 
 __all__ = ["board", "browser", "served"]

@@ -41,7 +41,7 @@ def lapgate_run(tmp_path: Path, config_text: str, port: int) -> Iterator[str]:
     """`lapgate run --config` in a subprocess; yields its base URL once it answers."""
     config = tmp_path / "venue.toml"
     config.write_text(config_text, encoding="utf-8")
-    command = [sys.executable, "-c", "from board.cli import main; main()", "run"]
+    command = [sys.executable, "-c", "from lapgate.board.cli import main; main()", "run"]
     command += ["--config", str(config)]
     log_path = tmp_path / "daemon.log"
     log = log_path.open("wb")

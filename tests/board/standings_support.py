@@ -11,11 +11,11 @@ from brackets_support import XSS_NAME
 from flask import Flask
 from web_support import FakeClock, make_settings
 
-from board.league.model import ImportRow, RaceMeta
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store.sql import SqlStore
-from board.web import create_app
+from lapgate.board.league.model import ImportRow, RaceMeta
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.web import create_app
 
 SEASON = "2021"
 # (race name, launch ms, [(alias, user id, country, rank, ranking time ms)])

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from board.cli import cli
+from lapgate.board.cli import cli
 
 
 def simulate(*args: str) -> dict:

@@ -12,7 +12,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from board.cli import cli
+from lapgate.board.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]

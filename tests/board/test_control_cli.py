@@ -21,7 +21,7 @@ PROGRAM = (
 
 def lapgate(*args: str, password: str = PASSWORD) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "LAPGATE_STAFF_PASSWORD": password}
-    command = [sys.executable, "-c", "from board.cli import main; main()", *args]
+    command = [sys.executable, "-c", "from lapgate.board.cli import main; main()", *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -48,7 +48,7 @@ def test_staff_run_the_program_from_a_shell(tmp_path: Path) -> None:
 
 
 def test_the_command_list_names_every_command() -> None:
-    from board.live.commands import COMMANDS
+    from lapgate.board.live.commands import COMMANDS
 
     listed = lapgate("control", "--list")
     assert listed.returncode == 0

@@ -20,15 +20,15 @@ import socketio
 from web_support import STAFF_PASSWORD, login
 from werkzeug.security import generate_password_hash
 
-from board.commands.run_cmds import demo_settings
-from board.demo import DemoDirector, Pauses
-from board.demo_show import DemoShow, fresh_sqlite
-from board.live.host import EngineHost
-from board.service import Service, build_gates
-from board.store.sql import SqlStore
-from config import settings_from_dict
-from config.settings import Settings
-from timer.errors import RuleViolation
+from lapgate.board.commands.run_cmds import demo_settings
+from lapgate.board.demo import DemoDirector, Pauses
+from lapgate.board.demo_show import DemoShow, fresh_sqlite
+from lapgate.board.live.host import EngineHost
+from lapgate.board.service import Service, build_gates
+from lapgate.board.store.sql import SqlStore
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings
+from lapgate.timer.errors import RuleViolation
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -189,7 +189,7 @@ class FirstTryRefused:
 def test_staff_acting_meanwhile_does_not_stop_the_demo(
     start_service: Callable[[Settings], Service], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="board.demo")
+    caplog.set_level(logging.INFO, logger="lapgate.board.demo")
     service = start_service(small_settings())
     journal = program_journal(service.host)
     host = FirstTryRefused(service.host)

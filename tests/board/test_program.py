@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from web_support import FakeClock, make_settings
 
-from board.live import program
-from board.live.host import EngineHost
-from board.live.race import ActionError, Race
-from board.store.sql import SqlStore
-from config import settings_from_dict
-from config.settings import Settings
-from timer.errors import RuleViolation
-from timer.events import Crossing, EndRun
+from lapgate.board.live import program
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import ActionError, Race
+from lapgate.board.store.sql import SqlStore
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import Crossing, EndRun
 
 PROGRAM = [
     {"name": "Heats", "advance": "top", "advance_count": 3},

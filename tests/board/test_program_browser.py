@@ -11,11 +11,11 @@ import pytest
 from brackets_support import XSS_NAME, race_run
 from web_support import STAFF_PASSWORD, Board, FakeClock, make_settings
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store import MemoryStore
-from board.web import create_app
-from config import settings_from_dict
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store import MemoryStore
+from lapgate.board.web import create_app
+from lapgate.config import settings_from_dict
 
 pytestmark = pytest.mark.browser
 

@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from web_support import login, make_settings
 
-from board.demo import SKILLS, DemoDirector, Pauses
-from board.service import Service, UnavailableGate, build_gates
-from board.store import MemoryStore
-from config import settings_from_dict
-from config.settings import Settings, SimulatedGate
-from hardware.simulator import CarProfile, SimulatedGateAdapter, lap_events
-from timer.events import Crossing, GateCrossing
+from lapgate.board.demo import SKILLS, DemoDirector, Pauses
+from lapgate.board.service import Service, UnavailableGate, build_gates
+from lapgate.board.store import MemoryStore
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings, SimulatedGate
+from lapgate.hardware.simulator import CarProfile, SimulatedGateAdapter, lap_events
+from lapgate.timer.events import Crossing, GateCrossing
 
 pytestmark = pytest.mark.timeout(60)
 

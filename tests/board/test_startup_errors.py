@@ -14,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from board.cli import main
-from board.service import Service, UnavailableGate, build_gates
-from board.startup import gate_problems, gpio_problem, serial_problem
-from board.store import MemoryStore
-from config import settings_from_dict
-from config.settings import GpioGate, SerialGate, Settings
+from lapgate.board.cli import main
+from lapgate.board.service import Service, UnavailableGate, build_gates
+from lapgate.board.startup import gate_problems, gpio_problem, serial_problem
+from lapgate.board.store import MemoryStore
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import GpioGate, SerialGate, Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,7 +104,14 @@ def test_a_host_that_is_not_this_computer_is_named(
 def test_port_in_use_through_the_installed_entry_point(tmp_path: Path, busy_port: int) -> None:
     config = write_config(tmp_path / "lapgate.toml", 'kind = "simulated"', busy_port)
     done = subprocess.run(
-        [sys.executable, "-c", "from board.cli import main; main()", "run", "--config", config],
+        [
+            sys.executable,
+            "-c",
+            "from lapgate.board.cli import main; main()",
+            "run",
+            "--config",
+            config,
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
@@ -226,8 +233,8 @@ def test_a_refused_gpio_gate_logs_one_sentence_and_the_board_starts(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "gpiochip0").touch()
-    monkeypatch.setattr("board.startup.DEV", tmp_path)
-    monkeypatch.setattr("board.startup._can_open", lambda path: False)
+    monkeypatch.setattr("lapgate.board.startup.DEV", tmp_path)
+    monkeypatch.setattr("lapgate.board.startup._can_open", lambda path: False)
     settings = gpio_settings()
     assert list(gate_problems(settings)) == ["finish"]
     gates = build_gates(settings)
@@ -253,7 +260,14 @@ def test_serial_device_missing_through_lapgate_run(tmp_path: Path) -> None:
     gate = 'kind = "serial"\nurl = "/dev/ttyLAPGATE-missing"'
     config = write_config(tmp_path / "lapgate.toml", gate, port)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from board.cli import main; main()", "run", "--config", config],
+        [
+            sys.executable,
+            "-c",
+            "from lapgate.board.cli import main; main()",
+            "run",
+            "--config",
+            config,
+        ],
         cwd=tmp_path,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,

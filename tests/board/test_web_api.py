@@ -6,7 +6,7 @@ import re
 
 from web_support import Board
 
-from board.live.commands import COMMANDS
+from lapgate.board.live.commands import COMMANDS
 
 
 def test_api_reads_share_stable_ids(board: Board) -> None:

@@ -10,14 +10,14 @@ import pytest
 from brackets_support import Staff, open_bracket, play_staged, qualify, race_run
 from web_support import Board, FakeClock, make_settings
 
-from board.live import brackets as live_brackets
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store.sql import SqlStore
-from board.web import create_app
-from config import settings_from_dict
-from config.settings import Settings
-from timer.units import NS_PER_S
+from lapgate.board.live import brackets as live_brackets
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.web import create_app
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings
+from lapgate.timer.units import NS_PER_S
 
 
 @pytest.fixture

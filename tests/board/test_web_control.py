@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from web_support import Board, login
 
-from board.live.commands import COMMANDS
+from lapgate.board.live.commands import COMMANDS
 
 ACTIONS = sorted(COMMANDS)
 
@@ -262,9 +262,9 @@ def test_a_store_failure_is_a_clear_error_and_the_daemon_goes_on(board: Board) -
 
 
 def test_staff_start_mode_needs_the_start_action(board: Board) -> None:
-    from board.live.race import Race
-    from timer.events import StartMode
-    from timer.run import RunConfig
+    from lapgate.board.live.race import Race
+    from lapgate.timer.events import StartMode
+    from lapgate.timer.run import RunConfig
 
     def staff_start(race: Race) -> None:
         track = race.track(None)

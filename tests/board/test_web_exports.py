@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from web_support import Board, FakeClock, login, make_settings
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store.sql import SqlStore
-from board.web.app import create_app
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.web.app import create_app
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def race_a_run(board: Board, alias: str) -> None:
 
 
 def _end(board: Board) -> object:
-    from timer.events import EndRun
+    from lapgate.timer.events import EndRun
 
     return EndRun(board.clock.advance(1))
 

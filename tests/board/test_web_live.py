@@ -6,8 +6,8 @@ from typing import Any
 
 from web_support import Board
 
-from timer.events import Crossing
-from timer.units import NS_PER_S
+from lapgate.timer.events import Crossing
+from lapgate.timer.units import NS_PER_S
 
 
 def _received(client: Any) -> list[tuple[str, dict[str, Any]]]:
@@ -114,8 +114,8 @@ def test_every_update_is_stored_before_it_is_shown(board: Board) -> None:
 
 
 def test_host_rebuilds_runs_from_the_store(board: Board) -> None:
-    from board.live.host import EngineHost
-    from board.live.race import Race
+    from lapgate.board.live.host import EngineHost
+    from lapgate.board.live.race import Race
 
     board.queue("Alice")
     board.stage()
@@ -157,7 +157,7 @@ def test_a_run_whose_clock_went_back_is_timed_out(board: Board) -> None:
 
 
 def test_gate_notices_set_the_health_lights(board: Board) -> None:
-    from board.live.race import Race
+    from lapgate.board.live.race import Race
 
     def notice(race: Race, kind: str) -> None:
         race.gate_notice("finish", kind, f"{kind} detail", board.clock())
@@ -188,8 +188,8 @@ def test_run_view_shows_the_best_average_window_rounded_like_results(board: Boar
 
 def test_a_run_timed_on_another_boot_is_timed_out_on_start_up(board: Board) -> None:
     """A run records its clock id; after a reboot (new id) it cannot go on."""
-    from board.live.host import EngineHost
-    from board.live.race import Race
+    from lapgate.board.live.host import EngineHost
+    from lapgate.board.live.race import Race
 
     board.host.stop()
     race = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-1"})
@@ -222,8 +222,8 @@ def test_a_run_timed_on_another_boot_is_timed_out_on_start_up(board: Board) -> N
 
 
 def test_a_run_staged_before_a_reboot_moves_to_the_new_clock(board: Board) -> None:
-    from board.live.host import EngineHost
-    from board.live.race import Race
+    from lapgate.board.live.host import EngineHost
+    from lapgate.board.live.race import Race
 
     board.host.stop()
     race = Race(board.store, board.settings, {"finish": board.clock}, {"finish": "boot-1"})

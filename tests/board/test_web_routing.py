@@ -6,11 +6,11 @@ from typing import Any
 
 from web_support import FakeClock
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store import MemoryStore
-from config import settings_from_dict
-from timer.events import Crossing
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store import MemoryStore
+from lapgate.config import settings_from_dict
+from lapgate.timer.events import Crossing
 
 
 def _host(settings_data: dict[str, Any], clock: FakeClock) -> EngineHost:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from web_support import make_settings
 
-from board.service import Service, UnavailableGate
-from board.store import MemoryStore
+from lapgate.board.service import Service, UnavailableGate
+from lapgate.board.store import MemoryStore
 
 
 def test_a_gate_that_cannot_start_shows_red_and_the_board_serves() -> None:

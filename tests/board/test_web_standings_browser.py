@@ -11,7 +11,7 @@ import pytest
 from brackets_support import XSS_NAME
 from standings_support import SEASON, LeagueBoard, league
 
-from board.service import BoardServer
+from lapgate.board.service import BoardServer
 
 __all__ = ["league"]
 pytestmark = pytest.mark.browser

@@ -12,14 +12,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.store import MemoryStore
-from board.web import create_app
-from config import settings_from_dict
-from config.settings import Settings
-from timer.events import Crossing
-from timer.units import NS_PER_S
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.store import MemoryStore
+from lapgate.board.web import create_app
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings
+from lapgate.timer.events import Crossing
+from lapgate.timer.units import NS_PER_S
 
 STAFF_PASSWORD = "correct horse battery"
 START_NS = 1_000 * NS_PER_S

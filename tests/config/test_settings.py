@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from board.cli import cli
-from config import GpioGate, load_settings, settings_from_dict
-from timer.errors import ConfigError
-from timer.events import StartMode
-from timer.formats import FormatKind
-from timer.units import NS_PER_S
+from lapgate.board.cli import cli
+from lapgate.config import GpioGate, load_settings, settings_from_dict
+from lapgate.timer.errors import ConfigError
+from lapgate.timer.events import StartMode
+from lapgate.timer.formats import FormatKind
+from lapgate.timer.units import NS_PER_S
 
 # Settings files; other example files (prize rules) have schemas of their own.
 EXAMPLES = sorted(

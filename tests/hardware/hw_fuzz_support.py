@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
-from hardware.decoders import (
+from lapgate.hardware.decoders import (
     Acknowledged,
     BadFrame,
     ClockSample,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from hardware.clock_map import NS_PER_MS, DecoderClock
+from lapgate.hardware.clock_map import NS_PER_MS, DecoderClock
 
 BASE_NS = 5_000_000_000_000  # host monotonic ns when the decoder clock read 0
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import SerialGate, TcpGate
-from hardware.base import GateNotice, build_gate
-from hardware.decoder import DecoderGateAdapter
-from hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
-from hardware.simulator import CarProfile
-from timer.events import Crossing
+from lapgate.config.settings import SerialGate, TcpGate
+from lapgate.hardware.base import GateNotice, build_gate
+from lapgate.hardware.decoder import DecoderGateAdapter
+from lapgate.hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
+from lapgate.hardware.simulator import CarProfile
+from lapgate.timer.events import Crossing
 
 TRANSPONDERS = ["01", "02", "1A2B3"]  # the last one uses the comma form on the wire
 WAIT_S = 15.0
@@ -195,7 +195,7 @@ def test_a_replugged_decoder_is_found_again_by_usb_id(
     class FakePortInfo:
         vid, pid, device = 0x0403, 0x6001, path
 
-    monkeypatch.setattr("hardware.decoder.list_ports.comports", lambda: [FakePortInfo()])
+    monkeypatch.setattr("lapgate.hardware.decoder.list_ports.comports", lambda: [FakePortInfo()])
     emulator.start()
     settings = SerialGate(url=str(tmp_path / "gone"), usb_id="0403:6001")
     adapter = DecoderGateAdapter(settings)

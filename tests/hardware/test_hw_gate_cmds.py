@@ -11,13 +11,13 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from board.cli import cli
-from config.settings import TcpGate
-from hardware.decoder import DecoderGateAdapter
-from hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
-from hardware.simulator import CarProfile
-from timer.events import Crossing
-from timer.units import format_s
+from lapgate.board.cli import cli
+from lapgate.config.settings import TcpGate
+from lapgate.hardware.decoder import DecoderGateAdapter
+from lapgate.hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
+from lapgate.hardware.simulator import CarProfile
+from lapgate.timer.events import Crossing
+from lapgate.timer.units import format_s
 
 LINE = re.compile(r"^(\S+)\s+(\S+)\s+(\S+)\s+t=\s*([\d.]+) s\s+t_ns=(\d+)\s+gate Δ\s+(\S+) s")
 

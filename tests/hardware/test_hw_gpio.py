@@ -10,11 +10,11 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 from gpiozero.pins.pi import PiPin
 
-from config.settings import GpioGate
-from hardware.base import GateAdapter, GateError, GateNotice, build_gate
-from hardware.gpio import GpioGateAdapter, factory_label, open_factory
-from timer.events import Crossing, GateCrossing
-from timer.run import RunConfig, RunLog, run_state
+from lapgate.config.settings import GpioGate
+from lapgate.hardware.base import GateAdapter, GateError, GateNotice, build_gate
+from lapgate.hardware.gpio import GpioGateAdapter, factory_label, open_factory
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.run import RunConfig, RunLog, run_state
 
 PRESS, RELEASE = 0, 1  # the community gate: pull-up, strip pulls the pin low
 
@@ -205,7 +205,7 @@ def test_factory_is_reported_and_untimestamped_factories_refused(factory: MockFa
 
 def test_lgpio_fallback_is_detected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("GPIOZERO_PIN_FACTORY", raising=False)
-    import hardware.gpio as gpio_module
+    import lapgate.hardware.gpio as gpio_module
 
     tried: list[str] = []
 

@@ -12,7 +12,7 @@ from hw_fuzz_support import FuzzCase, check, random_case, streams
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from hardware.decoders import make_parser, parser_names
+from lapgate.hardware.decoders import make_parser, parser_names
 
 # Each parser needs an oracle; a new protocol must add its own to hw_fuzz_support.
 ORACLES = {"zround": streams}

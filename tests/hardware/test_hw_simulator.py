@@ -9,10 +9,10 @@ from statistics import mean, stdev
 
 import pytest
 
-from config.settings import SerialGate, SimulatedGate
-from hardware.base import GateAdapter, GateNotice, build_gate
-from hardware.decoder import DecoderGateAdapter
-from hardware.simulator import (
+from lapgate.config.settings import SerialGate, SimulatedGate
+from lapgate.hardware.base import GateAdapter, GateNotice, build_gate
+from lapgate.hardware.decoder import DecoderGateAdapter
+from lapgate.hardware.simulator import (
     DERIVED_SKILL_RANGE,
     CarProfile,
     SimulatedGateAdapter,
@@ -20,7 +20,7 @@ from hardware.simulator import (
     racer_skill,
     simulate_laps,
 )
-from timer.events import Crossing
+from lapgate.timer.events import Crossing
 
 
 def test_same_seed_same_laps_and_other_seed_differs() -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hardware.base import UnknownProtocol
-from hardware.decoders import (
+from lapgate.hardware.base import UnknownProtocol
+from lapgate.hardware.decoders import (
     Acknowledged,
     BadFrame,
     ClockSample,
@@ -14,7 +14,7 @@ from hardware.decoders import (
     make_parser,
     parser_names,
 )
-from hardware.decoders.zround import ZRoundParser, encode_clock, encode_passing
+from lapgate.hardware.decoders.zround import ZRoundParser, encode_clock, encode_passing
 
 STREAM = b"%A&\r\n%T3E8&%L0A1F40&%L1A2B3,2710&%Tff&\n%L7f00&"
 EXPECTED: list[DecoderMessage] = [

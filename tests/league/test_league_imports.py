@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from board.league.imports import ImportFormatError, parse_leaderboards, parse_results
+from lapgate.board.league.imports import ImportFormatError, parse_leaderboards, parse_results
 
 STANDARD = (
     "Alias,SubmissionTime,LapCount,AvgLapTime,BestLapTime,TotalLapTime,AvgResets,"

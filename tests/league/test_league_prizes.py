@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from board.league.model import Race, RaceMeta, RaceResult
-from board.league.prizes import estimate_prizes, load_rules, rules_from_dict
-from timer.errors import ConfigError
+from lapgate.board.league.model import Race, RaceMeta, RaceResult
+from lapgate.board.league.prizes import estimate_prizes, load_rules, rules_from_dict
+from lapgate.timer.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "config" / "examples" / "prizes-2021.toml"

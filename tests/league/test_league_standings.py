@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from board.league.model import Race, RaceMeta, RaceResult, RacerRecord
-from board.league.standings import aws_points, compute_standings, racer_history
+from lapgate.board.league.model import Race, RaceMeta, RaceResult, RacerRecord
+from lapgate.board.league.standings import aws_points, compute_standings, racer_history
 
 
 def race(event_id: str, day: int, results: list[tuple[str, int | None, float | None]]) -> Race:

@@ -3,21 +3,21 @@ placed by its kind: timed, bracket, shootout)."""
 
 from __future__ import annotations
 
-from board.bracket_document import LiveBracket
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.league.exports import final_csv
-from board.league.standings import compute_standings
-from board.league.summit import event_race
-from board.store.memory import MemoryStore
-from timer.bracket_layout import BracketKind, build_layout
-from timer.bracket_match import MatchRules
-from timer.brackets import bracket_state, new_bracket, record_result
-from timer.events import Crossing, GateCrossing
-from timer.formats import Format, FormatKind
-from timer.rounds import BracketRules
-from timer.run import RunConfig, RunLog
-from timer.staff import record
-from timer.units import NS_PER_S
+from lapgate.board.bracket_document import LiveBracket
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.league.exports import final_csv
+from lapgate.board.league.standings import compute_standings
+from lapgate.board.league.summit import event_race
+from lapgate.board.store.memory import MemoryStore
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.bracket_match import MatchRules
+from lapgate.timer.brackets import bracket_state, new_bracket, record_result
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.formats import Format, FormatKind
+from lapgate.timer.rounds import BracketRules
+from lapgate.timer.run import RunConfig, RunLog
+from lapgate.timer.staff import record
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig()
 

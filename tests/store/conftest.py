@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from store_backends import BACKENDS, make_store_url
 
-from board.store.sql import SqlStore
+from lapgate.board.store.sql import SqlStore
 
 
 @pytest.fixture(params=BACKENDS)

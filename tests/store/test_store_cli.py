@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from board.cli import cli
-from board.store.backup import integrity_ok
-from board.store.location import resolve_database_url
-from board.store.migrate import head_revision
+from lapgate.board.cli import cli
+from lapgate.board.store.backup import integrity_ok
+from lapgate.board.store.location import resolve_database_url
+from lapgate.board.store.migrate import head_revision
 
 ROOT = Path(__file__).resolve().parents[2]
 

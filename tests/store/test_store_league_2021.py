@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from store_backends import BACKENDS, make_store_url
 
-from board.domain import Racer
-from board.league.imports import parse_leaderboards, read_results, select_races
-from board.league.standings import compute_standings
-from board.league.summit import season_races
-from board.store.sql import SqlStore
+from lapgate.board.domain import Racer
+from lapgate.board.league.imports import parse_leaderboards, read_results, select_races
+from lapgate.board.league.standings import compute_standings
+from lapgate.board.league.summit import season_races
+from lapgate.board.store.sql import SqlStore
 
 SEASON = "2021"
 
@@ -172,7 +172,7 @@ def test_regional_standings_rank_the_region_only(season_store: SqlStore) -> None
 
 
 def test_2021_prizes_through_the_store(race_data: Path, season_store: SqlStore) -> None:
-    from board.league.prizes import estimate_prizes, load_rules
+    from lapgate.board.league.prizes import estimate_prizes, load_rules
 
     rules = load_rules(Path(__file__).resolve().parents[2] / "config/examples/prizes-2021.toml")
     estimate = estimate_prizes(rules, season_races(season_store, SEASON))

@@ -11,21 +11,21 @@ import pytest
 from alembic import command
 from sqlalchemy import Engine, text
 
-from board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.codec import run_config_to_dict
-from board.store.engine import make_engine
-from board.store.migrate import (
+from lapgate.board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.codec import run_config_to_dict
+from lapgate.board.store.engine import make_engine
+from lapgate.board.store.migrate import (
     alembic_config,
     current_revision,
     head_revision,
     sqlite_foreign_keys_off,
     upgrade,
 )
-from board.store.sql import SqlStore
-from timer.events import ManualCrossing, event_to_dict
-from timer.formats import Format
-from timer.run import RunConfig
-from timer.units import NS_PER_S
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.events import ManualCrossing, event_to_dict
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=120 * NS_PER_S)
 JSON_VALUES = {

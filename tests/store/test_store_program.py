@@ -10,15 +10,15 @@ import pytest
 from sqlalchemy import func, select
 from store_backends import BACKENDS, make_store_url
 
-from board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.api import RaceStore
-from board.store.memory import MemoryStore
-from board.store.models import TrackRow
-from board.store.sql import SqlStore
-from timer.errors import RuleViolation
-from timer.formats import Format
-from timer.run import RunConfig
-from timer.units import NS_PER_S
+from lapgate.board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.api import RaceStore
+from lapgate.board.store.memory import MemoryStore
+from lapgate.board.store.models import TrackRow
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=180 * NS_PER_S)
 STATE = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from board.league.imports import parse_results
-from board.league.model import RaceMeta
-from board.league.standings import compute_standings
-from board.league.summit import season_races
-from board.store.sql import SqlStore
-from timer.errors import RuleViolation, UnknownEvent
+from lapgate.board.league.imports import parse_results
+from lapgate.board.league.model import RaceMeta
+from lapgate.board.league.standings import compute_standings
+from lapgate.board.league.summit import season_races
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.errors import RuleViolation, UnknownEvent
 
 
 def meta(source: str, day_ms: int) -> RaceMeta:

@@ -8,18 +8,18 @@ import json
 
 import pytest
 
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.league.event_export import ExportError, export_event
-from board.league.imports import parse_results
-from board.league.model import RaceMeta
-from board.league.standings import compute_standings
-from board.league.summit import season_races
-from board.store.sql import SqlStore
-from timer.events import AdjustResets, Crossing, GateCrossing, RunEvent
-from timer.formats import Format
-from timer.run import RunConfig, RunLog
-from timer.staff import record
-from timer.units import NS_PER_S
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.league.event_export import ExportError, export_event
+from lapgate.board.league.imports import parse_results
+from lapgate.board.league.model import RaceMeta
+from lapgate.board.league.standings import compute_standings
+from lapgate.board.league.summit import season_races
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.events import AdjustResets, Crossing, GateCrossing, RunEvent
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig, RunLog
+from lapgate.timer.staff import record
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=120 * NS_PER_S, max_resets_per_lap=1)
 RACERS = [

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from board.league.imports import parse_results
-from board.league.model import RaceMeta
-from board.league.service import racer_season, season_standings, seasons
-from board.store.sql import SqlStore
+from lapgate.board.league.imports import parse_results
+from lapgate.board.league.model import RaceMeta
+from lapgate.board.league.service import racer_season, season_standings, seasons
+from lapgate.board.store.sql import SqlStore
 
 
 def test_search_history_and_seasons(store: SqlStore) -> None:

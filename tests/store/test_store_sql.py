@@ -5,16 +5,23 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, text
 
-from board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from board.store.migrate import current_revision, head_revision
-from board.store.models import LapRow, RunEventRow
-from board.store.sql import SqlStore
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import AdjustResets, Crossing, GateCrossing, InvalidateLap, ManualCrossing, Undo
-from timer.formats import Format
-from timer.run import RunConfig, RunLog, run_state
-from timer.staff import record
-from timer.units import NS_PER_S
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.migrate import current_revision, head_revision
+from lapgate.board.store.models import LapRow, RunEventRow
+from lapgate.board.store.sql import SqlStore
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import (
+    AdjustResets,
+    Crossing,
+    GateCrossing,
+    InvalidateLap,
+    ManualCrossing,
+    Undo,
+)
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig, RunLog, run_state
+from lapgate.timer.staff import record
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=120 * NS_PER_S, max_resets_per_lap=2)
 
@@ -170,7 +177,7 @@ def test_migrations_match_the_models(store: SqlStore) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    from board.store.models import Base
+    from lapgate.board.store.models import Base
 
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)

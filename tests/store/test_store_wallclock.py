@@ -7,14 +7,14 @@ from collections.abc import Iterator
 
 import pytest
 
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.store import MemoryStore
-from board.store.sql import SqlStore
-from board.wallclock import SLACK, WallClockCheck, utc_now
-from timer.events import Crossing, GateCrossing
-from timer.formats import Format
-from timer.run import RunConfig
-from timer.units import NS_PER_S
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.store import MemoryStore
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.wallclock import SLACK, WallClockCheck, utc_now
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=60 * NS_PER_S)
 STORED_AT = dt.datetime(2026, 11, 21, 12, 0, 0)

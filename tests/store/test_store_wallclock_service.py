@@ -12,12 +12,12 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
-from board.service import Service
-from board.store.sql import SqlStore
-from config import settings_from_dict
-from config.settings import Settings
-from timer.events import Crossing, GateCrossing
-from timer.units import NS_PER_S
+from lapgate.board.service import Service
+from lapgate.board.store.sql import SqlStore
+from lapgate.config import settings_from_dict
+from lapgate.config.settings import Settings
+from lapgate.timer.events import Crossing, GateCrossing
+from lapgate.timer.units import NS_PER_S
 
 PASSWORD = "wall clock staff"
 STORED_AT = dt.datetime(2026, 11, 21, 12, 0)
@@ -104,7 +104,7 @@ def test_start_up_logs_the_wrong_clock(db_url: str, caplog: pytest.LogCaptureFix
     store_one_event(db_url, settings, STORED_AT)
     store = SqlStore(db_url)
     service = Service(settings, store, wall_clock=FakeWallClock(LOST_DATE))
-    with caplog.at_level(logging.WARNING, logger="board.wallclock"):
+    with caplog.at_level(logging.WARNING, logger="lapgate.board.wallclock"):
         service.start(serve=False)
     service.stop()
     store.close()

@@ -19,13 +19,20 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from board.domain import EventInfo, Racer, RoundInfo, RunInfo
-from board.store.sql import SqlStore
-from board.sync.league_view import event_leaderboard
-from timer.events import Crossing, EndRun, GateCrossing, InvalidateLap, RunEvent, event_to_dict
-from timer.formats import Format
-from timer.run import RunConfig, run_state
-from timer.units import NS_PER_S
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync.league_view import event_leaderboard
+from lapgate.timer.events import (
+    Crossing,
+    EndRun,
+    GateCrossing,
+    InvalidateLap,
+    RunEvent,
+    event_to_dict,
+)
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig, run_state
+from lapgate.timer.units import NS_PER_S
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = RunConfig(time_limit_ns=600 * NS_PER_S)
@@ -108,9 +115,9 @@ def fill_backlog(store: SqlStore, events: int, per_run: int, track_id: str = "tr
     """Write `events` run events (runs of `per_run`) straight into the on-site tables."""
     from sqlalchemy import insert
 
-    from board.domain import RunInfo
-    from board.store.models import RunEventRow
-    from timer.events import event_kind, event_to_dict
+    from lapgate.board.domain import RunInfo
+    from lapgate.board.store.models import RunEventRow
+    from lapgate.timer.events import event_kind, event_to_dict
 
     field = racers(50)
     info = seed_site(store, track_id, field)
@@ -226,7 +233,7 @@ class LeagueProcess:
             [
                 sys.executable,
                 "-c",
-                "from board.cli import main; main()",
+                "from lapgate.board.cli import main; main()",
                 "-v",
                 "league",
                 "--config",

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from sync_support import EVENT, add_runs, all_logs, racers, seed_site
 
-from board.store.outbox import Outbox
-from board.store.sql import SqlStore
-from board.sync import wire
-from board.sync.ingest import Applier, token_ok
-from board.sync.pusher import Pusher
+from lapgate.board.store.outbox import Outbox
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync import wire
+from lapgate.board.sync.ingest import Applier, token_ok
+from lapgate.board.sync.pusher import Pusher
 
 
 @pytest.fixture
@@ -110,7 +110,7 @@ def test_tokens_compare_per_timer() -> None:
 def test_one_person_registered_on_two_tracks_does_not_block_the_sync(
     stores: tuple[SqlStore, SqlStore],
 ) -> None:
-    from board.domain import Racer
+    from lapgate.board.domain import Racer
 
     _, central = stores
     applier = Applier(central)

@@ -24,9 +24,9 @@ from sync_support import (
     wait_until,
 )
 
-from board.store.outbox import Outbox
-from board.store.sql import SqlStore
-from board.sync.pusher import Pusher
+from lapgate.board.store.outbox import Outbox
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync.pusher import Pusher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(120)]
 
@@ -226,7 +226,7 @@ def test_two_tracks_feed_one_combined_leaderboard(
     assert board["tracks"] == ["track-a", "track-b"]
     best: dict[str, float] = {}
     for store in stores.values():
-        from board.sync.league_view import event_leaderboard
+        from lapgate.board.sync.league_view import event_leaderboard
 
         for row in event_leaderboard(store, EVENT.event_id)["rows"]:
             if row["best_lap_ms"] is not None:

@@ -26,10 +26,10 @@ from sync_support import (
 )
 from werkzeug.security import generate_password_hash
 
-from board.service import Service
-from board.store.outbox import Outbox
-from board.store.sql import SqlStore
-from config import settings_from_dict
+from lapgate.board.service import Service
+from lapgate.board.store.outbox import Outbox
+from lapgate.board.store.sql import SqlStore
+from lapgate.config import settings_from_dict
 
 STAFF_PASSWORD = "sync test password"
 
@@ -105,7 +105,7 @@ def test_daemon_killed_mid_stream_resumes_exactly(tmp_path: Path, central_url: s
         f'[sync]\nupstream_url = "{league.url}"\ntoken = "{TOKENS["track-1"]}"\n',
         encoding="utf-8",
     )
-    command = [sys.executable, "-c", "from board.cli import main; main()", "run"]
+    command = [sys.executable, "-c", "from lapgate.board.cli import main; main()", "run"]
     command += ["--config", str(config), "--db", f"sqlite:///{db}"]
     log = (tmp_path / "daemon.log").open("ab")
     try:

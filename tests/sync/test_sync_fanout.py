@@ -11,15 +11,15 @@ from typing import Any
 import pytest
 import socketio
 
-from board.live.host import EngineHost
-from board.live.race import Race
-from board.service import BoardServer
-from board.store import MemoryStore
-from board.sync.fanout import create_spectator_app
-from board.web import create_app
-from config import settings_from_dict
-from timer.events import Crossing
-from timer.units import NS_PER_S
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.service import BoardServer
+from lapgate.board.store import MemoryStore
+from lapgate.board.sync.fanout import create_spectator_app
+from lapgate.board.web import create_app
+from lapgate.config import settings_from_dict
+from lapgate.timer.events import Crossing
+from lapgate.timer.units import NS_PER_S
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(60)]
 

@@ -11,10 +11,10 @@ import pytest
 from flask.testing import FlaskClient
 from sync_support import EVENT, add_runs, racers, seed_site
 
-from board.store.sql import SqlStore
-from board.sync.league_app import create_league_app
-from board.sync.league_view import event_leaderboard
-from board.sync.settings import LeagueConfigError, LeagueSettings, load_league_settings
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync.league_app import create_league_app
+from lapgate.board.sync.league_view import event_leaderboard
+from lapgate.board.sync.settings import LeagueConfigError, LeagueSettings, load_league_settings
 
 
 @pytest.fixture

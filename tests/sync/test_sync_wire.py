@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from board.domain import ALL_TRACKS, EventInfo, Racer, RoundInfo, RunInfo
-from board.store.sql import SqlStore
-from board.sync import wire
-from board.sync.ingest import Applier
-from timer.formats import Format
-from timer.run import RunConfig
-from timer.units import NS_PER_S
+from lapgate.board.domain import ALL_TRACKS, EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync import wire
+from lapgate.board.sync.ingest import Applier
+from lapgate.timer.formats import Format
+from lapgate.timer.run import RunConfig
+from lapgate.timer.units import NS_PER_S
 
 CONFIG = RunConfig(time_limit_ns=90 * NS_PER_S, max_resets_per_lap=2)
 FINAL = RoundInfo(

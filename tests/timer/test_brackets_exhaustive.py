@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import pytest
 
-from timer.bracket_layout import (
+from lapgate.timer.bracket_layout import (
     BracketKind,
     BracketLayout,
     LoserOf,
@@ -25,7 +25,7 @@ from timer.bracket_layout import (
     standard_seed_order,
     walkover_slots,
 )
-from timer.brackets import (
+from lapgate.timer.brackets import (
     BracketState,
     MatchState,
     MatchStatus,

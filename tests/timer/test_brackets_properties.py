@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timer.bracket_layout import BracketKind, build_layout
-from timer.brackets import (
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.brackets import (
     BracketLog,
     BracketState,
     MatchStatus,

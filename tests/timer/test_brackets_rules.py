@@ -6,15 +6,21 @@ import json
 
 import pytest
 
-from timer.bracket_codec import (
+from lapgate.timer.bracket_codec import (
     bracket_event_from_dict,
     bracket_log_from_dict,
     bracket_log_to_dict,
 )
-from timer.bracket_layout import BracketKind, Side, build_layout
-from timer.bracket_match import MatchRules, MatchSide, TiePolicy, apply_decision, decide_match
-from timer.bracket_view import bracket_view
-from timer.brackets import (
+from lapgate.timer.bracket_layout import BracketKind, Side, build_layout
+from lapgate.timer.bracket_match import (
+    MatchRules,
+    MatchSide,
+    TiePolicy,
+    apply_decision,
+    decide_match,
+)
+from lapgate.timer.bracket_view import bracket_view
+from lapgate.timer.brackets import (
     BracketLog,
     MatchStatus,
     bracket_state,
@@ -22,10 +28,10 @@ from timer.brackets import (
     record_result,
     undo_event,
 )
-from timer.errors import LapgateError, RuleViolation, UnknownEvent
-from timer.events import LapSource
-from timer.formats import Format, RunLaps
-from timer.run import Lap, RunStatus
+from lapgate.timer.errors import LapgateError, RuleViolation, UnknownEvent
+from lapgate.timer.events import LapSource
+from lapgate.timer.formats import Format, RunLaps
+from lapgate.timer.run import Lap, RunStatus
 
 MS = 1_000_000
 EIGHT = tuple(f"s{seed}" for seed in range(1, 9))

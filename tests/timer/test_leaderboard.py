@@ -6,11 +6,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from timer.errors import RuleViolation
-from timer.events import LapSource
-from timer.formats import NO_TIME, Format, FormatKind, RunLaps, metric
-from timer.leaderboard import RacerRuns, leaderboard
-from timer.run import Lap, RunStatus
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import LapSource
+from lapgate.timer.formats import NO_TIME, Format, FormatKind, RunLaps, metric
+from lapgate.timer.leaderboard import RacerRuns, leaderboard
+from lapgate.timer.run import Lap, RunStatus
 
 S = 1_000_000_000
 MS = 1_000_000

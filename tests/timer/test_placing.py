@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timer.bracket_layout import SIDE_ORDER, BracketKind, build_layout
-from timer.brackets import (
+from lapgate.timer.bracket_layout import SIDE_ORDER, BracketKind, build_layout
+from lapgate.timer.brackets import (
     BracketLog,
     BracketState,
     MatchStatus,
@@ -17,18 +17,18 @@ from timer.brackets import (
     new_bracket,
     record_result,
 )
-from timer.errors import RuleViolation
-from timer.events import LapSource
-from timer.formats import NO_TIME, Format, LapRef, Metric, RunLaps
-from timer.leaderboard import RacerRuns, leaderboard
-from timer.placing import (
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import LapSource
+from lapgate.timer.formats import NO_TIME, Format, LapRef, Metric, RunLaps
+from lapgate.timer.leaderboard import RacerRuns, leaderboard
+from lapgate.timer.placing import (
     FinalRow,
     Placing,
     bracket_placings,
     classify,
     leaderboard_placings,
 )
-from timer.run import Lap, RunStatus
+from lapgate.timer.run import Lap, RunStatus
 
 MS = 1_000_000
 

@@ -15,14 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from config import load_settings
-from timer.bracket_match import MatchSide, apply_decision, decide_match
-from timer.brackets import BracketLog, MatchStatus, bracket_state
-from timer.errors import RuleViolation
-from timer.events import AdjustResets, Crossing, GateCrossing
-from timer.formats import RunLaps
-from timer.leaderboard import RacerRuns, leaderboard
-from timer.rounds import (
+from lapgate.config import load_settings
+from lapgate.timer.bracket_match import MatchSide, apply_decision, decide_match
+from lapgate.timer.brackets import BracketLog, MatchStatus, bracket_state
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import AdjustResets, Crossing, GateCrossing
+from lapgate.timer.formats import RunLaps
+from lapgate.timer.leaderboard import RacerRuns, leaderboard
+from lapgate.timer.rounds import (
     EventPlan,
     Qualification,
     RoundKind,
@@ -35,9 +35,9 @@ from timer.rounds import (
     open_bracket,
     shootout_qualification,
 )
-from timer.run import RunConfig, RunLog, RunStatus, run_state
-from timer.shootout import next_runner, running_order, shootout_places
-from timer.staff import record
+from lapgate.timer.run import RunConfig, RunLog, RunStatus, run_state
+from lapgate.timer.shootout import next_runner, running_order, shootout_places
+from lapgate.timer.staff import record
 
 CHAMPIONSHIP = Path(__file__).resolve().parents[2] / "config" / "examples" / "championship.toml"
 MS = 1_000_000

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from timer.bracket_layout import BracketKind
-from timer.errors import RuleViolation
-from timer.events import LapSource
-from timer.formats import Format, FormatKind, RunLaps
-from timer.leaderboard import RacerRuns, Standing, leaderboard
-from timer.rounds import (
+from lapgate.timer.bracket_layout import BracketKind
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import LapSource
+from lapgate.timer.formats import Format, FormatKind, RunLaps
+from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
+from lapgate.timer.rounds import (
     AdvanceKind,
     Advancement,
     BracketRules,
@@ -27,7 +27,7 @@ from timer.rounds import (
     open_bracket,
     round_summary,
 )
-from timer.run import Lap, RunStatus
+from lapgate.timer.run import Lap, RunStatus
 
 MS = 1_000_000
 

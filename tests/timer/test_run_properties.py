@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from timer.errors import LapgateError
-from timer.events import (
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import (
     AdjustResets,
     Crossing,
     EndRun,
@@ -22,9 +22,9 @@ from timer.events import (
     TimeUp,
     Undo,
 )
-from timer.formats import Format, RunLaps, average
-from timer.run import RunConfig, RunLog, RunStatus, run_state
-from timer.staff import record
+from lapgate.timer.formats import Format, RunLaps, average
+from lapgate.timer.run import RunConfig, RunLog, RunStatus, run_state
+from lapgate.timer.staff import record
 
 S = 1_000_000_000
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from timer.errors import RuleViolation, UnknownEvent
-from timer.events import (
+from lapgate.timer.errors import RuleViolation, UnknownEvent
+from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
     Crossing,
@@ -22,8 +22,8 @@ from timer.events import (
     TimeUp,
     Undo,
 )
-from timer.run import RunConfig, RunLog, RunStatus, run_state
-from timer.staff import record, undoable
+from lapgate.timer.run import RunConfig, RunLog, RunStatus, run_state
+from lapgate.timer.staff import record, undoable
 
 S = 1_000_000_000
 MS = 1_000_000
@@ -154,7 +154,7 @@ def test_resets_count_on_the_lap_that_contains_them() -> None:
 
 
 def test_a_lap_over_the_reset_limit_is_invalid_and_breaks_an_average_window() -> None:
-    from timer.formats import Format, RunLaps, metric
+    from lapgate.timer.formats import Format, RunLaps, metric
 
     config = RunConfig(max_resets_per_lap=1)
     log = run_with([0, 10 * S, 20 * S, 30 * S, 40 * S, 50 * S], config)

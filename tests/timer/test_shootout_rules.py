@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from timer.bracket_layout import BracketKind, build_layout
-from timer.brackets import bracket_state, new_bracket, record_result
-from timer.errors import RuleViolation
-from timer.events import LapSource
-from timer.formats import RunLaps
-from timer.run import Lap, RunStatus
-from timer.shootout import next_runner, running_order, shootout_places
+from lapgate.timer.bracket_layout import BracketKind, build_layout
+from lapgate.timer.brackets import bracket_state, new_bracket, record_result
+from lapgate.timer.errors import RuleViolation
+from lapgate.timer.events import LapSource
+from lapgate.timer.formats import RunLaps
+from lapgate.timer.run import Lap, RunStatus
+from lapgate.timer.shootout import next_runner, running_order, shootout_places
 
 MS = 1_000_000
 
