@@ -118,6 +118,12 @@ class Service:
             except Exception:
                 log.exception("gate %s failed to stop", getattr(adapter, "gate_id", "?"))
         self.host.stop()
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            try:
+                close()
+            except Exception:
+                log.exception("store failed to close")
 
     @property
     def base_url(self) -> str:

@@ -114,7 +114,10 @@ After=network-online.target time-sync.target
 Wants=network-online.target
 
 [Service]
-Type=simple
+# READY=1 once serving; WATCHDOG=1 only while the engine answers: systemd restarts it otherwise.
+Type=notify
+NotifyAccess=main
+WatchdogSec=30
 User=lapgate
 Group=lapgate
 SupplementaryGroups=gpio dialout
@@ -126,6 +129,15 @@ Environment=LAPGATE_DATA=/var/lib/lapgate
 ExecStart=/opt/lapgate/venv/bin/lapgate run --config /etc/lapgate/lapgate.toml
 Restart=always
 RestartSec=2
+# SIGTERM: decoder stopped, pins closed, sync stopped, store closed (< 5 s measured).
+KillSignal=SIGTERM
+TimeoutStopSec=15
+# Hardening: the board writes only its data folder.
+NoNewPrivileges=yes
+ProtectSystem=strict
+ProtectHome=yes
+PrivateTmp=yes
+ReadWritePaths=/var/lib/lapgate
 StandardOutput=journal
 StandardError=journal
 SyslogIdentifier=lapgate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 import threading
 from importlib import resources
 from pathlib import Path
@@ -11,7 +12,9 @@ from pathlib import Path
 import click
 from werkzeug.security import generate_password_hash
 
+from lapgate.board import sdnotify
 from lapgate.board.demo_show import DemoShow, fresh_sqlite
+from lapgate.board.lockfile import DataDirLock
 from lapgate.board.service import Service, build_gates
 from lapgate.board.startup import check_listen, config_error, store_problem
 from lapgate.board.store.api import RaceStore
@@ -44,13 +47,38 @@ def _open_store(url: str) -> RaceStore:
 
 
 def _wait_forever(service: Service) -> None:
+    """Serve until SIGTERM (systemctl stop) or SIGINT (Ctrl-C), then stop cleanly.
+
+    The stop runs on this (main) thread, in `Service.stop`'s order: sync pusher, web server,
+    gates (a decoder's race stop, GPIO pins closed), engine host, store.
+    """
     stop = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+    watchdog_s = sdnotify.watchdog_interval_s()
+    sdnotify.notify("READY=1")
     try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+        while not stop.wait(watchdog_s or 1.0):
+            if watchdog_s is not None and _engine_answers(service):
+                sdnotify.notify("WATCHDOG=1")
     finally:
+        sdnotify.notify("STOPPING=1")
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         service.stop()
+        click.echo("lapgate stopped")
+
+
+def _engine_answers(service: Service) -> bool:
+    """Whether the engine host runs a command within 2 s (the watchdog's test of life)."""
+    try:
+        service.host.sync(timeout_s=2.0)
+    except Exception:
+        return False
+    return True
 
 
 def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
@@ -82,6 +110,8 @@ def run(config_file: Path, db_url: str | None) -> None:
     except ConfigError as exc:
         raise config_error(exc, config_file) from None
     check_listen(settings.board.host, settings.board.port)
+    lock = DataDirLock(data_dir(settings.store))
+    lock.acquire()  # one daemon per data folder: refused naming the other's pid
     store = _open_store(resolve_database_url(config_file, db_url))
     service = Service(
         settings,
@@ -99,6 +129,7 @@ def run(config_file: Path, db_url: str | None) -> None:
             "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)"
         )
     _wait_forever(service)
+    lock.release()
 
 
 def demo_settings(
