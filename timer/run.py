@@ -198,7 +198,7 @@ class _Fold:
     def ignore(self, event_id: int, t_ns: int, source: LapSource, reason: str) -> None:
         self.outcomes.append(CrossingOutcome(event_id, t_ns, source, False, reason))
 
-    def crossing(self, event_id: int, t_ns: int, source: LapSource, is_gate: bool) -> None:
+    def crossing(self, event_id: int, t_ns: int, source: LapSource) -> None:
         """Apply one crossing, in time order, to the lap boundaries."""
         config = self.config
         if self.finished_ns is not None:
@@ -208,9 +208,10 @@ class _Fold:
         staff_start = config.start_mode is StartMode.STAFF
         if staff_start and (self.started_ns is None or t_ns <= self.started_ns):
             return self.ignore(event_id, t_ns, source, "before staff started the run")
-        # One car per run, so one lockout: a gate crossing too soon after the last accepted
-        # crossing (any sensor, or a manual lap) is the same car pressing the strips again.
-        if is_gate and self.boundaries and t_ns - self.boundaries[-1].t_ns < config.lockout_ns:
+        # One car per run, so one lockout: a crossing too soon after the last accepted one
+        # (any sensor, or a manual lap) is the same car pressing the strips again, or a
+        # second press of Manual lap (a double click): it never makes a lap that short.
+        if self.boundaries and t_ns - self.boundaries[-1].t_ns < config.lockout_ns:
             gap = format_s(t_ns - self.boundaries[-1].t_ns)
             lockout = format_s(config.lockout_ns)
             why = f"{gap} s after the last crossing, inside the {lockout} s lockout"
@@ -256,7 +257,7 @@ def run_state(log: RunLog) -> RunState:
     stops = [e.t_ns for e in events if isinstance(e, EndRun | TimeUp)]
     fold.stop_ns = min(stops) if stops else None
     for t_ns, event_id, source in _sorted_crossings(log, active):
-        fold.crossing(event_id, t_ns, source, source is LapSource.GATE)
+        fold.crossing(event_id, t_ns, source)
     laps = _laps(fold, events)
     status, ended_ns = _status(fold, events)
     open_lap = status is RunStatus.RUNNING and (fold.boundaries or fold.started_ns is not None)

@@ -2,7 +2,9 @@
 
 `record(log, event)` is how every event enters a run's log. Gate crossings are always
 recorded (the fold decides whether they count and says why not); staff actions that the
-run's state does not allow raise `RuleViolation` with a message staff can act on.
+run's state does not allow raise `RuleViolation` with a message staff can act on. A manual
+crossing is a staff action: it may fill a crossing the gate missed while the run went on,
+but not come after the run ended.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ def record(log: RunLog, event: RunEvent, state: RunState | None = None) -> RunLo
     `state` is `run_state(log)` when the caller holds it already (the live core does), so
     a command replays the run once, for the state after it.
     """
-    if not isinstance(event, GateCrossing | ManualCrossing):
+    if not isinstance(event, GateCrossing):
         _check(log, run_state(log) if state is None else state, event)
     return log.append(event)
 
@@ -61,7 +63,10 @@ def _check(log: RunLog, state: RunState, event: RunEvent) -> None:
             )
         if state.status is not RunStatus.STAGED:
             raise RuleViolation(f"start: the run is {state.status}, expected staged")
+    elif isinstance(event, ManualCrossing):
+        _check_not_after_end(state, event.t_ns, "manual lap")
     elif isinstance(event, AdjustResets):
+        _check_not_after_end(state, event.at_ns, "reset")
         _check_resets(state, event)
     elif isinstance(event, InvalidateLap | RestoreLap):
         _check_validity(state, event)
@@ -84,6 +89,14 @@ def _check_undo(log: RunLog, event: Undo) -> None:
     if event.target_id not in active_event_ids(log):
         kind = type(target).__name__
         raise RuleViolation(f"undo: event {event.target_id} ({kind}) is already undone")
+
+
+def _check_not_after_end(state: RunState, at_ns: int, what: str) -> None:
+    if state.is_over and state.ended_ns is not None and at_ns > state.ended_ns:
+        raise RuleViolation(
+            f"{what}: the run is already {state.status}; "
+            "pick a lap of it to correct, or stage the next racer"
+        )
 
 
 def _open_lap_holds(state: RunState, at_ns: int) -> bool:

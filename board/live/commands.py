@@ -26,6 +26,7 @@ from pydantic import (
 
 from lapgate.board.live import brackets, program
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
+from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
 from lapgate.timer.errors import RuleViolation
@@ -75,8 +76,8 @@ class OnRun(OnTrack):
 
 class QueueAdd(OnTrack):
     alias: Alias
-    car: Text = ""
-    model: Text = ""
+    car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
+    model: Annotated[StrictStr, Field(max_length=MODEL_NAME_MAX)] = ""
     override_reason: Text = Field("", description="let a racer who is not an entrant race")
 
 
@@ -247,8 +248,13 @@ def end(race: Race, cmd: OnRun) -> Payload:
 
 
 def manual_lap(race: Race, cmd: OnRun) -> Payload:
+    """A crossing at the gate clock's now; `ignored` says why it does not count (lockout)."""
     run = _run(race, cmd)
-    return _record(race, run, ManualCrossing(_now(race, run)))
+    answer = _record(race, run, ManualCrossing(_now(race, run)))
+    outcome = next(c for c in run.state.crossings if c.event_id == answer["event_id"])
+    if not outcome.accepted:
+        answer["ignored"] = outcome.reason
+    return answer
 
 
 def reset(race: Race, cmd: Reset) -> Payload:

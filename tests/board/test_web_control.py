@@ -207,6 +207,30 @@ def test_rule_violations_and_bad_values_are_clear_errors(board: Board) -> None:
     assert board.host.running  # the daemon keeps going
 
 
+def test_manual_lap_and_reset_after_the_run_ended_are_refused(board: Board) -> None:
+    control = _staff_socket(board)
+    _act(control, "queue_add", alias="Alice")
+    _act(control, "stage")
+    board.cross(1)
+    board.cross(10)
+    board.clock.advance(5)
+    assert _act(control, "manual_lap")["ok"]
+    board.clock.advance(0.02)
+    reply = _act(control, "manual_lap")  # a double click: kept, but ignored
+    assert reply["ok"] and reply["ignored"] == (
+        "0.020 s after the last crossing, inside the 3.000 s lockout"
+    )
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [10000, 5000]
+    assert _act(control, "end")["ok"]
+    board.clock.advance(1)
+    for name, payload in (("manual_lap", {}), ("reset", {"delta": 1})):
+        reply = _act(control, name, **payload)
+        assert reply["status"] == 409
+        assert "the run is already finished; pick a lap of it to correct" in reply["error"]
+    assert _act(control, "reset", delta=1, lap=1)["ok"]  # a lap of the ended run: a correction
+
+
 def test_http_action_with_token_and_bad_json(board: Board) -> None:
     client = board.app.test_client()
     token = login(client)

@@ -223,6 +223,40 @@ def test_gate_crossing_right_after_a_manual_lap_is_locked_out() -> None:
     assert durations(log) == [10 * S]
 
 
+def test_a_second_manual_lap_inside_the_lockout_is_ignored_with_its_reason() -> None:
+    # A double click on Manual lap: two presses 19 ms apart never make a 0.019 s lap.
+    log = run_with([1 * S])
+    log = record(log, ManualCrossing(11 * S))
+    log = record(log, ManualCrossing(11 * S + 19 * MS))
+    state = run_state(log)
+    assert durations(log) == [10 * S]
+    assert state.crossings[-1].reason == (
+        "0.019 s after the last crossing, inside the 3.000 s lockout"
+    )
+    assert all(lap.duration_ns >= RunConfig().lockout_ns for lap in state.laps)
+
+
+def test_a_manual_lap_inside_the_lockout_of_a_gate_crossing_is_ignored() -> None:
+    log = record(run_with([1 * S, 11 * S]), ManualCrossing(11 * S + 500 * MS))
+    assert durations(log) == [10 * S]
+    assert not run_state(log).crossings[-1].accepted
+
+
+@pytest.mark.parametrize("action", [ManualCrossing(20 * S), AdjustResets(20 * S, 1)])
+def test_manual_lap_and_reset_after_the_run_ended_are_refused(action: object) -> None:
+    log = record(run_with([1 * S, 11 * S]), EndRun(15 * S))
+    with pytest.raises(RuleViolation, match="the run is already finished; pick a lap"):
+        record(log, action)  # type: ignore[arg-type]
+
+
+def test_a_manual_lap_the_gate_missed_may_still_be_added_to_an_ended_run() -> None:
+    log = record(run_with([1 * S, 21 * S]), EndRun(25 * S))
+    log = record(log, ManualCrossing(11 * S))
+    assert durations(log) == [10 * S, 10 * S]
+    log = record(log, AdjustResets(11 * S, 1))
+    assert run_state(log).laps[0].resets == 1
+
+
 def test_end_run_discards_the_lap_in_progress() -> None:
     log = record(run_with([1 * S, 11 * S]), EndRun(15 * S))
     log = record(log, gate(21 * S))

@@ -24,9 +24,12 @@
   }
 
   // `quiet`: the caller shows a refusal itself (the reply still carries it).
+  let pending = 0; // actions sent and not answered yet (tests wait for 0)
   function act(name, payload, quiet) {
+    pending += 1;
     return new Promise((resolve) => {
       control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
+        pending -= 1;
         if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
         if (!reply.ok && !quiet) toast(reply.error);
         resolve(reply);
@@ -48,7 +51,9 @@
   const handlers = {
     stage: () => act("stage", { track_id: root.dataset.track || null }),
     start: () => act("start", runPayload()),
-    manual_lap: () => act("manual_lap", runPayload()),
+    manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
+      if (reply && reply.ok && reply.ignored) toast("Manual lap ignored: " + reply.ignored);
+    }),
     "reset+": () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
     "reset-": () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
     toggle_valid: () => {
@@ -302,5 +307,5 @@
     onStatus: (text) => { $("conn").textContent = text; },
   });
   requestAnimationFrame(() => tick(live));
-  window.__control = { act: act };
+  window.__control = { act: act, pending: () => pending };
 })();

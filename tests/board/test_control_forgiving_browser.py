@@ -1,0 +1,57 @@
+"""Staff input that forgives (issue 13), in a real Chromium on /control with the real host."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from web_support import STAFF_PASSWORD, Board
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss())
+    )
+    yield opened
+    context.close()
+    assert errors == []
+
+
+def _control(page: Any, served: str) -> None:
+    page.goto(served + "/control")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_function(
+        "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+        " && document.getElementById('conn').textContent === 'live'"
+    )
+
+
+def _laps_ms(board: Board) -> list[int]:
+    run = board.host.snapshot()["tracks"][0]["run"]
+    return [lap["duration_ms"] for lap in run["laps"]]
+
+
+def test_a_double_click_on_manual_lap_gives_one_lap(board: Board, served: str, page: Any) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    _control(page, served)
+    board.clock.advance(9)
+    page.dblclick("button[data-action=manual_lap]")
+    page.wait_for_function("window.__control.pending() === 0")
+    board.host.sync()
+    assert _laps_ms(board) == [9000]
+    page.wait_for_function("document.querySelectorAll('#laps tr').length === 1")
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["laps"][0]["source"] == "manual"
+    assert "inside the 3.000 s lockout" in run["ignored_crossings"][0]["reason"]
+    assert page.text_content("#toast").startswith("Manual lap ignored: 0.000 s after")
