@@ -19,6 +19,7 @@ from lapgate.config.settings import Settings
 
 PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s
 PING_TIMEOUT_S = 10
+MAX_BODY_BYTES = 1024 * 1024
 
 
 def create_app(
@@ -39,6 +40,10 @@ def create_app(
         SESSION_COOKIE_HTTPONLY=True,
         TESTING=testing,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
+        # Bodies are capped before they are read, chunked ones included (werkzeug counts
+        # the stream): the largest legitimate body is an advancers CSV (200,000 characters).
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        MAX_FORM_MEMORY_SIZE=64 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     app.extensions["lapgate.settings"] = settings
@@ -63,6 +68,16 @@ def create_app(
     exports.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
+
+    @app.before_request
+    def _cap_chunked_bodies() -> None:
+        """A chunked JSON body is read only up to the cap; reaching it is a 413, not a
+        truncated body (forms are capped by the form parser itself)."""
+        from flask import abort, request
+
+        if request.content_length is None and request.is_json:
+            if len(request.get_data(cache=True)) >= MAX_BODY_BYTES:
+                abort(413, f"body: got more than {MAX_BODY_BYTES} bytes, expected less")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

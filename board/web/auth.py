@@ -3,13 +3,16 @@
 The session cookie is SameSite=Strict and HttpOnly. Every state-changing request carries
 the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); the
 control socket sends it in its connect ``auth`` payload. Failed logins are throttled per
-client address.
+client address, before the password is checked; and at most `PASSWORD_CHECKS` checks run at
+once (each scrypt check takes about 32 MB: a crowd of wrong logins must not exhaust a
+Pi's memory), a login waiting at most `CHECK_WAIT_S` for its turn.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -25,10 +28,13 @@ bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 MAX_FAILURES = 5
 FAILURE_WINDOW_S = 60.0
+PASSWORD_CHECKS = 2
+CHECK_WAIT_S = 3.0
 
 
 def init_app(app: Flask) -> None:
     app.extensions["lapgate.login_failures"] = {}
+    app.extensions["lapgate.password_checks"] = threading.BoundedSemaphore(PASSWORD_CHECKS)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["is_staff"] = is_staff
 
@@ -77,6 +83,17 @@ def _throttled(address: str) -> bool:
     return len(recent) == MAX_FAILURES and now - recent[0] < FAILURE_WINDOW_S
 
 
+def _check_password(password_hash: str, password: str) -> bool | None:
+    """The check, when one of the few check slots frees within `CHECK_WAIT_S`; else None."""
+    slots: threading.BoundedSemaphore = current_app.extensions["lapgate.password_checks"]
+    if not slots.acquire(timeout=CHECK_WAIT_S):
+        return None
+    try:
+        return check_password_hash(password_hash, password)
+    finally:
+        slots.release()
+
+
 def _note_failure(address: str) -> None:
     failures: dict[str, deque[float]] = current_app.extensions["lapgate.login_failures"]
     failures.setdefault(address, deque(maxlen=MAX_FAILURES)).append(time.monotonic())
@@ -94,7 +111,10 @@ def login() -> Any:
         error = "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)."
     elif _throttled(address):
         error = f"Too many failed attempts; wait {FAILURE_WINDOW_S:.0f} s."
-    elif check_password_hash(password_hash, request.form.get("password", "")):
+    elif (checked := _check_password(password_hash, request.form.get("password", ""))) is None:
+        error = "The board is busy checking other logins; try again in a moment."
+        return render_template("login.html", error=error), 429
+    elif checked:
         session.clear()
         session["staff"] = True
         csrf_token()  # a fresh token for the staff session
