@@ -75,9 +75,9 @@ def create_app(
         truncated body (forms are capped by the form parser itself)."""
         from flask import abort, request
 
-        if request.content_length is None and request.is_json:
-            if len(request.get_data(cache=True)) >= MAX_BODY_BYTES:
-                abort(413, f"body: got more than {MAX_BODY_BYTES} bytes, expected less")
+        chunked = request.content_length is None and request.is_json
+        if chunked and len(request.get_data(cache=True)) >= MAX_BODY_BYTES:
+            abort(413, f"body: got more than {MAX_BODY_BYTES} bytes, expected less")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:
