@@ -6,8 +6,10 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapgate.timer.bracket_codec import bracket_log_from_dict, bracket_log_to_dict
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
@@ -15,6 +17,11 @@ from lapgate.timer.brackets import BracketLog, BracketState, bracket_state
 from lapgate.timer.errors import RuleViolation
 from lapgate.timer.formats import Format, FormatKind
 from lapgate.timer.rounds import BracketRules
+
+if TYPE_CHECKING:
+    from lapgate.board.store.api import RaceStore
+
+log = logging.getLogger(__name__)
 
 Payload = dict[str, Any]
 DOCUMENT_VERSION = 1
@@ -107,3 +114,17 @@ def bracket_from_payload(bracket_id: str, round_id: str, data: Payload) -> LiveB
         {str(k): [str(r) for r in v] for k, v in dict(data.get("match_runs", {})).items()},
         int(data.get("rev", 0)),
     )
+
+
+def load_brackets(store: RaceStore, round_ids: Collection[str]) -> list[LiveBracket]:
+    """The stored brackets of the rounds `round_ids`; a damaged document is logged and left
+    out (the board must come up on race day, and the results still export)."""
+    found = []
+    for record in store.load_brackets():
+        if record.round_id not in round_ids:
+            continue
+        try:
+            found.append(bracket_from_payload(record.bracket_id, record.round_id, record.payload))
+        except RuleViolation:
+            log.exception("bracket %s not loaded", record.bracket_id)
+    return found

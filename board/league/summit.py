@@ -23,16 +23,14 @@ format; "bracket: out in last-chance round 2", "shootout: single lap", …).
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from lapgate.board.bracket_document import bracket_from_payload
+from lapgate.board.bracket_document import load_brackets
 from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from lapgate.board.league.model import Race, RaceMeta, RaceResult
 from lapgate.board.store.api import RaceStore, ResultStore
 from lapgate.timer.brackets import BracketState
-from lapgate.timer.errors import RuleViolation
 from lapgate.timer.formats import Format, FormatKind, RunLaps, metric
 from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
 from lapgate.timer.placing import Placing, bracket_placings, classify, leaderboard_placings
@@ -40,7 +38,6 @@ from lapgate.timer.rounds import RoundKind
 from lapgate.timer.run import RunState, run_state
 from lapgate.timer.units import ms_from_ns
 
-log = logging.getLogger(__name__)
 SHOOTOUT_FORMAT = Format(FormatKind.SINGLE_LAP)
 NOT_IN_BRACKET = "not in the bracket"
 
@@ -59,17 +56,9 @@ def _brackets(
     store: RaceStore, rounds: Sequence[RoundInfo]
 ) -> dict[str, tuple[BracketState, Format]]:
     """Each round's bracket (state, match format); a damaged document is logged, left out."""
-    wanted = {r.round_id for r in rounds}
     found: dict[str, tuple[BracketState, Format]] = {}
-    for record in store.load_brackets():
-        if record.round_id not in wanted or record.round_id in found:
-            continue
-        try:
-            bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
-        except RuleViolation:
-            log.exception("bracket %s left out of the results", record.bracket_id)
-            continue
-        found[record.round_id] = (bracket.state, bracket.rules.match.format)
+    for bracket in load_brackets(store, {r.round_id for r in rounds}):
+        found.setdefault(bracket.round_id, (bracket.state, bracket.rules.match.format))
     return found
 
 

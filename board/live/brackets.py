@@ -14,12 +14,11 @@ Each change is stored first (the whole bracket as one JSON document,
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from lapgate.board.bracket_document import LiveBracket, Staged, bracket_from_payload
+from lapgate.board.bracket_document import LiveBracket, Staged, load_brackets
 from lapgate.board.domain import RoundInfo, new_id
 from lapgate.board.live.messages import BracketChanged
 from lapgate.board.live.race import ActionError, NotFound, Race, RoundStatus, RunRecord
@@ -45,23 +44,13 @@ from lapgate.timer.rounds import (
     advancement_to_dict,
 )
 
-log = logging.getLogger(__name__)
-
 Payload = dict[str, Any]
 
 
 def load(race: Race) -> None:
     """Rebuild every bracket from the store; a damaged document is logged and left out."""
-    race.brackets = {}
-    for record in race.store.load_brackets():
-        if record.round_id not in race.rounds:
-            continue
-        try:
-            bracket = bracket_from_payload(record.bracket_id, record.round_id, record.payload)
-        except RuleViolation:
-            log.exception("bracket %s not loaded", record.bracket_id)
-            continue
-        race.brackets[bracket.bracket_id] = bracket
+    loaded = load_brackets(race.store, race.rounds)
+    race.brackets = {bracket.bracket_id: bracket for bracket in loaded}
 
 
 # ---- reads --------------------------------------------------------------------------------
