@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from lapgate.board.commands.store_cmds import db_options, open_store
-from lapgate.board.league.event_export import ExportFormat, export_event
+from lapgate.board.league.event_export import ExportFormat, export_file
+from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.prizes import estimate_prizes, load_rules
 from lapgate.board.league.summit import season_races
 
@@ -63,7 +64,15 @@ def prizes(
     type=click.Choice([f.value for f in ExportFormat]),
     default="final-csv",
     show_default=True,
-    help="final-csv: standings; laps-csv: every lap; json: everything.",
+    help="final-csv: standings; laps-csv: every lap; json: everything; drem-laps-csv, "
+    "drem-summary-csv: DeepRacer Event Management columns; pdf: printable pages (--kind).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice([k.value for k in PrintKind]),
+    default="all",
+    show_default=True,
+    help="pdf: results sheets, podium pages, a certificate per racer, organiser summary.",
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (stdout)."
@@ -75,15 +84,17 @@ def export(
     round_key: str | None,
     season: str | None,
     fmt: str,
+    kind: str,
     out: Path | None,
 ) -> None:
-    """Export an event's results, laps or everything (CSV cells are formula-safe)."""
+    """Export an event's results, laps, everything or printable PDF pages (CSV cells are
+    formula-safe)."""
     store = open_store(config_path, db_url)
-    text = export_event(store, event_key, fmt, round_key, season)
+    body = export_file(store, event_key, fmt, round_key, season, kind)
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(body, nl=False)  # bytes go to the binary stream
     else:
-        out.write_text(text, encoding="utf-8")
+        out.write_bytes(body)
         click.echo(f"wrote {out}", err=True)
 
 

@@ -1,23 +1,45 @@
 """Exporting one event from the store: finds it, gathers its data, renders a format.
 
-The control page's download buttons and `lapgate export` both call `export_event`.
+The control page's download buttons and `lapgate export` both call `export_file` (text
+formats also through `export_event`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from enum import StrEnum
+from fractions import Fraction
 
-from lapgate.board.domain import EventInfo
+from lapgate.board.domain import EventInfo, Racer
+from lapgate.board.league.drem import drem_laps_csv, drem_summary_csv, run_track
 from lapgate.board.league.exports import event_json, final_csv, laps_csv
-from lapgate.board.league.summit import event_race, load_round_runs
+from lapgate.board.league.printout import (
+    Classification,
+    PrintKind,
+    Printout,
+    TrackSummary,
+    render_pdf,
+)
+from lapgate.board.league.summit import RoundRuns, event_race, load_round_runs
 from lapgate.board.store.api import ResultStore
 from lapgate.timer.errors import LapgateError
+from lapgate.timer.formats import Format, FormatKind, RunLaps, metric
+from lapgate.timer.units import ms_from_ns
+
+DEFAULT_AVERAGE_LAPS = 3
 
 
 class ExportFormat(StrEnum):
     FINAL_CSV = "final-csv"
     LAPS_CSV = "laps-csv"
     JSON = "json"
+    DREM_LAPS_CSV = "drem-laps-csv"
+    DREM_SUMMARY_CSV = "drem-summary-csv"
+    PDF = "pdf"
+
+
+LAP_FORMATS = (ExportFormat.LAPS_CSV, ExportFormat.DREM_LAPS_CSV, ExportFormat.DREM_SUMMARY_CSV)
 
 
 class ExportError(LapgateError, LookupError):
@@ -64,13 +86,15 @@ def export_event(
     round_key: str | None = None,
     season: str | None = None,
 ) -> str:
-    """The event (or one round of it) rendered in `fmt`."""
+    """The event (or one round of it) rendered in a text format `fmt` (not ``pdf``)."""
     fmt = ExportFormat(fmt)
+    if fmt is ExportFormat.PDF:
+        raise ExportError("export format pdf: is binary; call export_file")
     event = find_event(store, event_key, season)
     round_id = _round_id(store, event, round_key)
     imported = store.imported_races(event.season, [event.event_id])
     if imported:
-        if fmt is ExportFormat.LAPS_CSV:
+        if fmt in LAP_FORMATS:
             raise ExportError(f"event {event.name!r} was imported: it has results, not laps")
         results = imported[0].results
         rounds = []
@@ -84,5 +108,125 @@ def export_event(
     racers = {r.racer_id: r for r in store.list_racers()}
     if fmt is ExportFormat.LAPS_CSV:
         return laps_csv(rounds, racers)
+    if fmt is ExportFormat.DREM_LAPS_CSV:
+        return drem_laps_csv(event, rounds, racers)
+    if fmt is ExportFormat.DREM_SUMMARY_CSV:
+        return drem_summary_csv(rounds, racers)
     logs = {run.run_id: store.load_log(run.run_id) for rr in rounds for run, _ in rr.runs}
     return event_json(event, rounds, logs, racers, results)
+
+
+def export_file(
+    store: ResultStore,
+    event_key: str,
+    fmt: ExportFormat | str,
+    round_key: str | None = None,
+    season: str | None = None,
+    kind: PrintKind | str = PrintKind.ALL,
+) -> bytes:
+    """The file of `fmt` (text formats UTF-8); ``pdf`` prints the pages of `kind`."""
+    fmt = ExportFormat(fmt)
+    if fmt is not ExportFormat.PDF:
+        return export_event(store, event_key, fmt, round_key, season).encode("utf-8")
+    kind = PrintKind(kind)
+    event = find_event(store, event_key, season)
+    round_id = _round_id(store, event, round_key)
+    return render_pdf(printout_data(store, event, round_id), kind)
+
+
+def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) -> Printout:
+    """What the printed pages show for the event, or for one round of it."""
+    imported = store.imported_races(event.season, [event.event_id])
+    today = dt.datetime.now(dt.UTC).date()
+    if imported:
+        final = Classification("Final classification", imported[0].results)
+        return Printout(event, "", (final,), (), DEFAULT_AVERAGE_LAPS, today)
+    rounds = load_round_runs(store, event.event_id)
+    if round_id is not None:
+        rounds = [r for r in rounds if r.round.round_id == round_id]
+    ordered = sorted(rounds, key=lambda r: r.round.seq)
+    classifications = (
+        [
+            Classification(
+                ordered[0].round.name if round_id is not None else "Final classification",
+                event_race(store, event, rounds=ordered).results,
+            )
+        ]
+        if ordered
+        else []
+    )
+    if round_id is None:
+        classifications += [
+            Classification(f"Round {rr.round.seq}: {rr.round.name}", results)
+            for rr in ordered
+            if (results := event_race(store, event, rounds=[rr]).results)
+        ]
+    racers = {r.racer_id: r for r in store.list_racers()}
+    average_laps = next(
+        (r.round.format.laps for r in ordered if r.round.format.kind is FormatKind.AVERAGE),
+        DEFAULT_AVERAGE_LAPS,
+    )
+    scope = ordered[0].round.name if round_id is not None and ordered else ""
+    return Printout(
+        event,
+        scope,
+        tuple(classifications),
+        track_summaries(ordered, racers, average_laps),
+        average_laps,
+        today,
+    )
+
+
+def track_summaries(
+    rounds: Sequence[RoundRuns], racers: dict[str, Racer], average_laps: int
+) -> tuple[TrackSummary, ...]:
+    """Each track's totals, then "All tracks" when there are several."""
+    by_track: dict[str, dict[str, list[RunLaps]]] = {}
+    for rr in rounds:
+        for run, state in rr.runs:
+            runs = by_track.setdefault(run_track(rr, run.track_id), {})
+            runs.setdefault(run.racer_id, []).append(
+                RunLaps(run.run_id, run.seq, state.status, state.laps)
+            )
+    summaries = [
+        _track_summary(track, runs, racers, average_laps)
+        for track, runs in sorted(by_track.items())
+    ]
+    if len(summaries) > 1:
+        everything: dict[str, list[RunLaps]] = {}
+        for runs in by_track.values():
+            for racer_id, racer_runs in runs.items():
+                everything.setdefault(racer_id, []).extend(racer_runs)
+        summaries.append(_track_summary("All tracks", everything, racers, average_laps))
+    return tuple(summaries)
+
+
+def _track_summary(
+    track: str, runs: dict[str, list[RunLaps]], racers: dict[str, Racer], average_laps: int
+) -> TrackSummary:
+    laps = [(lap, racer_id) for racer_id, rs in runs.items() for run in rs for lap in run.laps]
+    valid = [lap for lap, _ in laps if lap.valid]
+
+    def best(fmt: Format) -> tuple[Fraction, str] | None:
+        """The best result in `fmt` and who set it (by the format's rules: runs that do
+        not rank are left out)."""
+        found = [(m.value, racer_id) for racer_id, rs in runs.items() if (m := metric(fmt, rs))]
+        return min(found, default=None)
+
+    fastest = best(Format(FormatKind.FASTEST_LAP))
+    best_average = best(Format(FormatKind.AVERAGE, average_laps))
+
+    def alias(racer_id: str) -> str:
+        return racers[racer_id].alias if racer_id in racers else racer_id
+
+    return TrackSummary(
+        track=track,
+        racers=len(runs),
+        runs=sum(len(rs) for rs in runs.values()),
+        laps=len(laps),
+        valid_laps=len(valid),
+        fastest_ms=None if fastest is None else ms_from_ns(fastest[0]),
+        fastest_by="" if fastest is None else alias(fastest[1]),
+        best_average_ms=None if best_average is None else ms_from_ns(best_average[0]),
+        best_average_by="" if best_average is None else alias(best_average[1]),
+    )

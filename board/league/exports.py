@@ -80,7 +80,8 @@ def _cell(value: object) -> object:
     return neutralise(str(value))
 
 
-def _write(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+def write_csv(columns: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """`columns` and `rows` as CSV text, every cell through the formula guard."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
@@ -109,7 +110,7 @@ def final_csv(results: Sequence[RaceResult]) -> str:
                 r.extra.get("Round", ""),
             ]
         )
-    return _write(FINAL_COLUMNS, rows)
+    return write_csv(FINAL_COLUMNS, rows)
 
 
 def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
@@ -137,7 +138,7 @@ def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
                         str(lap.end_source),
                     ]
                 )
-    return _write(LAP_COLUMNS, rows)
+    return write_csv(LAP_COLUMNS, rows)
 
 
 def event_json(

@@ -1,8 +1,10 @@
 """Downloads of the event's results from the control page (staff only).
 
 `GET /api/export/<format>` with format ``final-csv`` (deepracer-race-data columns, ms),
-``laps-csv`` (one row per lap) or ``json`` (everything), optionally `?round=` (id, name or
-number). The same `export_event` serves `lapgate export`; CSV cells that a spreadsheet
+``laps-csv`` (one row per lap), ``json`` (everything), ``drem-laps-csv`` and
+``drem-summary-csv`` (DeepRacer Event Management's columns) or ``pdf`` (printable pages,
+`?kind=results|podium|certificates|summary|all`), optionally `?round=` (id, name or
+number). The same `export_file` serves `lapgate export`; CSV cells that a spreadsheet
 would run as a formula are neutralised there. Read-only, so a staff session suffices (no
 CSRF token: nothing changes).
 """
@@ -13,7 +15,8 @@ import re
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from lapgate.board.league.event_export import ExportError, ExportFormat, export_event
+from lapgate.board.league.event_export import ExportError, ExportFormat, export_file
+from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.service import ResultStore
 from lapgate.board.web.auth import is_staff
 
@@ -22,6 +25,9 @@ MEDIA_TYPES = {
     ExportFormat.FINAL_CSV: ("text/csv", "csv"),
     ExportFormat.LAPS_CSV: ("text/csv", "csv"),
     ExportFormat.JSON: ("application/json", "json"),
+    ExportFormat.DREM_LAPS_CSV: ("text/csv", "csv"),
+    ExportFormat.DREM_SUMMARY_CSV: ("text/csv", "csv"),
+    ExportFormat.PDF: ("application/pdf", "pdf"),
 }
 
 
@@ -44,12 +50,18 @@ def download(fmt: str) -> Response:
     if result_store is None or event is None:
         abort(503, "export: this board's store keeps no results; use the SQL store")
     round_key = request.args.get("round") or None
+    kind = request.args.get("kind") or PrintKind.ALL.value
+    if kind not in set(PrintKind):
+        expected = ", ".join(k.value for k in PrintKind)
+        abort(400, f"print kind: got {kind!r}, expected one of {expected}")
     try:
-        body = export_event(result_store, event.event_id, export_format, round_key)
+        body = export_file(result_store, event.event_id, export_format, round_key, kind=kind)
     except ExportError as exc:
         abort(404, str(exc))
     media_type, extension = MEDIA_TYPES[export_format]
-    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{event.name}-{round_key or 'all'}-{fmt}").strip("-")
+    label = f"{fmt}-{kind}" if export_format is ExportFormat.PDF else fmt
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{event.name}-{round_key or 'all'}-{label}")
+    stem = stem.strip("-")
     return Response(
         body,
         mimetype=media_type,

@@ -76,3 +76,25 @@ def test_the_control_page_links_the_downloads(sql_board: Board) -> None:
     page = client.get("/control").get_data(as_text=True)
     for fmt in ("final-csv", "laps-csv", "json"):
         assert f'href="/api/export/{fmt}"' in page
+
+
+def test_drem_csvs_and_printable_pdf_downloads(sql_board: Board) -> None:
+    race_a_run(sql_board, "Ada Lovelap")
+    client = sql_board.app.test_client()
+    login(client)
+    page = client.get("/control").get_data(as_text=True)
+    for fmt in ("drem-laps-csv", "drem-summary-csv"):
+        assert f'href="/api/export/{fmt}"' in page
+    for kind in ("all", "results", "podium", "certificates", "summary"):
+        assert f'href="/api/export/pdf?kind={kind}"' in page
+    laps = client.get("/api/export/drem-laps-csv").get_data(as_text=True)
+    assert laps.startswith("Race ID,Username,User ID,Track,Raced By Proxy,Race Date,Lap #,")
+    assert len(laps.splitlines()) == 1 + 3
+    summary = client.get("/api/export/drem-summary-csv").get_data(as_text=True)
+    assert summary.splitlines()[1].startswith("Ada Lovelap,,")
+    pdf = client.get("/api/export/pdf?kind=podium")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data.startswith(b"%PDF-")
+    assert pdf.headers["Content-Disposition"].endswith('-all-pdf-podium.pdf"')
+    bad = client.get("/api/export/pdf?kind=poster")
+    assert bad.status_code == 400 and b"'poster'" in bad.data
