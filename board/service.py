@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -173,13 +174,14 @@ class UnavailableGate:
         """Nothing to check."""
 
 
-def build_gates(settings: Settings) -> dict[str, Any]:
+def build_gates(settings: Settings, state_dir: Path | None = None) -> dict[str, Any]:
     """One adapter per configured gate (hardware.base.build_gate).
 
     A gate that cannot be built (no GPIO on this machine, a missing library) becomes an
     `UnavailableGate`: the board still starts, its health light says why, and staff can
     time with manual laps until it is fixed.
     """
+    from lapgate.board.clock import boot_id
     from lapgate.board.startup import gate_problems
     from lapgate.hardware.base import GateError, build_gate
 
@@ -193,7 +195,7 @@ def build_gates(settings: Settings) -> dict[str, Any]:
         if problem:  # a decoder keeps retrying: plugging it in later is enough
             log.error("gate %s: %s", gate.id, problem)
         try:
-            gates[gate.id] = build_gate(gate)
+            gates[gate.id] = build_gate(gate, state_dir=state_dir, boot_id=boot_id())
         except Exception as exc:
             log.error("gate %s cannot be built: %s", gate.id, exc)
             gates[gate.id] = UnavailableGate(gate.id, exc)

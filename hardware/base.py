@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Protocol, runtime_checkable
 
 from lapgate.config.settings import GpioGate, SerialGate, SimulatedGate, TcpGate
@@ -105,10 +106,14 @@ class GateAdapter(Protocol):
 def build_gate(
     settings: GpioGate | SerialGate | TcpGate | SimulatedGate,
     clock_ns: Callable[[], int] = time.monotonic_ns,
+    state_dir: Path | None = None,
+    boot_id: str = "",
 ) -> GateAdapter:
     """The adapter for one gate's settings (chosen by `settings.kind`).
 
-    Imports are local so a service using only the simulator never imports gpiozero.
+    `state_dir` (the daemon's data folder) lets a decoder resume its race after a restart
+    on boot `boot_id` (`hardware.decoder_session`). Imports are local so a service using
+    only the simulator never imports gpiozero.
     """
     if isinstance(settings, SimulatedGate):
         from lapgate.hardware.simulator import SimulatedGateAdapter
@@ -121,5 +126,8 @@ def build_gate(
     if isinstance(settings, SerialGate | TcpGate):
         from lapgate.hardware.decoder import DecoderGateAdapter  # type: ignore[import-not-found,unused-ignore]
 
-        return DecoderGateAdapter(settings, clock_ns=clock_ns)
+        session_file = None if state_dir is None else state_dir / f"decoder-{settings.id}.json"
+        return DecoderGateAdapter(
+            settings, clock_ns=clock_ns, session_file=session_file, boot_id=boot_id
+        )
     raise GateError(f"gate settings {settings!r}: expected a gpio, serial, tcp or simulated gate")

@@ -55,6 +55,12 @@ class DecoderClock:
         self._drift_reported = False
         self._base = None
 
+    def resume(self, anchor_ns: int) -> None:
+        """Place passings with `anchor_ns` until clock samples say otherwise (a restarted
+        host resuming the decoder's race, whose clock kept running)."""
+        self.reset()
+        self._anchor_ns = anchor_ns
+
     @property
     def offset_ns(self) -> int | None:
         """The median offset of the recent samples (None before the first)."""

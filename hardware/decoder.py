@@ -11,6 +11,12 @@ path, or, when `usb_id` is set, whichever port has that USB vendor:product id. P
 the decoder re-sends after a reconnect are deduplicated by (transponder, decoder time);
 a previous race re-sent on the first connection is recognised and dropped (`_is_stale`).
 
+With a `session_file` (the daemon gives one in its data folder), the race survives a restart
+of the daemon on the same boot: the race start is not sent again, the decoder clock keeps
+its offset, and re-sent passings up to the newest seen per transponder are dropped
+(`hardware.decoder_session`); the race stop is then not sent on `stop` either, so the
+decoder keeps timing while the daemon restarts.
+
 Crossings: ``source`` is ``"<protocol>:<transponder id>"``; ``transponder`` is the car
 name from the gate's ``transponders`` map, or the raw id when it is not mapped.
 """
@@ -23,6 +29,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Final
 
 import serial
@@ -31,6 +38,7 @@ from serial.tools import list_ports
 from lapgate.config.settings import SerialGate, TcpGate
 from lapgate.hardware.base import CrossingSink, GateNotice, NoticeSink
 from lapgate.hardware.clock_map import DecoderClock
+from lapgate.hardware.decoder_session import DecoderSession, load_session, save_session
 from lapgate.hardware.decoders import (
     Acknowledged,
     BadFrame,
@@ -78,8 +86,14 @@ class DecoderGateAdapter:
         settings: SerialGate | TcpGate,
         clock_ns: Callable[[], int] = time.monotonic_ns,
         open_port: Callable[[str], Any] | None = None,
+        session_file: Path | None = None,
+        boot_id: str = "",
     ) -> None:
         self.gate_id = settings.id
+        self._session_file = session_file
+        self._boot_id = boot_id
+        self._session: DecoderSession | None = None
+        self._resumed_newest: dict[str, int] = {}  # re-sent passings up to these are old
         self._settings = settings
         self._clock_ns = clock_ns
         self._open_port = open_port or self._default_open
@@ -118,14 +132,17 @@ class DecoderGateAdapter:
         )
         self._thread.start()
 
-    def stop(self) -> None:
-        """Send the race stop (best effort), close the port, join the reader."""
+    def stop(self, end_race: bool | None = None) -> None:
+        """Close the port and join the reader; send the race stop (best effort) when
+        `end_race`, by default only when the race cannot be resumed (no session file)."""
         thread, self._thread = self._thread, None
         if thread is None:
             return
         self._stopping.set()
+        if end_race is None:
+            end_race = self._session_file is None
         with self._port_lock:
-            if self._port is not None:
+            if self._port is not None and end_race:
                 with contextlib.suppress(serial.SerialException, OSError):
                     self._port.write(self._parser.stop_request())
         thread.join()
@@ -201,14 +218,36 @@ class DecoderGateAdapter:
             port.write(request)
             if not self._await_ack(port):
                 return False
-        if self._race_start_ns is None:
+        if self._race_start_ns is None and not self._resume():
             port.write(self._parser.start_request())
             self._clock.reset()
             self._race_start_ns = self._clock_ns()
+            self._session = DecoderSession(self._boot_id, self._race_start_ns)
+            self._save_session()
         else:
             self._stale_guard = False  # a re-sent history now belongs to our race
         self.stats["connects"] += 1
         return True
+
+    def _resume(self) -> bool:
+        """Take up the race of the stored session (same boot); False: start a new race."""
+        if self._session_file is None:
+            return False
+        session = load_session(self._session_file, self._boot_id)
+        if session is None:
+            return False
+        self._session = session
+        self._race_start_ns = session.race_start_ns
+        if session.anchor_ns is not None:
+            self._clock.resume(session.anchor_ns)
+        self._resumed_newest = dict(session.newest_ms)
+        self._stale_guard = False
+        log.info("gate %s: decoder race resumed (no race start sent)", self.gate_id)
+        return True
+
+    def _save_session(self) -> None:
+        if self._session_file is not None and self._session is not None:
+            save_session(self._session_file, self._session)
 
     def _await_ack(self, port: Any) -> bool:
         deadline_ns = self._clock_ns() + int(HANDSHAKE_TIMEOUT_S * 1e9)
@@ -262,6 +301,9 @@ class DecoderGateAdapter:
                 return  # the decoder has not restarted its clock yet
             self._stale_guard = False
             self.stats["clock_samples"] += 1
+            newest = max(self._resumed_newest.values(), default=None)
+            if newest is not None and message.decoder_ms + 2_000 < newest:
+                self._resumed_newest = {}  # the decoder clock restarted: a new race
             note = self._clock.add_sample(message.decoder_ms, received_ns)
             if note is not None:
                 self._notice("drift", note.detail)
@@ -270,7 +312,8 @@ class DecoderGateAdapter:
 
     def _passing(self, passing: Passing, received_ns: int) -> None:
         key = (passing.transponder, passing.decoder_ms)
-        if key in self._seen:
+        resumed = self._resumed_newest.get(passing.transponder)
+        if key in self._seen or (resumed is not None and passing.decoder_ms <= resumed):
             self.stats["duplicates"] += 1
             return
         self._seen.add(key)
@@ -281,6 +324,13 @@ class DecoderGateAdapter:
         t_ns = self._clock.to_host_ns(passing.decoder_ms, received_ns)
         car = self._settings.transponders.get(passing.transponder, passing.transponder)
         source = f"{self._parser.name}:{passing.transponder}"
+        if self._session is not None:
+            newest = self._session.newest_ms
+            newest[passing.transponder] = max(
+                newest.get(passing.transponder, 0), passing.decoder_ms
+            )
+            self._session.anchor_ns = self._clock.anchor_ns
+            self._save_session()
         self._on_crossing(Crossing(self.gate_id, t_ns, source, car))
 
     def _bad(self, bad: BadFrame, received_ns: int) -> None:

@@ -101,7 +101,13 @@ def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
     help="The venue's lapgate TOML config (gates, tracks, round rules, [board], [store]).",
 )
 @click.option("--db", "db_url", default=None, help="Database URL (overrides the config).")
-def run(config_file: Path, db_url: str | None) -> None:
+@click.option(
+    "--new-decoder-session",
+    is_flag=True,
+    help="Start a new race on transponder decoders (their clock restarts at zero) instead "
+    "of resuming the race they were timing before this restart.",
+)
+def run(config_file: Path, db_url: str | None, new_decoder_session: bool) -> None:
     """Run the board at the venue: gates, engine, store and web pages."""
     from lapgate.board.store.location import data_dir, resolve_database_url
 
@@ -110,13 +116,17 @@ def run(config_file: Path, db_url: str | None) -> None:
     except ConfigError as exc:
         raise config_error(exc, config_file) from None
     check_listen(settings.board.host, settings.board.port)
-    lock = DataDirLock(data_dir(settings.store))
+    store = _open_store(resolve_database_url(config_file, db_url))  # creates the folder
+    state_dir = data_dir(settings.store)
+    lock = DataDirLock(state_dir)
     lock.acquire()  # one daemon per data folder: refused naming the other's pid
-    store = _open_store(resolve_database_url(config_file, db_url))
+    if new_decoder_session:
+        for session in state_dir.glob("decoder-*.json"):
+            session.unlink()
     service = Service(
         settings,
         store,
-        gates=build_gates(settings),
+        gates=build_gates(settings, state_dir),
         secret_key=_secret_key(data_dir(settings.store)),
         host_ip=settings.board.host,
         port=settings.board.port,
