@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from lapgate.config import limits
 from lapgate.config.round_settings import RoundSettings
 from lapgate.timer.events import ExpiryPolicy, StartMode
 from lapgate.timer.formats import Format, FormatKind
@@ -24,12 +25,16 @@ class _Section(BaseModel):
 
 
 class EventSettings(_Section):
-    name: str = "lapgate event"
-    season: str = Field(default_factory=lambda: str(dt.date.today().year))
+    """The event; text lengths are the central league's too (`config.limits`)."""
+
+    name: Annotated[str, Field(max_length=limits.EVENT_NAME_MAX)] = "lapgate event"
+    season: Annotated[str, Field(min_length=1, max_length=limits.SEASON_MAX)] = Field(
+        default_factory=lambda: str(dt.date.today().year)
+    )
     kind: Literal["summit", "virtual", "company"] = "summit"
     date: dt.date | None = None
-    venue: str = ""
-    region: str = ""
+    venue: Annotated[str, Field(max_length=limits.VENUE_MAX)] = ""
+    region: Annotated[str, Field(max_length=limits.REGION_MAX)] = ""
 
 
 class RoundDefaults(_Section):
@@ -121,7 +126,9 @@ GateSettings = Annotated[
 
 
 class TrackSettings(_Section):
-    id: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")] = "track-1"
+    id: Annotated[
+        str, Field(min_length=1, max_length=limits.TRACK_ID_MAX, pattern=r"^[A-Za-z0-9_.-]+$")
+    ] = "track-1"
     name: str = "Track 1"
     gate: str = "finish"
 

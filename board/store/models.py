@@ -31,6 +31,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from lapgate.config import limits
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -58,11 +60,11 @@ class EventRow(Base):
     __table_args__ = (UniqueConstraint("season", "source_id"),)
     id: Mapped[str] = mapped_column(ID, primary_key=True)
     season: Mapped[str] = mapped_column(ForeignKey("seasons.name"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[str] = mapped_column(String(20), default="summit")
-    date: Mapped[str] = mapped_column(String(30), default="")
-    venue: Mapped[str] = mapped_column(String(200), default="")
-    region: Mapped[str] = mapped_column(String(50), default="")
+    name: Mapped[str] = mapped_column(String(limits.EVENT_NAME_MAX))
+    kind: Mapped[str] = mapped_column(String(limits.EVENT_KIND_MAX), default="summit")
+    date: Mapped[str] = mapped_column(String(limits.EVENT_DATE_MAX), default="")
+    venue: Mapped[str] = mapped_column(String(limits.VENUE_MAX), default="")
+    region: Mapped[str] = mapped_column(String(limits.REGION_MAX), default="")
     # Imported races: the source's race id (the last part of the Arn, or the file stem).
     source_id: Mapped[str | None] = mapped_column(String(200), default=None)
     race_type: Mapped[str] = mapped_column(String(40), default="")
@@ -110,10 +112,12 @@ class RoundRow(Base):
 class RacerRow(Base):
     __tablename__ = "racers"
     id: Mapped[str] = mapped_column(ID, primary_key=True)
-    alias: Mapped[str] = mapped_column(String(200), index=True)
-    user_id: Mapped[str | None] = mapped_column(String(100), unique=True, default=None)
-    country: Mapped[str] = mapped_column(String(10), default="")
-    region: Mapped[str] = mapped_column(String(50), default="")
+    alias: Mapped[str] = mapped_column(String(limits.ALIAS_MAX), index=True)
+    user_id: Mapped[str | None] = mapped_column(
+        String(limits.USER_ID_MAX), unique=True, default=None
+    )
+    country: Mapped[str] = mapped_column(String(limits.COUNTRY_MAX), default="")
+    region: Mapped[str] = mapped_column(String(limits.REGION_MAX), default="")
     merged_into_id: Mapped[str | None] = mapped_column(ForeignKey("racers.id"), default=None)
 
 
@@ -146,13 +150,17 @@ class RunRow(Base):
     racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"), index=True)
     seq: Mapped[int] = mapped_column(Integer)
     config: Mapped[dict[str, Any]] = mapped_column(JSON)
-    car: Mapped[str] = mapped_column(String(100), default="")
-    model_name: Mapped[str] = mapped_column(String(200), default="")
+    car: Mapped[str] = mapped_column(String(limits.CAR_MAX), default="")
+    model_name: Mapped[str] = mapped_column(String(limits.MODEL_NAME_MAX), default="")
     model_meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     proxy: Mapped[bool] = mapped_column(Boolean, default=False)
-    transponder: Mapped[str | None] = mapped_column(String(40), default=None)
-    clock_id: Mapped[str] = mapped_column(String(80), default="", server_default="")
-    track_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    transponder: Mapped[str | None] = mapped_column(String(limits.TRANSPONDER_MAX), default=None)
+    clock_id: Mapped[str] = mapped_column(
+        String(limits.CLOCK_ID_MAX), default="", server_default=""
+    )
+    track_id: Mapped[str] = mapped_column(
+        String(limits.TRACK_ID_MAX), default="", server_default=""
+    )
 
 
 class RunEventRow(Base):
@@ -190,8 +198,8 @@ class QueueRow(Base):
     round_id: Mapped[str] = mapped_column(ForeignKey("rounds.id", ondelete="CASCADE"), index=True)
     racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
     position: Mapped[int] = mapped_column(Integer)
-    car: Mapped[str] = mapped_column(String(100), default="")
-    model_name: Mapped[str] = mapped_column(String(200), default="")
+    car: Mapped[str] = mapped_column(String(limits.CAR_MAX), default="")
+    model_name: Mapped[str] = mapped_column(String(limits.MODEL_NAME_MAX), default="")
     track_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
 
 
@@ -240,3 +248,31 @@ class SyncMarkRow(Base):
     record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     acked_event_id: Mapped[int] = mapped_column(Integer, default=0)
     acked_digest: Mapped[str] = mapped_column(String(64), default="")
+
+
+class SyncOwnerRow(Base):
+    """The central league's record of which timer created each synced record (kind
+    "event", "racer", "round", "run"): only that timer's token may change it or, for a
+    run, append to its log."""
+
+    __tablename__ = "sync_owners"
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    timer_id: Mapped[str] = mapped_column(String(100), index=True)
+
+
+class SyncRefusalRow(Base):
+    """A record the sync refused, with the reason, latest per (timer, kind, record).
+
+    On a venue it is the pusher's quarantine: the record is not sent again while its
+    digest is the refused one (`event_id` > 0: a run's log, held from that event on). On
+    the central league it is the refusals each timer was answered, for the staff page."""
+
+    __tablename__ = "sync_refusals"
+    timer_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    event_id: Mapped[int] = mapped_column(Integer, default=0)
+    digest: Mapped[str] = mapped_column(String(64), default="")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    refused_at: Mapped[dt.datetime] = mapped_column(DateTime)

@@ -10,7 +10,7 @@ compared by the digest of their wire form. The central side uses `stored_payload
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, select
@@ -47,9 +47,12 @@ class Outbox:
             .where(RunEventRow.event_id > func.coalesce(mark.acked_event_id, 0))
         )
 
-    def backlog_events(self, limit: int) -> list[PendingEvent]:
-        """Up to `limit` unacknowledged run events, in (run id, event id) order."""
+    def backlog_events(self, limit: int, skip_runs: Collection[str] = ()) -> list[PendingEvent]:
+        """Up to `limit` unacknowledged run events, in (run id, event id) order, but none of
+        the runs in `skip_runs` (held in quarantine)."""
         query = self._pending_query().order_by(RunEventRow.run_id, RunEventRow.event_id)
+        if skip_runs:
+            query = query.where(RunEventRow.run_id.not_in(list(skip_runs)))
         with self._sessions.begin() as s:
             rows = s.execute(query.limit(limit)).all()
         return [PendingEvent(r.run_id, int(r.event_id), dict(r.payload)) for r in rows]

@@ -129,6 +129,11 @@ class SqlStore(ResultsRepo, RacersRepo):
             )
             return [_round(row) for row in rows]
 
+    def get_round(self, round_id: str) -> RoundInfo | None:
+        with self._tx() as s:
+            row = s.get(RoundRow, round_id)
+            return None if row is None else _round(row)
+
     # racers -------------------------------------------------------------------------------
 
     def save_racer(self, racer: Racer) -> None:

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -30,6 +32,27 @@ from lapgate.config.settings import Settings
 
 log = logging.getLogger(__name__)
 LEAGUE_NAMESPACE = "/league"
+
+
+class TimerContacts:
+    """Each timer's last contact (epoch seconds) and the backlog it reported then."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, dict[str, Any]] = {}
+
+    def seen(self, timer_id: str, backlog: dict[str, Any]) -> None:
+        records, events = backlog.get("records"), backlog.get("events")
+        with self._lock:
+            self._seen[timer_id] = {
+                "last_contact_s": time.time(),
+                "backlog_records": records if isinstance(records, int) else None,
+                "backlog_events": events if isinstance(events, int) else None,
+            }
+
+    def get(self, timer_id: str) -> dict[str, Any]:
+        with self._lock:
+            return dict(self._seen.get(timer_id, {}))
 
 
 class LeagueNamespace(Namespace):
@@ -57,6 +80,7 @@ def create_league_app(
         ping_timeout=10,
     )
     views = LeagueViews(store)
+    contacts = TimerContacts()
 
     def applied(result: ApplyResult) -> None:
         views.changed(result.event_ids)
@@ -65,12 +89,16 @@ def create_league_app(
                 "league_update", {"event_ids": list(result.event_ids)}, namespace=LEAGUE_NAMESPACE
             )
 
-    socketio.on_namespace(IngestNamespace(Applier(store), settings.tokens(), applied))
+    socketio.on_namespace(
+        IngestNamespace(Applier(store), settings.tokens(), applied, contacts.seen)
+    )
     socketio.on_namespace(LeagueNamespace(LEAGUE_NAMESPACE))
     app.extensions["lapgate.league_store"] = store
     app.extensions["lapgate.league_views"] = views
+    app.extensions["lapgate.league_contacts"] = contacts
     # the standings blueprint reads the store through the host; there is no engine here
     app.extensions["lapgate.host"] = SimpleNamespace(race=SimpleNamespace(store=store))
+    app.extensions["lapgate.results"] = store  # the standings pages read results from it
     app.extensions["lapgate.settings"] = Settings()
     standings.init_app(app)
     _routes(app, store, views)

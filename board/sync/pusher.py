@@ -6,7 +6,15 @@ one, then the run events beyond each run's watermark, in (run, event id) order, 
 over a Socket.IO client call with acknowledgement. A watermark advances only over what the
 acknowledgement says was applied, so a crash, a timeout or a refused connection at any
 point only makes the next cycle send some items again (the central side ignores exact
-duplicates). Failures back off exponentially with jitter, up to `max_backoff_s`.
+duplicates).
+
+An item the central service refuses (its answer names it and says why) is quarantined in
+`sync_refusals` and the rest goes on: a record is not sent again while its digest is the
+refused one (staff fix it at the venue, its digest changes, it is sent again); a run's log
+is held from the refused event on until the daemon restarts. A failure of the connection
+backs off exponentially with jitter (`min_backoff_s` doubling to `max_backoff_s`); wake-ups
+during a back-off only mark that there is work (they never cut the wait short), so a
+league outage while racing costs a handful of connection attempts, not one per lap.
 """
 
 from __future__ import annotations
@@ -15,13 +23,14 @@ import logging
 import random
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import socketio
 
 from lapgate.board.store.outbox import Outbox
 from lapgate.board.store.sql import SqlStore
+from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.board.sync import wire
 from lapgate.timer.errors import LapgateError
 
@@ -47,6 +56,8 @@ class SyncState:
     last_error: str = ""
     last_error_s: float | None = None
     retry_in_s: float = 0.0
+    connect_attempts: int = 0
+    refused: list[dict[str, Any]] = field(default_factory=list)  # the quarantine
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,6 +80,7 @@ class Pusher:
         max_backoff_s: float = 60.0,
     ) -> None:
         self.outbox = Outbox(store)
+        self.ledger = SyncLedger(store)
         self.store = store
         self.upstream_url = upstream_url
         self.timer_id = timer_id
@@ -88,6 +100,13 @@ class Pusher:
     # lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
+        # a held run log is tried again once per start (the league may have been fixed)
+        self.ledger.clear(
+            self.timer_id,
+            wire.EVENT_KIND,
+            [r.record_id for r in self.ledger.refusals(self.timer_id) if r.kind == wire.EVENT_KIND],
+        )
+        self._refresh_refused()
         self._thread = threading.Thread(target=self._loop, name="sync-pusher", daemon=True)
         self._thread.start()
 
@@ -119,7 +138,9 @@ class Pusher:
                 with self._lock:
                     self.state.retry_in_s = round(delay_s, 2)
                 backoff_s = min(backoff_s * 2, self.max_backoff_s)
-                self._wait(delay_s)
+                # wake-ups while backing off only say "there is work": the wait stands
+                self._stop.wait(delay_s)
+                self._wake.clear()
                 continue
             backoff_s = self.min_backoff_s
             if not sent:
@@ -146,6 +167,8 @@ class Pusher:
         if self._client is not None and self._client.connected:
             return self._client
         self._disconnect()
+        with self._lock:
+            self.state.connect_attempts += 1
         client = socketio.Client(reconnection=False)
         client.connect(
             self.upstream_url,
@@ -170,46 +193,101 @@ class Pusher:
 
     def push_once(self) -> int:
         """Send one round of pending records and run events; return how many were sent."""
-        records = self._pending_records()
+        quarantine = self._quarantine()
+        records = self._pending_records(quarantine)
+        held_runs = quarantine.get(wire.EVENT_KIND, {})
         queued_events = self.outbox.backlog_count()
         with self._lock:
             self.state.queued_records, self.state.queued_events = len(records), queued_events
-        if not records and not queued_events:
+        acked_runs = set(self.outbox.digests("run"))
+        events = [
+            e
+            for e in self.outbox.backlog_events(self.batch_size, skip_runs=held_runs)
+            if e.run_id in acked_runs or not records  # else: its run may be in `records`
+        ]
+        if not records and not events:
             self._succeeded(0, 0)
             return 0
         client = self._connected_client()
+        backlog = {"records": len(records), "events": queued_events}
         sent = 0
         for start in range(0, len(records), self.batch_size):
             chunk = records[start : start + self.batch_size]
-            applied, error = self._deliver(client, [item for item, _ in chunk])
-            self._ack_records(chunk[:applied])
-            _raise_refusal(error, applied)
+            refused = self._deliver(client, [item for item, _ in chunk], backlog)
+            self._quarantine_records(chunk, refused)
+            self._ack_records([c for n, c in enumerate(chunk) if n not in refused])
             sent += len(chunk)
         acked_runs = set(self.outbox.digests("run"))
-        events = [e for e in self.outbox.backlog_events(self.batch_size) if e.run_id in acked_runs]
+        events = [e for e in events if e.run_id in acked_runs]
         if events:
             items = [{"kind": wire.EVENT_KIND, "data": e._asdict()} for e in events]
-            applied, error = self._deliver(client, items)
+            refused = self._deliver(client, items, backlog)
             marks: dict[str, int] = {}
-            for e in events[:applied]:
+            held: dict[str, int] = {}
+            for n, e in enumerate(events):
+                if n in refused or e.run_id in held:
+                    held.setdefault(e.run_id, n)
+                    continue
                 marks[e.run_id] = max(marks.get(e.run_id, 0), e.event_id)
             self.outbox.ack_events(marks)
-            _raise_refusal(error, applied)
+            for run_id, n in held.items():
+                reason = refused.get(n, "held")
+                self.ledger.refuse(
+                    self.timer_id, wire.EVENT_KIND, run_id, reason, event_id=events[n].event_id
+                )
+                log.warning(
+                    "sync: run %s held from event %d: %s", run_id, events[n].event_id, reason
+                )
             sent += len(events)
+        self._refresh_refused()
         return sent
 
-    def _deliver(self, client: socketio.Client, items: list[dict[str, Any]]) -> tuple[int, str]:
-        """Send `items`; return how many the central store applied and its error, if any."""
+    def _deliver(
+        self, client: socketio.Client, items: list[dict[str, Any]], backlog: dict[str, int]
+    ) -> dict[int, str]:
+        """Send `items`; return the refused ones (index → reason). A batch refused as a
+        whole (no item named) raises SyncRefused."""
         reply = client.call(
-            wire.UPSERT, {"items": items}, namespace=wire.NAMESPACE, timeout=self.ack_timeout_s
+            wire.UPSERT,
+            {"items": items, "backlog": backlog},
+            namespace=wire.NAMESPACE,
+            timeout=self.ack_timeout_s,
         )
         if not isinstance(reply, dict):
             raise SyncRefused(f"acknowledgement: got {reply!r}, expected a dict")
-        applied = int(reply.get("applied", 0))
-        if not reply.get("ok"):
-            return applied, str(reply.get("error", "")) or "refused"
-        self._succeeded(len(items), int(reply.get("duplicates", 0)))
-        return applied, ""
+        listed = reply.get("refused")
+        if not reply.get("ok") and not listed:
+            raise SyncRefused(f"central service refused the batch: {reply.get('error')!r}")
+        refused = {
+            int(r["index"]): str(r.get("reason", "refused"))
+            for r in listed or []
+            if isinstance(r, dict) and isinstance(r.get("index"), int)
+        }
+        self._succeeded(len(items) - len(refused), int(reply.get("duplicates", 0)))
+        return refused
+
+    def _quarantine(self) -> dict[str, dict[str, str]]:
+        """The quarantined digest per record id, by kind (a run's log: its run id)."""
+        held: dict[str, dict[str, str]] = {}
+        for r in self.ledger.refusals(self.timer_id):
+            held.setdefault(r.kind, {})[r.record_id] = r.digest
+        return held
+
+    def _quarantine_records(
+        self, chunk: list[tuple[dict[str, Any], str]], refused: dict[int, str]
+    ) -> None:
+        for n, reason in refused.items():
+            if not 0 <= n < len(chunk):
+                continue
+            item, item_digest = chunk[n]
+            kind, record_id = item["kind"], item["data"]["id"]
+            self.ledger.refuse(self.timer_id, kind, record_id, reason, digest=item_digest)
+            log.warning("sync: %s %s quarantined: %s", kind, record_id, reason)
+
+    def _refresh_refused(self) -> None:
+        refused = [r.to_dict() for r in self.ledger.refusals(self.timer_id)]
+        with self._lock:
+            self.state.refused = refused
 
     def _succeeded(self, sent: int, duplicates: int) -> None:
         with self._lock:
@@ -224,10 +302,13 @@ class Pusher:
             by_kind.setdefault(item["kind"], {})[item["data"]["id"]] = item_digest
         for kind, digests in by_kind.items():
             self.outbox.ack_records(kind, digests)
+            self.ledger.clear(self.timer_id, kind, list(digests))
 
-    def _pending_records(self) -> list[tuple[dict[str, Any], str]]:
-        """Records whose current version the central store has not acknowledged, in the
-        order they must be applied (events, racers, rounds, runs)."""
+    def _pending_records(
+        self, quarantine: dict[str, dict[str, str]]
+    ) -> list[tuple[dict[str, Any], str]]:
+        """Records whose current version the central store has not acknowledged nor
+        refused, in the order they must be applied (events, racers, rounds, runs)."""
         current: dict[str, list[dict[str, Any]]] = {kind: [] for kind in wire.RECORD_KINDS}
         events = self.store.list_events()
         current["event"] = [wire.event_to_wire(e) for e in events]
@@ -241,14 +322,9 @@ class Pusher:
         pending: list[tuple[dict[str, Any], str]] = []
         for kind in wire.RECORD_KINDS:
             acked = self.outbox.digests(kind)
+            refused = quarantine.get(kind, {})
             for data in current[kind]:
                 data_digest = wire.digest(data)
-                if acked.get(data["id"]) != data_digest:
+                if data_digest not in (acked.get(data["id"]), refused.get(data["id"])):
                     pending.append(({"kind": kind, "data": data}, data_digest))
         return pending
-
-
-def _raise_refusal(error: str, applied: int) -> None:
-    """What was applied before a refused item is acknowledged first; then this raises."""
-    if error:
-        raise SyncRefused(f"central service refused item {applied} of the batch: {error}")

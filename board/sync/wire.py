@@ -6,6 +6,11 @@ still the current one.
 
 Fields added later are read with their default when absent, so payloads from older timers
 still apply: a round's kind, status and state, a run's track_id.
+
+Reading a record (`*_from_wire`) checks every field's type and range against the limits the
+venue applies (`config.limits`) and raises `WireError` naming the record, the field and the
+bad value; `check_run_event` does the same for a run event (times are integer nanoseconds,
+never a float, within a 64-bit column).
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from typing import Any
 
 from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from lapgate.board.store.codec import run_config_from_dict, run_config_to_dict
+from lapgate.config import limits
+from lapgate.timer.errors import LapgateError
+from lapgate.timer.events import RunEvent, event_from_dict
 from lapgate.timer.formats import Format, FormatKind
 
 NAMESPACE = "/ingest"
@@ -23,6 +31,75 @@ UPSERT = "upsert"
 # Record kinds in the order a batch applies them (a run needs its round and its racer).
 RECORD_KINDS = ("event", "racer", "round", "run")
 EVENT_KIND = "run_event"
+MAX_NS = 2**63 - 1  # a time in nanoseconds fits a signed 64-bit column
+MAX_INT = 2**31 - 1  # sequence numbers, counts and event ids fit an INTEGER column
+MAX_DOCUMENT_CHARS = 100_000  # a JSON document (a round's state, a run's model_meta)
+MAX_EVENT_TEXT = 200  # a run event's text (a reason, a gate id, a source)
+
+
+class WireError(LapgateError, ValueError):
+    """A delivered item is malformed: a field of the wrong type, out of range or too long."""
+
+
+def _text(d: dict[str, Any], key: str, max_len: int, *, optional: bool = False) -> Any:
+    value = d.get(key) if optional else _field(d, key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > max_len:
+        raise WireError(f"{key}: got {_show(value)}, expected text of at most {max_len} characters")
+    return value
+
+
+def _record_id(d: dict[str, Any], key: str) -> str:
+    value = _text(d, key, limits.RECORD_ID_MAX)
+    if not value:
+        raise WireError(f"{key}: got an empty id, expected 1 to {limits.RECORD_ID_MAX} characters")
+    return str(value)
+
+
+def _int(d: dict[str, Any], key: str, low: int = 0, high: int = MAX_INT, default: Any = ...) -> int:
+    value = _field(d, key) if default is ... else d.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise WireError(f"{key}: got {_show(value)}, expected an integer from {low} to {high}")
+    return value
+
+
+def _document(d: dict[str, Any], key: str, *, optional: bool = False) -> dict[str, Any]:
+    value = d.get(key) if optional else _field(d, key)
+    if value is None and optional:
+        return {}
+    if not isinstance(value, dict):
+        raise WireError(f"{key}: got {_show(value)}, expected a JSON object")
+    size = len(json.dumps(value, default=str))
+    if size > MAX_DOCUMENT_CHARS:
+        raise WireError(f"{key}: got {size} characters, expected at most {MAX_DOCUMENT_CHARS}")
+    return value
+
+
+def _field(d: dict[str, Any], key: str) -> Any:
+    if key not in d:
+        raise WireError(f"{key}: missing, expected it in the record")
+    return d[key]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str) and len(value) > 40:
+        return f"a {len(value)}-character string"
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:57]}..."
+
+
+def _checked(kind: str, d: Any, build: Any) -> Any:
+    """`build(d)`, with any error turned into a WireError naming the record."""
+    if not isinstance(d, dict):
+        raise WireError(f"{kind}: got {_show(d)}, expected a JSON object")
+    name = f"{kind} {d.get('id')!r:.40}"
+    try:
+        return build(d)
+    except WireError as exc:
+        raise WireError(f"{name}: {exc}") from None
+    except (LapgateError, KeyError, ValueError, TypeError) as exc:
+        raise WireError(f"{name}: {type(exc).__name__}: {exc}") from None
 
 
 def digest(data: dict[str, Any]) -> str:
@@ -42,8 +119,23 @@ def event_to_wire(e: EventInfo) -> dict[str, Any]:
     }
 
 
-def event_from_wire(d: dict[str, Any]) -> EventInfo:
-    return EventInfo(d["id"], d["season"], d["name"], d["kind"], d["date"], d["venue"], d["region"])
+def event_from_wire(d: Any) -> EventInfo:
+    return _checked("event", d, _event_from_wire)  # type: ignore[no-any-return]
+
+
+def _event_from_wire(d: dict[str, Any]) -> EventInfo:
+    season = _text(d, "season", limits.SEASON_MAX)
+    if not season:
+        raise WireError("season: got an empty season, expected a name")
+    return EventInfo(
+        _record_id(d, "id"),
+        season,
+        _text(d, "name", limits.EVENT_NAME_MAX),
+        _text(d, "kind", limits.EVENT_KIND_MAX),
+        _text(d, "date", limits.EVENT_DATE_MAX),
+        _text(d, "venue", limits.VENUE_MAX),
+        _text(d, "region", limits.REGION_MAX),
+    )
 
 
 def racer_to_wire(r: Racer) -> dict[str, Any]:
@@ -56,8 +148,18 @@ def racer_to_wire(r: Racer) -> dict[str, Any]:
     }
 
 
-def racer_from_wire(d: dict[str, Any]) -> Racer:
-    return Racer(d["id"], d["alias"], d["user_id"], d["country"], d["region"])
+def racer_from_wire(d: Any) -> Racer:
+    return _checked("racer", d, _racer_from_wire)  # type: ignore[no-any-return]
+
+
+def _racer_from_wire(d: dict[str, Any]) -> Racer:
+    return Racer(
+        _record_id(d, "id"),
+        _text(d, "alias", limits.ALIAS_MAX),
+        _text(d, "user_id", limits.USER_ID_MAX, optional=True),
+        _text(d, "country", limits.COUNTRY_MAX),
+        _text(d, "region", limits.REGION_MAX),
+    )
 
 
 def round_to_wire(r: RoundInfo) -> dict[str, Any]:
@@ -78,20 +180,24 @@ def round_to_wire(r: RoundInfo) -> dict[str, Any]:
     }
 
 
-def round_from_wire(d: dict[str, Any]) -> RoundInfo:
+def round_from_wire(d: Any) -> RoundInfo:
+    return _checked("round", d, _round_from_wire)  # type: ignore[no-any-return]
+
+
+def _round_from_wire(d: dict[str, Any]) -> RoundInfo:
     return RoundInfo(
-        round_id=d["id"],
-        event_id=d["event_id"],
-        track_id=d["track_id"],
-        name=d["name"],
-        seq=int(d["seq"]),
-        format=Format(FormatKind(d["format_kind"]), int(d["format_laps"])),
-        run_config=run_config_from_dict(d["run_config"]),
-        runs_per_racer=int(d["runs_per_racer"]),
-        advancement=dict(d["advancement"]),
-        kind=str(d.get("kind", "timed")),
-        status=str(d.get("status", "open")),
-        state=dict(d.get("state") or {}),
+        round_id=_record_id(d, "id"),
+        event_id=_record_id(d, "event_id"),
+        track_id=_text(d, "track_id", limits.TRACK_ID_MAX),
+        name=_text(d, "name", limits.ROUND_NAME_MAX),
+        seq=_int(d, "seq"),
+        format=Format(FormatKind(_text(d, "format_kind", 20)), _int(d, "format_laps", 1, 100)),
+        run_config=run_config_from_dict(_document(d, "run_config")),
+        runs_per_racer=_int(d, "runs_per_racer"),
+        advancement=dict(_document(d, "advancement")),
+        kind=_text({"kind": d.get("kind", "timed")}, "kind", limits.ROUND_KIND_MAX),
+        status=_text({"status": d.get("status", "open")}, "status", limits.ROUND_KIND_MAX),
+        state=dict(_document(d, "state", optional=True)),
     )
 
 
@@ -112,18 +218,53 @@ def run_to_wire(r: RunInfo) -> dict[str, Any]:
     }
 
 
-def run_from_wire(d: dict[str, Any]) -> RunInfo:
+def run_from_wire(d: Any) -> RunInfo:
+    return _checked("run", d, _run_from_wire)  # type: ignore[no-any-return]
+
+
+def _run_from_wire(d: dict[str, Any]) -> RunInfo:
+    proxy = _field(d, "proxy")
+    if not isinstance(proxy, bool):
+        raise WireError(f"proxy: got {_show(proxy)}, expected true or false")
     return RunInfo(
-        run_id=d["id"],
-        round_id=d["round_id"],
-        racer_id=d["racer_id"],
-        seq=int(d["seq"]),
-        config=run_config_from_dict(d["config"]),
-        car=d["car"],
-        model_name=d["model_name"],
-        model_meta=dict(d["model_meta"]),
-        proxy=bool(d["proxy"]),
-        transponder=d["transponder"],
-        clock_id=d["clock_id"],
-        track_id=str(d.get("track_id", "")),
+        run_id=_record_id(d, "id"),
+        round_id=_record_id(d, "round_id"),
+        racer_id=_record_id(d, "racer_id"),
+        seq=_int(d, "seq"),
+        config=run_config_from_dict(_document(d, "config")),
+        car=_text(d, "car", limits.CAR_MAX),
+        model_name=_text(d, "model_name", limits.MODEL_NAME_MAX),
+        model_meta=dict(_document(d, "model_meta")),
+        proxy=proxy,
+        transponder=_text(d, "transponder", limits.TRANSPONDER_MAX, optional=True),
+        clock_id=_text(d, "clock_id", limits.CLOCK_ID_MAX),
+        track_id=_text({"track_id": d.get("track_id", "")}, "track_id", limits.TRACK_ID_MAX),
     )
+
+
+def check_run_event(d: Any) -> tuple[str, int, dict[str, Any], RunEvent]:
+    """The (run id, event id, payload, event) of a delivered run event, checked: every
+    `*_ns` field an integer from 0 to MAX_NS, other integers in range, text bounded."""
+    if not isinstance(d, dict):
+        raise WireError(f"run event: got {_show(d)}, expected a JSON object")
+    run_id = _record_id(d, "run_id")
+    try:
+        event_id = _int(d, "event_id", 1)
+        payload = _document(d, "payload")
+        for key, value in payload.items():
+            if key.endswith("_ns"):
+                _int(payload, key, 0, MAX_NS)
+            elif isinstance(value, bool) or value is None:
+                continue
+            elif isinstance(value, int):
+                _int(payload, key, -MAX_INT, MAX_INT)
+            elif isinstance(value, str):
+                _text(payload, key, MAX_EVENT_TEXT)
+            else:
+                raise WireError(f"payload {key}: got {_show(value)}, expected a number or text")
+        event = event_from_dict(payload)
+    except WireError as exc:
+        raise WireError(f"run {run_id} event {d.get('event_id')!r:.20}: {exc}") from None
+    except LapgateError as exc:
+        raise WireError(f"run {run_id} event {event_id}: {exc}") from None
+    return run_id, event_id, payload, event

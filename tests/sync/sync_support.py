@@ -22,6 +22,7 @@ from sqlalchemy import create_engine, text
 from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.sync.league_view import event_leaderboard
+from lapgate.board.sync.pusher import Pusher
 from lapgate.timer.events import (
     Crossing,
     EndRun,
@@ -276,3 +277,17 @@ class LeagueProcess:
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def pusher(
+    store: SqlStore, league: LeagueProcess, timer_id: str = "track-a", **kw: float
+) -> Pusher:
+    options = {
+        "batch_size": 40,
+        "poll_interval_s": 0.05,
+        "min_backoff_s": 0.05,
+        "max_backoff_s": 0.4,
+        "ack_timeout_s": 2.0,
+        **kw,
+    }
+    return Pusher(store, league.url, timer_id, TOKENS[timer_id], **options)  # type: ignore[arg-type]

@@ -27,7 +27,7 @@ def stores(tmp_path: Path) -> Iterator[tuple[SqlStore, SqlStore]]:
 
 def deliveries(onsite: SqlStore) -> list[dict[str, object]]:
     """Everything the pusher would send, records first, as one list of items."""
-    records = [item for item, _ in Pusher(onsite, "x", "t", "k")._pending_records()]
+    records = [item for item, _ in Pusher(onsite, "x", "t", "k")._pending_records({})]
     events = [
         {"kind": wire.EVENT_KIND, "data": e._asdict()}
         for e in Outbox(onsite).backlog_events(100_000)
@@ -41,10 +41,10 @@ def test_apply_twice_is_applying_once(stores: tuple[SqlStore, SqlStore]) -> None
     written = add_runs(onsite, info, racers(3), runs=4, laps=3, seed=1)
     items = deliveries(onsite)
     applier = Applier(central)
-    first = applier.apply(items)  # type: ignore[arg-type]
+    first = applier.apply("track-a", items)  # type: ignore[arg-type]
     assert first.error == "" and first.applied == len(items) and first.duplicates == 0
     assert first.event_ids == (EVENT.event_id,)
-    again = applier.apply(items)  # type: ignore[arg-type]
+    again = applier.apply("track-a", items)  # type: ignore[arg-type]
     assert again.error == "" and again.applied == len(items)
     assert again.duplicates == written + 4  # every event and every run registration
     assert all_logs(central) == all_logs(onsite)
@@ -58,12 +58,12 @@ def test_a_conflicting_payload_is_refused_loudly(
     add_runs(onsite, info, racers(2), runs=1, laps=3, seed=2)
     items = deliveries(onsite)
     applier = Applier(central)
-    assert applier.apply(items).error == ""  # type: ignore[arg-type]
+    assert applier.apply("track-a", items).error == ""  # type: ignore[arg-type]
     forged = [dict(i) for i in items if i["kind"] == wire.EVENT_KIND]
     data = dict(forged[1]["data"])  # type: ignore[call-overload]
     data["payload"] = {**data["payload"], "t_ns": data["payload"]["t_ns"] + 1}
     forged[1] = {"kind": wire.EVENT_KIND, "data": data}
-    result = applier.apply(forged)  # type: ignore[arg-type]
+    result = applier.apply("track-a", forged)  # type: ignore[arg-type]
     assert result.applied == 1
     assert "expected the stored" in result.error
     assert "refused" in caplog.text
@@ -78,7 +78,7 @@ def test_a_gap_in_event_ids_is_refused(stores: tuple[SqlStore, SqlStore]) -> Non
     records = [i for i in items if i["kind"] != wire.EVENT_KIND]
     events = [i for i in items if i["kind"] == wire.EVENT_KIND]
     applier = Applier(central)
-    result = applier.apply(records + events[:1] + events[2:])  # type: ignore[arg-type]
+    result = applier.apply("track-a", records + events[:1] + events[2:])  # type: ignore[arg-type]
     assert result.applied == len(records) + 1
     assert "got 3, expected 2" in result.error
 
@@ -116,6 +116,6 @@ def test_one_person_registered_on_two_tracks_does_not_block_the_sync(
     applier = Applier(central)
     first = {"kind": "racer", "data": wire.racer_to_wire(Racer("id-a", "Ada", "u-1"))}
     second = {"kind": "racer", "data": wire.racer_to_wire(Racer("id-b", "Ada", "u-1"))}
-    assert applier.apply([first, second]).error == ""  # type: ignore[list-item]
+    assert applier.apply("track-a", [first, second]).error == ""  # type: ignore[list-item]
     stored = {r.racer_id: r.user_id for r in central.list_racers()}
     assert stored == {"id-a": "u-1", "id-b": None}

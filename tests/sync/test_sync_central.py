@@ -4,21 +4,19 @@ In every case the central store ends with exactly the on-site results."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import socketio
 from sync_support import (
     EVENT,
-    TOKENS,
     LeagueProcess,
     add_runs,
     assert_same_results,
     event_count,
     event_count_of,
-    pg_schema,
+    pusher,
     racers,
     seed_site,
     wait_until,
@@ -29,62 +27,6 @@ from lapgate.board.store.sql import SqlStore
 from lapgate.board.sync.pusher import Pusher
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(120)]
-
-
-@pytest.fixture
-def central_url(postgres_url: str) -> Iterator[str]:
-    with pg_schema(postgres_url) as url:
-        SqlStore(url).close()  # migrate before the service and the checks open it
-        yield url
-
-
-@pytest.fixture
-def league(tmp_path: Path, central_url: str) -> Iterator[LeagueProcess]:
-    process = LeagueProcess(tmp_path, central_url)
-    process.start()
-    yield process
-    process.kill()
-
-
-@pytest.fixture
-def opened() -> Iterator[list[SqlStore]]:
-    """Stores opened by a test, closed at its end."""
-    stores: list[SqlStore] = []
-    yield stores
-    for store in stores:
-        store.close()
-
-
-@pytest.fixture
-def site(tmp_path: Path, opened: list[SqlStore]) -> Callable[[str], SqlStore]:
-    def open_site(name: str) -> SqlStore:
-        opened.append(SqlStore(f"sqlite:///{tmp_path / name / 'lapgate.sqlite3'}"))
-        return opened[-1]
-
-    return open_site
-
-
-@pytest.fixture
-def central(central_url: str, opened: list[SqlStore]) -> Callable[[], SqlStore]:
-    def open_central() -> SqlStore:
-        opened.append(SqlStore(central_url, migrate=False))
-        return opened[-1]
-
-    return open_central
-
-
-def pusher(
-    store: SqlStore, league: LeagueProcess, timer_id: str = "track-a", **kw: float
-) -> Pusher:
-    options = {
-        "batch_size": 40,
-        "poll_interval_s": 0.05,
-        "min_backoff_s": 0.05,
-        "max_backoff_s": 0.4,
-        "ack_timeout_s": 2.0,
-        **kw,
-    }
-    return Pusher(store, league.url, timer_id, TOKENS[timer_id], **options)  # type: ignore[arg-type]
 
 
 def test_a_simulated_event_syncs_exactly(

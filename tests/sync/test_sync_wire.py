@@ -65,7 +65,7 @@ def test_the_central_store_applies_new_and_older_payloads(central: SqlStore) -> 
         {"kind": "round", "data": wire.round_to_wire(FINAL)},
         {"kind": "run", "data": wire.run_to_wire(RUN)},
     ]
-    result = Applier(central).apply(items)
+    result = Applier(central).apply("track-a", items)
     assert result.error == "" and result.applied == len(items)
     assert central.list_rounds("ev1") == [heat, FINAL]
     # an older timer's run is on its round's track, as the migration fills stored runs
@@ -82,7 +82,7 @@ def test_an_older_run_applied_by_a_fresh_applier_finds_its_round(central: SqlSto
         {"kind": "racer", "data": wire.racer_to_wire(Racer("racer1", "Ada"))},
         {"kind": "round", "data": wire.round_to_wire(heat)},
     ]
-    assert Applier(central).apply(records).error == ""
+    assert Applier(central).apply("track-a", records).error == ""
     run_data = older(wire.run_to_wire(RunInfo("run0", "heat", "racer1", 1, CONFIG)), "track_id")
-    assert Applier(central).apply([{"kind": "run", "data": run_data}]).error == ""
+    assert Applier(central).apply("track-a", [{"kind": "run", "data": run_data}]).error == ""
     assert central.list_runs("heat")[0].track_id == "track-a"
