@@ -65,14 +65,15 @@ def prizes(
     default="final-csv",
     show_default=True,
     help="final-csv: standings; laps-csv: every lap; json: everything; drem-laps-csv, "
-    "drem-summary-csv: DeepRacer Event Management columns; pdf: printable pages (--kind).",
+    "drem-summary-csv: DeepRacer Event Management columns; pdf: printable pages (--kind); "
+    "html: the same pages for printing from a browser.",
 )
 @click.option(
     "--kind",
     type=click.Choice([k.value for k in PrintKind]),
     default="all",
     show_default=True,
-    help="pdf: results sheets, podium pages, a certificate per racer, organiser summary.",
+    help="pdf/html: results sheets, podium pages, a certificate per racer, organiser summary.",
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, path_type=Path), default=None, help="File (stdout)."

@@ -14,6 +14,7 @@ from fractions import Fraction
 from lapgate.board.domain import EventInfo, Racer
 from lapgate.board.league.drem import drem_laps_csv, drem_summary_csv, run_track
 from lapgate.board.league.exports import event_json, final_csv, laps_csv
+from lapgate.board.league.print_html import render_html
 from lapgate.board.league.printout import (
     Classification,
     PrintKind,
@@ -37,8 +38,10 @@ class ExportFormat(StrEnum):
     DREM_LAPS_CSV = "drem-laps-csv"
     DREM_SUMMARY_CSV = "drem-summary-csv"
     PDF = "pdf"
+    HTML = "html"
 
 
+PRINT_FORMATS = (ExportFormat.PDF, ExportFormat.HTML)
 LAP_FORMATS = (ExportFormat.LAPS_CSV, ExportFormat.DREM_LAPS_CSV, ExportFormat.DREM_SUMMARY_CSV)
 
 
@@ -86,10 +89,11 @@ def export_event(
     round_key: str | None = None,
     season: str | None = None,
 ) -> str:
-    """The event (or one round of it) rendered in a text format `fmt` (not ``pdf``)."""
+    """The event (or one round of it) rendered in a data format `fmt` (not ``pdf`` or
+    ``html``: `export_file` prints those)."""
     fmt = ExportFormat(fmt)
-    if fmt is ExportFormat.PDF:
-        raise ExportError("export format pdf: is binary; call export_file")
+    if fmt in PRINT_FORMATS:
+        raise ExportError(f"export format {fmt}: printed pages; call export_file")
     event = find_event(store, event_key, season)
     round_id = _round_id(store, event, round_key)
     imported = store.imported_races(event.season, [event.event_id])
@@ -124,14 +128,17 @@ def export_file(
     season: str | None = None,
     kind: PrintKind | str = PrintKind.ALL,
 ) -> bytes:
-    """The file of `fmt` (text formats UTF-8); ``pdf`` prints the pages of `kind`."""
+    """The file of `fmt` (text formats UTF-8); ``pdf`` and ``html`` (a page with print CSS)
+    print the pages of `kind`."""
     fmt = ExportFormat(fmt)
-    if fmt is not ExportFormat.PDF:
+    if fmt not in PRINT_FORMATS:
         return export_event(store, event_key, fmt, round_key, season).encode("utf-8")
     kind = PrintKind(kind)
     event = find_event(store, event_key, season)
-    round_id = _round_id(store, event, round_key)
-    return render_pdf(printout_data(store, event, round_id), kind)
+    printout = printout_data(store, event, _round_id(store, event, round_key))
+    if fmt is ExportFormat.HTML:
+        return render_html(printout, kind).encode("utf-8")
+    return render_pdf(printout, kind)
 
 
 def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) -> Printout:

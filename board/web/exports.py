@@ -2,8 +2,9 @@
 
 `GET /api/export/<format>` with format ``final-csv`` (deepracer-race-data columns, ms),
 ``laps-csv`` (one row per lap), ``json`` (everything), ``drem-laps-csv`` and
-``drem-summary-csv`` (DeepRacer Event Management's columns) or ``pdf`` (printable pages,
-`?kind=results|podium|certificates|summary|all`), optionally `?round=` (id, name or
+``drem-summary-csv`` (DeepRacer Event Management's columns), ``pdf`` (printable pages,
+`?kind=results|podium|certificates|summary|all`) or ``html`` (the same pages with print
+CSS, shown in the browser rather than downloaded), optionally `?round=` (id, name or
 number). The same `export_file` serves `lapgate export`; CSV cells that a spreadsheet
 would run as a formula are neutralised there. Read-only, so a staff session suffices (no
 CSRF token: nothing changes).
@@ -15,7 +16,7 @@ import re
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from lapgate.board.league.event_export import ExportError, ExportFormat, export_file
+from lapgate.board.league.event_export import PRINT_FORMATS, ExportError, ExportFormat, export_file
 from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.service import ResultStore
 from lapgate.board.web.auth import is_staff
@@ -28,6 +29,7 @@ MEDIA_TYPES = {
     ExportFormat.DREM_LAPS_CSV: ("text/csv", "csv"),
     ExportFormat.DREM_SUMMARY_CSV: ("text/csv", "csv"),
     ExportFormat.PDF: ("application/pdf", "pdf"),
+    ExportFormat.HTML: ("text/html", "html"),
 }
 
 
@@ -59,11 +61,13 @@ def download(fmt: str) -> Response:
     except ExportError as exc:
         abort(404, str(exc))
     media_type, extension = MEDIA_TYPES[export_format]
-    label = f"{fmt}-{kind}" if export_format is ExportFormat.PDF else fmt
+    printed = export_format in PRINT_FORMATS
+    label = f"{fmt}-{kind}" if printed else fmt
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", f"{event.name}-{round_key or 'all'}-{label}")
     stem = stem.strip("-")
+    disposition = "inline" if export_format is ExportFormat.HTML else "attachment"
     return Response(
         body,
         mimetype=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{stem}.{extension}"'},
+        headers={"Content-Disposition": f'{disposition}; filename="{stem}.{extension}"'},
     )

@@ -1,6 +1,7 @@
 """Printed results at the end of a real event: the demo director plays a small program on a
 real service (simulated gate, SQLite), staff download the PDF from /api/export/pdf, and
-pdftoppm (poppler-utils) turns every page into a picture."""
+pdftoppm (poppler-utils) turns every page into a picture; Chromium prints the same pages
+from the print page (/api/export/html)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
 from test_demo import SMALL_RACERS, play, small_settings
-from web_support import login
+from web_support import STAFF_PASSWORD, login
 
 from lapgate.board.demo import DemoDirector, Pauses
 from lapgate.board.demo_show import fresh_sqlite
-from lapgate.board.service import Service, build_gates
+from lapgate.board.service import BoardServer, Service, build_gates
 from lapgate.board.store.sql import SqlStore
 from tests.conftest import require
 
@@ -93,3 +95,35 @@ def test_staff_print_the_finished_event(finished_event: Service, tmp_path: Path)
     pictures = sorted(tmp_path.glob("page-*.png"))
     assert len(pictures) == len(texts)
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in pictures)
+
+
+@pytest.mark.browser
+def test_the_print_page_prints_the_same_pages_from_a_browser(
+    finished_event: Service, browser: Any, tmp_path: Path
+) -> None:
+    server = BoardServer(finished_event.app, "127.0.0.1", 0)
+    server.start()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        base = f"http://127.0.0.1:{server.port}"
+        page.goto(base + "/control")
+        page.fill("input[name=password]", STAFF_PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(base + "/control")
+        link = page.locator("a", has_text="print page")
+        assert link.get_attribute("href") == "/api/export/html?kind=all"
+        page.goto(base + "/api/export/html?kind=all")
+        sheets = page.locator("section.sheet")
+        assert sheets.count() == 4 + 4 + len(SMALL_RACERS) + 1  # as in the PDF
+        certificate = page.locator(".certificate").first.inner_text()
+        assert "Certificate of Achievement" in certificate and "1st place" in certificate
+        assert page.evaluate("document.fonts.check('12px \"LG Sans\"')")
+        page.screenshot(path=str(tmp_path / "print-page.png"))
+        page.emulate_media(media="print")
+        printed = page.pdf(prefer_css_page_size=True)
+        (tmp_path / "print-page.pdf").write_bytes(printed)
+        assert len(PdfReader(io.BytesIO(printed)).pages) == sheets.count()
+    finally:
+        context.close()
+        server.stop()

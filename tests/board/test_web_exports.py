@@ -96,5 +96,9 @@ def test_drem_csvs_and_printable_pdf_downloads(sql_board: Board) -> None:
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert pdf.data.startswith(b"%PDF-")
     assert pdf.headers["Content-Disposition"].endswith('-all-pdf-podium.pdf"')
+    page = client.get("/api/export/html?kind=results")
+    assert page.mimetype == "text/html" and b"Final classification" in page.data
+    assert page.headers["Content-Disposition"].startswith("inline;")
+    assert 'href="/api/export/html?kind=all"' in client.get("/control").get_data(as_text=True)
     bad = client.get("/api/export/pdf?kind=poster")
     assert bad.status_code == 400 and b"'poster'" in bad.data

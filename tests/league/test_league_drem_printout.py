@@ -163,3 +163,15 @@ def test_lapgate_export_writes_pdf_and_drem_files(store: SqlStore, tmp_path: Pat
     assert result.stdout_bytes.startswith(SUMMARY_HEADER)
     result = runner.invoke(cli, ["export", "--db", db, "--event", "e", "--format", "final-csv"])
     assert result.stdout.startswith("Rank,Alias,UserId,")
+
+
+def test_the_print_page_has_one_sheet_per_pdf_page_and_escapes_aliases(store: SqlStore) -> None:
+    store.save_racer(Racer("x", "<script>alert(1)</script>"))
+    add_run(store, "q", "x", 4, [13.0])
+    page = export_file(store, "e", "html").decode("utf-8")
+    pdf_pages = len(texts(export_file(store, "e", "pdf")))
+    assert page.count('<section class="sheet') == pdf_pages
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "@page landscape" in page and "Certificate of Achievement" in page
+    summary = export_file(store, "e", "html", kind="summary").decode("utf-8")
+    assert summary.count('<section class="sheet') == 1 and "10.000 s (Ada Lovelap)" in summary
