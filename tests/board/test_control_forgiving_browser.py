@@ -55,3 +55,53 @@ def test_a_double_click_on_manual_lap_gives_one_lap(board: Board, served: str, p
     assert run["laps"][0]["source"] == "manual"
     assert "inside the 3.000 s lockout" in run["ignored_crossings"][0]["reason"]
     assert page.text_content("#toast").startswith("Manual lap ignored: 0.000 s after")
+
+
+def test_typing_a_name_with_hotkey_letters_changes_nothing(
+    board: Board, served: str, page: Any
+) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(10)  # Alice is running, lap 1 done
+    _control(page, served)
+    before = board.host.snapshot()
+    page.keyboard.press("a")  # to the alias field
+    page.keyboard.type("Ed")
+    page.keyboard.press("Enter")  # Ed is queued; the field keeps the focus
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 1")
+    page.keyboard.type("Eve Zed Speed")  # E (end), Z (undo), space (manual lap), D (DNF)
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 2")
+    page.wait_for_function("window.__control.pending() === 0")
+    board.host.sync()
+    after = board.host.snapshot()
+    assert after["tracks"][0]["run"] == before["tracks"][0]["run"]  # the run is untouched
+    assert [e["name"] for e in after["tracks"][0]["queue"]] == ["Ed", "Eve Zed Speed"]
+    assert page.locator("#confirm-dialog[open]").count() == 0
+
+
+def test_end_and_dnf_ask_first_and_enter_answers_only_that_dialog(
+    board: Board, served: str, page: Any
+) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(10)
+    _control(page, served)
+    page.keyboard.press("e")
+    page.wait_for_selector("#confirm-dialog[open]")
+    assert page.text_content("#cd-text").startswith("End Alice's run now?")
+    page.keyboard.press("Escape")  # no
+    page.wait_for_function("!document.getElementById('confirm-dialog').open")
+    page.keyboard.press("d")
+    page.wait_for_selector("#confirm-dialog[open]")  # the key right after the close acts
+    page.keyboard.type("car broke")  # the reason field has the focus: these are not keys
+    page.keyboard.press("Enter")  # answers the DNF question, and nothing else
+    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('dnf')")
+    board.host.sync()
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert run["status"] == "dnf"
+    last = board.host.call(lambda race: race.runs[run["run_id"]].log.entries[-1].event)
+    assert last.reason == "car broke"
+    assert [lap["duration_ms"] for lap in run["laps"]] == [10000]

@@ -114,14 +114,16 @@ def _qualify_from_the_control_page(board: Board, control: Any) -> None:
     for alias in QUALIFYING_LAPS_S:
         control.fill("#add-alias", alias)
         control.press("#add-alias", "Enter")
-        control.wait_for_function("document.activeElement === document.body")
+        control.wait_for_function("document.getElementById('add-alias').value === ''")
     control.wait_for_function("document.querySelectorAll('#queue li').length === 5")
+    control.keyboard.press("Escape")  # out of the alias field: keys are actions again
     for alias, lap_s in QUALIFYING_LAPS_S.items():
         control.keyboard.press("n")
         _wait_text(control, "racer", alias)
         board.cross(1)  # rolling start
         board.cross(lap_s)
         control.keyboard.press("e")
+        control.keyboard.press("Enter")  # yes, end the run
         control.wait_for_function(
             "document.getElementById('run-status').textContent.startsWith('finished')"
         )
@@ -263,11 +265,13 @@ def _final_4_on_the_big_screen(pages: Pages) -> None:
     assert screen.locator("#match-sides .match-side.on-track .match-name").inner_text() == "Eve"
     assert screen.locator("#match-sides .match-side.ahead .match-name").inner_text() == "Ann"
     board.cross(10.4)
-    control.keyboard.press("e")  # Eve's run ends
+    control.keyboard.press("e")  # Eve's run ends (confirmed)
+    control.keyboard.press("Enter")
     control.wait_for_function(
         "document.getElementById('run-status').textContent.startsWith('finished')"
     )
     panel.locator(".bkc-staged button.primary").click()  # decide from runs
+    control.click("#cd-confirm")
     screen.wait_for_selector('#bracket-trees .bk-match[data-match="W1-1"] .bk-slot.win')
     assert screen.locator("#match-last").inner_text().startswith("Last result · W1-1: Ann beat Eve")
     assert _texts(screen, "#match-sides .match-name") == ["Ben", "Cat"]
@@ -276,6 +280,7 @@ def _final_4_on_the_big_screen(pages: Pages) -> None:
     race_run(board, [9.5])
     race_run(board, [9.9])
     panel.locator(".bkc-staged button.primary").click()
+    control.click("#cd-confirm")
     _wait_text(screen, "match-title", "Bracket finished")
     _close(control, "Final 4")
     assert _texts(control, "#pg-result .pg-person") == ["Ann", "Ben"]

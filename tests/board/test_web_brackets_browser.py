@@ -111,6 +111,8 @@ def test_control_panel_opens_stages_and_decides(board: Board, served: str, brows
     page.wait_for_function("document.querySelectorAll('#queue li').length === 4")
     play_staged(board, [9.0], [9.5])
     page.click("#brackets-panel .bkc-staged button.primary")
+    assert page.text_content("#cd-text") == "Decide W1-1 from its runs?"
+    page.keyboard.press("Enter")  # the dialog that asked: its confirm button has the focus
     page.wait_for_selector("#brackets-panel .bkc-note.ok")
     page.wait_for_function(
         "[...document.querySelectorAll('#brackets-panel .bkc-names')]"

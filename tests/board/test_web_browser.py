@@ -70,12 +70,14 @@ def test_control_page_runs_a_whole_run_with_the_keyboard(
     page.click("button[type=submit]")
     _wait_live(page)
     page.wait_for_function("document.getElementById('conn').textContent === 'live'")
-    for alias in ("Carol", "Dave"):
-        page.keyboard.press("a")
+    page.keyboard.press("a")
+    for alias in ("Carol", "Dave"):  # the alias field keeps the focus for the next name
         page.keyboard.type(alias)
         page.keyboard.press("Enter")
-        page.wait_for_function("document.activeElement === document.body")
+        page.wait_for_function("document.getElementById('add-alias').value === ''")
     page.wait_for_function("document.querySelectorAll('#queue li').length === 2")
+    page.keyboard.press("Escape")  # leave the field: keys are actions again
+    page.wait_for_function("document.activeElement === document.body")
     page.keyboard.press("q")  # queue mode: Carol selected
     page.keyboard.press("Shift+ArrowDown")  # Carol moves behind Dave
     page.wait_for_function("document.querySelector('#queue li .name').textContent === 'Dave'")
@@ -95,14 +97,16 @@ def test_control_page_runs_a_whole_run_with_the_keyboard(
     board.clock.advance(8)
     page.keyboard.press("Space")  # lap 3: 10 s with 1 reset
     page.wait_for_function("document.querySelectorAll('#laps tr').length === 3")
-    page.keyboard.press("ArrowUp")  # select the last lap (3)
-    page.keyboard.press("ArrowUp")  # lap 2
+    page.keyboard.press("ArrowDown")  # down the newest-first table: the last lap (3)
+    page.keyboard.press("ArrowDown")  # lap 2
     page.keyboard.press("i")  # invalidate lap 2
     page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 1")
     page.keyboard.press("z")  # undo it
     page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 0")
     page.keyboard.press("Escape")
-    page.keyboard.press("e")  # end the run
+    page.keyboard.press("e")  # end the run: asks first
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.keyboard.press("Enter")
     page.wait_for_function(
         "document.getElementById('run-status').textContent.startsWith('finished')"
     )

@@ -129,6 +129,11 @@
     });
   }
 
+  // The control page's own confirmation dialog (js/control.js), else the browser's.
+  function ask(text) {
+    return L.ask ? L.ask(text, { confirm: "Yes" }).then((r) => r !== null) : Promise.resolve(window.confirm(text));
+  }
+
   function allMatches(view) {
     const out = [];
     view.brackets.forEach((b) => b.rounds.forEach((r) => r.matches.forEach((m) => out.push(m))));
@@ -141,13 +146,15 @@
     card.appendChild(L.el("div", "bkc-label", "On the queue: " + match.id));
     card.appendChild(L.el("div", "bkc-vs", racerName(match.top) + "  v  " + racerName(match.bottom)));
     const row = L.el("div", "bkc-buttons");
-    row.appendChild(button("Decide from runs", "primary", () => act(view, "decide", {}, "Result recorded")));
+    row.appendChild(button("Decide from runs", "primary", () => ask("Decide " + match.id + " from its runs?").then((yes) => {
+      if (yes) act(view, "decide", {}, "Result recorded");
+    })));
     [match.top, match.bottom].forEach((slot) => {
       if (!slot.racer) return;
       row.appendChild(button("No-show: " + slot.racer.name, "", () => {
-        if (window.confirm(slot.racer.name + " did not show up and loses " + match.id + "?")) {
-          act(view, "decide", { no_show: [slot.racer.id] }, "No-show recorded");
-        }
+        ask(slot.racer.name + " did not show up and loses " + match.id + "?").then((yes) => {
+          if (yes) act(view, "decide", { no_show: [slot.racer.id] }, "No-show recorded");
+        });
       }));
     });
     row.appendChild(button("Unstage", "", () => act(view, "unstage", {}, "Match taken off the queue")));
@@ -181,9 +188,9 @@
       const other = match.winner && match.loser ? match.loser : null;
       if (other) {
         item.appendChild(button(other.name + " wins", "small", () => {
-          if (window.confirm("Correct " + match.id + ": " + other.name + " wins?")) {
-            act(view, "correct", { match_id: match.id, winner_id: other.id }, "Result corrected");
-          }
+          ask("Correct " + match.id + ": " + other.name + " wins?").then((yes) => {
+            if (yes) act(view, "correct", { match_id: match.id, winner_id: other.id }, "Result corrected");
+          });
         }));
       }
       list.appendChild(item);

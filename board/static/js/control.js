@@ -37,6 +37,49 @@
     });
   }
 
+  // A question in the page's own dialog: only its buttons (and Enter inside it) answer it,
+  // the key that opened it never does. Resolves to the reason typed ("" when none is asked
+  // for), or null when staff cancel. `opts.reason`: a placeholder asking for a reason;
+  // `opts.reasonRequired`: the answer needs one.
+  const confirmDialog = $("confirm-dialog");
+  let answer = null;
+  confirmDialog.addEventListener("close", () => {
+    const resolve = answer;
+    answer = null;
+    if (resolve) resolve(confirmDialog.returnValue === "ok" ? $("cd-reason").value.trim() : null);
+  });
+  $("cd-cancel").addEventListener("click", () => confirmDialog.close(""));
+  function ask(text, opts) {
+    const options = opts || {};
+    if (confirmDialog.open) return Promise.resolve(null);
+    $("cd-text").textContent = text;
+    $("cd-confirm").textContent = options.confirm || "Confirm";
+    const reason = $("cd-reason");
+    reason.hidden = !options.reason;
+    reason.required = Boolean(options.reasonRequired);
+    reason.placeholder = options.reason || "";
+    reason.value = "";
+    confirmDialog.returnValue = "";
+    return new Promise((resolve) => {
+      answer = resolve;
+      confirmDialog.showModal();
+      (options.reason ? reason : $("cd-confirm")).focus();
+    });
+  }
+  L.ask = ask;
+
+  // The run as it is when staff press the key: a confirmation answered later still acts on
+  // that run, even if the next racer was staged meanwhile.
+  function confirmed(text, opts, name, extra) {
+    if (!current) { toast("No run is staged"); return Promise.resolve(null); }
+    const payload = runPayload(extra);
+    return ask(text, opts).then((reason) => {
+      if (reason === null) return null;
+      if (opts && opts.reason) payload.reason = reason;
+      return act(name, payload);
+    });
+  }
+
   function runPayload(extra) {
     const payload = Object.assign({}, extra || {});
     if (current) payload.run_id = current.run_id;
@@ -70,20 +113,19 @@
       if (!current || !current.undoable.length) { toast("Nothing to undo"); return; }
       act("undo", runPayload({ event_id: current.undoable[0].event_id }));
     },
-    end: () => act("end", runPayload()),
-    dnf: () => {
-      if (window.confirm("Mark this run DNF? Its laps will not rank.")) act("dnf", runPayload());
-    },
+    end: () => confirmed("End " + (current ? current.racer : "") + "'s run now? The lap in progress is dropped.", { confirm: "End run" }, "end"),
+    dnf: () => confirmed("Mark " + (current ? current.racer : "") + "'s run DNF? Its laps will not rank.", { confirm: "DNF", reason: "Reason (optional, logged)" }, "dnf"),
+    abort: () => confirmed("Abort " + (current ? current.racer : "") + "'s run (a track fault)? It does not count as a run.", { confirm: "Abort run", reason: "Reason (logged)", reasonRequired: true }, "abort"),
     speak: () => act("speak", { on: !$("speak").checked }),
     add: () => $("add-alias").focus(),
   };
 
+  // ↓ walks down the newest-first lap table (from the lap in progress to lap 1), ↑ back up.
   function selectBy(step) {
     if (!current || !current.laps.length) return;
-    const numbers = current.laps.map((lap) => lap.number);
-    let index = selectedLap === null ? numbers.length : numbers.indexOf(selectedLap);
-    index = Math.min(numbers.length - 1, Math.max(0, index + step));
-    selectedLap = numbers[index];
+    const rows = [null].concat(current.laps.map((lap) => lap.number).reverse());
+    const index = Math.min(rows.length - 1, Math.max(0, rows.indexOf(selectedLap) + step));
+    selectedLap = rows[index];
     renderRun();
   }
 
@@ -124,11 +166,19 @@
     Array.from($("queue").children).forEach((item, index) => item.classList.toggle("selected", index === queueIndex));
   }
 
+  // Keys typed into a field, a select or an open dialog are text, never actions. A dialog
+  // that just closed may hold the focus a moment longer: it no longer takes keys.
+  function isTyping(node) {
+    if (!node || !node.closest) return false;
+    const dialog = node.closest("dialog");
+    if (dialog) return dialog.open;
+    return Boolean(node.closest("input, textarea, select, [contenteditable]"));
+  }
+
   document.addEventListener("keydown", (event) => {
     if (document.querySelector("dialog[open]")) return; // keys belong to the dialog
-    const typing = event.target.closest && event.target.closest("input, textarea, select");
-    if (typing) {
-      if (event.key === "Escape") event.target.blur();
+    if (isTyping(event.target) || isTyping(document.activeElement)) {
+      if (event.key === "Escape" && document.activeElement) document.activeElement.blur();
       return;
     }
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -155,20 +205,34 @@
   $("speak").addEventListener("change", (event) => act("speak", { on: event.target.checked }));
   let refused = null; // the queue_add payload the board refused: not an entrant of the round
 
-  function addDone() {
-    $("add-alias").value = "";
-    $("add-car").value = "";
-    $("add-alias").blur();
+  // The alias field keeps the focus after Add, so the next name typed is text (Esc leaves).
+  // It is emptied at once: a fast typist's next name is never wiped by the late answer.
+  function addDone(payload) {
+    if ($("add-alias").value === payload.alias) {  // put back after a refusal: now queued
+      $("add-alias").value = "";
+      $("add-car").value = "";
+    }
     refused = null;
     $("override").hidden = true;
+  }
+
+  function addRefused(payload) {
+    if ($("add-alias").value === "") {
+      $("add-alias").value = payload.alias;
+      $("add-car").value = payload.car;
+    }
   }
 
   $("add-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const payload = { alias: $("add-alias").value, car: $("add-car").value, track_id: root.dataset.track || null };
+    $("add-alias").value = "";
+    $("add-car").value = "";
+    $("add-alias").focus();
     const reply = await act("queue_add", payload, true);
-    if (!reply) return;
-    if (reply.ok) { addDone(); return; }
+    if (!reply) { addRefused(payload); return; }
+    if (reply.ok) { addDone(payload); return; }
+    addRefused(payload);
     if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
       // a racer who did not qualify: staff may let them race, with a reason that is logged
       refused = payload;
@@ -187,7 +251,7 @@
     if (!reason) { $("override-reason").focus(); return; }
     const reply = await act("queue_add", Object.assign({}, refused, { override_reason: reason }));
     if (reply && reply.ok) {
-      addDone();
+      addDone(refused);
       toast("Queued with the reason logged", true);
       // the override is logged in the round's entrant log, which no /live update carries
       document.dispatchEvent(new CustomEvent("lapgate:program-stale"));
