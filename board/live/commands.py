@@ -237,6 +237,10 @@ def stage(race: Race, cmd: Stage) -> Payload:
     return {"run_id": race.stage(cmd.track_id, cmd.entry_id)}
 
 
+def unstage(race: Race, cmd: OnTrack) -> Payload:
+    return {"entry_id": race.unstage(cmd.track_id)}
+
+
 def start(race: Race, cmd: OnRun) -> Payload:
     run = _run(race, cmd)
     return _record(race, run, StartRun(_now(race, run)))
@@ -381,6 +385,12 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("queue_move", QueueMove, queue_move, "Move a queue entry to another position"),
         _spec("queue_remove", QueueRemove, queue_remove, "Take an entry off the queue"),
         _spec("stage", Stage, stage, "Put the next racer (or an entry) on track"),
+        _spec(
+            "unstage",
+            OnTrack,
+            unstage,
+            "Take back a staged run with nothing logged: no trace, the racer heads the queue",
+        ),
         _spec("start", OnRun, start, "Start the run's clock (staff start mode)"),
         _spec("end", OnRun, end, "End the run now"),
         _spec("dnf", WithReason, _at_now(MarkDnf), "Mark the run did-not-finish"),

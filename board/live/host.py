@@ -184,6 +184,7 @@ class EngineHost:
         outbox, self.race.outbox = self.race.outbox, []
         ended, self.race.ended_runs = self.race.ended_runs, []
         staged, self.race.staged_runs = self.race.staged_runs, []
+        unstaged, self.race.unstaged_gates = self.race.unstaged_gates, []
         for message in outbox:
             self._seq += 1
             wire = {"seq": self._seq, **message_view(self.race, message)}
@@ -194,8 +195,20 @@ class EngineHost:
                     log.exception("listener failed on message %d", self._seq)
         for run_id in ended:
             self._tell_gate(run_id)
+        for gate_id in unstaged:  # a run of no length: a simulated car leaves
+            self._tell_gate_left(gate_id)
         for run_id in staged:  # after `ended`: a run is staged once the previous one is over
             self._tell_gate_staged(run_id)
+
+    def _tell_gate_left(self, gate_id: str) -> None:
+        gate = self.gates.get(gate_id)
+        if gate is None:
+            return
+        now = self.race.clocks[gate_id]()
+        try:
+            gate.run_ended(now, now)
+        except Exception:
+            log.exception("gate %s failed on run_ended", gate_id)
 
     def _tell_gate(self, run_id: str) -> None:
         run = self.race.runs[run_id]

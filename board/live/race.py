@@ -125,6 +125,7 @@ class Race:
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
     staged_runs: list[str] = field(default_factory=list)  # runs just staged (gate hook)
+    unstaged_gates: list[str] = field(default_factory=list)  # gates whose car left (unstage)
 
     # ---- start-up -------------------------------------------------------------------
 
@@ -405,6 +406,35 @@ class Race:
         self._save_queue(track, queue)  # also announces the new current run
         self.staged_runs.append(run_info.run_id)
         return run_info.run_id
+
+    def unstage(self, track_id: str | None) -> str:
+        """Take the track's staged run off: a run with nothing logged leaves no trace.
+
+        It is deleted from the store, does not count as a run, and its racer goes back to
+        the head of the queue (with the car and model it was staged with). The entry id.
+        """
+        track = self.track(track_id)
+        run = self.running_on(track)
+        if run is None:
+            raise RuleViolation("unstage: no run is staged on this track")
+        name = self.racers[run.info.racer_id].alias
+        if run.log.entries:
+            raise RuleViolation(
+                f"unstage: {name}'s run has {len(run.log.entries)} events logged "
+                "(a crossing or an action); abort it with a reason instead"
+            )
+        info = run.info
+        self.store.delete_empty_run(info.run_id)
+        del self.runs[info.run_id]
+        self.round_changed(info.round_id)
+        earlier = [r for r in self.round_runs(info.round_id) if self.track_of_run(r) is track]
+        track.current_run_id = earlier[-1].info.run_id if earlier else None  # as at start-up
+        entry = QueueEntry(
+            new_id(), info.round_id, info.racer_id, 0, info.car, info.model_name, track.track_id
+        )
+        self._save_queue(track, [entry, *self.track_queue(track)])  # announces the track
+        self.unstaged_gates.append(track.gate_id)
+        return entry.entry_id
 
     def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
         """The round's rules, with the gate's own lockout when its settings give one."""

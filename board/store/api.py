@@ -74,6 +74,13 @@ class RaceStore(Protocol):
         """Move a run that holds no event yet onto clock `clock_id`."""
         ...
 
+    def delete_empty_run(self, run_id: str) -> None:
+        """Forget a run that holds no event yet (a racer unstaged): it leaves no trace.
+
+        UnknownEvent for an unknown run, RuleViolation if it holds any event.
+        """
+        ...
+
     # the queues of racers waiting for a run, one per track of the round
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
         """Replace the round's whole queue: the entries of all its tracks, each keeping its

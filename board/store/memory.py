@@ -93,6 +93,13 @@ class MemoryStore:
             raise RuleViolation(f"run {run_id}: has events; its clock cannot change")
         self._runs[run_id] = replace(self._runs[run_id], clock_id=clock_id)
 
+    def delete_empty_run(self, run_id: str) -> None:
+        held = len(self._log(run_id))  # UnknownEvent for an unknown run
+        if held:
+            raise RuleViolation(f"run {run_id}: has {held} events; it cannot be deleted")
+        del self._runs[run_id]
+        del self._logs[run_id]
+
     def save_queue(self, round_id: str, entries: list[QueueEntry]) -> None:
         self._queues[round_id] = [replace(e, round_id=round_id) for e in entries]
 

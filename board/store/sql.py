@@ -290,6 +290,16 @@ class SqlStore(ResultsRepo, RacersRepo):
                 raise RuleViolation(f"run {run_id}: has {held} events; its clock cannot change")
             run.clock_id = clock_id
 
+    def delete_empty_run(self, run_id: str) -> None:
+        with self._tx() as s:
+            run = s.get(RunRow, run_id)
+            if run is None:
+                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+            held = s.scalar(select(func.count()).where(RunEventRow.run_id == run_id)) or 0
+            if held:
+                raise RuleViolation(f"run {run_id}: has {held} events; it cannot be deleted")
+            s.delete(run)
+
     def stored_lap_count(self, run_id: str) -> int:
         """How many derived laps are stored for the run (a check for tests and exports)."""
         with self._tx() as s:

@@ -105,3 +105,30 @@ def test_end_and_dnf_ask_first_and_enter_answers_only_that_dialog(
     last = board.host.call(lambda race: race.runs[run["run_id"]].log.entries[-1].event)
     assert last.reason == "car broke"
     assert [lap["duration_ms"] for lap in run["laps"]] == [10000]
+
+
+def test_unstage_and_abort_from_the_page(board: Board, served: str, page: Any) -> None:
+    board.queue("Alice", "Bob")
+    board.stage()
+    _control(page, served)
+    page.wait_for_function("document.getElementById('racer').textContent === 'Alice'")
+    page.click("button[data-action=unstage]")
+    page.wait_for_function("document.querySelector('#queue li .name').textContent === 'Alice'")
+    assert page.text_content("#racer") == "—"
+    round_id = board.host.snapshot()["tracks"][0]["round"]["round_id"]
+    assert board.store.list_runs(round_id) == []  # no trace
+    page.keyboard.press("n")  # Alice again, then a track fault: abort with a reason
+    page.wait_for_function("document.getElementById('racer').textContent === 'Alice'")
+    board.cross(1)
+    page.click("button[data-action=abort]")
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.click("#cd-confirm")  # no reason yet: the dialog asks for one
+    assert page.locator("#confirm-dialog[open]").count() == 1
+    page.fill("#cd-reason", "timing strip came loose")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "document.getElementById('run-status').textContent.startsWith('aborted')"
+    )
+    assert [r.racer_id for r in board.store.list_runs(round_id)] == [
+        board.host.snapshot()["tracks"][0]["run"]["racer_id"]
+    ]

@@ -16,6 +16,7 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "queue_move": {"entry_id": "x", "position": 0},
     "queue_remove": {"entry_id": "x"},
     "stage": {},
+    "unstage": {},
     "start": {},
     "end": {},
     "dnf": {},

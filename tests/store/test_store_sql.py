@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select, text
 
 from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.store.memory import MemoryStore
 from lapgate.board.store.migrate import current_revision, head_revision
 from lapgate.board.store.models import LapRow, RunEventRow
 from lapgate.board.store.sql import SqlStore
@@ -194,6 +195,20 @@ def test_run_keeps_its_clock_and_only_an_empty_run_may_move_clocks(store: SqlSto
         store.set_run_clock(info.run_id, "boot-c")
     with pytest.raises(UnknownEvent):
         store.set_run_clock("nope", "boot-c")
+
+
+@pytest.mark.parametrize("memory", [False, True], ids=["sql", "memory"])
+def test_only_a_run_with_no_event_may_be_deleted(store: SqlStore, memory: bool) -> None:
+    target: SqlStore | MemoryStore = MemoryStore() if memory else store
+    info = setup_run(target)  # type: ignore[arg-type]
+    target.create_run(RunInfo("run2", info.round_id, info.racer_id, 2, CONFIG))
+    target.append_event(info.run_id, 1, crossing(1.0))
+    with pytest.raises(RuleViolation, match="has 1 events; it cannot be deleted"):
+        target.delete_empty_run(info.run_id)
+    target.delete_empty_run("run2")
+    assert [run.run_id for run in target.list_runs(info.round_id)] == [info.run_id]
+    with pytest.raises(UnknownEvent):
+        target.delete_empty_run("run2")
 
 
 def test_laps_given_by_the_caller_are_stored_as_the_store_would_derive_them(

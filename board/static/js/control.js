@@ -93,6 +93,7 @@
 
   const handlers = {
     stage: () => act("stage", { track_id: root.dataset.track || null }),
+    unstage: () => act("unstage", { track_id: root.dataset.track || null }),
     start: () => act("start", runPayload()),
     manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
       if (reply && reply.ok && reply.ignored) toast("Manual lap ignored: " + reply.ignored);
