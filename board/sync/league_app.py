@@ -6,7 +6,9 @@
   leaderboard when a ``league_update`` arrives on ``/league``);
 - ``/api/league/events``, ``/api/league/events/<event_id>/leaderboard`` (combined) and
   ``/api/league/events/<event_id>/rounds`` (each round in its own format) (JSON);
-- ``/standings`` and ``/api/standings`` (the board's season standings blueprint).
+- ``/standings`` and ``/api/standings`` (the board's season standings blueprint);
+- ``/staff``, ``/api/league/timers``, ``/api/league/racers/merge``: staff only
+  (`board.sync.league_staff`).
 
 With `message_queue` set (Redis), several league processes behind a proxy share the
 ``league_update`` broadcasts.
@@ -66,6 +68,7 @@ def create_league_app(
     settings: LeagueSettings, store: SqlStore | None = None
 ) -> tuple[Flask, SocketIO]:
     """The league app and its Socket.IO server (threading mode, like the board)."""
+    from lapgate.board.sync import league_staff
     from lapgate.board.web import standings
 
     store = store or SqlStore(settings.database_url)
@@ -96,6 +99,9 @@ def create_league_app(
     app.extensions["lapgate.league_store"] = store
     app.extensions["lapgate.league_views"] = views
     app.extensions["lapgate.league_contacts"] = contacts
+    app.extensions["lapgate.league_timer_ids"] = [t.id for t in settings.timers]
+    app.extensions["lapgate.league_staff_hash"] = settings.staff_password_hash
+    app.register_blueprint(league_staff.bp)
     # the standings blueprint reads the store through the host; there is no engine here
     app.extensions["lapgate.host"] = SimpleNamespace(race=SimpleNamespace(store=store))
     app.extensions["lapgate.results"] = store  # the standings pages read results from it

@@ -6,6 +6,7 @@ database_url = "postgresql+psycopg://lapgate@127.0.0.1/lapgate"
 host = "0.0.0.0"
 port = 5100
 message_queue = "redis://127.0.0.1:6379/0"   # optional: several league processes
+staff_password_hash = "scrypt:..."            # optional: /staff (lapgate hash-password)
 
 [[league.timers]]          # one per on-site daemon; its [sync] token must match
 id = "summit-track-a"
@@ -42,6 +43,8 @@ class LeagueSettings(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 5100
     message_queue: str = ""
+    # a werkzeug password hash (`lapgate hash-password`) for /staff; empty: no staff pages
+    staff_password_hash: Annotated[str, Field(pattern=r"^$|^(scrypt|pbkdf2)[:$]")] = ""
     timers: list[TimerToken] = []
 
     @model_validator(mode="after")

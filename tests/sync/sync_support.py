@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import random
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, text
+from werkzeug.security import generate_password_hash
 
 from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from lapgate.board.store.sql import SqlStore
@@ -43,6 +45,7 @@ TOKENS = {
     "track-b": "token-b-" + "y" * 24,
     "track-1": "token-1-" + "w" * 24,
 }
+STAFF_PASSWORD = "league-staff-password"
 
 
 @contextmanager
@@ -199,6 +202,10 @@ def wait_until(check: Callable[[], bool], timeout_s: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
 
 
+def basic_auth(password: str) -> str:
+    return "Basic " + base64.b64encode(f"staff:{password}".encode()).decode()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -217,6 +224,7 @@ class LeagueProcess:
             f'database_url = "{database_url}"',
             f"port = {self.port}",
             f'message_queue = "{message_queue}"',
+            f'staff_password_hash = "{generate_password_hash(STAFF_PASSWORD, "pbkdf2")}"',
         ]
         for timer_id, token in TOKENS.items():
             lines += ["[[league.timers]]", f'id = "{timer_id}"', f'token = "{token}"']
@@ -257,6 +265,14 @@ class LeagueProcess:
     def get(self, path: str) -> Any:
         with urllib.request.urlopen(self.url + path, timeout=10) as res:
             return json.load(res)
+
+    def staff_get(self, path: str, password: str = STAFF_PASSWORD) -> Any:
+        """GET `path` as league staff (HTTP Basic)."""
+        request = urllib.request.Request(self.url + path)
+        request.add_header("Authorization", basic_auth(password))
+        with urllib.request.urlopen(request, timeout=10) as res:
+            body = res.read()
+        return json.loads(body) if path.startswith("/api/") else body.decode()
 
     def kill(self) -> None:
         """SIGKILL: no clean shutdown, like a crash or a pulled plug."""

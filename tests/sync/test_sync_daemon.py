@@ -20,12 +20,14 @@ from sync_support import (
     fill_backlog,
     free_port,
     pg_schema,
+    pusher,
     racers,
     seed_site,
     wait_until,
 )
 from werkzeug.security import generate_password_hash
 
+from lapgate.board.domain import Racer
 from lapgate.board.service import Service
 from lapgate.board.store.outbox import Outbox
 from lapgate.board.store.sql import SqlStore
@@ -60,6 +62,12 @@ def test_daemon_pushes_its_store_and_shows_the_state(tmp_path: Path, central_url
     central = SqlStore(central_url, migrate=False)
     info = seed_site(onsite, "track-1", racers(4))
     add_runs(onsite, info, racers(4), runs=6, laps=4, seed=9)
+    # another timer sent a racer first, spelled otherwise: this venue's copy is refused
+    onsite.save_racer(Racer("spare", "Spare racer"))
+    other = SqlStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    other.save_racer(Racer("spare", "Spare racer at track-a"))
+    pusher(other, league, "track-a").push_once()
+    other.close()
     settings = settings_from_dict(
         {
             "event": {"name": "Daemon test", "season": "2026"},
@@ -80,11 +88,15 @@ def test_daemon_pushes_its_store_and_shows_the_state(tmp_path: Path, central_url
         state = client.get("/api/sync").json
         assert state["enabled"] and state["connected"] and state["last_error"] == ""
         assert state["sent_items"] > 0
+        # quarantined, with its reason, while the rest synced
+        assert [(r["kind"], r["id"]) for r in state["refused"]] == [("racer", "spare")]
+        assert "belongs to timer 'track-a'" in state["refused"][0]["reason"]
     finally:
         service.stop()
         league.kill()
     assert_same_results([onsite], central)
     assert any(r.alias == "Live Racer" for r in central.list_racers())
+    assert central.get_racer("spare") == Racer("spare", "Spare racer at track-a")
     onsite.close()
     central.close()
 

@@ -1,4 +1,5 @@
-// Control page: the central sync's state (queued items, last success, last error).
+// Control page: the central sync's state (queued items, last success, last error) and the
+// records the league refused (quarantined here until staff fix them), each with its reason.
 (function () {
   "use strict";
   const side = document.querySelector(".side-panel");
@@ -8,7 +9,19 @@
   const line = document.createElement("div");
   line.id = "sync-state";
   line.className = "muted";
-  side.append(title, line);
+  const refusedList = document.createElement("ul");
+  refusedList.id = "sync-refused";
+  refusedList.className = "muted sync-error";
+  side.append(title, line, refusedList);
+
+  function showRefused(refused) {
+    refusedList.replaceChildren(...(refused || []).map((r) => {
+      const item = document.createElement("li");
+      const what = r.kind === "run_event" ? "run " + r.id + " from event " + r.event_id : r.kind + " " + r.id;
+      item.textContent = "Refused " + what + ": " + r.reason; // textContent: never HTML
+      return item;
+    }));
+  }
 
   function ago(epochS) {
     if (epochS == null) return "never";
@@ -24,8 +37,10 @@
       if (!st.enabled) { line.textContent = "Off (no [sync] upstream_url)"; return; }
       const queued = st.queued_events + st.queued_records;
       let text = (st.connected ? "Connected" : "Not connected") + " · " + queued + " queued · last success " + ago(st.last_success_s);
+      if ((st.refused || []).length) text += " · " + st.refused.length + " refused (below; fix them here, they are sent again)";
       if (st.last_error) text += " · last error " + ago(st.last_error_s) + ": " + st.last_error;
       line.textContent = text; // textContent: error text is never HTML
+      showRefused(st.refused);
       line.className = st.last_error && (st.last_error_s || 0) > (st.last_success_s || 0) ? "muted sync-error" : "muted";
     } catch (e) { /* offline: the page shows its own banner */ }
   }

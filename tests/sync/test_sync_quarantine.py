@@ -1,0 +1,99 @@
+"""Against the real PostgreSQL and a real `lapgate league` process: the longest values a
+venue accepts sync; a record the league refuses is quarantined at the venue (and listed on
+the league's staff page) while the rest goes on, and is sent again once staff fix it
+(issue 15)."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+
+import pytest
+from sync_support import (
+    CONFIG,
+    LeagueProcess,
+    add_runs,
+    all_logs,
+    basic_auth,
+    pusher,
+    racers,
+    seed_site,
+    wait_until,
+)
+
+from lapgate.board.domain import EventInfo, Racer, RunInfo
+from lapgate.board.store.outbox import Outbox
+from lapgate.board.store.sql import SqlStore
+from lapgate.config import limits
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(120)]
+
+
+def test_a_refused_record_is_quarantined_and_the_rest_syncs(
+    league: LeagueProcess,
+    site: Callable[[str], SqlStore],
+    central: Callable[[], SqlStore],
+) -> None:
+    field = racers(4)
+    b_site = site("b")
+    seed_site(b_site, "track-b", field)
+    b_site.save_racer(Racer("racer0001", "Racer 1 (renamed at B)", country="GB"))
+    pb = pusher(b_site, league, "track-b")
+    for _ in range(3):
+        pb.push_once()
+    pb.stop()
+
+    a_site = site("a")
+    a_round = seed_site(a_site, "track-a", field)  # its racer0001 differs from B's: refused
+    long_event = EventInfo("ev-a-only", "2026", "A only", region="R" * 60)
+    a_site.save_event(long_event)
+    long_run = RunInfo(
+        uuid.uuid4().hex,
+        a_round.round_id,
+        "racer0001",
+        99,
+        CONFIG,
+        car="c" * 150,
+        model_name="m" * limits.MODEL_NAME_MAX,
+    )
+    a_site.create_run(long_run)
+    written = add_runs(a_site, a_round, field, runs=3, laps=3, seed=4)
+    pa = pusher(a_site, league, "track-a")
+    pa.start()
+    try:
+        wait_until(lambda: Outbox(a_site).backlog_count() == 0, 30, "A's run events")
+        wait_until(lambda: pa.snapshot()["queued_records"] == 0, 30, "A's records")
+        state = pa.snapshot()
+        assert [(r["kind"], r["id"]) for r in state["refused"]] == [("racer", "racer0001")]
+        assert "belongs to timer 'track-b'" in state["refused"][0]["reason"]
+        store = central()
+        assert sum(len(log) for log in all_logs(store).values()) >= written
+        assert store.get_run(long_run.run_id) == long_run  # a 150-character car
+        assert store.load_event("ev-a-only") == long_event  # a 60-character region
+        staff = league.staff_get("/api/league/timers")
+        by_timer = {t["timer_id"]: t for t in staff}
+        assert [r["id"] for r in by_timer["track-a"]["refused"]] == ["racer0001"]
+        assert by_timer["track-a"]["last_contact_s"] is not None
+        assert by_timer["track-b"]["records_owned"] > 0
+        assert "racer0001" in league.staff_get("/staff")
+
+        # staff fix it at the venue (here: take B's spelling); it is sent again, accepted
+        a_site.save_racer(Racer("racer0001", "Racer 1 (renamed at B)", country="GB"))
+        pa.wake()
+        wait_until(lambda: pa.snapshot()["refused"] == [], 30, "the quarantine to clear")
+        wait_until(lambda: league.staff_get("/api/league/timers")[0]["refused"] == [], 10, "league")
+    finally:
+        pa.stop()
+
+
+def test_staff_pages_need_the_password(league: LeagueProcess) -> None:
+    for password in ("", "wrong"):
+        request = urllib.request.Request(league.url + "/api/league/timers")
+        if password:
+            request.add_header("Authorization", basic_auth(password))
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)
+        assert refused.value.code == 401
+        refused.value.close()
