@@ -94,4 +94,6 @@ def merge() -> Response:
     except LapgateError as exc:
         abort(409, str(exc))
     log.info("league staff: merged racer %s into %s (merge %d)", merged, kept, merge_id)
+    events = tuple(e.event_id for e in store.list_events())
+    current_app.extensions["lapgate.league_views"].changed(events)  # leaderboards re-join
     return jsonify({"merge_id": merge_id, "kept_id": kept, "merged_id": merged})

@@ -5,6 +5,7 @@ the league's staff page) while the rest goes on, and is sent again once staff fi
 
 from __future__ import annotations
 
+import json
 import urllib.error
 import urllib.request
 import uuid
@@ -13,6 +14,8 @@ from collections.abc import Callable
 import pytest
 from sync_support import (
     CONFIG,
+    EVENT,
+    STAFF_PASSWORD,
     LeagueProcess,
     add_runs,
     all_logs,
@@ -97,3 +100,28 @@ def test_staff_pages_need_the_password(league: LeagueProcess) -> None:
             urllib.request.urlopen(request, timeout=10)
         assert refused.value.code == 401
         refused.value.close()
+
+
+def test_staff_merge_one_person_registered_at_two_venues(
+    league: LeagueProcess, site: Callable[[str], SqlStore]
+) -> None:
+    for track, racer_id in (("track-a", "ada-at-a"), ("track-b", "ada-at-b")):
+        store = site(track)
+        info = seed_site(store, track, [Racer(racer_id, "Ada Lovelace")])
+        add_runs(store, info, [Racer(racer_id, "Ada Lovelace")], runs=1, laps=3, seed=7)
+        p = pusher(store, league, track)
+        for _ in range(3):
+            p.push_once()
+        p.stop()
+    board_path = f"/api/league/events/{EVENT.event_id}/leaderboard"
+    assert {r["racer_id"] for r in league.get(board_path)["rows"]} == {"ada-at-a", "ada-at-b"}
+    request = urllib.request.Request(
+        league.url + "/api/league/racers/merge",
+        data=json.dumps({"kept_id": "ada-at-a", "merged_id": "ada-at-b"}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": basic_auth(STAFF_PASSWORD)},
+    )
+    with urllib.request.urlopen(request, timeout=10) as res:
+        assert json.load(res)["kept_id"] == "ada-at-a"
+    rows = league.get(board_path)["rows"]
+    assert [r["racer_id"] for r in rows] == ["ada-at-a"]
+    assert {r["track_id"] for r in rows} <= {"track-a", "track-b"}
