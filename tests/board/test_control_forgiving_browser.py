@@ -132,3 +132,40 @@ def test_unstage_and_abort_from_the_page(board: Board, served: str, page: Any) -
     assert [r.racer_id for r in board.store.list_runs(round_id)] == [
         board.host.snapshot()["tracks"][0]["run"]["racer_id"]
     ]
+
+
+def test_z_twice_undoes_two_staff_actions_and_not_the_gate_crossing_between(
+    board: Board, served: str, page: Any
+) -> None:
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(10)  # lap 1: 10 s
+    _control(page, served)
+    board.clock.advance(2)
+    page.keyboard.press("r")  # staff: a reset on the lap in progress (lap 2)
+    page.wait_for_function("window.__control.pending() === 0")
+    board.cross(9)  # the gate: lap 2 ends (11 s), arriving between the two staff actions
+    page.wait_for_function("document.querySelectorAll('#laps tr').length === 2")
+    page.keyboard.press("ArrowDown")  # lap 2
+    page.keyboard.press("ArrowDown")  # lap 1
+    page.keyboard.press("i")  # staff: lap 1 invalid
+    page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 1")
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["resets"] for lap in run["laps"]] == [0, 1]
+    page.keyboard.press("z")
+    page.keyboard.press("z")
+    page.wait_for_function("window.__control.pending() === 0")
+    board.host.sync()
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["duration_ms"] for lap in run["laps"]] == [10000, 11000]  # crossing kept
+    assert [lap["resets"] for lap in run["laps"]] == [0, 0]
+    assert all(lap["valid"] for lap in run["laps"])
+    page.keyboard.press("z")  # nothing of this page's left: the crossing stays
+    page.wait_for_function("document.getElementById('toast').textContent.startsWith('Nothing')")
+    page.keyboard.press("Shift+Z")  # redo: the reset comes back
+    page.wait_for_function("window.__control.pending() === 0")
+    board.host.sync()
+    run = board.host.snapshot()["tracks"][0]["run"]
+    assert [lap["resets"] for lap in run["laps"]] == [0, 1]
+    assert len(run["laps"]) == 2

@@ -23,11 +23,20 @@
     toast.timer = setTimeout(() => { box.hidden = true; }, ok ? 1500 : 5000);
   }
 
-  // `quiet`: the caller shows a refusal itself (the reply still carries it).
+  // This page's own run events, newest last: Z undoes them one per press (never a gate
+  // crossing or another tablet's action), Shift+Z redoes what Z undid. An entry goes on the
+  // stack when its action is sent; `ids` resolves to {run_id, event_id} once the board
+  // answered (null if it refused), so a Z pressed before the answer still undoes it.
+  const mine = [];
+  const undone = [];
+  const RUN_EVENTS = ["start", "manual_lap", "reset", "invalidate", "restore", "undo", "end", "dnf", "abort"];
+
+  // `quiet`: the caller shows a refusal itself (the reply still carries it). `untracked`:
+  // not a new action of this page (Z and Shift+Z keep their own stacks).
   let pending = 0; // actions sent and not answered yet (tests wait for 0)
-  function act(name, payload, quiet) {
+  function act(name, payload, quiet, untracked) {
     pending += 1;
-    return new Promise((resolve) => {
+    const sent = new Promise((resolve) => {
       control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
         pending -= 1;
         if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
@@ -35,6 +44,41 @@
         resolve(reply);
       });
     });
+    if (!untracked && RUN_EVENTS.indexOf(name) >= 0) {
+      undone.length = 0; // a new action: what Z undid is no longer redone
+      track(mine, name, sent);
+    }
+    return sent;
+  }
+
+  // Put an action on `stack` as it is sent; one the board refuses leaves it again.
+  function track(stack, what, sent) {
+    const entry = { what: what, ids: sent.then(idsOf) };
+    stack.push(entry);
+    entry.ids.then((ids) => {
+      if (!ids && stack.indexOf(entry) >= 0) stack.splice(stack.indexOf(entry), 1);
+      renderUndoButtons();
+    });
+    renderUndoButtons();
+  }
+
+  function idsOf(reply) {
+    return reply && reply.ok && reply.event_id ? { run_id: reply.run_id, event_id: reply.event_id } : null;
+  }
+
+  function renderUndoButtons() {
+    $("undo-mine").title = mine.length ? "Undo your " + mine[mine.length - 1].what + " (" + mine.length + " to undo)" : "Nothing of yours to undo";
+    $("redo-mine").disabled = !undone.length;
+  }
+
+  // Undo (or redo) the newest entry of `from`; the undo's own event goes onto `to` at once,
+  // so stacks keep the order of the key presses whatever order the answers come in.
+  function undoNewest(from, to, empty) {
+    const last = from.pop();
+    if (!last) { toast(empty); renderUndoButtons(); return Promise.resolve(null); }
+    const sent = last.ids.then((ids) => (ids ? act("undo", ids, false, true) : null));
+    track(to, last.what, sent);
+    return sent;
   }
 
   // A question in the page's own dialog: only its buttons (and Enter inside it) answer it,
@@ -110,10 +154,8 @@
       if (!lap) { toast("Select the lap whose end was a false crossing"); return; }
       act("undo", runPayload({ event_id: lap.end_event_id }));
     },
-    undo_last: () => {
-      if (!current || !current.undoable.length) { toast("Nothing to undo"); return; }
-      act("undo", runPayload({ event_id: current.undoable[0].event_id }));
-    },
+    undo_mine: () => undoNewest(mine, undone, "Nothing of yours to undo"),
+    redo_mine: () => undoNewest(undone, mine, "Nothing to redo"),
     end: () => confirmed("End " + (current ? current.racer : "") + "'s run now? The lap in progress is dropped.", { confirm: "End run" }, "end"),
     dnf: () => confirmed("Mark " + (current ? current.racer : "") + "'s run DNF? Its laps will not rank.", { confirm: "DNF", reason: "Reason (optional, logged)" }, "dnf"),
     abort: () => confirmed("Abort " + (current ? current.racer : "") + "'s run (a track fault)? It does not count as a run.", { confirm: "Abort run", reason: "Reason (logged)", reasonRequired: true }, "abort"),
@@ -132,7 +174,7 @@
 
   const keys = {
     n: "stage", g: "start", " ": "manual_lap", r: "reset+", R: "reset-", i: "toggle_valid",
-    x: "undo_crossing", z: "undo_last", e: "end", d: "dnf", v: "speak", a: "add",
+    x: "undo_crossing", z: "undo_mine", Z: "redo_mine", e: "end", d: "dnf", v: "speak", a: "add",
   };
   let queueIndex = null; // selected queue entry while in queue mode (Q), else null
   let queueEntries = [];
@@ -372,5 +414,6 @@
     onStatus: (text) => { $("conn").textContent = text; },
   });
   requestAnimationFrame(() => tick(live));
+  renderUndoButtons();
   window.__control = { act: act, pending: () => pending };
 })();
