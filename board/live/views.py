@@ -81,6 +81,8 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
     return {
         "run_id": run.info.run_id,
         "round_id": run.info.round_id,
+        "round_name": race.rounds[run.info.round_id].name,
+        "round_status": race.rounds[run.info.round_id].status,
         "racer_id": run.info.racer_id,
         "racer": racer.alias if racer else "?",
         "seq": run.info.seq,

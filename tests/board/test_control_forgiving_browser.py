@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from web_support import STAFF_PASSWORD, Board
+from web_support import STAFF_PASSWORD, Board, FakeClock, make_settings
+
+from lapgate.board.live.host import EngineHost
+from lapgate.board.live.race import Race
+from lapgate.board.service import BoardServer
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.web.app import create_app
 
 pytestmark = pytest.mark.browser
 
@@ -169,3 +178,59 @@ def test_z_twice_undoes_two_staff_actions_and_not_the_gate_crossing_between(
     run = board.host.snapshot()["tracks"][0]["run"]
     assert [lap["resets"] for lap in run["laps"]] == [0, 1]
     assert len(run["laps"]) == 2
+
+
+@pytest.fixture
+def sql_served(tmp_path: Path) -> Iterator[tuple[Board, str]]:
+    """A board on a SQLite file (exports need the SQL store), served over HTTP."""
+    settings = make_settings()
+    clock = FakeClock()
+    store = SqlStore(f"sqlite:///{tmp_path / 'summit.db'}")
+    host = EngineHost(Race(store, settings, {"finish": clock}), tick_s=0.01)
+    app = create_app(settings, host, testing=True)
+    host.start()
+    server = BoardServer(app, "127.0.0.1", 0)
+    server.start()
+    yield Board(settings, clock, store, host, app), f"http://127.0.0.1:{server.port}"  # type: ignore[arg-type]
+    server.stop()
+    host.stop()
+    store.close()
+
+
+def _final_row(page: Any, served: str, name: str) -> dict[str, str]:
+    text = page.request.get(served + "/api/export/final-csv").text()
+    return next(row for row in csv.DictReader(io.StringIO(text)) if name in row.values())
+
+
+def test_a_past_run_corrected_after_the_next_racer_is_staged_changes_the_export(
+    sql_served: tuple[Board, str], page: Any
+) -> None:
+    board, served = sql_served
+    board.queue("Alice", "Bob")
+    board.stage()
+    board.cross(1)
+    board.cross(10)  # lap 1: 10 s
+    board.cross(12)  # lap 2: 12 s
+    board.host.execute("end", {})
+    board.stage()  # Bob is on track now
+    _control(page, served)
+    assert _final_row(page, served, "Alice")["BestLapTime"] == "10000"
+    page.click("#board-rows li[data-racer] >> text=Alice")
+    page.click("#racer-runs button[data-run]")
+    page.wait_for_function("document.getElementById('racer').textContent === 'Alice'")
+    assert page.text_content("#correcting-text").startswith("Correcting Alice's run 1")
+    page.keyboard.press("ArrowDown")  # lap 2
+    page.keyboard.press("ArrowDown")  # lap 1
+    page.keyboard.press("i")  # lap 1 was a cut: invalid
+    page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 1")
+    assert _final_row(page, served, "Alice")["BestLapTime"] == "12000"
+    page.keyboard.press("d")  # a DNF by mistake on the past run, then undone with Z
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('dnf')")
+    page.keyboard.press("z")
+    page.wait_for_function(
+        "document.getElementById('run-status').textContent.startsWith('finished')"
+    )
+    assert board.host.snapshot()["tracks"][0]["run"]["racer"] == "Bob"  # Bob untouched
+    page.click("#correcting-done")
+    page.wait_for_function("document.getElementById('racer').textContent === 'Bob'")

@@ -358,6 +358,100 @@
     });
   }
 
+  // Correcting a past run (picked from the leaderboard): `correcting` is its id, and its
+  // view is fetched again after every change, since /live pushes only the run on track.
+  let correcting = null;
+  let correctedView = null;
+  let lastTrack = null;
+  let shownRacer = null; // the leaderboard row whose runs are listed
+
+  async function refreshCorrected() {
+    const runId = correcting;
+    if (!runId) return;
+    const response = await fetch("/api/runs/" + encodeURIComponent(runId), { cache: "no-store" });
+    if (runId !== correcting) return;
+    if (!response.ok) { stopCorrecting(); toast("That run no longer exists"); return; }
+    correctedView = await response.json();
+    current = correctedView;
+    renderCorrecting();
+    renderRun();
+  }
+
+  function correct(runId) {
+    correcting = runId;
+    correctedView = null;
+    selectedLap = null;
+    refreshCorrected();
+  }
+
+  function stopCorrecting() {
+    correcting = null;
+    correctedView = null;
+    selectedLap = null;
+    current = lastTrack ? lastTrack.run : null;
+    renderCorrecting();
+    renderRun();
+  }
+  $("correcting-done").addEventListener("click", stopCorrecting);
+
+  function renderCorrecting() {
+    const box = $("correcting");
+    const run = correctedView;
+    box.hidden = !correcting;
+    if (!run) return;
+    const closed = run.round_status === "closed";
+    box.className = "correcting" + (closed ? " closed" : "");
+    $("correcting-text").textContent = "Correcting " + run.racer + "'s run " + run.seq + " (" + run.round_name + ", " + run.status + ")" +
+      (closed ? ". The round is closed: a change here changes results already announced." : ".");
+  }
+
+  function plural(count, word) {
+    return count + " " + word + (count === 1 ? "" : "s");
+  }
+
+  function renderBoard(track) {
+    const list = $("board-rows");
+    list.replaceChildren();
+    (track ? track.leaderboard : []).forEach((row) => {
+      const item = L.el("li", row.racer_id === shownRacer ? "selected" : "");
+      item.dataset.racer = row.racer_id;
+      item.title = plural(row.runs, "run") + ", " + plural(row.valid_laps, "valid lap");
+      item.appendChild(L.el("span", "rank", row.rank === null ? "–" : String(row.rank)));
+      item.appendChild(L.el("span", "name", row.name));
+      item.appendChild(L.el("span", "value", row.value_ms === null ? "—" : L.fmtLap(row.value_ms)));
+      item.appendChild(L.el("span", "runs", row.runs + "×"));
+      item.addEventListener("click", () => showRuns(row.racer_id));
+      list.appendChild(item);
+    });
+  }
+
+  async function showRuns(racerId) {
+    const box = $("racer-runs");
+    shownRacer = shownRacer === racerId ? null : racerId;
+    renderBoard(lastTrack);
+    if (!shownRacer) { box.hidden = true; return; }
+    const response = await fetch("/api/racers/" + encodeURIComponent(racerId), { cache: "no-store" });
+    if (!response.ok || shownRacer !== racerId) return;
+    const racer = await response.json();
+    box.replaceChildren();
+    box.appendChild(L.el("strong", "", racer.alias + ": " + plural(racer.runs.length, "run")));
+    const list = L.el("ol");
+    racer.runs.forEach((run) => {
+      const item = L.el("li");
+      const best = run.best_lap_ms === null ? "no valid lap" : "best " + L.fmtLap(run.best_lap_ms);
+      const closed = run.round_status === "closed" ? " (closed)" : "";
+      item.appendChild(L.el("span", "", run.round_name + closed + " · run " + run.seq + " · " + run.status + " · " + plural(run.laps.length, "lap") + " · " + best));
+      const button = L.el("button", "small", "Correct");
+      button.type = "button";
+      button.dataset.run = run.run_id;
+      button.addEventListener("click", () => correct(run.run_id));
+      item.appendChild(button);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    box.hidden = false;
+  }
+
   function renderGates(gates) {
     const box = $("gate-lights");
     box.replaceChildren();
@@ -377,9 +471,12 @@
     $("format").textContent = round ? round.format_label : "open one under Program";
     $("speak").checked = live.state.settings.speak_laps;
     renderGates(live.state.gates);
-    current = track.run;
+    lastTrack = track;
+    current = correcting ? correctedView || track.run : track.run;
     renderQueue(track);
+    renderBoard(track);
     renderRun();
+    if (correcting) refreshCorrected();
     document.dispatchEvent(new CustomEvent("lapgate:state", { detail: live }));
   }
 
