@@ -11,7 +11,9 @@ duplicates).
 An item the central service refuses (its answer names it and says why) is quarantined in
 `sync_refusals` and the rest goes on: a record is not sent again while its digest is the
 refused one (staff fix it at the venue, its digest changes, it is sent again); a run's log
-is held from the refused event on until the daemon restarts. A failure of the connection
+is held from the refused event on. Everything quarantined is sent once more when the
+daemon starts and when a quarantined record was accepted (what depended on it, a round's
+runs say, may now apply). A failure of the connection
 backs off exponentially with jitter (`min_backoff_s` doubling to `max_backoff_s`); wake-ups
 during a back-off only mark that there is work (they never cut the wait short), so a
 league outage while racing costs a handful of connection attempts, not one per lap.
@@ -100,13 +102,7 @@ class Pusher:
     # lifecycle ----------------------------------------------------------------------------
 
     def start(self) -> None:
-        # a held run log is tried again once per start (the league may have been fixed)
-        self.ledger.clear(
-            self.timer_id,
-            wire.EVENT_KIND,
-            [r.record_id for r in self.ledger.refusals(self.timer_id) if r.kind == wire.EVENT_KIND],
-        )
-        self._refresh_refused()
+        self._retry_quarantine()  # once per start: the league may have been fixed meanwhile
         self._thread = threading.Thread(target=self._loop, name="sync-pusher", daemon=True)
         self._thread.start()
 
@@ -195,7 +191,8 @@ class Pusher:
         """Send one round of pending records and run events; return how many were sent."""
         quarantine = self._quarantine()
         records = self._pending_records(quarantine)
-        held_runs = quarantine.get(wire.EVENT_KIND, {})
+        # a held log, or a refused run record: none of the run's events can be applied
+        held_runs = set(quarantine.get(wire.EVENT_KIND, {})) | set(quarantine.get("run", {}))
         queued_events = self.outbox.backlog_count()
         with self._lock:
             self.state.queued_records, self.state.queued_events = len(records), queued_events
@@ -284,6 +281,13 @@ class Pusher:
             self.ledger.refuse(self.timer_id, kind, record_id, reason, digest=item_digest)
             log.warning("sync: %s %s quarantined: %s", kind, record_id, reason)
 
+    def _retry_quarantine(self) -> None:
+        """Forget the quarantine: each refused item is sent once more (and quarantined
+        again if it is still refused)."""
+        for kind, held in self._quarantine().items():
+            self.ledger.clear(self.timer_id, kind, list(held))
+        self._refresh_refused()
+
     def _refresh_refused(self) -> None:
         refused = [r.to_dict() for r in self.ledger.refusals(self.timer_id)]
         with self._lock:
@@ -300,9 +304,13 @@ class Pusher:
         by_kind: dict[str, dict[str, str]] = {}
         for item, item_digest in chunk:
             by_kind.setdefault(item["kind"], {})[item["data"]["id"]] = item_digest
+        quarantine = self._quarantine()
+        released = False
         for kind, digests in by_kind.items():
             self.outbox.ack_records(kind, digests)
-            self.ledger.clear(self.timer_id, kind, list(digests))
+            released = released or any(i in quarantine.get(kind, {}) for i in digests)
+        if released:  # records refused because of this one (its rounds, runs) go again
+            self._retry_quarantine()
 
     def _pending_records(
         self, quarantine: dict[str, dict[str, str]]

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import text
 from sync_support import (
     CONFIG,
     EVENT,
@@ -125,3 +126,29 @@ def test_staff_merge_one_person_registered_at_two_venues(
     rows = league.get(board_path)["rows"]
     assert [r["racer_id"] for r in rows] == ["ada-at-a"]
     assert {r["track_id"] for r in rows} <= {"track-a", "track-b"}
+
+
+def test_what_depended_on_a_refused_record_goes_again_once_it_is_fixed(
+    league: LeagueProcess, site: Callable[[str], SqlStore], central: Callable[[], SqlStore]
+) -> None:
+    onsite = site("a")
+    field = racers(2)
+    info = seed_site(onsite, "track-a", field)
+    written = add_runs(onsite, info, field, runs=2, laps=2, seed=3)
+    # a value longer than the venue accepts, as an older venue version could have stored
+    with onsite.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET region = :r"), {"r": "r" * 150})
+    p = pusher(onsite, league)
+    for _ in range(3):
+        p.push_once()
+    refused = {(r["kind"], r["id"]) for r in p.snapshot()["refused"]}
+    assert ("event", EVENT.event_id) in refused and ("round", info.round_id) in refused
+    reasons = " ".join(r["reason"] for r in p.snapshot()["refused"])
+    assert "region: got a 150-character string, expected text of at most 100" in reasons
+    onsite.save_event(EVENT)  # staff fix the event at the venue
+    for _ in range(4):
+        p.push_once()
+    p.stop()
+    assert p.snapshot()["refused"] == []
+    assert Outbox(onsite).backlog_count() == 0
+    assert sum(len(log) for log in all_logs(central()).values()) == written
