@@ -24,7 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, program
+from lapgate.board.live import brackets, program, racers
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
@@ -88,6 +88,11 @@ class QueueMove(OnTrack):
 
 class QueueRemove(OnTrack):
     entry_id: Id
+
+
+class RacerRename(Command):
+    racer_id: Id
+    alias: Alias
 
 
 class Stage(OnTrack):
@@ -235,6 +240,11 @@ def queue_remove(race: Race, cmd: QueueRemove) -> Payload:
 
 def stage(race: Race, cmd: Stage) -> Payload:
     return {"run_id": race.stage(cmd.track_id, cmd.entry_id)}
+
+
+def racer_rename(race: Race, cmd: RacerRename) -> Payload:
+    renamed = racers.rename(race, cmd.racer_id, cmd.alias)
+    return {"racer_id": renamed.racer_id, "alias": renamed.alias}
 
 
 def unstage(race: Race, cmd: OnTrack) -> Payload:
@@ -391,6 +401,7 @@ COMMANDS: dict[str, CommandSpec] = {
             unstage,
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
+        _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
         _spec("start", OnRun, start, "Start the run's clock (staff start mode)"),
         _spec("end", OnRun, end, "End the run now"),
         _spec("dnf", WithReason, _at_now(MarkDnf), "Mark the run did-not-finish"),

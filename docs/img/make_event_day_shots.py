@@ -102,6 +102,26 @@ def log_in(page: Any, base: str) -> None:
     page.wait_for_timeout(800)
 
 
+def clear_queue(race: Race) -> None:
+    track = race.track(None)
+    for entry in list(race.track_queue(track)):
+        race.queue_remove(track.track_id, entry.entry_id)
+
+
+def leaderboard_shots(page: Any, out: Path) -> None:
+    """The control page's leaderboard: a racer's runs listed, then a past run opened."""
+    page.keyboard.press("Escape")
+    page.locator("#board-rows li").nth(1).click()
+    page.wait_for_selector("#racer-runs button[data-run]")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "control-leaderboard.png"))
+    page.locator("#racer-runs button[data-run]").first.click()
+    page.wait_for_selector("#correcting:not([hidden])")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(out / "control-correcting.png"))
+    page.click("#correcting-done")
+
+
 def open_bracket(page: Any, path: Path) -> None:
     """Open a 4-racer bracket from the control page's Brackets panel, stage its first match."""
     panel = page.locator("#brackets-panel")
@@ -140,6 +160,7 @@ def shoot(out: Path) -> None:
             page.click("#laps tr:last-child")  # lap 1 selected (rows run newest first)
             page.wait_for_timeout(300)
             page.screenshot(path=str(out / "control-corrections.png"))
+            leaderboard_shots(page, out)
             service.stop()
             store.close()
 
@@ -156,6 +177,7 @@ def shoot(out: Path) -> None:
                 clip={"x": 0, "y": 0, "width": 1280, "height": 230},
             )
             perform(service.host, "end", {})
+            service.host.call(clear_queue)  # a bracket opens once the round's queue is raced
             open_bracket(page, out / "control-brackets.png")
             browser.close()
         service.stop()

@@ -234,3 +234,34 @@ def test_a_past_run_corrected_after_the_next_racer_is_staged_changes_the_export(
     assert board.host.snapshot()["tracks"][0]["run"]["racer"] == "Bob"  # Bob untouched
     page.click("#correcting-done")
     page.wait_for_function("document.getElementById('racer').textContent === 'Bob'")
+
+
+def test_rename_from_the_page_shows_live_on_the_big_screen(
+    board: Board, served: str, page: Any, browser: Any
+) -> None:
+    board.queue("Alcie", "Bob")
+    board.stage()
+    board.cross(1)
+    board.cross(10)
+    screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+    screen.goto(served + "/")
+    screen.wait_for_function("document.getElementById('racer').textContent === 'Alcie'")
+    _control(page, served)
+    page.click("#board-rows li[data-racer] >> text=Alcie")
+    page.click("#rename-racer")
+    page.wait_for_selector("#confirm-dialog[open]")
+    page.fill("#cd-reason", "Bob")  # another racer's alias: refused, says why
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('toast').textContent.includes('merge them')")
+    page.click("#rename-racer")
+    page.fill("#cd-reason", "Alice")
+    page.keyboard.press("Enter")
+    screen.wait_for_function("document.getElementById('racer').textContent === 'Alice'")
+    screen.wait_for_function(
+        "document.querySelector('#leaderboard li .name').textContent === 'Alice'"
+    )
+    page.wait_for_function("document.getElementById('racer').textContent === 'Alice'")
+    assert page.locator("#board-rows li .name").first.text_content() == "Alice"
+    racer_id = board.host.snapshot()["tracks"][0]["run"]["racer_id"]
+    assert board.store.get_racer(racer_id).alias == "Alice"  # type: ignore[union-attr]
+    screen.close()

@@ -17,6 +17,7 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "queue_remove": {"entry_id": "x"},
     "stage": {},
     "unstage": {},
+    "racer_rename": {"racer_id": "x", "alias": "Mallory M"},
     "start": {},
     "end": {},
     "dnf": {},
@@ -230,6 +231,21 @@ def test_manual_lap_and_reset_after_the_run_ended_are_refused(board: Board) -> N
         assert reply["status"] == 409
         assert "the run is already finished; pick a lap of it to correct" in reply["error"]
     assert _act(control, "reset", delta=1, lap=1)["ok"]  # a lap of the ended run: a correction
+
+
+def test_racer_rename_is_live_and_refuses_another_racers_alias(board: Board) -> None:
+    control = _staff_socket(board)
+    alcie = _act(control, "queue_add", alias="Alcie")["racer_id"]
+    _act(control, "queue_add", alias="Bob")
+    reply = _act(control, "racer_rename", racer_id=alcie, alias="bob")
+    assert reply["status"] == 409 and "'Bob' is another racer's alias" in reply["error"]
+    assert _act(control, "racer_rename", racer_id=alcie, alias=" Alice ") == {
+        "ok": True,
+        "racer_id": alcie,
+        "alias": "Alice",
+    }
+    assert [e["name"] for e in board.host.snapshot()["tracks"][0]["queue"]] == ["Alice", "Bob"]
+    assert _act(control, "racer_rename", racer_id="nobody", alias="X")["status"] == 404
 
 
 def test_http_action_with_token_and_bad_json(board: Board) -> None:

@@ -102,7 +102,7 @@
     reason.hidden = !options.reason;
     reason.required = Boolean(options.reasonRequired);
     reason.placeholder = options.reason || "";
-    reason.value = "";
+    reason.value = options.value || "";
     confirmDialog.returnValue = "";
     return new Promise((resolve) => {
       answer = resolve;
@@ -322,6 +322,7 @@
       if (index > 0) button("↑", "Move up", () => act("queue_move", payload({ position: index - 1 })));
       if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
       button("✕", "Remove from the queue", () => act("queue_remove", payload()));
+      button("✎", "Rename this racer", () => rename(entry.racer_id, entry.name));
       item.appendChild(tools);
       list.appendChild(item);
     });
@@ -330,8 +331,9 @@
 
   function renderRun() {
     const run = current;
+    $("racer-label").textContent = correcting ? "Correcting a run (the clocks are the track's)" : "On track";
     $("racer").textContent = run ? run.racer : "—";
-    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + " · " + run.laps.length + " laps" : "no run staged";
+    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + " · " + plural(run.laps.length, "lap") : "no run staged";
     const body = $("laps");
     body.replaceChildren();
     if (selectedLap !== null && (!run || !run.laps.some((lap) => lap.number === selectedLap))) selectedLap = null;
@@ -435,6 +437,11 @@
     const racer = await response.json();
     box.replaceChildren();
     box.appendChild(L.el("strong", "", racer.alias + ": " + plural(racer.runs.length, "run")));
+    const renameButton = L.el("button", "small", "Rename");
+    renameButton.type = "button";
+    renameButton.id = "rename-racer";
+    renameButton.addEventListener("click", () => rename(racer.racer_id, racer.alias));
+    box.appendChild(renameButton);
     const list = L.el("ol");
     racer.runs.forEach((run) => {
       const item = L.el("li");
@@ -450,6 +457,20 @@
     });
     box.appendChild(list);
     box.hidden = false;
+  }
+
+  // A typo in an alias, fixed everywhere at once (the board refuses another racer's alias).
+  function rename(racerId, alias) {
+    return ask("Rename " + alias + " to:", { confirm: "Rename", reason: "New alias", reasonRequired: true, value: alias }).then((newAlias) => {
+      if (newAlias === null || newAlias === alias) return null;
+      return act("racer_rename", { racer_id: racerId, alias: newAlias }).then((reply) => {
+        if (reply && reply.ok) {
+          toast("Renamed to " + reply.alias, true);
+          if (shownRacer === racerId) { shownRacer = null; showRuns(racerId); }
+        }
+        return reply;
+      });
+    });
   }
 
   function renderGates(gates) {
