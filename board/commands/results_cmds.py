@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from lapgate.board.commands.store_cmds import db_options, open_store
+from lapgate.board.commands.store_cmds import db_options, no_board_running, open_store
 from lapgate.board.league.event_export import ExportFormat, export_file
 from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.prizes import estimate_prizes, load_rules
@@ -127,7 +127,8 @@ def racer_show(config_path: Path | None, db_url: str | None, text: str) -> None:
 @click.argument("user_id")
 def racer_link(config_path: Path | None, db_url: str | None, racer_id: str, user_id: str) -> None:
     """Link racer RACER_ID (e.g. a summit racer) to the known USER_ID."""
-    open_store(config_path, db_url).link_user_id(racer_id, user_id)
+    with no_board_running(config_path, db_url, "racer link"):
+        open_store(config_path, db_url).link_user_id(racer_id, user_id)
     click.echo(f"linked {racer_id} to user id {user_id}")
 
 
@@ -137,7 +138,8 @@ def racer_link(config_path: Path | None, db_url: str | None, racer_id: str, user
 @click.argument("merged_id")
 def racer_merge(config_path: Path | None, db_url: str | None, kept_id: str, merged_id: str) -> None:
     """Merge racer MERGED_ID into KEPT_ID (undo with `lapgate racer unmerge`)."""
-    merge_id = open_store(config_path, db_url).merge_racers(kept_id, merged_id)
+    with no_board_running(config_path, db_url, "racer merge"):
+        merge_id = open_store(config_path, db_url).merge_racers(kept_id, merged_id)
     click.echo(f"merged {merged_id} into {kept_id} (merge {merge_id}; undo: racer unmerge)")
 
 
@@ -146,7 +148,8 @@ def racer_merge(config_path: Path | None, db_url: str | None, kept_id: str, merg
 @click.argument("merge_id", type=int)
 def racer_unmerge(config_path: Path | None, db_url: str | None, merge_id: int) -> None:
     """Undo merge MERGE_ID."""
-    open_store(config_path, db_url).undo_merge(merge_id)
+    with no_board_running(config_path, db_url, "racer unmerge"):
+        open_store(config_path, db_url).undo_merge(merge_id)
     click.echo(f"merge {merge_id} undone")
 
 

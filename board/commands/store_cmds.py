@@ -6,17 +6,19 @@ SQLite file in the default data folder is used (see `board.store.location`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from lapgate.board.lockfile import DataDirBusy, DataDirLock
 from lapgate.board.store.backup import BackupError
 from lapgate.board.store.backup import backup as backup_file
 from lapgate.board.store.backup import restore as restore_file
 from lapgate.board.store.engine import make_engine, sqlite_path
-from lapgate.board.store.location import resolve_database_url
+from lapgate.board.store.location import data_dir, resolve_database_url
 from lapgate.board.store.migrate import current_revision, head_revision, upgrade
 from lapgate.board.store.sql import SqlStore
 
@@ -45,6 +47,47 @@ def db_options(command: F) -> F:
 def open_store(config_path: Path | None, db_url: str | None) -> SqlStore:
     """The store the options name, migrated to the newest schema."""
     return SqlStore(resolve_database_url(config_path, db_url))
+
+
+def _board_folder(config_path: Path | None, db_url: str | None) -> Path | None:
+    """The data folder a board on this database holds its lock in (None: none known)."""
+    if config_path is not None:
+        from lapgate.config import load_settings
+
+        return data_dir(load_settings(config_path).store)
+    path = sqlite_path(resolve_database_url(None, db_url))
+    return path.parent if path is not None else None
+
+
+@contextmanager
+def no_board_running(config_path: Path | None, db_url: str | None, what: str) -> Iterator[None]:
+    """Hold the board's lock while `what` changes the database behind its back.
+
+    A running board keeps racers, runs and queues in memory and would not see the change
+    (the next run stored under a merged-away racer), so the command is refused, naming the
+    board's pid; holding the lock also keeps a board from starting meanwhile.
+    """
+    folder = _board_folder(config_path, db_url)
+    if folder is None:
+        yield
+        return
+    lock = DataDirLock(folder)
+    try:
+        lock.acquire()
+    except DataDirBusy:
+        try:
+            pid = lock.path.read_text().strip() or "?"
+        except OSError:
+            pid = "?"
+        raise click.ClickException(
+            f"{what}: refused while a board runs on this database (pid {pid}, data folder "
+            f"{folder}): it would not see the change. Stop it first (sudo systemctl stop "
+            "lapgate), then run this again; rename racers on /control while it runs"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _sqlite_file(config_path: Path | None, db_url: str | None, what: str) -> Path:
@@ -103,7 +146,8 @@ def restore_cmd(config_path: Path | None, db_url: str | None, file: Path, yes: b
     path = _sqlite_file(config_path, db_url, "restore")
     if not yes:
         click.confirm(f"Replace {path} with {file}?", abort=True)
-    safety = restore_file(file, path)
+    with no_board_running(config_path, db_url, "restore"):
+        safety = restore_file(file, path)
     if safety is not None:
         click.echo(f"previous database saved as {safety}")
     click.echo(f"restored {file} into {path}")

@@ -221,11 +221,20 @@ def _at_now(make: Callable[[int, str], RunEvent]) -> Callable[[Race, WithReason]
 
 
 def queue_add(race: Race, cmd: QueueAdd) -> Payload:
+    """Queue a racer; `warning` says when they were in this queue already (still queued)."""
     racer = race.add_racer(cmd.alias)
+    track = race.track(cmd.track_id)
+    waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
     entry_id = race.queue_add(
         cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
     )
-    return {"entry_id": entry_id, "racer_id": racer.racer_id}
+    answer: Payload = {"entry_id": entry_id, "racer_id": racer.racer_id}
+    if waiting:
+        answer["warning"] = (
+            f"{racer.alias} was already in the queue (position {waiting[0].position + 1}); "
+            "remove one entry if they race once"
+        )
+    return answer
 
 
 def queue_move(race: Race, cmd: QueueMove) -> Payload:

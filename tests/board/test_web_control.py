@@ -233,6 +233,21 @@ def test_manual_lap_and_reset_after_the_run_ended_are_refused(board: Board) -> N
     assert _act(control, "reset", delta=1, lap=1)["ok"]  # a lap of the ended run: a correction
 
 
+def test_a_duplicate_queue_entry_is_queued_with_a_warning(board: Board) -> None:
+    control = _staff_socket(board)
+    assert "warning" not in _act(control, "queue_add", alias="Ada")
+    _act(control, "queue_add", alias="Bob")
+    reply = _act(control, "queue_add", alias="ada")
+    assert reply["ok"] and reply["warning"] == (
+        "Ada was already in the queue (position 1); remove one entry if they race once"
+    )
+    assert [e["name"] for e in board.host.snapshot()["tracks"][0]["queue"]] == [
+        "Ada",
+        "Bob",
+        "Ada",
+    ]
+
+
 def test_racer_rename_is_live_and_refuses_another_racers_alias(board: Board) -> None:
     control = _staff_socket(board)
     alcie = _act(control, "queue_add", alias="Alcie")["racer_id"]

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from lapgate.board.cli import cli
+from lapgate.board.lockfile import DataDirLock
 from lapgate.board.store.backup import integrity_ok
 from lapgate.board.store.location import resolve_database_url
 from lapgate.board.store.migrate import head_revision
@@ -108,3 +109,27 @@ def test_backup_of_postgres_is_refused_with_advice() -> None:
     result = CliRunner().invoke(cli, ["backup", "--db", "postgresql+psycopg://h/db"])
     assert result.exit_code != 0
     assert "pg_dump" in str(result.exception)
+
+
+def test_racer_commands_and_restore_refuse_while_a_board_runs(tmp_path: Path) -> None:
+    db_file = tmp_path / "lapgate.sqlite3"
+    db = f"sqlite:///{db_file}"
+    run("db", "upgrade", "--db", db)
+    backup = Path(run("backup", "--db", db, "--out", str(tmp_path / "bk")).strip())
+    board = DataDirLock(tmp_path)  # what `lapgate run` holds on its data folder
+    board.acquire()
+    try:
+        for args in (
+            ["racer", "merge", "a", "b"],
+            ["racer", "unmerge", "1"],
+            ["racer", "link", "a", "u-1"],
+            ["restore", str(backup), "--yes"],
+        ):
+            result = CliRunner().invoke(cli, [*args, "--db", db])
+            assert result.exit_code == 1, result.output
+            assert "refused while a board runs on this database" in result.output
+            assert "rename racers on /control while it runs" in result.output
+    finally:
+        board.release()
+    out = run("restore", str(backup), "--yes", "--db", db)  # the board stopped: it works
+    assert "restored" in out

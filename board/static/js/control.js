@@ -274,7 +274,11 @@
     $("add-alias").focus();
     const reply = await act("queue_add", payload, true);
     if (!reply) { addRefused(payload); return; }
-    if (reply.ok) { addDone(payload); return; }
+    if (reply.ok) {
+      addDone(payload);
+      if (reply.warning) toast(reply.warning);
+      return;
+    }
     addRefused(payload);
     if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
       // a racer who did not qualify: staff may let them race, with a reason that is logged
