@@ -129,6 +129,7 @@ def test_unstage_and_abort_from_the_page(board: Board, served: str, page: Any) -
     page.click("button[data-action=unstage]")
     page.wait_for_function("document.querySelector('#queue li .name').textContent === 'Alice'")
     assert page.text_content("#racer") == "—"
+    page.wait_for_function("document.getElementById('run-clock').textContent === '—'")
     round_id = board.host.snapshot()["tracks"][0]["round"]["round_id"]
     assert board.store.list_runs(round_id) == []  # no trace
     page.keyboard.press("n")  # Alice again, then a track fault: abort with a reason

@@ -522,9 +522,13 @@
         $("run-clock").textContent = L.fmtClock(run.deadline_at_ms - now);
         $("lap-clock").textContent = run.current_lap_start_at_ms === null ? "—" : L.fmtLapTenths(now - run.current_lap_start_at_ms);
       } else {
-        $("run-clock").textContent = run.status === "staged" ? L.fmtClock(run.time_limit_ms) : run.status;
+        // staged: the whole run time; over: no clock (the status line says how it ended)
+        $("run-clock").textContent = run.status === "staged" ? L.fmtClock(run.time_limit_ms) : "—";
         $("lap-clock").textContent = "";
       }
+    } else {
+      $("run-clock").textContent = "—";
+      $("lap-clock").textContent = "";
     }
     requestAnimationFrame(() => tick(live));
   }
