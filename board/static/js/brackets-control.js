@@ -201,7 +201,7 @@
   function render(view) {
     body.replaceChildren();
     if (!view) { body.appendChild(L.el("div", "muted", "No bracket yet.")); return; }
-    body.appendChild(L.el("div", "muted", view.rules.format + " · " + view.kind + " · " + view.rules.attempts + " attempts"));
+    body.appendChild(L.el("div", "muted", view.rules.format + " · " + view.kind + " · " + view.rules.attempts + (view.rules.attempts === 1 ? " attempt" : " attempts")));
     if (view.staged) renderStaged(view, body);
     renderNext(view, body);
     renderDecided(view, body);

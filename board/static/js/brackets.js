@@ -181,7 +181,7 @@
     $("bk-name").textContent = view.name;
     const kind = view.kind === "double" ? "double elimination" : "single elimination";
     const stop = view.stop_at > 1 ? " · until " + view.stop_at + " remain" : "";
-    $("bk-rules").textContent = view.rules.format + " · " + kind + stop + " · " + view.rules.attempts + " attempts";
+    $("bk-rules").textContent = view.rules.format + " · " + kind + stop + " · " + view.rules.attempts + (view.rules.attempts === 1 ? " attempt" : " attempts");
     $("bk-state").textContent = view.finished ? "finished" : view.flagged.length ? view.flagged.length + " flagged" : "live";
     $("bk-state").className = "bk-badge " + (view.finished ? "done" : view.flagged.length ? "flagged" : "live");
     draw($("bk-trees"), view, phone);
