@@ -8,7 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sync_support import TOKENS, LeagueProcess, add_runs, pusher, racers, seed_site, wait_until
+from sync_support import (
+    ACK_S,
+    TOKENS,
+    LeagueProcess,
+    add_runs,
+    pusher,
+    racers,
+    seed_site,
+    wait_until,
+)
 from werkzeug.security import generate_password_hash
 
 from lapgate.board.domain import Racer
@@ -32,7 +41,7 @@ def test_control_lists_a_refused_record_with_its_reason(
 
     other = site("other")  # another timer sent this racer first, spelled otherwise
     other.save_racer(Racer("spare", "Spare racer at track-a"))
-    pusher(other, league, "track-a").push_once()
+    pusher(other, league, "track-a", ack_timeout_s=ACK_S).push_once()
     onsite = site("venue")
     info = seed_site(onsite, "track-1", racers(2))
     add_runs(onsite, info, racers(2), runs=2, laps=2, seed=5)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from sync_support import (
+    ACK_S,
     ROOT,
     TOKENS,
     LeagueProcess,
@@ -66,7 +67,7 @@ def test_daemon_pushes_its_store_and_shows_the_state(tmp_path: Path, central_url
     onsite.save_racer(Racer("spare", "Spare racer"))
     other = SqlStore(f"sqlite:///{tmp_path / 'other.sqlite3'}")
     other.save_racer(Racer("spare", "Spare racer at track-a"))
-    pusher(other, league, "track-a").push_once()
+    pusher(other, league, "track-a", ack_timeout_s=ACK_S).push_once()
     other.close()
     settings = settings_from_dict(
         {

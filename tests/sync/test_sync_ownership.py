@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from sync_support import (
+    ACK_S,
     EVENT,
     TOKENS,
     LeagueProcess,
@@ -48,7 +49,7 @@ def send(client: Any, items: list[Any]) -> dict[str, Any]:
 
 
 def sync_all(store: SqlStore, league: LeagueProcess, timer_id: str) -> None:
-    p = pusher(store, league, timer_id)
+    p = pusher(store, league, timer_id, ack_timeout_s=ACK_S)
     try:
         for _ in range(5):
             p.push_once()

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import text
 from sync_support import (
+    ACK_S,
     CONFIG,
     EVENT,
     STAFF_PASSWORD,
@@ -44,7 +45,7 @@ def test_a_refused_record_is_quarantined_and_the_rest_syncs(
     b_site = site("b")
     seed_site(b_site, "track-b", field)
     b_site.save_racer(Racer("racer0001", "Racer 1 (renamed at B)", country="GB"))
-    pb = pusher(b_site, league, "track-b")
+    pb = pusher(b_site, league, "track-b", ack_timeout_s=ACK_S)
     for _ in range(3):
         pb.push_once()
     pb.stop()
@@ -64,7 +65,7 @@ def test_a_refused_record_is_quarantined_and_the_rest_syncs(
     )
     a_site.create_run(long_run)
     written = add_runs(a_site, a_round, field, runs=3, laps=3, seed=4)
-    pa = pusher(a_site, league, "track-a")
+    pa = pusher(a_site, league, "track-a", ack_timeout_s=ACK_S)
     pa.start()
     try:
         wait_until(lambda: Outbox(a_site).backlog_count() == 0, 30, "A's run events")
@@ -110,7 +111,7 @@ def test_staff_merge_one_person_registered_at_two_venues(
         store = site(track)
         info = seed_site(store, track, [Racer(racer_id, "Ada Lovelace")])
         add_runs(store, info, [Racer(racer_id, "Ada Lovelace")], runs=1, laps=3, seed=7)
-        p = pusher(store, league, track)
+        p = pusher(store, league, track, ack_timeout_s=ACK_S)
         for _ in range(3):
             p.push_once()
         p.stop()
@@ -138,7 +139,7 @@ def test_what_depended_on_a_refused_record_goes_again_once_it_is_fixed(
     # a value longer than the venue accepts, as an older venue version could have stored
     with onsite.engine.begin() as conn:
         conn.execute(text("UPDATE events SET region = :r"), {"r": "r" * 150})
-    p = pusher(onsite, league)
+    p = pusher(onsite, league, ack_timeout_s=ACK_S)
     for _ in range(3):
         p.push_once()
     refused = {(r["kind"], r["id"]) for r in p.snapshot()["refused"]}

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sync_support import (
+    ACK_S,
     EVENT,
     TOKENS,
     LeagueProcess,
@@ -90,7 +91,7 @@ def test_bad_times_are_refused_and_the_standings_still_answer(
     onsite = site("a")
     info = seed_site(onsite, "track-a", racers(2))
     add_runs(onsite, info, racers(2), runs=1, laps=2, seed=2)
-    p = pusher(onsite, league)
+    p = pusher(onsite, league, ack_timeout_s=ACK_S)
     for _ in range(3):
         p.push_once()
     p.stop()
