@@ -271,3 +271,25 @@ def test_rename_from_the_page_shows_live_on_the_big_screen(
     racer_id = board.host.snapshot()["tracks"][0]["run"]["racer_id"]
     assert board.store.get_racer(racer_id).alias == "Alice"  # type: ignore[union-attr]
     screen.close()
+
+
+def test_new_leader_goes_when_the_lap_that_made_it_is_corrected(
+    board: Board, served: str, browser: Any
+) -> None:
+    board.queue("Alice", "Bob")
+    board.stage()
+    board.cross(1)
+    board.cross(10)
+    board.host.execute("end", {})
+    screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+    screen.goto(served + "/")
+    screen.wait_for_function("window.__lapgate && window.__lapgate.state")
+    board.stage()
+    board.cross(1)
+    board.cross(9)  # Bob leads
+    screen.wait_for_function("!document.getElementById('highlight').hidden")
+    assert screen.text_content("#highlight .who") == "Bob"
+    board.host.execute("invalidate", {"lap": 1, "reason": "cut"})  # the 9 s lap did not count
+    # at once, not when the box's 4 s are up
+    screen.wait_for_function("document.getElementById('highlight').hidden", timeout=2000)
+    screen.close()

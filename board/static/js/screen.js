@@ -77,12 +77,15 @@
   setInterval(nextPage, 8000);
   window.__screen = { nextPage: nextPage };
 
+  let leaderShown = null; // the racer of the "New leader" box while it is up
+
   function showHighlight(kind, name, racerId) {
     const box = $("highlight");
+    leaderShown = kind === "New leader" ? racerId : null;
     box.replaceChildren(L.el("div", "kind", kind), L.el("div", "who", name));
     box.hidden = false;
     clearTimeout(showHighlight.timer);
-    showHighlight.timer = setTimeout(() => { box.hidden = true; }, 4000);
+    showHighlight.timer = setTimeout(() => { box.hidden = true; leaderShown = null; }, 4000);
     const row = document.querySelector('#leaderboard li[data-racer="' + CSS.escape(racerId) + '"]');
     if (row) row.classList.add("flash");
   }
@@ -128,6 +131,11 @@
     const run = message.track.run;
     // in a bracket the round's leaderboard mixes matches: the match card says who leads
     const highlights = root.dataset.mode === "bracket" ? [] : message.highlights || [];
+    const leader = message.track.leaderboard.length ? message.track.leaderboard[0] : null;
+    if (leaderShown !== null && !(leader && leader.rank === 1 && leader.racer_id === leaderShown)) {
+      $("highlight").hidden = true; // the lap that made them leader was corrected
+      leaderShown = null;
+    }
     highlights.forEach((h) => {
       if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
       else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
