@@ -293,3 +293,29 @@ def test_new_leader_goes_when_the_lap_that_made_it_is_corrected(
     # at once, not when the box's 4 s are up
     screen.wait_for_function("document.getElementById('highlight').hidden", timeout=2000)
     screen.close()
+
+
+def test_two_digit_ranks_keep_clear_of_the_name_on_the_big_screen(
+    board: Board, served: str, browser: Any
+) -> None:
+    for number in range(11):
+        board.queue(f"Racer {number}")
+        board.stage()
+        board.cross(1)
+        board.cross(10 + number / 10)
+        board.host.execute("end", {})
+    screen = browser.new_page(viewport={"width": 1920, "height": 1080})
+    screen.goto(served + "/")
+    screen.wait_for_function("document.querySelectorAll('#leaderboard li').length === 11")
+    gap_px = screen.evaluate(
+        """() => {
+          const row = [...document.querySelectorAll('#leaderboard li')]
+            .find((li) => li.querySelector('.rank').textContent === '10');
+          const range = document.createRange();
+          range.selectNodeContents(row.querySelector('.rank'));
+          return row.querySelector('.name').getBoundingClientRect().left
+            - range.getBoundingClientRect().right;
+        }"""
+    )
+    assert gap_px >= 10  # "10 Racer 9", never "10Racer 9"
+    screen.close()
