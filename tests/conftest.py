@@ -112,3 +112,15 @@ def sio_client() -> Iterator[Callable[..., Any]]:
     for client, http in made:
         client.disconnect()
         http.close()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright, launched once for every browser test of the
+    session (a second Playwright instance in the same process is refused)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import requests
 import socketio
 
 from lapgate.board.store.outbox import Outbox
@@ -97,6 +98,7 @@ class Pusher:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._client: socketio.Client | None = None
+        self._http: requests.Session | None = None
         self._lock = threading.Lock()
 
     # lifecycle ----------------------------------------------------------------------------
@@ -165,25 +167,35 @@ class Pusher:
         self._disconnect()
         with self._lock:
             self.state.connect_attempts += 1
-        client = socketio.Client(reconnection=False)
-        client.connect(
-            self.upstream_url,
-            auth={"timer": self.timer_id, "token": self.token},
-            namespaces=[wire.NAMESPACE],
-            wait_timeout=self.ack_timeout_s,
-        )
-        self._client = client
+        # Our own HTTP session, closed with the client: engine.io drops (never closes) the
+        # one it makes for its polling handshake, leaking a socket on every reconnect.
+        http = requests.Session()
+        client = socketio.Client(reconnection=False, http_session=http)
+        try:
+            client.connect(
+                self.upstream_url,
+                auth={"timer": self.timer_id, "token": self.token},
+                namespaces=[wire.NAMESPACE],
+                wait_timeout=self.ack_timeout_s,
+            )
+        except BaseException:
+            http.close()
+            raise
+        self._client, self._http = client, http
         with self._lock:
             self.state.connected = True
         return client
 
     def _disconnect(self) -> None:
         client, self._client = self._client, None
+        http, self._http = self._http, None
         if client is not None:
             try:
                 client.disconnect()
             except Exception:  # already gone
                 log.debug("sync: disconnect failed", exc_info=True)
+        if http is not None:
+            http.close()
 
     # one cycle ----------------------------------------------------------------------------
 

@@ -95,7 +95,7 @@ def _texts(page: Any, selector: str) -> list[str]:
     return [text.strip() for text in page.locator(selector).all_text_contents()]
 
 
-_IDS_TEXT = "(arg) => document.getElementById(arg[0]).textContent === arg[1]"
+_IDS_TEXT = "(arg) => document.getElementById(arg[0])?.textContent === arg[1]"
 _ALL_TEXTS = (
     "(arg) => [...document.querySelectorAll(arg[0])].map((n) => n.textContent).join('|') === arg[1]"
 )

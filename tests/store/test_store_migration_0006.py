@@ -71,7 +71,7 @@ def test_upgrade_from_0005_backfills_the_tracks(store_url: str) -> None:
     finally:
         engine.dispose()
     try:
-        assert current_revision(store.engine) == head_revision() == "0006"
+        assert current_revision(store.engine) == head_revision()  # 0006 and every later one
         [round_info] = store.list_rounds("ev1")
         assert round_info.track_id == "track-1"
         assert (round_info.kind, round_info.status, round_info.state) == ("timed", "open", {})

@@ -25,7 +25,6 @@ from lapgate.board.service import BoardServer, Service
 from lapgate.board.store.outbox import Outbox
 from lapgate.board.store.sql import SqlStore
 from lapgate.config import settings_from_dict
-from tests.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.postgres, pytest.mark.slow]
 STAFF_PASSWORD = "venue-staff-password"
@@ -35,10 +34,8 @@ def test_control_lists_a_refused_record_with_its_reason(
     tmp_path: Path,
     league: LeagueProcess,
     site: Callable[[str], SqlStore],
-    chromium_path: str,
+    browser: Any,
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     other = site("other")  # another timer sent this racer first, spelled otherwise
     other.save_racer(Racer("spare", "Spare racer at track-a"))
     pusher(other, league, "track-a", ack_timeout_s=ACK_S).push_once()
@@ -59,16 +56,16 @@ def test_control_lists_a_refused_record_with_its_reason(
     server.start()
     try:
         wait_until(lambda: Outbox(onsite).backlog_count() == 0, 30, "the backlog")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
-            page: Any = browser.new_page()
+        page: Any = browser.new_page()  # the session's one Chromium (tests/conftest.py)
+        try:
             page.goto(f"http://127.0.0.1:{server.port}/control")
             page.fill("input[name=password]", STAFF_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_selector("#sync-refused li", timeout=15_000)
             refused = page.locator("#sync-refused li").all_text_contents()
             line = page.locator("#sync-state").text_content()
-            browser.close()
+        finally:
+            page.close()
     finally:
         server.stop()
         service.stop()
