@@ -87,12 +87,17 @@
   // `opts.reasonRequired`: the answer needs one.
   const confirmDialog = $("confirm-dialog");
   let answer = null;
-  confirmDialog.addEventListener("close", () => {
+  // Answered as the button or key acts: a close event comes a moment later, when a key
+  // pressed meanwhile may already have asked the next question.
+  function settle(value) {
     const resolve = answer;
     answer = null;
-    if (resolve) resolve(confirmDialog.returnValue === "ok" ? $("cd-reason").value.trim() : null);
-  });
-  $("cd-cancel").addEventListener("click", () => confirmDialog.close(""));
+    if (resolve) resolve(value);
+  }
+  confirmDialog.querySelector("form").addEventListener("submit", () => settle($("cd-reason").value.trim()));
+  confirmDialog.addEventListener("cancel", () => settle(null));
+  confirmDialog.addEventListener("close", () => { if (!confirmDialog.open) settle(null); });
+  $("cd-cancel").addEventListener("click", () => { settle(null); confirmDialog.close(""); });
   function ask(text, opts) {
     const options = opts || {};
     if (confirmDialog.open) return Promise.resolve(null);
