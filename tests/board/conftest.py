@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from web_support import Board, board
 
 from lapgate.board.service import BoardServer
 
-__all__ = ["board", "served"]
+__all__ = ["board", "page", "served"]
 
 
 @pytest.fixture
@@ -19,3 +20,18 @@ def served(board: Board) -> Iterator[str]:
     server.start()
     yield f"http://127.0.0.1:{server.port}"
     server.stop()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A 1080p page of the session's Chromium; a page error or an unexpected dialog fails."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    opened = context.new_page()
+    errors: list[str] = []
+    opened.on("pageerror", lambda error: errors.append(str(error)))
+    opened.on(
+        "dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss())
+    )
+    yield opened
+    context.close()
+    assert errors == []

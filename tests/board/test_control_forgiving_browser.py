@@ -20,20 +20,6 @@ from lapgate.board.web.app import create_app
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on(
-        "dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss())
-    )
-    yield opened
-    context.close()
-    assert errors == []
-
-
 def _control(page: Any, served: str) -> None:
     page.goto(served + "/control")
     page.fill("input[name=password]", STAFF_PASSWORD)

@@ -9,12 +9,8 @@ from typing import Any
 
 import pytest
 from brackets_support import XSS_NAME, race_run
-from web_support import STAFF_PASSWORD, Board, FakeClock, make_settings
+from web_support import STAFF_PASSWORD, Board, make_settings, started_board
 
-from lapgate.board.live.host import EngineHost
-from lapgate.board.live.race import Race
-from lapgate.board.store import MemoryStore
-from lapgate.board.web import create_app
 from lapgate.config import settings_from_dict
 
 pytestmark = pytest.mark.browser
@@ -53,15 +49,9 @@ def board(request: pytest.FixtureRequest) -> Iterator[Board]:
     parameter), no round open yet."""
     base = make_settings().model_dump(mode="json", exclude_none=True)
     rounds = getattr(request, "param", PROGRAM)
-    settings = settings_from_dict({**base, "rounds": rounds})
-    clock = FakeClock()
-    store = MemoryStore()
-    race = Race(store, settings, {"finish": clock})
-    host = EngineHost(race, tick_s=0.01)
-    app = create_app(settings, host, testing=True)
-    host.start()
-    yield Board(settings, clock, store, host, app)
-    host.stop()
+    started = started_board(settings_from_dict({**base, "rounds": rounds}))
+    yield started
+    started.host.stop()
 
 
 def _page(browser: Any, errors: list[str], confirms: list[str], **context_args: Any) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,6 @@ from web_support import STAFF_PASSWORD, Board
 
 pytestmark = pytest.mark.browser
 XSS_NAME = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    opened = context.new_page()
-    errors: list[str] = []
-    opened.on("pageerror", lambda error: errors.append(str(error)))
-    opened.on(
-        "dialog", lambda dialog: (errors.append("dialog: " + dialog.message), dialog.dismiss())
-    )
-    yield opened
-    context.close()
-    assert errors == []
 
 
 def _wait_live(page: Any) -> None:

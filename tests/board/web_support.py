@@ -81,17 +81,21 @@ def make_settings(**round_overrides: Any) -> Settings:
     )
 
 
-@pytest.fixture
-def board() -> Iterator[Board]:
-    settings = make_settings()
+def started_board(settings: Settings) -> Board:
+    """A board on a memory store and a fake clock with its engine host started."""
     clock = FakeClock()
     store = MemoryStore()
-    race = Race(store, settings, {"finish": clock})
-    host = EngineHost(race, tick_s=0.01)
+    host = EngineHost(Race(store, settings, {"finish": clock}), tick_s=0.01)
     app = create_app(settings, host, testing=True)
     host.start()
-    yield Board(settings, clock, store, host, app)
-    host.stop()
+    return Board(settings, clock, store, host, app)
+
+
+@pytest.fixture
+def board() -> Iterator[Board]:
+    started = started_board(make_settings())
+    yield started
+    started.host.stop()
 
 
 def login(client: FlaskClient, password: str = STAFF_PASSWORD) -> str:
