@@ -31,7 +31,17 @@ def create_app(
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
     from lapgate.board.league.service import results_of
-    from lapgate.board.web import api, auth, brackets, exports, health, live, pages, standings
+    from lapgate.board.web import (
+        api,
+        assets,
+        auth,
+        brackets,
+        exports,
+        health,
+        live,
+        pages,
+        standings,
+    )
 
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(
@@ -59,6 +69,7 @@ def create_app(
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
+    assets.init_app(app)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
