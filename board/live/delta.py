@@ -13,14 +13,19 @@ A patch is a JSON value:
 - ``{"=": value}``: the new value, an object;
 - ``{"{": {key: patch, ...}, "-": [key, ...]}``: an object with these keys patched (or
   added) and those removed (``"-"`` is left out when nothing is removed);
+- ``{"+": d}``: the old whole number plus `d` (only inside ``"s"`` below);
 - ``{"[": [op, ...]}``: an array built from the ops in order, each one of
-  ``["c", j, n]`` (copy the old items j … j+n-1), ``["n", item, ...]`` (these new items) or
-  ``["p", j, patch]`` (the old item j, patched).
+  ``["c", j, n]`` (copy the old items j … j+n-1), ``["n", item, ...]`` (these new items),
+  ``["p", j, patch]`` (the old item j, patched) or ``["s", j, n, patch]`` (the old items
+  j … j+n-1, each patched with the same patch).
 
 Array items are matched by identity (the first of `ID_KEYS` an object holds), so a lap
 appended, a row moved up the leaderboard or an entry pushed onto the undo list costs only
 what is new. Identity decides only the size of a patch, never its correctness: a copied
 item is equal to the new one, a patched item is patched from exactly the old item named.
+A racer moving up the leaderboard moves every row between down a rank, and a new leader
+widens every gap by as much: ``"s"`` with ``{"+": d}`` says that once for the whole run of
+rows, so the update stays small however many racers the round has.
 
 Equality is Python's `==`: views give every field one type, so a bool never stands where
 the previous view had a number of equal value (``True == 1``).
@@ -52,6 +57,10 @@ def apply_patch(old: Any, patch: Any) -> Any:
         return patch
     if "=" in patch:
         return patch["="]
+    if "+" in patch:
+        if type(old) is not int:
+            raise PatchError(f"number patch: got {type(old).__name__}, expected a whole number")
+        return old + patch["+"]
     if "{" in patch:
         if not isinstance(old, dict):
             raise PatchError(f"object patch: got {type(old).__name__}, expected an object")
@@ -63,7 +72,7 @@ def apply_patch(old: Any, patch: Any) -> Any:
         if not isinstance(old, list):
             raise PatchError(f"array patch: got {type(old).__name__}, expected an array")
         return _apply_ops(old, patch["["])
-    raise PatchError(f"patch: got an object with keys {sorted(patch)}, expected '=', '{{' or '['")
+    raise PatchError(f"patch: got an object with keys {sorted(patch)}, expected =, +, {{ or [")
 
 
 class PatchError(ValueError):
@@ -74,19 +83,22 @@ def _whole(value: Any) -> Any:
     return {"=": value} if isinstance(value, dict) else value
 
 
-def _diff(old: Any, new: Any) -> Any:
+def _diff(old: Any, new: Any, relative: bool = False) -> Any:
+    """The patch, or `_SAME`; `relative`: whole numbers as ``{"+": d}`` (see ``"s"``)."""
     if type(old) is type(new) and old == new:
         return _SAME
     if isinstance(old, dict) and isinstance(new, dict):
         changed = {}
         for key, value in new.items():
-            sub = _diff(old[key], value) if key in old else _whole(value)
+            sub = _diff(old[key], value, relative) if key in old else _whole(value)
             if sub is not _SAME:
                 changed[key] = sub
         gone = [key for key in old if key not in new]
         return {"{": changed, "-": gone} if gone else {"{": changed}
     if isinstance(old, list) and isinstance(new, list):
         return _diff_list(old, new)
+    if relative and type(old) is int and type(new) is int:
+        return {"+": new - old}
     return _whole(new)
 
 
@@ -120,7 +132,12 @@ def _diff_list(old: list[Any], new: list[Any]) -> Any:
                 ops.append(["c", j, 1])
         elif j is not None and isinstance(item, dict) and isinstance(old[j], dict):
             reused += 1
-            ops.append(["p", j, _diff(old[j], item)])
+            patch = _diff(old[j], item, relative=True)
+            last = ops[-1] if ops else None
+            if last is not None and last[0] == "s" and last[1] + last[2] == j and last[3] == patch:
+                last[2] += 1
+            else:
+                ops.append(["s", j, 1, patch, item])
         elif ops and ops[-1][0] == "n":
             ops[-1].append(item)
         else:
@@ -128,6 +145,9 @@ def _diff_list(old: list[Any], new: list[Any]) -> Any:
     # nothing kept, or a short list of plain values: the array itself is smaller
     if not reused or (len(new) <= 8 and all(not isinstance(x, dict | list) for x in new)):
         return new
+    for index, op in enumerate(ops):
+        if op[0] == "s":  # one item alone: patched with its new numbers, not their change
+            ops[index] = ["s", *op[1:4]] if op[2] > 1 else ["p", op[1], _diff(old[op[1]], op[4])]
     return {"[": ops}
 
 
@@ -146,8 +166,13 @@ def _apply_ops(old: list[Any], ops: list[Any]) -> list[Any]:
             if op[1] < 0 or op[1] >= len(old):
                 raise PatchError(f"patch of item {op[1]} of {len(old)}")
             out.append(apply_patch(old[op[1]], op[2]))
+        elif tag == "s":
+            start, count = op[1], op[2]
+            if start < 0 or start + count > len(old):
+                raise PatchError(f"patch of items {start}…{start + count - 1} of {len(old)}")
+            out.extend(apply_patch(item, op[3]) for item in old[start : start + count])
         else:
-            raise PatchError(f"array op: got {op!r:.40}, expected ['c'|'n'|'p', …]")
+            raise PatchError(f"array op: got {op!r:.40}, expected ['c'|'n'|'p'|'s', …]")
     return out
 
 

@@ -5,10 +5,13 @@ does not fit what the page holds (both end in a resync)."""
 from __future__ import annotations
 
 import json
+import random
 from typing import Any
 
 import pytest
 from web_support import Board
+
+from lapgate.board.live.delta import apply_patch, diff
 
 pytestmark = pytest.mark.browser
 PAGES = ("/", "/m", "/overlay")
@@ -149,3 +152,80 @@ def test_a_patch_that_does_not_fit_resyncs(board: Board, served: str, page: Any)
     assert phone.evaluate("window.__lapgate.resyncs") == 1
     assert screen.evaluate("window.__lapgate.resyncs") == 0
     assert phone.text_content("#last-lap") == "9.250"
+
+
+def _random_json(rng: random.Random, depth: int = 0) -> Any:
+    kind = rng.randrange(6 if depth < 3 else 3)
+    if kind == 0:
+        return rng.choice([None, True, False, "", "x", 0.5, -1.25])
+    if kind in (1, 2):
+        return rng.randrange(-3, 4)
+    if kind == 3:
+        return [_random_json(rng, depth + 1) for _ in range(rng.randrange(5))]
+    if kind == 4:  # a row with an id, as in the views' lists
+        return {
+            "racer_id": rng.choice("abcdef"),
+            "rank": rng.randrange(5),
+            "gap": rng.randrange(5),
+            "laps": [_random_json(rng, depth + 1) for _ in range(rng.randrange(3))],
+        }
+    return {rng.choice("abcd"): _random_json(rng, depth + 1) for _ in range(rng.randrange(4))}
+
+
+def _changed(rng: random.Random, value: Any, depth: int = 0) -> Any:
+    if rng.random() < 0.15 or depth > 3:
+        return _random_json(rng, depth)
+    if isinstance(value, dict):
+        out = {
+            k: _changed(rng, v, depth + 1) if rng.random() < 0.4 else v for k, v in value.items()
+        }
+        if rng.random() < 0.3:
+            out[rng.choice("abcd")] = _random_json(rng, depth + 1)
+        if out and rng.random() < 0.2:
+            out.pop(rng.choice(list(out)))
+        return out
+    if isinstance(value, list):
+        out = [_changed(rng, v, depth + 1) if rng.random() < 0.4 else v for v in value]
+        if rng.random() < 0.3:
+            rng.shuffle(out)
+        if rng.random() < 0.3:
+            out.insert(rng.randrange(len(out) + 1), _random_json(rng, depth + 1))
+        if out and rng.random() < 0.3:
+            del out[rng.randrange(len(out))]
+        return out
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value + rng.randrange(-2, 3)
+    return value
+
+
+def test_live_js_applies_patches_as_python_does(served: str, page: Any) -> None:
+    """live.js's `applyPatch` is the twin of delta.apply_patch: 600 random changes."""
+    rng = random.Random(16)
+    cases = []
+    for _ in range(600):
+        old = [_random_json(rng) for _ in range(rng.randrange(1, 6))]
+        board_like = rng.random() < 0.5
+        if board_like:  # leaderboard-like: rows that move and shift
+            racers = [r for r in "abcdef" if rng.random() < 0.8]
+            old = [{"racer_id": r, "rank": i, "gap": i * 3} for i, r in enumerate(racers)]
+        new = _changed(rng, old)
+        if board_like and len(old) > 2 and rng.random() < 0.5:  # a racer moves up
+            mover = rng.randrange(1, len(old))
+            passed = [{**row, "rank": row["rank"] + 1} for row in old[:mover]]
+            new = [{**old[mover], "rank": 0}, *passed, *old[mover + 1 :]]
+        cases.append({"old": old, "patch": diff(old, new), "new": new})
+    page.goto(served + "/overlay")
+    _wait_live(page)
+    results = page.evaluate(
+        "(cases) => cases.map((c) => JSON.stringify(Lapgate.applyPatch(c.old, c.patch)))", cases
+    )
+    for case, result in zip(cases, results, strict=True):
+        assert apply_patch(case["old"], case["patch"]) == case["new"]
+        assert json.loads(result) == case["new"], case
+    ops = {
+        op[0]
+        for case in cases
+        if isinstance(case["patch"], dict)
+        for op in case["patch"].get("[", [])
+    }
+    assert ops == {"c", "n", "p", "s"}  # every kind of op was tried

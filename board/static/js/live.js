@@ -48,11 +48,16 @@
   }
 
   // A patch as board/live/delta.py makes it: a plain value or array is the new value;
-  // {"=": v} a new object; {"{": {k: patch}, "-": [k]} an object changed; {"[": ops} an
-  // array rebuilt from ["c", j, n] (old items j…j+n-1), ["n", item…] and ["p", j, patch].
+  // {"=": v} a new object; {"+": d} the old number plus d; {"{": {k: patch}, "-": [k]} an
+  // object changed; {"[": ops} an array rebuilt from ["c", j, n] (old items j…j+n-1),
+  // ["n", item…], ["p", j, patch] and ["s", j, n, patch] (old items j…j+n-1, each patched).
   function applyPatch(old, patch) {
     if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
     if ("=" in patch) return patch["="];
+    if ("+" in patch) {
+      if (!Number.isInteger(old)) throw new Error("number patch of a non-number");
+      return old + patch["+"];
+    }
     if ("{" in patch) {
       if (old === null || typeof old !== "object" || Array.isArray(old)) throw new Error("object patch of a non-object");
       const out = Object.assign({}, old);
@@ -72,6 +77,9 @@
         } else if (op[0] === "p") {
           if (op[1] < 0 || op[1] >= old.length) throw new Error("patch out of range");
           out.push(applyPatch(old[op[1]], op[2]));
+        } else if (op[0] === "s") {
+          if (op[1] < 0 || op[1] + op[2] > old.length) throw new Error("patch out of range");
+          for (let j = op[1]; j < op[1] + op[2]; j++) out.push(applyPatch(old[j], op[3]));
         } else {
           throw new Error("unknown array op");
         }
