@@ -117,8 +117,8 @@ def _identity(item: Any, position: int) -> Any:
 
 def _diff_list(old: list[Any], new: list[Any]) -> Any:
     where: dict[Any, int] = {}
-    for j, item in enumerate(old):
-        where.setdefault(_identity(item, j), j)
+    for index, item in enumerate(old):
+        where.setdefault(_identity(item, index), index)
     ops: list[list[Any]] = []
     reused = 0
     for i, item in enumerate(new):
