@@ -251,6 +251,9 @@
     button.addEventListener("click", () => { button.blur(); handlers[button.dataset.action](); });
   });
   $("speak").addEventListener("change", (event) => act("speak", { on: event.target.checked }));
+  document.querySelectorAll("#sounds input[data-sound]").forEach((box) => {
+    box.addEventListener("change", () => act("sounds", { [box.dataset.sound]: box.checked }));
+  });
   let refused = null; // the queue_add payload the board refused: not an entrant of the round
 
   // The alias field keeps the focus after Add, so the next name typed is text (Esc leaves).
@@ -500,6 +503,8 @@
     $("round-name").textContent = round ? round.name + (round.status === "closed" ? " (closed)" : "") : "no round open";
     $("format").textContent = round ? round.format_label : "open one under Program";
     $("speak").checked = live.state.settings.speak_laps;
+    const sounds = live.state.settings.sounds || {};
+    document.querySelectorAll("#sounds input[data-sound]").forEach((box) => { box.checked = sounds[box.dataset.sound] !== false; });
     renderGates(live.state.gates);
     lastTrack = track;
     current = correcting ? correctedView || track.run : track.run;

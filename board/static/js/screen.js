@@ -97,6 +97,7 @@
 
   function render(live) {
     const state = live.state;
+    window.LapgateSounds.configure(state.settings.sounds);
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
@@ -137,7 +138,10 @@
       leaderShown = null;
     }
     highlights.forEach((h) => {
-      if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
+      if (h === "new_leader") {
+        showHighlight("New leader", run.racer, run.racer_id);
+        window.LapgateSounds.play("new_leader");
+      }
       else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
     });
     if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
@@ -183,6 +187,7 @@
       setText("lap-number", run && run.status === "running" ? String(run.laps.length + 1) : "");
       const node = $("run-clock");
       if (node.className !== runClass) node.className = runClass;
+      window.LapgateSounds.check(run, now);
     }
     requestAnimationFrame(() => tick(live));
   }
