@@ -40,7 +40,11 @@ def progression_svg(
     for race in races:
         running += race.points
         totals.append(running)
-    right = f"{points_label(totals[-1])} {points_name} in {len(races)} races" if races else ""
+    right = (
+        f"{points_label(totals[-1])} {points_name} in {len(races)} race{'s' if len(races) != 1 else ''}"
+        if races
+        else ""
+    )
     extra = title(svg, size, theme, chart.title, right)
     if not races:
         return empty(svg, size, theme, "No races this season")

@@ -359,6 +359,7 @@
       row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
       body.appendChild(row);
     });
+    renderRunChart(run);
     $("target").textContent = selectedLap === null ? "Target: the lap in progress (↑/↓ to pick a lap)" : "Target: lap " + selectedLap + " (Esc: back to the lap in progress)";
     const undo = $("undo-list");
     undo.replaceChildren();
@@ -370,6 +371,18 @@
       item.appendChild(b);
       undo.appendChild(item);
     });
+  }
+
+  // The run's laps as a chart (server-rendered SVG): fetched again only when the run changed.
+  function renderRunChart(run) {
+    const img = $("run-chart");
+    img.hidden = !run || !run.laps.length;
+    if (img.hidden) return;
+    const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=tablet&v=" + run.event_count;
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap times of " + run.racer + ", run " + run.seq;
+    }
   }
 
   // Correcting a past run (picked from the leaderboard): `correcting` is its id, and its
