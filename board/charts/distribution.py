@@ -46,13 +46,17 @@ def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
     shown = [v for v in values if cap is None or v <= cap]
     slower = len(values) - len(shown)
     box = frame(size.width, size.height, font)
-    box = Frame(box.width, box.height, box.left, box.right, box.top + extra, box.bottom)
+    # a row above the plot names the green bin and the dashed line
+    key_y = box.top + extra + font * 0.3
+    box = Frame(
+        box.width, box.height, box.left, box.right, box.top + extra + font * 1.3, box.bottom
+    )
     by_width = max_ticks_for(box.plot_width, font * 1.6)
     bins = histogram(shown, max(3, min(by_width, 24, 2 * int(len(shown) ** 0.5) + 2)))
     columns = len(bins) + (1 if slower else 0)
     most = max([b.count for b in bins] + [slower])
     ticks = [
-        t for t in nice_ticks(0, most, max_ticks_for(box.plot_height, font * 2.0)) if t == int(t)
+        t for t in nice_ticks(0, most, max_ticks_for(box.plot_height, font * 1.6)) if t == int(t)
     ]
     y = Scale(0, ticks[-1], box.bottom, box.top)
     y_axis(svg, box, ticks, y, size, theme, lambda t: f"{t:g}")
@@ -120,22 +124,27 @@ def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
             stroke_width=size.stroke / 1.5,
             stroke_dasharray=f"{num(size.stroke * 2)} {num(size.stroke * 2)}",
         )
-        anchor = "end" if mx > box.left + box.plot_width * 0.6 else "start"
-        shift = -font * 0.3 if anchor == "end" else font * 0.3
-        svg.text(
-            mx + shift,
-            box.top + font * 0.9,
-            f"median {lap_text(median)}",
-            font * 0.85,
-            theme.ink,
-            anchor=anchor,
-        )
+    mark = font * 0.7
+    svg.add("rect", x=box.left, y=key_y - mark, width=mark, height=mark, fill=theme.best)
     svg.text(
-        box.left + font * 0.3,
-        box.top + font * 2.0,
-        f"best {lap_text(best)}",
-        font * 0.85,
-        theme.best,
-        weight=700,
+        box.left + mark * 1.5, key_y, f"best {lap_text(best)}", font * 0.9, theme.best, weight=700
+    )
+    svg.add(
+        "line",
+        x1=box.right - mark * 0.5,
+        x2=box.right - mark * 0.5,
+        y1=key_y - mark * 1.1,
+        y2=key_y + mark * 0.2,
+        stroke=theme.ink,
+        stroke_width=size.stroke / 1.5,
+        stroke_dasharray=f"{num(size.stroke)} {num(size.stroke)}",
+    )
+    svg.text(
+        box.right - mark * 1.3,
+        key_y,
+        f"median {lap_text(median)}",
+        font * 0.9,
+        theme.ink,
+        anchor="end",
     )
     return svg.render()

@@ -56,7 +56,12 @@ class Progression:
 
 def seconds_label(ms: float, step_ms: float) -> str:
     """A time in seconds with as many decimals as the tick step needs (7, 7.5, 7.25)."""
-    decimals = 0 if step_ms >= 1000 else 1 if step_ms >= 100 else 2 if step_ms >= 10 else 3
+    decimals = 0
+    while (
+        decimals < 3
+        and abs(round(step_ms / 10 ** (3 - decimals)) * 10 ** (3 - decimals) - step_ms) > 1e-6
+    ):
+        decimals += 1
     return f"{ms / 1000:.{decimals}f}"
 
 

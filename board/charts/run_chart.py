@@ -61,7 +61,7 @@ def run_laps_svg(chart: RunChart, size: Size, theme: Theme) -> str:
     durations = [lap.duration_ms for lap in chart.laps]
     cap = outlier_cap(durations)
     high = cap if cap is not None else max(durations)
-    ticks = nice_ticks(min(durations), high, max_ticks_for(box.plot_height, font * 2.0))
+    ticks = nice_ticks(min(durations), high, max_ticks_for(box.plot_height, font * 1.6))
     y = Scale(ticks[0], ticks[-1], box.bottom, box.top)
     y_axis(svg, box, ticks, y, size, theme, lambda t: seconds_label(t, ticks[1] - ticks[0]))
     xs = band_positions(len(chart.laps), box.left, box.right)
@@ -185,9 +185,12 @@ def _lap_mark(
             class_="lap valid best",
         )
         anchor = "end" if x > (svg.width * 0.75) else "start" if x < svg.width * 0.25 else "middle"
+        # above the dot in the plot's lower half (clear of the lap numbers), else below
+        lower = cy > (y.range_low + y.range_high) / 2
+        label_y = cy - r * 1.6 - font * 0.35 if lower else cy + r * 1.6 + font
         svg.text(
             x,
-            cy + r * 1.6 + font,
+            label_y,
             lap_text(lap.duration_ms),
             font * 0.95,
             theme.best,

@@ -40,18 +40,17 @@ def progression_svg(
     for race in races:
         running += race.points
         totals.append(running)
-    right = (
-        f"{points_label(totals[-1])} {points_name} in {len(races)} race{'s' if len(races) != 1 else ''}"
-        if races
-        else ""
-    )
+    right = ""
+    if races:
+        plural = "" if len(races) == 1 else "s"
+        right = f"{points_label(totals[-1])} {points_name} in {len(races)} race{plural}"
     extra = title(svg, size, theme, chart.title, right)
     if not races:
         return empty(svg, size, theme, "No races this season")
     box = frame(size.width, size.height, font)
     box = Frame(box.width, box.height, box.left, box.right, box.top + extra + font, box.bottom)
     low, high = min([*totals, 0.0]), max([*totals, 0.0])
-    ticks = nice_ticks(low, high, max_ticks_for(box.plot_height, font * 2.0))
+    ticks = nice_ticks(low, high, max_ticks_for(box.plot_height, font * 1.6))
     y = Scale(ticks[0], ticks[-1], box.bottom, box.top)
     y_axis(svg, box, ticks, y, size, theme, points_label)
     xs = band_positions(len(races), box.left, box.right)

@@ -2,7 +2,7 @@
 
 A chart is drawn in user units that match the CSS pixels it is shown at, so a 14-unit label
 is a 14 px label on a phone: `PHONE` for a ~360 px wide column, `TABLET` for the control
-page's run panel, `SCREEN` for the big screen at 10 m (labels a 30th of the width, strokes
+page's run panel (~520 px), `SCREEN` for the big screen at 10 m (labels a 35th of the width, strokes
 of 6). Themes follow the pages: light for phones, control and standings (daylight), dark
 for the big screen. Each mark differs by shape as well as colour (filled/hollow/crossed),
 so the charts read in black and white and for colour-blind eyes.
@@ -49,8 +49,8 @@ class Theme:
 
 SIZES: dict[SizeName, Size] = {
     SizeName.PHONE: Size(360, 270, 14, 2.5, 5),
-    SizeName.TABLET: Size(640, 290, 15, 3, 6),
-    SizeName.SCREEN: Size(1200, 560, 30, 6, 12),
+    SizeName.TABLET: Size(560, 280, 14, 3, 6),
+    SizeName.SCREEN: Size(1200, 440, 34, 6, 12),
 }
 
 THEMES: dict[ThemeName, Theme] = {

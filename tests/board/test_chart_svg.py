@@ -150,6 +150,8 @@ def test_labels() -> None:
     assert lap_text(13_393) == "13.393" and lap_text(62_345) == "1:02.345"
     assert seconds_label(7_500, 500) == "7.5" and seconds_label(8_000, 1_000) == "8"
     assert seconds_label(7_250, 50) == "7.25"
+    assert seconds_label(12_500, 2_500) == "12.5"  # a 2.5 s step needs its decimal
+    assert seconds_label(7_500, 2_500) == "7.5" and seconds_label(10_000, 2_500) == "10.0"
     assert points_label(42) == "42" and points_label(-1_250_000) == "-1.25M"
     assert points_label(-12_345) == "-12.3k" and points_label(7.5) == "7.5"
 

@@ -26,7 +26,22 @@
     });
   }
 
+  // A run that is over (and has laps to show) is drawn as a chart in place of the list.
+  function renderRunChart(run) {
+    const over = Boolean(run) && run.status !== "staged" && run.status !== "running" && run.laps.length > 1;
+    root.classList.toggle("run-over", over);
+    const img = $("run-chart");
+    img.hidden = !over;
+    if (!over) return;
+    const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=screen&theme=dark&v=" + run.event_count;
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap times of " + run.racer;
+    }
+  }
+
   function renderLaps(run) {
+    renderRunChart(run);
     const list = $("laps");
     list.replaceChildren();
     if (!run) return;
