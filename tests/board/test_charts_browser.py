@@ -164,7 +164,7 @@ DUE_SCRIPT = """
 () => {
   const S = window.LapgateSounds;
   const run = (o) => Object.assign({run_id: "r1", status: "running", laps: [],
-    time_limit_ms: 120000, deadline_at_ms: 120000, expiry: "finish_lap", lap_target: null}, o);
+    time_limit_ms: 120000, deadline_at_ms: 120000, expiry: "finish_lap", finish_laps: null}, o);
   function steps(list) {  // [[run, now], ...] → the sounds due at each step
     let memo = null;
     return list.map(([r, now]) => {
@@ -176,7 +176,7 @@ DUE_SCRIPT = """
   const laps = (n) => Array.from({length: n}, (_, i) => ({number: i + 1}));
   const cut = (o) => run(Object.assign({expiry: "cut"}, o || {}));
   const short = (o) => run(Object.assign({time_limit_ms: 20000, deadline_at_ms: 20000}, o || {}));
-  const count = (n, o) => run(Object.assign({lap_target: 3, laps: laps(n)}, o || {}));
+  const count = (n, o) => run(Object.assign({finish_laps: 3, laps: laps(n)}, o || {}));
   return {
     timed_finish_lap: steps([[run({status: "staged"}), 0], [run(), 1], [run(), 89999],
       [run(), 90001], [run(), 90500], [run(), 120001], [run(), 125000],

@@ -10,7 +10,7 @@
  * - start: the run's clock starts (staged → running);
  * - thirty_left: 30 s of run time left (runs longer than 30 s);
  * - final_lap: the lap in progress is the last one: in a lap-count race (a run view with
- *   `lap_target`) when the racer starts lap N of N; in a timed race with finish-lap
+ *   `finish_laps`) when the racer starts lap N of N; in a timed race with finish-lap
  *   expiry when the time is up (the lap in progress may still finish and count);
  * - time_up: the run's time is up with cut-off expiry, or the run is over (finished: the
  *   final lap done, or N laps of a lap-count race). A DNF or an abort plays nothing.
@@ -80,7 +80,7 @@
   // The memo of what was already played for a run, as the run is now.
   function remember(run, nowMs) {
     const left = run.deadline_at_ms === null ? null : run.deadline_at_ms - nowMs;
-    const target = run.lap_target || null;
+    const target = run.finish_laps || null;
     return {
       run_id: run.run_id,
       status: run.status,
@@ -98,7 +98,7 @@
     if (memo.status === "staged" && run.status === "running") sounds.push("start");
     if (run.status === "running") {
       const left = run.deadline_at_ms === null ? null : run.deadline_at_ms - nowMs;
-      const target = run.lap_target || null;
+      const target = run.finish_laps || null;
       if (!next.thirty && left !== null && left <= 30000 && left > 0 && run.time_limit_ms > 30000) {
         next.thirty = true;
         sounds.push("thirty_left");
