@@ -36,6 +36,7 @@ def create_app(
         assets,
         auth,
         brackets,
+        charts,
         exports,
         health,
         live,
@@ -76,6 +77,7 @@ def create_app(
     app.register_blueprint(api.bp)
     brackets.init_app(app)
     standings.init_app(app)
+    charts.init_app(app)
     exports.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
