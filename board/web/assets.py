@@ -1,10 +1,11 @@
-"""Static files on the wire: versioned URLs cached for a year, text gzipped.
+"""Static files on the wire: versioned URLs cached for a year, text and SVG gzipped.
 
 A phone on venue Wi-Fi loads the board's CSS, JavaScript and fonts once: `url_for('static',
 …)` adds ``v=<hash of the file>``, and a URL with the right version may be kept a year (a
-changed file gets a new URL). CSS, JavaScript and SVG go out gzipped to a browser that
-accepts it (Socket.IO's client is 47 KB raw, 15 KB gzipped); each is compressed once per
-version. The fonts are WOFF2 subsets, already compressed (see tools/subset_fonts.py).
+changed file gets a new URL). CSS, JavaScript and SVG (static files, and the charts and
+QR code the board draws) go out gzipped to a browser that accepts it (Socket.IO's client
+is 47 KB raw, 15 KB gzipped); a static file is compressed once per version. The fonts are
+WOFF2 subsets, already compressed (see tools/subset_fonts.py).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _gzip(response: Response) -> Response:
         if (
-            request.endpoint != "static"
+            (request.endpoint != "static" and response.mimetype != "image/svg+xml")
             or response.status_code != 200
             or response.mimetype not in COMPRESSIBLE
             or "gzip" not in request.headers.get("Accept-Encoding", "")
@@ -70,10 +71,13 @@ def init_app(app: Flask) -> None:
         if len(body) < MIN_GZIP_BYTES:
             return response
         etag, _weak = response.get_etag()
-        key = (request.path, etag or "")
-        if key not in packed or not etag:
-            packed[key] = gzip.compress(body, compresslevel=6, mtime=0)
-        response.set_data(packed[key])
+        if etag is None:  # drawn per request (a chart): compressed per request
+            response.set_data(gzip.compress(body, compresslevel=6, mtime=0))
+        else:
+            key = (request.path, etag)
+            if key not in packed:
+                packed[key] = gzip.compress(body, compresslevel=6, mtime=0)
+            response.set_data(packed[key])
         response.headers["Content-Encoding"] = "gzip"
         response.vary.add("Accept-Encoding")
         if etag:  # the same file in another encoding: equal, not byte-identical
