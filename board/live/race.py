@@ -21,7 +21,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+    new_id,
+)
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
@@ -119,6 +127,7 @@ class Race:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
     outbox: list[Message] = field(default_factory=list)
@@ -131,13 +140,14 @@ class Race:
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, program
+        from lapgate.board.live import brackets, cards, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        cards.load(self)
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
@@ -372,7 +382,7 @@ class Race:
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import program
+        from lapgate.board.live import cards, program
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -394,6 +404,7 @@ class Race:
             config=self._run_config(track, info),
             car=entry.car,
             model_name=entry.model_name,
+            model_meta=cards.run_meta(self, entry.racer_id, entry.model_name),
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
         )

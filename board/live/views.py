@@ -88,6 +88,7 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "seq": run.info.seq,
         "car": run.info.car,
         "model": run.info.model_name,
+        "model_card": run.info.model_meta.get("card_id"),
         "status": str(state.status),
         "start_mode": str(config.start_mode),
         "expiry": str(config.expiry),
@@ -146,9 +147,19 @@ def leaderboard_view(race: Race, round_id: str) -> list[dict[str, Any]]:
     """The round's standings as JSON rows (built once per change of the round)."""
     rows: list[dict[str, Any]] = race.cached(
         ("leaderboard_view", round_id),
-        lambda: [standing_view(s) for s in race.standings(round_id)],
+        lambda: [{**standing_view(s), **_model_of(race, s)} for s in race.standings(round_id)],
     )
     return rows
+
+
+def _model_of(race: Race, standing: Standing) -> dict[str, Any]:
+    """The model of the run that set a racer's result, when it was named."""
+    if standing.metric is None or not standing.metric.laps:
+        return {}
+    run = race.runs.get(standing.metric.laps[-1].run_id)
+    if run is None or not run.info.model_name:
+        return {}
+    return {"model": run.info.model_name, "model_card": run.info.model_meta.get("card_id")}
 
 
 def _ms(ns: int | None) -> int | None:

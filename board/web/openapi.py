@@ -186,6 +186,12 @@ def _other_paths() -> dict[str, Any]:
             "The event's results as final_csv, laps_csv or json (staff)", {"type": "string"}, "fmt"
         ),
         "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
+        "/api/models": _get("Model cards: racer, model name, summary", {"type": "array"}),
+        "/api/models/{card_id}": _get(
+            "A model card with the racer's physical laps raced with it",
+            {"type": "object"},
+            "card_id",
+        ),
     }
 
 
