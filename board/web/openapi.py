@@ -183,7 +183,10 @@ def _other_paths() -> dict[str, Any]:
             "A racer's season history", {"type": "object"}, "racer_id"
         ),
         "/api/export/{fmt}": _get(
-            "The event's results as final_csv, laps_csv or json (staff)", {"type": "string"}, "fmt"
+            "The event's results: final-csv, laps-csv, json, drem-laps-csv, "
+            "drem-summary-csv, pdf or html (staff)",
+            {"type": "string"},
+            "fmt",
         ),
         "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
         "/api/models": _get("Model cards: racer, model name, summary", {"type": "array"}),

@@ -108,7 +108,7 @@
     const nameLength = run ? run.racer.length : 0;
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
-    setText("car", run && run.car ? run.car : "");
+    setText("car", run ? [run.car, run.model].filter(Boolean).join(" · ") : "");
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     setText("window-label", "Best avg " + (run ? run.window_laps : 3));
