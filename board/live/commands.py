@@ -24,7 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, cards, program, racers
+from lapgate.board.live import brackets, cards, joins, program, racers
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
@@ -114,6 +114,20 @@ class ModelSubmit(Command):
         description="file name → its text: model_metadata.json (required), "
         "hyperparameters.json, training_params.yaml, evaluation metrics JSON"
     )
+
+
+class JoinModeSet(OnTrack):
+    mode: joins.JoinMode = Field(
+        description="closed (no joins), open (straight into the queue), approve (staff accept)"
+    )
+
+
+class OnJoin(Command):
+    join_id: Id
+
+
+class JoinReject(OnJoin):
+    reason: Text = ""
 
 
 class Stage(OnTrack):
@@ -292,6 +306,20 @@ def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
     }
 
 
+def join_mode(race: Race, cmd: JoinModeSet) -> Payload:
+    return {"mode": str(joins.set_mode(race, cmd.track_id, cmd.mode))}
+
+
+def join_approve(race: Race, cmd: OnJoin) -> Payload:
+    join = joins.approve(race, cmd.join_id)
+    return {"entry_id": join.entry_id, "racer_id": join.racer_id}
+
+
+def join_reject(race: Race, cmd: JoinReject) -> Payload:
+    joins.reject(race, cmd.join_id, cmd.reason.strip())
+    return {}
+
+
 def unstage(race: Race, cmd: OnTrack) -> Payload:
     return {"entry_id": race.unstage(cmd.track_id)}
 
@@ -447,6 +475,14 @@ COMMANDS: dict[str, CommandSpec] = {
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
         _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
+        _spec(
+            "join_mode",
+            JoinModeSet,
+            join_mode,
+            "How phones join a track's queue: closed, open or approve",
+        ),
+        _spec("join_approve", OnJoin, join_approve, "Take a phone's join into the queue"),
+        _spec("join_reject", JoinReject, join_reject, "Refuse a phone's join (with a reason)"),
         _spec(
             "model_submit",
             ModelSubmit,

@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapgate.board.bracket_document import LiveBracket
 from lapgate.board.domain import (
@@ -48,6 +48,9 @@ from lapgate.timer.rounds import RoundKind, RoundSpec
 from lapgate.timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
 from lapgate.timer.staff import record
 from lapgate.timer.units import ns_from_s
+
+if TYPE_CHECKING:
+    from lapgate.board.live.joins import Joins
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +131,7 @@ class Race:
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
     cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
+    joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
     outbox: list[Message] = field(default_factory=list)
@@ -140,7 +144,7 @@ class Race:
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, cards, program
+        from lapgate.board.live import brackets, cards, joins, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
@@ -148,6 +152,7 @@ class Race:
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
         cards.load(self)
+        joins.load(self)
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
@@ -587,6 +592,12 @@ class Race:
 
     def is_bracket_round(self, round_id: str) -> bool:
         return self.rounds[round_id].kind == str(RoundKind.BRACKET)
+
+
+def _joins() -> Joins:
+    from lapgate.board.live.joins import Joins
+
+    return Joins()
 
 
 def clean_alias(alias: object) -> str:

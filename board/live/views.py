@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from lapgate.board.live import brackets as live_brackets
-from lapgate.board.live import program
+from lapgate.board.live import joins, program
 from lapgate.board.live.messages import (
     BracketChanged,
     GateChanged,
@@ -280,6 +280,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
         "clock_rate": getattr(race.settings.gate_by_id(track.gate_id), "speed_factor", 1),
+        "join": str(joins.mode(race, track)),  # how phones join its queue (board.live.joins)
         "round": round_view(race, track.round_id) if has_round else None,
         "run": run_view(race, current) if current else None,
         "leaderboard": leaderboard_view(race, track.round_id) if has_round else [],

@@ -37,6 +37,7 @@ def create_app(
         brackets,
         exports,
         health,
+        join,
         live,
         models,
         pages,
@@ -77,6 +78,7 @@ def create_app(
     standings.init_app(app)
     exports.init_app(app)
     models.init_app(app)
+    join.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
 
