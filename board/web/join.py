@@ -36,14 +36,16 @@ from flask import (
 )
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from lapgate.board.live import joins
+from lapgate.board.live import cards, joins
 from lapgate.board.live.commands import describe
 from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.live.race import ActionError, NotFound
+from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.board.web.actions import error_status
 from lapgate.board.web.auth import is_staff
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX, TRACK_ID_MAX
 from lapgate.config.settings import Settings
-from lapgate.timer.errors import LapgateError
+from lapgate.timer.errors import LapgateError, RuleViolation
 
 bp = Blueprint("join", __name__)
 WINDOW_S = 600.0
@@ -185,6 +187,58 @@ def join_me() -> Response:
 def join_leave() -> Response:
     me = device()
     return jsonify(_call(lambda race: joins.follow(race, joins.cancel(race, me))))
+
+
+class ModelUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: Annotated[StrictStr, Field(min_length=1, max_length=MODEL_NAME_MAX)]
+    files: Annotated[
+        dict[
+            Annotated[StrictStr, Field(min_length=1, max_length=100)],
+            Annotated[StrictStr, Field(max_length=FILE_MAX_BYTES)],
+        ],
+        Field(min_length=1, max_length=FILES_MAX),
+    ]
+
+
+@bp.post("/api/join/model")
+def join_model() -> Response:
+    """This phone's racer hands in a model card (the racer of its current join only; a card
+    of the same name that exists already is kept: staff replace cards)."""
+    body = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, dict):
+        abort(400, "body: got no JSON object, expected {name, files}")
+    try:
+        upload = ModelUpload.model_validate(body)
+    except ValidationError as exc:
+        abort(400, f"model card: {describe(exc)}")
+    me = device()
+    limit: RateLimit = current_app.extensions["lapgate.join_limit"]
+    if not limit.allow("model:" + me, time.monotonic()):
+        abort(429, f"model card: more than {JOINS_PER_WINDOW} tries in 10 minutes")
+
+    def work(race: Any) -> dict[str, Any]:
+        join = joins.latest(race, me)
+        if join is None or join.racer_id is None:
+            raise NotFound("model card: join a queue first; the card goes with your entry")
+        if cards.card_for(race, join.racer_id, upload.name) is not None:
+            raise RuleViolation(
+                f"model card: {upload.name!r} exists already for {join.alias!r}; "
+                "ask the staff to replace it"
+            )
+        files = {name: text.encode("utf-8") for name, text in upload.files.items()}
+        try:
+            record = cards.submit(race, race.racer(join.racer_id), upload.name, files)
+        except (ModelCardError, UnicodeEncodeError) as exc:
+            raise ActionError(f"model card: {exc}") from None
+        return {
+            "card_id": record.card_id,
+            "name": record.name,
+            "summary": record.document["summary"],
+        }
+
+    return jsonify(_call(work))
 
 
 @bp.get("/api/joins")

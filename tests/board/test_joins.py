@@ -138,3 +138,30 @@ def test_names_are_escaped_on_the_join_page_and_card(board: Board) -> None:
     assert "/join/qr.svg?track=track-1" in card and "Race on Track 1" in card
     svg = phone.get("/join/qr.svg?track=track-1")
     assert svg.status_code == 200 and svg.mimetype == "image/svg+xml"
+
+
+SAMPLES = __import__("pathlib").Path(__file__).parent / "data" / "model_cards"
+
+
+def test_a_joined_phone_hands_in_its_own_model_card(board: Board) -> None:
+    staff, token = staff_client(board)
+    act(staff, token, "join_mode", mode="open")
+    phone, stranger = board.app.test_client(), board.app.test_client()
+    files = {"model_metadata.json": (SAMPLES / "model_metadata.json").read_text()}
+    early = stranger.post("/api/join/model", json={"name": "m", "files": files})
+    assert early.status_code == 404 and "join a queue first" in early.get_json()["error"]
+    join(phone, "Ada", model="fast-v3")
+    stored = phone.post("/api/join/model", json={"name": "fast-v3", "files": files})
+    assert stored.status_code == 200, stored.get_json()
+    assert stored.get_json()["summary"].startswith("5 actions up to 0.6 m/s")
+    cards = board.app.test_client().get("/api/models").get_json()
+    assert [(c["racer"], c["name"]) for c in cards] == [("Ada", "fast-v3")]
+    again = phone.post("/api/join/model", json={"name": "FAST-V3", "files": files})
+    assert again.status_code == 409 and "ask the staff to replace it" in again.get_json()["error"]
+    bad = phone.post(
+        "/api/join/model", json={"name": "other", "files": {"m.json": '{"action_space": 5}'}}
+    )
+    assert bad.status_code == 400 and "m.json: action_space" in bad.get_json()["error"]
+    board.stage()
+    run = board.app.test_client().get("/api/tracks/track-1").get_json()["run"]
+    assert run["model_card"] == cards[0]["card_id"]

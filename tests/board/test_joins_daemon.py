@@ -18,6 +18,7 @@ VENUE = (
     '[[track]]\nid = "track-1"\nname = "Main track"\ngate = "finish"\njoin = "approve"\n'
 )
 IMG = ROOT / "docs" / "img"
+SAMPLES = Path(__file__).parent / "data" / "model_cards"
 
 
 def test_a_phone_joins_staff_accept_and_the_phone_says_you_are_up(
@@ -60,6 +61,13 @@ def test_a_phone_joins_staff_accept_and_the_phone_says_you_are_up(
             assert phone.locator("#jn-position").text_content() == "2"
             phone.locator("#jn-alert", has_text="Get ready").wait_for()
             phone.click("#jn-alert-ok")
+            assert phone.locator("#jn-card-name").input_value() == "fast-v3"
+            phone.set_input_files(
+                "#jn-card-files",
+                [str(SAMPLES / "model_metadata.json"), str(SAMPLES / "hyperparameters.json")],
+            )
+            phone.click("#jn-card-submit")
+            phone.locator("#jn-card-result", has_text="Card stored: 5 actions").wait_for()
             phone.screenshot(path=str(IMG / "join-phone.png"))
 
             staff_api.post("end")
@@ -75,6 +83,9 @@ def test_a_phone_joins_staff_accept_and_the_phone_says_you_are_up(
             phone.reload()  # a phone that slept comes back to its current state
             phone.locator("#jn-state", has_text="You're up!").wait_for()
             assert phone.locator("#jn-name").text_content() == "Eve <b>Speed</b>"
+            run = staff_api.get("/api/tracks/track-1")["run"]
+            assert (run["racer"], run["model"]) == ("Eve <b>Speed</b>", "fast-v3")
+            assert run["model_card"] is not None
         finally:
             for page in (screen, phone, control):
                 page.close()

@@ -92,6 +92,8 @@
     $("jn-position-label").textContent = queued ? (me.position === 1 ? "next on track" : "in line") : "";
     $("jn-wait").textContent = queued ? "Wait " + fmtWait(me.wait_s) : "";
     $("jn-leave").hidden = !(me.state === "pending" || me.state === "queued");
+    $("jn-card-form").hidden = !me.racer_id || !(me.state === "queued" || me.state === "staged");
+    if (!$("jn-card-name").value && me.model) $("jn-card-name").value = me.model;
     if (queued && me.position <= 2) {
       alertOnce("next", me.position === 1 ? "You're next!" : "Get ready", "Go to " + me.track + ": " + (me.position === 1 ? "you race after the car on track" : "one racer before you"));
     }
@@ -148,6 +150,22 @@
   });
   $("jn-leave").addEventListener("click", async () => {
     try { me = await api("DELETE", "/api/join/me"); showStatus(); } catch (e) { showError(e.message); }
+  });
+  $("jn-card-form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = $("jn-card-result");
+    result.textContent = "";
+    const files = {};
+    for (const file of $("jn-card-files").files) {
+      if (file.size > 256 * 1024) { result.textContent = file.name + ": larger than 256 KB"; return; }
+      files[file.name] = await file.text();
+    }
+    try {
+      const card = await api("POST", "/api/join/model", { name: $("jn-card-name").value, files: files });
+      result.textContent = "Card stored: " + card.summary;
+    } catch (e) {
+      result.textContent = e.message;
+    }
   });
   $("jn-alert-ok").addEventListener("click", () => { $("jn-alert").hidden = true; });
   $("jn-sound").addEventListener("click", () => { if (audio) audio.resume(); $("jn-sound").hidden = true; });
