@@ -47,6 +47,10 @@ FILES_MAX = 6
 ACTIONS_MAX = 100
 TRIALS_MAX = 1000
 SENSORS_MAX = 8
+# A run keeps its card in `model_meta`, which the central league takes up to 100,000
+# characters (`board.sync.wire.MAX_DOCUMENT_CHARS`): a card stays well below, so a card the
+# venue accepts never stops a sync (tests/sync/test_sync_wire.py ties the two).
+CARD_MAX_CHARS = 90_000
 
 Number = StrictFloat  # strict: 1 and 1.5, never "1" or true
 
@@ -397,7 +401,7 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
             )
             for index, t in enumerate(trials)
         )
-    return ModelCard(
+    card = ModelCard(
         name=name,
         metadata=checked["model_metadata"][1],
         hyperparameters=checked.get("hyperparameters", ("", {}))[1],
@@ -405,3 +409,10 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
         evaluation=evaluation,
         files=tuple(sorted(files)),
     )
+    size = len(json.dumps(card.document(), ensure_ascii=False))
+    if size > CARD_MAX_CHARS:
+        raise ModelCardError(
+            f"files: got a card of {size} characters, expected at most {CARD_MAX_CHARS} "
+            "(leave out the evaluation metrics or the training parameters)"
+        )
+    return card
