@@ -1,0 +1,296 @@
+"""The board's HTTP server: werkzeug's threaded server with limits a Pi can afford.
+
+One OS thread per connection, as before (GPIO and decoder callbacks are OS threads and
+Socket.IO runs in threading mode; see docs/architecture.md for why not another server).
+What this adds, each checked before any work is done for the connection:
+
+- a global cap on open connections, below the open-files limit; when it is reached, the
+  connection idle longest (waiting for its request headers: a slowloris socket or a spent
+  keep-alive) is closed to make room, and only if none is idle is the newcomer refused;
+- a cap per client address (TCP peer; trusted proxies are exempt: nginx limits per
+  client itself, see docs/deploy.md), again closing that address's idle ones first;
+- a deadline for the whole request head (`header_timeout_s`, at most `HEADER_BYTES_MAX`
+  bytes) and one for the whole body (`body_timeout_s`): a byte every few seconds does not
+  keep a connection (and its thread) alive, as a per-read timeout would;
+- a per-address cap on websockets (`WebsocketCap`, after `TrustedProxies`, so behind nginx
+  it counts real clients); an over-cap client stays on long-polling;
+- a write timeout, so a client that stops reading frees its thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import resource
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
+
+from lapgate.board.web.proxy import Network, is_trusted
+from lapgate.config.settings import BoardSettings
+
+log = logging.getLogger(__name__)
+HEADER_BYTES_MAX = 64 * 1024
+WRITE_TIMEOUT_S = 30.0
+WEBSOCKET_IDLE_S = 60.0  # engine.io pings every 10 s: a silent minute is a dead client
+FILES_RESERVED = 64  # open files kept for the store, the log, gates, the sync pusher
+FILES_WANTED = 4096
+_REFUSED = b"HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
+
+
+@dataclass(frozen=True)
+class ServerLimits:
+    max_connections: int = 1000
+    max_connections_per_address: int = 32
+    max_websockets_per_address: int = 12
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 60.0
+    trusted: tuple[Network, ...] = ()
+
+    @classmethod
+    def of(cls, board: BoardSettings) -> ServerLimits:
+        return cls(
+            max_connections=board.max_connections,
+            max_connections_per_address=board.max_connections_per_address,
+            max_websockets_per_address=board.max_websockets_per_address,
+            header_timeout_s=board.header_timeout_s,
+            body_timeout_s=board.body_timeout_s,
+            trusted=board.trusted_networks(),
+        )
+
+
+def connection_cap(wanted: int) -> int:
+    """`wanted`, lowered to fit the open-files limit (raised towards `FILES_WANTED` first)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = FILES_WANTED if hard == resource.RLIM_INFINITY else min(hard, FILES_WANTED)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            soft = target
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    # Each connection is one file (a websocket too); keep some for everything else.
+    return max(8, min(wanted, soft - FILES_RESERVED))
+
+
+class _Connection:
+    __slots__ = ("address", "idle_since", "sock")
+
+    def __init__(self, sock: socket.socket, address: str) -> None:
+        self.sock = sock
+        self.address = address
+        self.idle_since: float | None = time.monotonic()
+
+
+class Connections:
+    """Open connections by socket and by address; decides who gets in, and who makes room."""
+
+    def __init__(self, cap: int, per_address: int, trusted: tuple[Network, ...]) -> None:
+        self.cap = cap
+        self.per_address = per_address
+        self.trusted = trusted
+        self._lock = threading.Lock()
+        self._open: dict[int, _Connection] = {}  # id(sock) → connection
+        self._by_address: dict[str, int] = {}
+        self.refused = 0
+        self.evicted = 0
+
+    def __len__(self) -> int:
+        return len(self._open)
+
+    def admit(self, sock: socket.socket, address: str) -> int:
+        """0 if `sock` may be served (registered), else the HTTP status to refuse it with."""
+        with self._lock:
+            limited = not is_trusted(address, self.trusted)
+            if limited and self._by_address.get(address, 0) >= self.per_address:
+                if not self._evict(address):
+                    self.refused += 1
+                    return 429
+            elif len(self._open) >= self.cap and not self._evict(None):
+                self.refused += 1
+                return 503
+            self._open[id(sock)] = _Connection(sock, address)
+            self._by_address[address] = self._by_address.get(address, 0) + 1
+            return 0
+
+    def _evict(self, address: str | None) -> bool:
+        """Close the longest-idle connection (of `address`, if given); whether there was one."""
+        idle = [
+            c
+            for c in self._open.values()
+            if c.idle_since is not None and (address is None or c.address == address)
+        ]
+        if not idle:
+            return False
+        oldest = min(idle, key=lambda c: c.idle_since or 0.0)
+        oldest.idle_since = None  # not chosen twice; its thread releases it
+        with contextlib.suppress(OSError):  # its thread's read ends; the thread closes it
+            oldest.sock.shutdown(socket.SHUT_RDWR)
+        self.evicted += 1
+        return True
+
+    def idle(self, sock: socket.socket, idle: bool) -> None:
+        """`sock` waits for a request head (`idle`) or is serving one."""
+        with self._lock:
+            found = self._open.get(id(sock))
+            if found is not None:
+                found.idle_since = time.monotonic() if idle else None
+
+    def release(self, sock: socket.socket) -> None:
+        with self._lock:
+            found = self._open.pop(id(sock), None)
+            if found is None:
+                return
+            left = self._by_address[found.address] - 1
+            if left:
+                self._by_address[found.address] = left
+            else:
+                del self._by_address[found.address]
+
+
+class _DeadlineReader(io.RawIOBase):
+    """A socket's read side with one deadline for a whole phase (head or body)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._deadline = float("inf")
+        self._budget: int | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def start(self, timeout_s: float, budget: int | None = None) -> None:
+        self._deadline = time.monotonic() + timeout_s
+        self._budget = budget
+
+    def readinto(self, buffer: Any) -> int:
+        remaining = self._deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the client was too slow to send its request")
+        self._sock.settimeout(remaining)
+        try:
+            count = self._sock.recv_into(buffer)
+        finally:
+            self._sock.settimeout(WRITE_TIMEOUT_S)  # writes: a client that stops reading
+        if self._budget is not None:
+            self._budget -= count
+            if self._budget < 0:
+                raise ConnectionAbortedError(f"request head over {HEADER_BYTES_MAX} bytes")
+        return count
+
+
+class LimitedRequestHandler(WSGIRequestHandler):
+    """werkzeug's handler with the head/body deadlines and the idle bookkeeping."""
+
+    server: LimitedWSGIServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.settimeout(WRITE_TIMEOUT_S)
+        self.rfile.close()  # the plain reader werkzeug made: replaced by one with deadlines
+        self._reader = _DeadlineReader(self.connection)
+        self.rfile = io.BufferedReader(self._reader)
+
+    def handle_one_request(self) -> None:
+        limits = self.server.limits
+        self.server.connections.idle(self.connection, True)
+        self._reader.start(limits.header_timeout_s, HEADER_BYTES_MAX)
+        super().handle_one_request()
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        self.server.connections.idle(self.connection, False)
+        self._reader.start(self.server.limits.body_timeout_s)
+        return parsed
+
+    def log(self, type: str, message: str, *args: Any) -> None:
+        # Request lines go to the debug log (one per poll would flood a venue log).
+        log.debug("%s %s: " + message, self.address_string(), type, *args)
+
+
+class LimitedWSGIServer(ThreadedWSGIServer):
+    """werkzeug's threaded server that admits a connection only within `limits`."""
+
+    request_queue_size = 256
+
+    def __init__(self, host: str, port: int, app: Any, limits: ServerLimits) -> None:
+        self.limits = limits
+        cap = connection_cap(limits.max_connections)
+        self.connections = Connections(cap, limits.max_connections_per_address, limits.trusted)
+        super().__init__(host, port, app, handler=LimitedRequestHandler)
+
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        address = client_address[0] if isinstance(client_address, tuple) else str(client_address)
+        refused = self.connections.admit(request, address)
+        if refused:
+            reason = b"Too Many Requests" if refused == 429 else b"Service Unavailable"
+            try:
+                request.setblocking(False)
+                request.send(_REFUSED % (refused, reason))
+            except OSError:
+                pass
+            log.debug("refused a connection from %s (%d)", address, refused)
+            return False
+        return True
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request(request, client_address)
+        except BaseException:  # no thread: release here (thread start can fail on a Pi)
+            self.connections.release(request)
+            self.shutdown_request(request)
+            log.exception("could not start a thread for a connection")
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self.connections.release(request)
+
+
+class WebsocketCap:
+    """WSGI middleware: at most `per_address` websockets per client address (REMOTE_ADDR,
+    so it goes after `TrustedProxies`); over the cap the upgrade is answered 429 and the
+    Socket.IO client stays on long-polling. An accepted websocket's socket gets an idle
+    timeout of `WEBSOCKET_IDLE_S` instead of the request deadlines."""
+
+    def __init__(self, app: Any, per_address: int) -> None:
+        self.app = app
+        self.per_address = per_address
+        self._lock = threading.Lock()
+        self._open: dict[str, int] = {}
+
+    def open_for(self, address: str) -> int:
+        with self._lock:
+            return self._open.get(address, 0)
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        address = environ.get("REMOTE_ADDR", "")
+        with self._lock:
+            count = self._open.get(address, 0)
+            if count >= self.per_address:
+                start_response("429 Too Many Requests", [("Content-Type", "text/plain")])
+                return [f"more than {self.per_address} websockets from {address}".encode()]
+            self._open[address] = count + 1
+        sock = environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            sock.settimeout(WEBSOCKET_IDLE_S)
+        try:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        finally:  # threading mode: the call returns (or raises) when the websocket closes
+            with self._lock:
+                left = self._open[address] - 1
+                if left:
+                    self._open[address] = left
+                else:
+                    del self._open[address]
