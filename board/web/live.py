@@ -7,8 +7,10 @@ broadcasts: a client that applies updates with ``seq > snapshot.seq`` misses not
 one that sees a gap emits ``resync``.
 
 ``/control``: connect needs a staff session and the session's CSRF token in the connect
-``auth`` payload (``{"csrf": token}``); ``action`` events (``{"name", "payload"}``) are
-acknowledged with ``{"ok": true, ...}`` or ``{"ok": false, "status", "error"}``.
+``auth`` payload (``{"csrf": token}``); ``action`` events (``{"name", "payload", "key"}``,
+`key` an idempotency key the page makes per action and reuses on retry) are acknowledged
+with ``{"ok": true, ...}`` or ``{"ok": false, "status", "error"}``. The socket is closed when
+the staff login that opened it ends.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class ControlNamespace(Namespace):  # type: ignore[misc]
             found = type(data).__name__
             return {"ok": False, "status": 400, "error": f"got {found}, expected an object"}
         try:
-            result = perform(self.host, data.get("name"), data.get("payload"))
+            result = perform(self.host, data.get("name"), data.get("payload"), data.get("key"))
         except LapgateError as exc:
             return {"ok": False, "status": error_status(exc), "error": str(exc)}
         return {"ok": True, **result}
