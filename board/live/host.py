@@ -117,6 +117,7 @@ class EngineHost:
         self._listeners: list[Listener] = []
         self._seq = 0
         self._thread: threading.Thread | None = None
+        self.action_timeout_s = DEFAULT_TIMEOUT_S  # a staff action's wait for the host
         self._keys_lock = threading.Lock()
         self._keys: OrderedDict[str, _Keyed] = OrderedDict()  # idempotency key → action
 
@@ -184,7 +185,7 @@ class EngineHost:
         self,
         name: object,
         payload: object,
-        timeout_s: float = DEFAULT_TIMEOUT_S,
+        timeout_s: float | None = None,
         key: object = None,
     ) -> dict[str, Any]:
         """Check staff command `name` with `payload` here, run it on the host thread.
@@ -196,6 +197,7 @@ class EngineHost:
         first attempt's answer (its result or its error).
         """
         spec, command = commands.parse(name, payload)
+        timeout_s = self.action_timeout_s if timeout_s is None else timeout_s
         if key is None:
             return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
         key = _checked_key(key)
