@@ -211,6 +211,9 @@ class LimitedRequestHandler(WSGIRequestHandler):
         self._reader.start(self.server.limits.body_timeout_s)
         return parsed
 
+    def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
+        self.close_connection = True  # a deadline passed, or the client went: no next request
+
     def log(self, type: str, message: str, *args: Any) -> None:
         # Request lines go to the debug log (one per poll would flood a venue log).
         log.debug("%s %s: " + message, self.address_string(), type, *args)
