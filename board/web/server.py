@@ -26,6 +26,7 @@ import resource
 import socket
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -82,16 +83,20 @@ def connection_cap(wanted: int) -> int:
 
 
 class _Connection:
-    __slots__ = ("address", "idle_since", "sock")
+    __slots__ = ("address", "sock")
 
     def __init__(self, sock: socket.socket, address: str) -> None:
         self.sock = sock
         self.address = address
-        self.idle_since: float | None = time.monotonic()
 
 
 class Connections:
-    """Open connections by socket and by address; decides who gets in, and who makes room."""
+    """Open connections by socket and by address; decides who gets in, and who makes room.
+
+    Idle connections (waiting for a request head) are kept in the order they became idle,
+    overall and per address, so the longest idle is found at once: under a slowloris every
+    new connection makes room, and a scan of a thousand would cost the Pi's CPU.
+    """
 
     def __init__(self, cap: int, per_address: int, trusted: tuple[Network, ...]) -> None:
         self.cap = cap
@@ -100,6 +105,8 @@ class Connections:
         self._lock = threading.Lock()
         self._open: dict[int, _Connection] = {}  # id(sock) → connection
         self._by_address: dict[str, int] = {}
+        self._idle: OrderedDict[int, _Connection] = OrderedDict()  # longest idle first
+        self._idle_by_address: dict[str, OrderedDict[int, _Connection]] = {}
         self.refused = 0
         self.evicted = 0
 
@@ -107,48 +114,60 @@ class Connections:
         return len(self._open)
 
     def admit(self, sock: socket.socket, address: str) -> int:
-        """0 if `sock` may be served (registered), else the HTTP status to refuse it with."""
+        """0 if `sock` may be served (registered, idle), else the HTTP status to refuse."""
         with self._lock:
             limited = not is_trusted(address, self.trusted)
             if limited and self._by_address.get(address, 0) >= self.per_address:
-                if not self._evict(address):
+                if not self._evict(self._idle_by_address.get(address)):
                     self.refused += 1
                     return 429
-            elif len(self._open) >= self.cap and not self._evict(None):
+            elif len(self._open) >= self.cap and not self._evict(self._idle):
                 self.refused += 1
                 return 503
-            self._open[id(sock)] = _Connection(sock, address)
+            connection = _Connection(sock, address)
+            self._open[id(sock)] = connection
             self._by_address[address] = self._by_address.get(address, 0) + 1
+            self._set_idle(connection, True)
             return 0
 
-    def _evict(self, address: str | None) -> bool:
-        """Close the longest-idle connection (of `address`, if given); whether there was one."""
-        idle = [
-            c
-            for c in self._open.values()
-            if c.idle_since is not None and (address is None or c.address == address)
-        ]
+    def _evict(self, idle: OrderedDict[int, _Connection] | None) -> bool:
+        """Close the longest-idle connection of `idle`; whether there was one."""
         if not idle:
             return False
-        oldest = min(idle, key=lambda c: c.idle_since or 0.0)
-        oldest.idle_since = None  # not chosen twice; its thread releases it
+        oldest = next(iter(idle.values()))
+        self._set_idle(oldest, False)  # not chosen twice; its thread releases it
         with contextlib.suppress(OSError):  # its thread's read ends; the thread closes it
             oldest.sock.shutdown(socket.SHUT_RDWR)
         self.evicted += 1
         return True
+
+    def _set_idle(self, connection: _Connection, idle: bool) -> None:
+        key = id(connection.sock)
+        by_address = self._idle_by_address.setdefault(connection.address, OrderedDict())
+        if idle:
+            self._idle[key] = connection
+            self._idle.move_to_end(key)
+            by_address[key] = connection
+            by_address.move_to_end(key)
+        else:
+            self._idle.pop(key, None)
+            by_address.pop(key, None)
+        if not by_address:
+            del self._idle_by_address[connection.address]
 
     def idle(self, sock: socket.socket, idle: bool) -> None:
         """`sock` waits for a request head (`idle`) or is serving one."""
         with self._lock:
             found = self._open.get(id(sock))
             if found is not None:
-                found.idle_since = time.monotonic() if idle else None
+                self._set_idle(found, idle)
 
     def release(self, sock: socket.socket) -> None:
         with self._lock:
             found = self._open.pop(id(sock), None)
             if found is None:
                 return
+            self._set_idle(found, False)
             left = self._by_address[found.address] - 1
             if left:
                 self._by_address[found.address] = left
