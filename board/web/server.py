@@ -22,7 +22,9 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import queue
 import resource
+import selectors
 import socket
 import threading
 import time
@@ -178,8 +180,9 @@ class Connections:
 class _DeadlineReader(io.RawIOBase):
     """A socket's read side with one deadline for a whole phase (head or body)."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, prefix: bytes = b"") -> None:
         self._sock = sock
+        self._prefix = prefix  # what the head reader already read
         self._deadline = float("inf")
         self._budget: int | None = None
 
@@ -191,6 +194,11 @@ class _DeadlineReader(io.RawIOBase):
         self._budget = budget
 
     def readinto(self, buffer: Any) -> int:
+        if self._prefix:
+            count = min(len(buffer), len(self._prefix))
+            buffer[:count] = self._prefix[:count]
+            self._prefix = self._prefix[count:]
+            return count
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             raise TimeoutError("the client was too slow to send its request")
@@ -215,7 +223,7 @@ class LimitedRequestHandler(WSGIRequestHandler):
         super().setup()
         self.connection.settimeout(WRITE_TIMEOUT_S)
         self.rfile.close()  # the plain reader werkzeug made: replaced by one with deadlines
-        self._reader = _DeadlineReader(self.connection)
+        self._reader = _DeadlineReader(self.connection, self.server.heads.prefix(self.connection))
         self.rfile = io.BufferedReader(self._reader)
 
     def handle_one_request(self) -> None:
@@ -248,6 +256,7 @@ class LimitedWSGIServer(ThreadedWSGIServer):
         cap = connection_cap(limits.max_connections)
         self.connections = Connections(cap, limits.max_connections_per_address, limits.trusted)
         super().__init__(host, port, app, handler=LimitedRequestHandler)
+        self.heads = HeadReader(self)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:
         address = client_address[0] if isinstance(client_address, tuple) else str(client_address)
@@ -264,11 +273,15 @@ class LimitedWSGIServer(ThreadedWSGIServer):
         return True
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """No thread yet: the head reader holds the connection until its head is in."""
+        self.heads.add(request, client_address)
+
+    def start_thread(self, request: Any, client_address: Any) -> None:
+        """The head is in: serve the connection on its own thread (werkzeug's way)."""
         try:
             super().process_request(request, client_address)
         except BaseException:  # no thread: release here (thread start can fail on a Pi)
-            self.connections.release(request)
-            self.shutdown_request(request)
+            self.drop(request)
             log.exception("could not start a thread for a connection")
 
     def process_request_thread(self, request: Any, client_address: Any) -> None:
@@ -276,6 +289,137 @@ class LimitedWSGIServer(ThreadedWSGIServer):
             super().process_request_thread(request, client_address)
         finally:
             self.connections.release(request)
+
+    def drop(self, request: Any) -> None:
+        self.connections.release(request)
+        self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        heads = getattr(self, "heads", None)  # None: the port could not be bound
+        if heads is not None:
+            heads.stop()
+        super().server_close()
+
+
+class _Pending:
+    __slots__ = ("client_address", "deadline", "head", "sock")
+
+    def __init__(self, sock: socket.socket, client_address: Any, deadline: float) -> None:
+        self.sock = sock
+        self.client_address = client_address
+        self.deadline = deadline
+        self.head = b""
+
+
+class HeadReader:
+    """One thread that holds new connections until their request head has arrived.
+
+    A slowloris socket never gets a thread of its own: it costs a selector entry and at
+    most `HEADER_BYTES_MAX` bytes until its deadline, or until a newer connection needs
+    its place (`Connections` shuts it down; the reader sees the end and drops it).
+    """
+
+    SWEEP_S = 0.25
+
+    def __init__(self, server: LimitedWSGIServer) -> None:
+        self.server = server
+        self._selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self._incoming: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
+        self._pending: dict[int, _Pending] = {}
+        self._prefixes: dict[int, bytes] = {}
+        self._prefix_lock = threading.Lock()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._loop, name="board-http-heads", daemon=True)
+        self._thread.start()
+
+    def add(self, sock: socket.socket, client_address: Any) -> None:
+        deadline = time.monotonic() + self.server.limits.header_timeout_s
+        self._incoming.put(_Pending(sock, client_address, deadline))
+        with contextlib.suppress(OSError):  # a full wake-up pipe wakes it all the same
+            self._wake_w.send(b"\0")
+
+    def prefix(self, sock: socket.socket) -> bytes:
+        """The bytes read for `sock` before its thread started (handed over once)."""
+        with self._prefix_lock:
+            return self._prefixes.pop(id(sock), b"")
+
+    def stop(self) -> None:
+        self._stopping = True
+        with contextlib.suppress(OSError):
+            self._wake_w.send(b"\0")
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _loop(self) -> None:
+        next_sweep = time.monotonic() + self.SWEEP_S
+        while not self._stopping:
+            for key, _ in self._selector.select(timeout=self.SWEEP_S):
+                if key.data is None:
+                    self._take_incoming()
+                else:
+                    self._read(key.data)
+            now = time.monotonic()
+            if now >= next_sweep:
+                next_sweep = now + self.SWEEP_S
+                for late in [p for p in self._pending.values() if p.deadline <= now]:
+                    self._drop(late)
+        for pending in list(self._pending.values()):
+            self._drop(pending)
+        self._selector.close()
+        self._wake_r.close()
+        self._wake_w.close()
+
+    def _take_incoming(self) -> None:
+        with contextlib.suppress(OSError):
+            while self._wake_r.recv(4096):
+                pass
+        while True:
+            try:
+                pending = self._incoming.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                pending.sock.setblocking(False)
+                self._selector.register(pending.sock, selectors.EVENT_READ, pending)
+            except (OSError, ValueError):
+                self.server.drop(pending.sock)
+                continue
+            self._pending[id(pending.sock)] = pending
+
+    def _read(self, pending: _Pending) -> None:
+        try:
+            data = pending.sock.recv(65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went, or `Connections` made room by closing it
+            self._drop(pending)
+            return
+        pending.head += data
+        if b"\n\r\n" in pending.head or b"\n\n" in pending.head:
+            self._forget(pending)
+            with self._prefix_lock:
+                self._prefixes[id(pending.sock)] = pending.head
+            pending.sock.setblocking(True)
+            self.server.start_thread(pending.sock, pending.client_address)
+        elif len(pending.head) > HEADER_BYTES_MAX:
+            with contextlib.suppress(OSError):
+                pending.sock.send(_REFUSED % (431, b"Request Header Fields Too Large"))
+            self._drop(pending)
+
+    def _forget(self, pending: _Pending) -> None:
+        self._pending.pop(id(pending.sock), None)
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(pending.sock)
+
+    def _drop(self, pending: _Pending) -> None:
+        self._forget(pending)
+        self.server.drop(pending.sock)
 
 
 class WebsocketCap:
