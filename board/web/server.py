@@ -7,8 +7,9 @@ What this adds, each checked before any work is done for the connection:
 - a global cap on open connections, below the open-files limit; when it is reached, the
   connection idle longest (waiting for its request headers: a slowloris socket or a spent
   keep-alive) is closed to make room, and only if none is idle is the newcomer refused;
-- a cap per client address (TCP peer; trusted proxies are exempt: nginx limits per
-  client itself, see docs/deploy.md), again closing that address's idle ones first;
+- a cap per client address (TCP peer; trusted proxies and this machine are exempt: nginx
+  limits per client itself, see docs/deploy.md), again closing that address's idle ones
+  first;
 - a deadline for the whole request head (`header_timeout_s`, at most `HEADER_BYTES_MAX`
   bytes) and one for the whole body (`body_timeout_s`): a byte every few seconds does not
   keep a connection (and its thread) alive, as a per-read timeout would;
@@ -44,6 +45,10 @@ WRITE_TIMEOUT_S = 30.0
 WEBSOCKET_IDLE_S = 60.0  # engine.io pings every 10 s: a silent minute is a dead client
 FILES_RESERVED = 64  # open files kept for the store, the log, gates, the sync pusher
 FILES_WANTED = 4096
+# This machine (nginx, lapgate spectate, a local tool or bench) is not capped per address:
+# behind a proxy not listed in trusted_proxies every client would be 127.0.0.1, and a cap
+# would then cap the whole venue. Other loopback addresses (127.0.0.2 …) are capped.
+THIS_MACHINE = frozenset({"127.0.0.1", "::1", "::ffff:127.0.0.1"})
 _REFUSED = b"HTTP/1.1 %d %s\r\nContent-Length: 0\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
 
 
@@ -118,7 +123,7 @@ class Connections:
     def admit(self, sock: socket.socket, address: str) -> int:
         """0 if `sock` may be served (registered, idle), else the HTTP status to refuse."""
         with self._lock:
-            limited = not is_trusted(address, self.trusted)
+            limited = address not in THIS_MACHINE and not is_trusted(address, self.trusted)
             if limited and self._by_address.get(address, 0) >= self.per_address:
                 if not self._evict(self._idle_by_address.get(address)):
                     self.refused += 1
@@ -441,16 +446,18 @@ class WebsocketCap:
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("HTTP_UPGRADE", "").lower() != "websocket":
             return self.app(environ, start_response)  # type: ignore[no-any-return]
+        sock = environ.get("werkzeug.socket")
+        if isinstance(sock, socket.socket):
+            sock.settimeout(WEBSOCKET_IDLE_S)
         address = environ.get("REMOTE_ADDR", "")
+        if address in THIS_MACHINE:  # not capped (see THIS_MACHINE)
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
         with self._lock:
             count = self._open.get(address, 0)
             if count >= self.per_address:
                 start_response("429 Too Many Requests", [("Content-Type", "text/plain")])
                 return [f"more than {self.per_address} websockets from {address}".encode()]
             self._open[address] = count + 1
-        sock = environ.get("werkzeug.socket")
-        if isinstance(sock, socket.socket):
-            sock.settimeout(WEBSOCKET_IDLE_S)
         try:
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         finally:  # threading mode: the call returns (or raises) when the websocket closes

@@ -182,6 +182,16 @@ def test_one_address_gets_a_few_connections_others_are_served(serve: Any) -> Non
     assert _get(open_socket("127.0.0.3")).startswith(b"HTTP/1.1 200")
 
 
+def test_this_machine_is_not_capped_per_address(serve: Any) -> None:
+    """nginx or `lapgate spectate` on the Pi: every client would come from 127.0.0.1."""
+    server, open_socket = serve(ServerLimits(max_connections_per_address=4))
+    for _ in range(8):
+        open_socket("127.0.0.1").sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+    _wait_until(lambda: len(server.connections) == 8)
+    assert _get(open_socket("127.0.0.1")).startswith(b"HTTP/1.1 200")
+    assert server.connections.refused == 0
+
+
 def test_an_address_at_its_cap_makes_room_by_closing_its_idle_connections(serve: Any) -> None:
     server, open_socket = serve(ServerLimits(max_connections_per_address=4))
     idle = [open_socket("127.0.0.2") for _ in range(4)]
