@@ -12,8 +12,10 @@
   let current = null; // the current run view
 
   const control = io("/control", { auth: { csrf: csrf } });
+  // The staff login ended (logged out here or everywhere, or expired): the board closes
+  // this socket, or refuses it on reconnect. Reloading shows the login form.
+  control.on("disconnect", (reason) => { if (reason === "io server disconnect") window.location.reload(); });
   control.on("connect_error", (err) => {
-    // The staff login ended (logged out here or everywhere, or expired): show the login form.
     if (err.message.indexOf("staff login required") === 0) { window.location.reload(); return; }
     toast("Control link refused: " + err.message);
   });
