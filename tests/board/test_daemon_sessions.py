@@ -22,7 +22,8 @@ EVENT = '[event]\nname = "Sessions"\nseason = "2026"\n'
 def _config(tmp_path: Path, port: int, password: str = PASSWORD, **board: str) -> str:
     extra = "".join(f"{key} = {value}\n" for key, value in board.items())
     return (
-        f'{EVENT}[board]\nport = {port}\nstaff_password_hash = "{generate_password_hash(password)}"\n'
+        f"{EVENT}[board]\nport = {port}\n"
+        f'staff_password_hash = "{generate_password_hash(password)}"\n'
         f'{extra}[store]\ndata_dir = "{tmp_path / "data"}"\n'
     )
 
