@@ -63,6 +63,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds the process has used."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def proc_kb(pid: int, field: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
@@ -131,11 +137,14 @@ def flood(base: str, stop: threading.Event, counts: list[int]) -> None:
         client.disconnect()
 
 
-def login(base: str, password: str) -> tuple[float, int]:
+def login(base: str, password: str) -> tuple[float, float, int]:
+    """(seconds to the login form, seconds in all until the redirect, status; 0: no answer)."""
     start = time.monotonic()
+    form_s = float("nan")
     with requests.Session() as session:
         try:
             form = session.get(f"{base}/control", timeout=10).text
+            form_s = time.monotonic() - start
             token = re.search(r'name="csrf_token" value="([^"]+)"', form)
             assert token is not None
             answer = session.post(
@@ -147,7 +156,7 @@ def login(base: str, password: str) -> tuple[float, int]:
             status = answer.status_code
         except (requests.RequestException, AssertionError):
             status = 0
-    return time.monotonic() - start, status
+    return form_s, time.monotonic() - start, status
 
 
 def main() -> int:
@@ -217,16 +226,21 @@ def attack(args: argparse.Namespace, base: str, pid: int, password: str) -> int:
     time.sleep(3)  # the sockets are open and the flood is running
     rss_mb: list[float] = []
     logins: list[tuple[float, float, int]] = []
+    cpu_at_start = cpu_s(pid)
     start = time.monotonic()
     next_login = start
     while (now := time.monotonic()) - start < args.duration_s:
         rss_mb.append(proc_kb(pid, "VmRSS") / 1024)
         if now >= next_login:
-            latency, status = login(base, password)
+            form_s, latency, status = login(base, password)
             logins.append((now - start, latency, status))
-            print(f"  t={now - start:5.1f} s  staff login {status}  {latency * 1000:6.0f} ms")
+            print(
+                f"  t={now - start:5.1f} s  staff login {status}  {latency * 1000:6.0f} ms "
+                f"(login form after {form_s * 1000:.0f} ms)"
+            )
             next_login = now + args.login_every_s
         time.sleep(max(0.0, min(1.0, next_login - time.monotonic())))
+    cpu_pct = 100 * (cpu_s(pid) - cpu_at_start) / (time.monotonic() - start)
     stop.set()
     loris.stop.set()
     after_mb = proc_kb(pid, "VmRSS") / 1024
@@ -241,7 +255,8 @@ def attack(args: argparse.Namespace, base: str, pid: int, password: str) -> int:
     )
     print(
         f"daemon RSS: before {baseline_mb:.0f} MB, peak {max(rss_mb):.0f} MB, "
-        f"at the end {after_mb:.0f} MB, high-water mark {hwm_mb:.0f} MB"
+        f"at the end {after_mb:.0f} MB, high-water mark {hwm_mb:.0f} MB; "
+        f"CPU {cpu_pct:.0f} % of one core during the attack"
     )
     print(
         f"slowloris sockets the board closed (reopened): {loris.reopened}; "
