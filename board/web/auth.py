@@ -139,7 +139,13 @@ def login() -> Any:
     if wait_s := throttle.wait_s(address):
         error = f"Too many wrong passwords from {address}; wait {math.ceil(wait_s)} s."
         return render_template("login.html", error=error), 429
-    checked = _check_password(password_hash, request.form.get("password", ""))
+    if not throttle.begin(address):
+        error = f"A password from {address} is being checked; wait for its answer."
+        return render_template("login.html", error=error), 429
+    try:
+        checked = _check_password(password_hash, request.form.get("password", ""))
+    finally:
+        throttle.end(address)
     if checked is None:
         error = "The board is busy checking other logins; try again in a moment."
         return render_template("login.html", error=error), 429

@@ -4,6 +4,8 @@ and login throttling that slows the failing address without locking staff out.""
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 from web_support import STAFF_PASSWORD, Board, login, make_settings, started_board
 
-from lapgate.board.web import throttle
+from lapgate.board.web import auth, throttle
 from lapgate.board.web.proxy import forwarded_client
 from lapgate.board.web.sessions import StaffSessions
 from lapgate.config import settings_from_dict
@@ -294,3 +296,37 @@ def test_the_login_page_says_how_long_to_wait(board: Board) -> None:
     response = client.post("/control/login", data={"password": "guess", "csrf_token": token})
     assert response.status_code == 429
     assert re.search(rb"Too many wrong passwords from 127\.0\.0\.1; wait \d+ s", response.data)
+
+
+def test_one_address_gets_one_password_check_at_a_time(
+    board: Board, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """60 concurrent wrong logins from one address are not all checked."""
+    checking, most, checked = 0, 0, 0
+    lock = threading.Lock()
+    real = auth.check_password_hash
+
+    def slow_check(password_hash: str, password: str) -> bool:
+        nonlocal checking, most, checked
+        with lock:
+            checking += 1
+            checked += 1
+            most = max(most, checking)
+        time.sleep(0.2)
+        with lock:
+            checking -= 1
+        return real(password_hash, password)
+
+    monkeypatch.setattr(auth, "check_password_hash", slow_check)
+    statuses: list[int] = []
+    threads = [
+        threading.Thread(target=lambda: statuses.append(_login_from(board, "guess", "")))
+        for _ in range(20)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most == 1
+    assert checked <= throttle.FREE_FAILURES + 1
+    assert statuses.count(401) == checked and statuses.count(429) == 20 - checked
