@@ -4,6 +4,8 @@ One OS thread per connection, as before (GPIO and decoder callbacks are OS threa
 Socket.IO runs in threading mode; see docs/architecture.md for why not another server).
 What this adds, each checked before any work is done for the connection:
 
+- no thread until the request head is in: one thread with a selector (`HeadReader`) holds
+  new connections meanwhile, so a slowloris socket costs a selector entry, not a thread;
 - a global cap on open connections, below the open-files limit; when it is reached, the
   connection idle longest (waiting for its request headers: a slowloris socket or a spent
   keep-alive) is closed to make room, and only if none is idle is the newcomer refused;
