@@ -21,6 +21,7 @@ Usage: ``python bench/slowloris.py [--duration-s 60] [--sockets 2000] [--address
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import re
 import secrets
@@ -28,9 +29,9 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 import socketio
@@ -79,12 +80,12 @@ def proc_kb(pid: int, field: str) -> int:
 class Slowloris:
     """`count` half-sent requests kept open from `addresses` loopback addresses."""
 
-    def __init__(self, port: int, count: int, addresses: int) -> None:
+    def __init__(self, port: int, count: int, addresses: int, stop: Any, reopened: Any) -> None:
         self.port = port
         self.sources = [f"127.0.1.{n % addresses + 1}" for n in range(count)]
         self.sockets: list[socket.socket | None] = [None] * count
-        self.reopened = 0
-        self.stop = threading.Event()
+        self.reopened = reopened  # a multiprocessing.Value: read by the measuring process
+        self.stop = stop
 
     def _open(self, n: int) -> None:
         try:
@@ -115,21 +116,25 @@ class Slowloris:
                 except OSError:
                     if sock is not None:
                         sock.close()
-                    self.reopened += 1
+                    self.reopened.value += 1
                     self._open(n)
         for sock in self.sockets:
             if sock is not None:
                 sock.close()
 
 
-def flood(base: str, stop: threading.Event, counts: list[int]) -> None:
+def run_slowloris(port: int, count: int, addresses: int, stop: Any, reopened: Any) -> None:
+    Slowloris(port, count, addresses, stop, reopened).run()
+
+
+def flood(base: str, stop: Any, counts: Any) -> None:
     client = socketio.Client(reconnection=True)
     try:
         client.connect(base, namespaces=["/live"], transports=["websocket"], wait_timeout=10)
         while not stop.is_set():
             client.emit("resync", namespace="/live")
-            counts[0] += 1
-            if counts[0] % 200 == 0:
+            counts.value += 1
+            if counts.value % 200 == 0:
                 time.sleep(0.001)  # let the client's own threads send
     except Exception as exc:  # the board may refuse or drop a flooder: that is its right
         print(f"flooder stopped: {exc!r}", file=sys.stderr)
@@ -213,16 +218,20 @@ def attack(args: argparse.Namespace, base: str, pid: int, password: str) -> int:
         f"attack: {args.sockets} slowloris sockets from {args.addresses} addresses, "
         f"{args.flooders} resync flooder(s), {args.duration_s:.0f} s"
     )
-    loris = Slowloris(int(base.rsplit(":", 1)[1]), args.sockets, args.addresses)
-    stop = threading.Event()
-    resyncs = [0]
-    threads = [threading.Thread(target=loris.run, daemon=True)]
-    threads += [
-        threading.Thread(target=flood, args=(base, stop, resyncs), daemon=True)
-        for _ in range(args.flooders)
+    # The attackers run in processes of their own: in this one they would hold the GIL and
+    # the figures would measure the bench, not the board.
+    stop, reopened, resyncs = multiprocessing.Event(), multiprocessing.Value("l", 0), []
+    port = int(base.rsplit(":", 1)[1])
+    workers = [
+        multiprocessing.Process(
+            target=run_slowloris, args=(port, args.sockets, args.addresses, stop, reopened)
+        )
     ]
-    for thread in threads:
-        thread.start()
+    for _ in range(args.flooders):
+        resyncs.append(multiprocessing.Value("l", 0))
+        workers.append(multiprocessing.Process(target=flood, args=(base, stop, resyncs[-1])))
+    for worker in workers:
+        worker.start()
     time.sleep(3)  # the sockets are open and the flood is running
     rss_mb: list[float] = []
     logins: list[tuple[float, float, int]] = []
@@ -242,7 +251,8 @@ def attack(args: argparse.Namespace, base: str, pid: int, password: str) -> int:
         time.sleep(max(0.0, min(1.0, next_login - time.monotonic())))
     cpu_pct = 100 * (cpu_s(pid) - cpu_at_start) / (time.monotonic() - start)
     stop.set()
-    loris.stop.set()
+    for worker in workers:
+        worker.join(timeout=30)
     after_mb = proc_kb(pid, "VmRSS") / 1024
     hwm_mb = proc_kb(pid, "VmHWM") / 1024
     latencies = sorted(latency for _, latency, _ in logins)
@@ -259,8 +269,8 @@ def attack(args: argparse.Namespace, base: str, pid: int, password: str) -> int:
         f"CPU {cpu_pct:.0f} % of one core during the attack"
     )
     print(
-        f"slowloris sockets the board closed (reopened): {loris.reopened}; "
-        f"resyncs sent: {resyncs[0]}"
+        f"slowloris sockets the board closed (reopened): {reopened.value}; "
+        f"resyncs sent: {sum(r.value for r in resyncs)}"
     )
     return 0 if not failed and worst < LOGIN_TARGET_S else 1
 
