@@ -82,7 +82,6 @@ def create_app(
     )
     app.extensions["lapgate.socketio"] = socketio
     assets.init_app(app)
-    auth.init_app(app)
     board = settings.board
     path = state_dir / FILE_NAME if state_dir is not None else None
     sessions = StaffSessions(board.staff_session_hours * 3600, board.staff_password_hash, path)
