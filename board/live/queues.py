@@ -40,6 +40,18 @@ class RaceQueues(RaceState):
         self.racers[racer.racer_id] = racer
         return racer
 
+    def racers_named(self, alias: str) -> list[Racer]:
+        """The racers whose alias is `alias`, case-insensitively (two people may share one)."""
+        wanted = alias.casefold()
+        return [r for r in self.racers.values() if r.alias.casefold() == wanted]
+
+    def new_racer(self, alias: object) -> Racer:
+        """A new racer, even when another already has that alias (a different person)."""
+        racer = Racer(new_id(), clean_alias(alias))
+        self.store.save_racer(racer)
+        self.racers[racer.racer_id] = racer
+        return racer
+
     def open_round_of(self, track: TrackRecord, action: str) -> RoundInfo:
         """The round `track` races now, which must be open for `action`."""
         info = self.rounds.get(track.round_id)

@@ -36,6 +36,18 @@ class NotFound(LapgateError, LookupError):
     """A request names a track, run, racer, round or queue entry that does not exist."""
 
 
+class NeedsAnswer(LapgateError, ValueError):
+    """A request staff must answer a question about first ("same person?").
+
+    `details` is the question for a page to show (which racers, with their runs); the
+    message says in words how to answer it.
+    """
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
 class RoundStatus:
     PENDING = "pending"
     OPEN = "open"
