@@ -94,9 +94,7 @@ def test_a_known_name_asks_same_person_with_that_racers_runs(venue: Venue) -> No
     assert other_id != ada_id  # two people with one name are two racers
     venue.race_run(8.0)  # the first Ada again
     venue.race_run(7.0)  # the other Ada
-    assert sorted(r["racer_id"] for r in venue.track()["leaderboard"]) == sorted(
-        [ada_id, other_id]
-    )
+    assert sorted(r["racer_id"] for r in venue.track()["leaderboard"]) == sorted([ada_id, other_id])
     with pytest.raises(NeedsAnswer, match="expected racer_id to say which one"):
         venue.do("queue_add", alias="ADA", same_racer=True)
     assert venue.do("queue_add", racer_id=other_id)["racer_id"] == other_id
