@@ -79,6 +79,11 @@ class Race(RaceRuns):
         program.assign_tracks(self)
         self._adopt_empty_runs()
 
+    def run_corrected(self, run: RunRecord) -> None:
+        from lapgate.board.live import brackets
+
+        brackets.check_decided(self, run)
+
     # ---- gates, settings, announcements ---------------------------------------------
 
     def gate_notice(self, gate_id: str, kind: str, detail: str, t_ns: int) -> None:

@@ -123,7 +123,12 @@ class RaceRuns(RaceQueues):
         self.outbox.append(
             TrackChanged(self.track_of_run(run).track_id, "run", event_id, event, tuple(highlights))
         )
+        if was_over:
+            self.run_corrected(run)
         return event_id
+
+    def run_corrected(self, run: RunRecord) -> None:
+        """A run that had ended was changed (a correction): `Race` tells the brackets."""
 
     def crossing(self, crossing: Crossing) -> str | None:
         """Route a gate crossing to the run on that gate's track; the run id, or None."""
