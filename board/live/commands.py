@@ -248,7 +248,9 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
     """
     if cmd.alias is None and cmd.racer_id is None:
         raise ActionError("alias: got nothing, expected an alias or a racer_id")
-    racer = racers.racer_to_queue(race, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer)
+    racer = racers.racer_to_queue(
+        race, cmd.track_id, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer
+    )
     track = race.track(cmd.track_id)
     waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
     entry_id = race.queue_add(

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from lapgate.board.domain import Racer
+from lapgate.board.live import program
 from lapgate.board.live.race import NeedsAnswer, Race, clean_alias
 from lapgate.timer.errors import RuleViolation
 from lapgate.timer.units import ms_from_ns
@@ -96,14 +97,20 @@ def merges_into(race: Race, racer_id: str) -> list[Payload]:
 
 
 def racer_to_queue(
-    race: Race, alias: object, racer_id: str | None, same_racer: bool, new_racer: bool
+    race: Race,
+    track_id: str | None,
+    alias: object,
+    racer_id: str | None,
+    same_racer: bool,
+    new_racer: bool,
 ) -> Racer:
     """The racer a queue_add means: a known id, a new racer, or one with that name.
 
     A name that matches a racer's (case-insensitively) is only taken as that racer with
     `same_racer`, and only made a new racer with `new_racer`; without either, `NeedsAnswer`
     asks "same person?" and lists the matching racers' runs. Two people with one name can
-    be two racers.
+    be two racers. In a round with a fixed list of entrants, the one entrant of that name
+    is meant (nobody else may race it without an override).
     """
     if same_racer and new_racer:
         raise RuleViolation("queue: got same_racer and new_racer both true, expected one")
@@ -115,7 +122,16 @@ def racer_to_queue(
         return race.new_racer(cleaned)
     if same_racer and len(matches) == 1:
         return matches[0]
+    entrants = _entrants_named(race, track_id, matches)
+    if len(entrants) == 1:
+        return entrants[0]
     raise NeedsAnswer(_question_text(race, cleaned, matches, same_racer), _question(race, matches))
+
+
+def _entrants_named(race: Race, track_id: str | None, matches: list[Racer]) -> list[Racer]:
+    info = race.rounds.get(race.track(track_id).round_id)
+    allowed = program.entrants_of(info) if info is not None else None
+    return [] if allowed is None else [r for r in matches if r.racer_id in allowed]
 
 
 def _question_text(race: Race, alias: str, matches: list[Racer], same_racer: bool) -> str:

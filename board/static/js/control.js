@@ -277,11 +277,17 @@
     $("add-alias").value = "";
     $("add-car").value = "";
     $("add-alias").focus();
-    const reply = await act("queue_add", payload, true);
+    addReply(payload, await act("queue_add", payload, true));
+  });
+
+  // The board's answer to a queue_add: queued, a question ("same person?"), a racer who is
+  // not an entrant (staff may give a reason), or a refusal. `sent` is what was asked.
+  function addReply(payload, reply, sent) {
     if (!reply) { addRefused(payload); return; }
     if (reply.ok) {
       addDone(payload);
       if (reply.warning) toast(reply.warning);
+      else if (sent) toast(sent.new_racer ? "Queued as a new racer" : "Queued", true);
       return;
     }
     addRefused(payload);
@@ -291,7 +297,7 @@
     }
     if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
       // a racer who did not qualify: staff may let them race, with a reason that is logged
-      refused = payload;
+      refused = sent || payload;
       $("override-text").textContent = reply.error;
       $("override-reason").value = "";
       $("override").hidden = false;
@@ -299,7 +305,7 @@
       return;
     }
     toast(reply.error);
-  });
+  }
   $("override").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!refused) return;
@@ -338,7 +344,7 @@
       const same = L.el("button", "primary sd-same", "Same person: queue " + match.alias);
       same.type = "button";
       same.dataset.racer = match.racer_id;
-      same.addEventListener("click", () => answerSame(payload, { racer_id: match.racer_id, alias: null }));
+      same.addEventListener("click", () => answerSame(payload, { racer_id: match.racer_id }));
       item.appendChild(same);
       box.appendChild(item);
     });
@@ -351,13 +357,7 @@
     sameDialog.close();
     $("add-alias").focus();
     const sent = Object.assign({}, payload, answer);
-    const reply = await act("queue_add", sent, true);
-    if (reply && reply.ok) {
-      addDone(payload);
-      toast(reply.warning || (answer.new_racer ? "Queued as a new racer" : "Queued"), !reply.warning);
-    } else if (reply) {
-      toast(reply.error);
-    }
+    addReply(payload, await act("queue_add", sent, true), sent);
   }
 
   function renderQueue(track) {
