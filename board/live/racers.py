@@ -72,7 +72,8 @@ def delete(race: Race, racer_id: str) -> Payload:
     queued = [e for q in race.queues.values() for e in q if e.racer_id == racer_id]
     if runs or queued:
         raise RuleViolation(
-            f"delete {racer.alias}: has {len(runs)} runs and {len(queued)} queue entries; "
+            f"delete {racer.alias}: has {counted(len(runs), 'run')} and "
+            f"{counted(len(queued), 'queue entry', 'queue entries')}; "
             "expected a racer with none (take them off the queue, or merge them)"
         )
     _check_unreferenced(race, racer, f"delete {racer.alias}")
@@ -180,9 +181,12 @@ def _runs_of(race: Race, racer_id: str) -> list[Payload]:
 
 def _runs_summary(race: Race, racer_id: str) -> str:
     runs = _runs_of(race, racer_id)
-    if not runs:
-        return "no runs yet"
-    return f"{len(runs)} run" + ("" if len(runs) == 1 else "s")
+    return counted(len(runs), "run") if runs else "no runs yet"
+
+
+def counted(count: int, word: str, words: str = "") -> str:
+    """ "1 run", "2 runs": a count with its noun in the right number."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"
 
 
 # ---- keeping memory in step with the store --------------------------------------------------

@@ -128,8 +128,8 @@ class MemoryStore:
         merges = sum(1 for m in self._merges if racer_id in (m.kept_id, m.merged_id))
         if runs or queued or merges:
             raise RuleViolation(
-                f"delete racer {racer.alias!r}: has {runs} runs, {queued} queue entries and "
-                f"{merges} merges stored; expected a racer with nothing stored"
+                f"delete racer {racer.alias!r}: has {runs} run(s), {queued} queue entry(s) "
+                f"and {merges} merge(s) stored; expected a racer with nothing stored"
             )
         del self._racers[racer_id]
 

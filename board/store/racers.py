@@ -149,10 +149,10 @@ class RacersRepo:
         with self._tx() as s:
             racer = _live_racer(s, racer_id)
             held = {
-                "runs": _count(s, RunRow, RunRow.racer_id == racer_id),
-                "queue entries": _count(s, QueueRow, QueueRow.racer_id == racer_id),
-                "results": _count(s, ResultRow, ResultRow.racer_id == racer_id),
-                "merges": _count(
+                "run(s)": _count(s, RunRow, RunRow.racer_id == racer_id),
+                "queue entry(s)": _count(s, QueueRow, QueueRow.racer_id == racer_id),
+                "result(s)": _count(s, ResultRow, ResultRow.racer_id == racer_id),
+                "merge(s)": _count(
                     s, MergeRow, (MergeRow.kept_id == racer_id) | (MergeRow.merged_id == racer_id)
                 ),
             }
