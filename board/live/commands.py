@@ -248,6 +248,7 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
     """
     if cmd.alias is None and cmd.racer_id is None:
         raise ActionError("alias: got nothing, expected an alias or a racer_id")
+    race.open_round_of(race.track(cmd.track_id), "queue")  # refused before a racer is made
     racer = racers.racer_to_queue(
         race, cmd.track_id, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer
     )
