@@ -29,7 +29,7 @@ from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
@@ -248,15 +248,21 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
     """
     if cmd.alias is None and cmd.racer_id is None:
         raise ActionError("alias: got nothing, expected an alias or a racer_id")
-    race.open_round_of(race.track(cmd.track_id), "queue")  # refused before a racer is made
+    track = race.track(cmd.track_id)
+    race.open_round_of(track, "queue")  # refused before a racer is made
+    known = set(race.racers)
     racer = racers.racer_to_queue(
         race, cmd.track_id, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer
     )
-    track = race.track(cmd.track_id)
     waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
-    entry_id = race.queue_add(
-        cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
-    )
+    try:
+        entry_id = race.queue_add(
+            cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+        )
+    except LapgateError:
+        if racer.racer_id not in known:  # a new name refused (not an entrant): no stray racer
+            racers.delete(race, racer.racer_id)
+        raise
     answer: Payload = {"entry_id": entry_id, "racer_id": racer.racer_id}
     if waiting:
         answer["warning"] = (
