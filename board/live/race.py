@@ -20,6 +20,8 @@ from here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lapgate.board.live.messages import GateChanged, Notice, SettingsChanged
 from lapgate.board.live.runs import RaceRuns
 from lapgate.board.live.state import (
@@ -36,6 +38,7 @@ from lapgate.board.live.state import (
     TrackRecord,
     clean_alias,
 )
+from lapgate.config.settings import RACE_SOUNDS
 from lapgate.timer.run import run_state
 
 __all__ = [
@@ -65,6 +68,7 @@ class Race(RaceRuns):
         from lapgate.board.live import brackets, program
 
         self.speak_laps = self.settings.board.speak_laps
+        self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
@@ -99,3 +103,11 @@ class Race(RaceRuns):
     def set_speak(self, speak: bool) -> None:
         self.speak_laps = speak
         self.outbox.append(SettingsChanged())
+
+    def set_sounds(self, changes: Mapping[str, bool]) -> None:
+        """Switch race sounds on or off by name (kept until restart, as spoken laps)."""
+        unknown = sorted(set(changes) - set(RACE_SOUNDS))
+        if unknown:
+            raise ActionError(f"sounds: got {unknown}, expected names from {list(RACE_SOUNDS)}")
+        self.sounds = {**self.sounds, **changes}
+        self.outbox.append(SettingsChanged(("sounds",)))

@@ -114,6 +114,7 @@ class RaceState:
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
+    sounds: dict[str, bool] = field(default_factory=dict)  # race sound → on (big screen)
     outbox: list[Message] = field(default_factory=list)
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
