@@ -65,7 +65,7 @@ class Race(RaceRuns):
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, program
+        from lapgate.board.live import brackets, cards, joins, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
@@ -73,6 +73,8 @@ class Race(RaceRuns):
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        cards.load(self)
+        joins.load(self)
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):

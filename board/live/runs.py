@@ -33,7 +33,7 @@ class RaceRuns(RaceQueues):
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import program
+        from lapgate.board.live import cards, program
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -55,6 +55,7 @@ class RaceRuns(RaceQueues):
             config=self._run_config(track, info),
             car=entry.car,
             model_name=entry.model_name,
+            model_meta=cards.run_meta(self, entry.racer_id, entry.model_name),
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
         )

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+    new_id,
+)
 from lapgate.board.live.messages import Message, ProgramChanged, TrackChanged
 from lapgate.board.store.api import RaceStore
 from lapgate.config.settings import Settings
@@ -23,6 +31,9 @@ from lapgate.timer.formats import Format, RunLaps
 from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
 from lapgate.timer.rounds import RoundKind, RoundSpec
 from lapgate.timer.run import RunLog, RunState
+
+if TYPE_CHECKING:
+    from lapgate.board.live.joins import Joins
 
 ClockNs = Callable[[], int]
 MAX_ALIAS_CHARS = 60
@@ -112,6 +123,8 @@ class RaceState:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
+    joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
     sounds: dict[str, bool] = field(default_factory=dict)  # race sound → on (big screen)
@@ -270,6 +283,12 @@ class RaceState:
 
     def is_bracket_round(self, round_id: str) -> bool:
         return self.rounds[round_id].kind == str(RoundKind.BRACKET)
+
+
+def _joins() -> Joins:
+    from lapgate.board.live.joins import Joins
+
+    return Joins()
 
 
 def clean_alias(alias: object) -> str:
