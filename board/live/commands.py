@@ -156,6 +156,9 @@ class BracketOpen(OnTrack):
     stop_at: Annotated[StrictInt, Field(ge=1, le=64)] = 1
     format: FormatKind = FormatKind.FASTEST_LAP
     average_laps: Annotated[StrictInt, Field(ge=2, le=10)] = 3
+    race_laps: Annotated[StrictInt, Field(ge=1, le=10)] = Field(
+        3, description="N of a lap_count match: the run ends with lap N; lower total wins"
+    )
     attempts: Annotated[StrictInt, Field(ge=1, le=10)] = 2
     tie: TiePolicy = TiePolicy.HIGHER_SEED
     grand_final_reset: StrictBool | None = Field(None, description="default: on for a double to 1")
@@ -344,9 +347,7 @@ def round_advancers_csv(race: Race, cmd: RoundAdvancersCsv) -> Payload:
 
 
 def bracket_open(race: Race, cmd: BracketOpen) -> Payload:
-    fmt = (
-        Format.average(cmd.average_laps) if cmd.format is FormatKind.AVERAGE else Format(cmd.format)
-    )
+    fmt = Format.of(cmd.format, cmd.average_laps, cmd.race_laps)
     reset_default = cmd.kind is BracketKind.DOUBLE and cmd.stop_at == 1
     rules = BracketRules(
         cmd.kind,

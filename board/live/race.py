@@ -33,7 +33,14 @@ from lapgate.board.live.messages import (
 from lapgate.board.store.api import RaceStore
 from lapgate.config.settings import Settings
 from lapgate.timer.errors import LapgateError, RuleViolation
-from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
+from lapgate.timer.events import (
+    Crossing,
+    EndRun,
+    ExpiryPolicy,
+    GateCrossing,
+    RunEvent,
+    TimeUp,
+)
 from lapgate.timer.formats import Format, RunLaps
 from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
 from lapgate.timer.rounds import RoundKind, RoundSpec
@@ -437,11 +444,13 @@ class Race:
         return entry.entry_id
 
     def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
-        """The round's rules, with the gate's own lockout when its settings give one."""
+        """The round's rules, with the gate's own lockout when its settings give one; a
+        lap-count round's runs end with their Nth lap."""
+        config = replace(round_info.run_config, finish_laps=round_info.format.finish_laps)
         lockout_s = self.settings.gate_by_id(track.gate_id).lockout_s
         if lockout_s is None:
-            return round_info.run_config
-        return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
+            return config
+        return replace(config, lockout_ns=ns_from_s(lockout_s))
 
     def apply(self, run_id: str, event: RunEvent) -> int:
         """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
@@ -452,6 +461,7 @@ class Race:
         # durable from here on; the store keeps the laps this fold derived
         self.store.append_event(run_id, event_id, event, new_state.laps)
         was_over = run.state.is_over
+        ended_ns = run.state.ended_ns
         before = self.standings(run.info.round_id)
         run.log = new_log
         run.state = new_state
@@ -459,9 +469,12 @@ class Race:
         if run.state.is_over and not was_over:
             self.ended_runs.append(run_id)
         highlights = self._highlights(run, before)
-        self.outbox.append(
-            TrackChanged(self.track_of_run(run).track_id, "run", event_id, event, tuple(highlights))
-        )
+        track = self.track_of_run(run)
+        self.outbox.append(TrackChanged(track.track_id, "run", event_id, event, tuple(highlights)))
+        if was_over and not run.state.is_over and track.current_run_id != run_id:
+            # An undone crossing took a lap-count run back below N laps after the track
+            # moved on: no car can finish it now, so it ends where it ended before.
+            self.apply(run_id, EndRun(ended_ns or 0))
         return event_id
 
     def crossing(self, crossing: Crossing) -> str | None:
