@@ -3,8 +3,9 @@
 Order: racers with a metric by (laps short, value, tie-break, who set it first); then
 racers without one by valid laps (more first). Laps short is 0 except in a lap-count race,
 where a racer who has not finished N valid laps ranks after every racer who has (more laps
-first, then the lower total); gaps are given only between results with the same laps. Racers still equal on every key share a rank; the racer id
-settles only the listing order, so the result never depends on input order.
+first, then the lower total); gaps are given only between results with the same laps.
+Racers still equal on every key share a rank; the racer id settles only the listing order,
+so the result never depends on input order.
 """
 
 from __future__ import annotations

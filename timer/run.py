@@ -10,10 +10,12 @@ Nth lap, valid or not: the end is known the moment the car crosses, and a later 
 correction of a lap's validity or resets changes the result, never the end, so it never
 reopens the run. Crossings after that one are recorded and ignored ("after the run
 finished"). Undoing a false crossing among the N merges two laps: the run's Nth lap then
-ends at the next recorded crossing, or, when there is none, the run is over with fewer
-laps (the live core ends it explicitly, see `board.live.race`). `record(log, event)` checks a staff action against the rules before appending
-it; gate crossings are always recorded, even when the rules ignore them, so that nothing
-a sensor reported is ever lost and every ignored crossing carries its reason.
+ends at the next recorded crossing; when there is none the run is running again (its car
+is still out; the live core ends it where it ended before once the track has moved on).
+
+`record(log, event)` checks a staff action against the rules before appending it; gate
+crossings are always recorded, even when the rules ignore them, so that nothing a sensor
+reported is ever lost and every ignored crossing carries its reason.
 """
 
 from __future__ import annotations

@@ -109,6 +109,13 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
             else None
         ),
         "window_lap_numbers": [lap.number for lap in window] if window else [],
+        # a lap-count race: it ends with lap `finish_laps`; `race_total_ms` sums its laps
+        "finish_laps": config.finish_laps,
+        "race_total_ms": (
+            _ms(sum(lap.duration_ns for lap in state.laps[: config.finish_laps]))
+            if config.finish_laps and state.laps
+            else None
+        ),
         "ignored_crossings": [
             {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
         ],
@@ -133,6 +140,9 @@ def standing_view(standing: Standing, detail: bool = False) -> dict[str, Any]:
         "valid_laps": standing.valid_laps,
         "laps": standing.laps,
         "runs": standing.runs,
+        # lap-count races: laps the result counts and how many it lacks (0: complete)
+        "result_laps": len(metric.laps) if metric else 0,
+        "laps_short": metric.laps_short if metric else 0,
     }
     if detail:
         row["laps_in_metric"] = [

@@ -240,7 +240,9 @@ def test_every_finisher_ranks_ahead_of_every_non_finisher(
     for index, (invalid_at, seconds) in enumerate(totals):
         invalid = (invalid_at,) if invalid_at else ()
         racers.append(
-            RacerRuns(f"r{index}", f"R{index}", runs(laps(*(s * 1000 for s in seconds), invalid=invalid)))
+            RacerRuns(
+                f"r{index}", f"R{index}", runs(laps(*(s * 1000 for s in seconds), invalid=invalid))
+            )
         )
     board = leaderboard(Format.lap_count(3), racers)
     ranked = [s for s in board if s.metric is not None]
