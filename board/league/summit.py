@@ -31,7 +31,7 @@ from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
 from lapgate.board.league.model import Race, RaceMeta, RaceResult
 from lapgate.board.store.api import RaceStore, ResultStore
 from lapgate.timer.brackets import BracketState
-from lapgate.timer.formats import Format, FormatKind, RunLaps, metric
+from lapgate.timer.formats import Format, FormatKind, Metric, RunLaps, metric
 from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
 from lapgate.timer.placing import Placing, bracket_placings, classify, leaderboard_placings
 from lapgate.timer.rounds import RoundKind
@@ -142,8 +142,16 @@ def _result(placing: Placing, rank: int | None, racer: Racer | None, rr: RoundRu
         lap_count=len(valid_ns),
         reset_count=resets,
         submission_count=len(states),
-        extra={"Round": rr.round.name, "Format": _how_placed(placing, rr)},
+        extra={"Round": rr.round.name, "Format": _how_placed(placing, rr), **_race_laps(result)},
     )
+
+
+def _race_laps(result: Metric | None) -> dict[str, str]:
+    """A lap-count result's "Race laps" column: laps counted of the N raced ("2/3")."""
+    if result is None or not result.is_total:
+        return {}
+    counted = len(result.laps)
+    return {"Race laps": f"{counted}/{counted + result.laps_short}"}
 
 
 def final_results(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> tuple[RaceResult, ...]:
