@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, Team
 from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from lapgate.timer.events import RunEvent
 from lapgate.timer.run import Lap, RunLog
@@ -45,6 +45,16 @@ class RaceStore(Protocol):
     def save_racer(self, racer: Racer) -> None: ...
     def get_racer(self, racer_id: str) -> Racer | None: ...
     def list_racers(self) -> list[Racer]: ...
+
+    # teams (an entry that is a team: `board.domain.Team`)
+    def save_team(self, team: Team) -> None:
+        """Insert or update a team with exactly its members; RuleViolation when a member
+        is in another team of the same event."""
+        ...
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        """The teams of `event_id` (every event's when None), by name."""
+        ...
 
     # runs and their logs
     def create_run(self, run: RunInfo) -> None:

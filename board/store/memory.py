@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, Team
 from lapgate.board.store.api import BracketRecord
 from lapgate.board.store.codec import json_document
 from lapgate.board.wallclock import WallClock, utc_now
@@ -27,6 +27,7 @@ class MemoryStore:
         self._logs: dict[str, list[LoggedEvent]] = {}
         self._queues: dict[str, list[QueueEntry]] = {}
         self._brackets: dict[str, BracketRecord] = {}
+        self._teams: dict[str, Team] = {}
 
     def save_event(self, event: EventInfo) -> None:
         self._events[event.event_id] = event
@@ -106,6 +107,19 @@ class MemoryStore:
     def load_queue(self, round_id: str) -> list[QueueEntry]:
         entries = self._queues.get(round_id, [])
         return sorted(entries, key=lambda e: (e.track_id, e.position, e.entry_id))
+
+    def save_team(self, team: Team) -> None:
+        for other in self._teams.values():
+            if other.event_id == team.event_id and other.team_id != team.team_id:
+                if set(other.members) & set(team.members):
+                    raise RuleViolation(
+                        f"team {team.name!r}: a member already races for team {other.name!r}"
+                    )
+        self._teams[team.team_id] = team
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        teams = [t for t in self._teams.values() if event_id in (None, t.event_id)]
+        return sorted(teams, key=lambda t: (t.name, t.team_id))
 
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         if round_id not in self._rounds:
