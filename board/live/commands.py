@@ -24,7 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, program, racers
+from lapgate.board.live import brackets, program, racers, teams
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
@@ -75,10 +75,28 @@ class OnRun(OnTrack):
 
 
 class QueueAdd(OnTrack):
-    alias: Alias
+    alias: Alias = Field("", description="the racer (or a team's name); empty with `team`")
     car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
     model: Annotated[StrictStr, Field(max_length=MODEL_NAME_MAX)] = ""
     override_reason: Text = Field("", description="let a racer who is not an entrant race")
+    team: Alias = Field("", description="queue this team (name or id) instead of a racer")
+    raced_by: Alias = Field("", description="a team's entry: who drives (member or proxy)")
+
+
+class QueueRacedBy(OnTrack):
+    entry_id: Id
+    raced_by: Alias = Field(description="who drives this team entry (a member or a proxy)")
+
+
+class TeamCreate(Command):
+    name: Alias
+    members: Annotated[list[Alias], Field(max_length=20)] = Field(default_factory=list)
+    car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
+
+
+class TeamMember(Command):
+    team: Alias = Field(description="the team's name or id")
+    alias: Alias = Field(description="the racer (new or known alias)")
 
 
 class QueueMove(OnTrack):
@@ -224,8 +242,36 @@ def _at_now(make: Callable[[int, str], RunEvent]) -> Callable[[Race, WithReason]
 
 
 def queue_add(race: Race, cmd: QueueAdd) -> Payload:
-    """Queue a racer; `warning` says when they were in this queue already (still queued)."""
+    """Queue a racer (or a team with who drives); `warning` says when they were in this
+    queue already (still queued)."""
+    team_key = cmd.team.strip() or (
+        cmd.alias.strip() if teams.is_team_name(race, cmd.alias) else ""
+    )
+    if team_key:
+        entry_id, team, drives = teams.queue(
+            race,
+            cmd.track_id,
+            team_key,
+            cmd.raced_by,
+            cmd.car.strip(),
+            cmd.model.strip(),
+            cmd.override_reason.strip(),
+        )
+        proxy = teams.is_proxy(race, team.entrant_id, drives.racer_id)
+        return {
+            "entry_id": entry_id,
+            "racer_id": team.entrant_id,
+            "team_id": team.team_id,
+            "raced_by": drives.racer_id,
+            "proxy": proxy,
+        }
+    if cmd.raced_by.strip():
+        raise ActionError(
+            f"raced_by: got {cmd.raced_by!r:.60} for racer {cmd.alias!r:.60}; "
+            "expected it only with a team (a racer drives themself)"
+        )
     racer = race.add_racer(cmd.alias)
+    teams.check_solo(race, racer)
     track = race.track(cmd.track_id)
     waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
     entry_id = race.queue_add(
@@ -238,6 +284,23 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
             "remove one entry if they race once"
         )
     return answer
+
+
+def queue_raced_by(race: Race, cmd: QueueRacedBy) -> Payload:
+    drives = teams.set_driver(race, cmd.track_id, cmd.entry_id, cmd.raced_by)
+    return {"entry_id": cmd.entry_id, "raced_by": drives.racer_id}
+
+
+def team_create(race: Race, cmd: TeamCreate) -> Payload:
+    return teams.view(race, teams.create(race, cmd.name, cmd.members, cmd.car.strip()))
+
+
+def team_add_member(race: Race, cmd: TeamMember) -> Payload:
+    return teams.view(race, teams.add_member(race, cmd.team.strip(), cmd.alias))
+
+
+def team_remove_member(race: Race, cmd: TeamMember) -> Payload:
+    return teams.view(race, teams.remove_member(race, cmd.team.strip(), cmd.alias))
 
 
 def queue_move(race: Race, cmd: QueueMove) -> Payload:
@@ -402,6 +465,10 @@ COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
         _spec("queue_add", QueueAdd, queue_add, "Add a racer (new or known alias) to a queue"),
+        _spec("queue_raced_by", QueueRacedBy, queue_raced_by, "Say who drives a queued team entry"),
+        _spec("team_create", TeamCreate, team_create, "Enter a team: name, members, car"),
+        _spec("team_add_member", TeamMember, team_add_member, "Add a racer to a team"),
+        _spec("team_remove_member", TeamMember, team_remove_member, "Take a racer off a team"),
         _spec("queue_move", QueueMove, queue_move, "Move a queue entry to another position"),
         _spec("queue_remove", QueueRemove, queue_remove, "Take an entry off the queue"),
         _spec("stage", Stage, stage, "Put the next racer (or an entry) on track"),

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, Team, new_id
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
@@ -126,6 +126,7 @@ class Race:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)  # team id → this event's team
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
     outbox: list[Message] = field(default_factory=list)
@@ -145,6 +146,7 @@ class Race:
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        self.teams = {t.team_id: t for t in self.store.list_teams(self.event.event_id)}
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
@@ -325,8 +327,10 @@ class Race:
         car: str = "",
         model: str = "",
         override_reason: str = "",
+        raced_by: str | None = None,
     ) -> str:
-        """Queue `racer` on the track's round; refused for a racer who is not an entrant."""
+        """Queue `racer` (a team's entrant with `raced_by`, who drives) on the track's
+        round; refused for a racer who is not an entrant."""
         from lapgate.board.live import program
 
         track = self.track(track_id)
@@ -334,7 +338,14 @@ class Race:
         program.check_entrant(self, info, racer, override_reason)
         queue = self.track_queue(track)
         entry = QueueEntry(
-            new_id(), info.round_id, racer.racer_id, len(queue), car, model, track.track_id
+            new_id(),
+            info.round_id,
+            racer.racer_id,
+            len(queue),
+            car,
+            model,
+            track.track_id,
+            raced_by,
         )
         self._save_queue(track, [*queue, entry])
         return entry.entry_id
@@ -361,6 +372,10 @@ class Race:
                 return entry
         raise NotFound(f"queue entry: got {entry_id!r:.60}, expected an entry in the queue")
 
+    def save_queue_of(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
+        """Store `track`'s queue as given (entries changed in place, e.g. who drives)."""
+        self._save_queue(track, queue)
+
     def _save_queue(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
         """Store the track's queue (the other tracks' entries of the round are kept)."""
         round_id = track.round_id
@@ -379,7 +394,7 @@ class Race:
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import program
+        from lapgate.board.live import program, teams
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -403,6 +418,8 @@ class Race:
             model_name=entry.model_name,
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
+            raced_by=entry.raced_by,
+            proxy=teams.is_proxy(self, entry.racer_id, entry.raced_by),
         )
         self.store.create_run(run_info)
         run_log = RunLog(run_info.config)
@@ -437,7 +454,14 @@ class Race:
         earlier = [r for r in self.round_runs(info.round_id) if self.track_of_run(r) is track]
         track.current_run_id = earlier[-1].info.run_id if earlier else None  # as at start-up
         entry = QueueEntry(
-            new_id(), info.round_id, info.racer_id, 0, info.car, info.model_name, track.track_id
+            new_id(),
+            info.round_id,
+            info.racer_id,
+            0,
+            info.car,
+            info.model_name,
+            track.track_id,
+            info.raced_by,
         )
         self._save_queue(track, [entry, *self.track_queue(track)])  # announces the track
         self.unstaged_gates.append(track.gate_id)

@@ -110,11 +110,11 @@ class MemoryStore:
 
     def save_team(self, team: Team) -> None:
         for other in self._teams.values():
-            if other.event_id == team.event_id and other.team_id != team.team_id:
-                if set(other.members) & set(team.members):
-                    raise RuleViolation(
-                        f"team {team.name!r}: a member already races for team {other.name!r}"
-                    )
+            same_event = other.event_id == team.event_id and other.team_id != team.team_id
+            if same_event and set(other.members) & set(team.members):
+                raise RuleViolation(
+                    f"team {team.name!r}: a member already races for team {other.name!r}"
+                )
         self._teams[team.team_id] = team
 
     def list_teams(self, event_id: str | None = None) -> list[Team]:
