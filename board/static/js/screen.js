@@ -110,7 +110,7 @@
     const nameLength = run ? run.racer.length : 0;
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
-    setText("car", run && run.car ? run.car : "");
+    setText("car", carLine(run));
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     if (run && run.finish_laps) {
@@ -153,6 +153,14 @@
         speak("Lap " + lap.number + ", " + (lap.duration_ms / 1000).toFixed(2) + (lap.valid ? "" : ", invalid"));
       }
     }
+  }
+
+  // the car, and for a team's run who drives it ("driven by Ann", "driven by Bo, proxy")
+  function carLine(run) {
+    if (!run) return "";
+    const parts = run.car ? [run.car] : [];
+    if (run.raced_by) parts.push("driven by " + run.raced_by + (run.proxy ? ", proxy" : ""));
+    return parts.join("  ·  ");
   }
 
   // "2" in a timed run; "2 / 3" in a lap-count race (and "3 / 3" once it is run)
