@@ -55,7 +55,7 @@
       item.appendChild(L.el("span", "name", s.name));
       item.appendChild(L.el("span", "value digits", L.fmtLap(s.value_ms)));
       // a lap-count racer short of N laps: how many of them they completed, not a gap
-      const gap = s.laps_short ? s.result_laps + "/" + (s.result_laps + s.laps_short) + " laps" : L.fmtGap(s.gap_to_leader_ms);
+      const gap = s.laps_short ? s.result_laps + "/" + (s.result_laps + s.laps_short) : L.fmtGap(s.gap_to_leader_ms);
       item.appendChild(L.el("span", "gap digits", gap));
       list.appendChild(item);
     });
