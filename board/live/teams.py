@@ -108,11 +108,12 @@ def create(race: Race, name: object, members: list[str], car: str = "") -> Team:
         raise RuleViolation(
             f"team: {cleaned!r} is a racer of this event; expected a name no racer uses"
         )
+    for alias in members:
+        if clean_alias(alias).casefold() == cleaned.casefold():
+            raise RuleViolation(f"team member: {cleaned!r} is the team's own name")
     member_ids: list[str] = []
     for alias in members:
         racer = _member(race, None, alias)
-        if racer.alias.casefold() == cleaned.casefold():
-            raise RuleViolation(f"team member: {racer.alias!r} is the team's own name")
         if racer.racer_id not in member_ids:
             member_ids.append(racer.racer_id)
     entrant = existing or race.add_racer(cleaned)
