@@ -495,7 +495,8 @@ class Race:
         highlights = self._highlights(run, before)
         track = self.track_of_run(run)
         self.outbox.append(TrackChanged(track.track_id, "run", event_id, event, tuple(highlights)))
-        if was_over and not run.state.is_over and track.current_run_id != run_id:
+        lap_count = run.log.config.finish_laps is not None
+        if lap_count and was_over and not run.state.is_over and track.current_run_id != run_id:
             # An undone crossing took a lap-count run back below N laps after the track
             # moved on: no car can finish it now, so it ends where it ended before.
             self.apply(run_id, EndRun(ended_ns or 0))
