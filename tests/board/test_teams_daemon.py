@@ -121,6 +121,15 @@ def test_a_team_raced_by_a_proxy_in_exports_and_standings(tmp_path: Path) -> Non
         assert result["extra"]["Team members"] == "Ann, Ben, Cat, Dan, Eve"
         assert result["extra"]["Raced by"] == "Pat Proxy (proxy)"
 
+        printed = staff.session.get(
+            f"{base}/api/export/html", params={"kind": "certificates"}, timeout=60
+        ).text
+        assert '<div class="alias">Rocket Co</div>' in printed
+        assert '<div class="members">Ann, Ben, Cat, Dan, Eve</div>' in printed
+        pdf = staff.session.get(f"{base}/api/export/pdf", params={"kind": "certificates"})
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+        (tmp_path / "certificates.pdf").write_bytes(pdf.content)
+
         standings = staff.get("/api/standings?season=2019&scheme=aws")
         first = standings["rows"][0]
         assert (first["alias"], first["points"]) == ("Rocket Co", 10)
