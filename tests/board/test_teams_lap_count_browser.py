@@ -77,7 +77,7 @@ def test_a_team_queued_with_a_proxy_races_a_lap_count_round(
     _live(screen)
     screen.wait_for_function("document.getElementById('lap-number').textContent === '2 / 3'")
     assert screen.text_content("#racer") == "Rocket Co"
-    assert screen.text_content("#car") == "DR-7  ·  driven by Pat, proxy"
+    assert screen.text_content("#car") == "DR-7 · driven by Pat, proxy"
     assert screen.text_content("#window-label") == "Total 3 laps"
     _shot(screen, "screen-team-lap-count.png")
     page.wait_for_function(

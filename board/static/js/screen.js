@@ -94,6 +94,18 @@
   setInterval(nextPage, 8000);
   window.__screen = { nextPage: nextPage };
 
+  function showJoinQr(track) {
+    // Phones may join this track's queue: its QR code beside the spectator one.
+    const box = $("join-qr");
+    const joinable = Boolean(track.join) && track.join !== "closed";
+    box.hidden = !joinable;
+    if (joinable && box.dataset.track !== track.track_id) {
+      box.dataset.track = track.track_id;
+      $("join-qr-img").src = "/join/qr.svg?track=" + encodeURIComponent(track.track_id);
+      $("join-url").textContent = box.dataset.base + encodeURIComponent(track.track_id);
+    }
+  }
+
   let leaderShown = null; // the racer of the "New leader" box while it is up
 
   function showHighlight(kind, name, racerId) {
@@ -127,6 +139,7 @@
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
     setText("car", carLine(run));
+    showJoinQr(track);
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     if (run && run.finish_laps) {
@@ -174,12 +187,12 @@
     }
   }
 
-  // the car, and for a team's run who drives it ("driven by Ann", "driven by Bo, proxy")
+  // the car and model, and for a team's run who drives it ("driven by Bo, proxy")
   function carLine(run) {
     if (!run) return "";
-    const parts = run.car ? [run.car] : [];
+    const parts = [run.car, run.model].filter(Boolean);
     if (run.raced_by) parts.push("driven by " + run.raced_by + (run.proxy ? ", proxy" : ""));
-    return parts.join("  ·  ");
+    return parts.join(" · ");
   }
 
   // "2" in a timed run; "2 / 3" in a lap-count race (and "3 / 3" once it is run)

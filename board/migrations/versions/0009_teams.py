@@ -5,8 +5,8 @@
 `runs.raced_by_id` and `queue_entries.raced_by_id`: the racer who drives a team's run (a
 member, or a proxy: `runs.proxy`); NULL for runs stored before, driven by their entrant.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-26 09:00:00
 """
 
@@ -15,8 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -1,4 +1,4 @@
-"""Migration 0008 (teams) on a database made at 0007, SQLite and PostgreSQL: runs, their
+"""Migration 0009 (teams) on a database made at 0008, SQLite and PostgreSQL: runs, their
 logs and queue entries survive with no driver; teams and drivers store; a downgrade keeps
 the runs."""
 
@@ -22,16 +22,16 @@ from lapgate.board.store.sql import SqlStore
 from lapgate.timer.errors import RuleViolation
 
 
-def test_upgrade_from_0007_keeps_runs_and_stores_teams(store_url: str) -> None:
+def test_upgrade_from_0008_keeps_runs_and_stores_teams(store_url: str) -> None:
     engine = make_engine(store_url)
     try:
         fill_at_0005(engine)
-        upgrade(engine, "0007")
+        upgrade(engine, "0008")
     finally:
         engine.dispose()
-    store = SqlStore(store_url)  # upgrades to 0008 on open
+    store = SqlStore(store_url)  # upgrades to 0009 on open
     try:
-        assert current_revision(store.engine) == head_revision()  # 0008 and any later one
+        assert current_revision(store.engine) == head_revision()  # 0009 and any later one
         [run] = store.list_runs("r1")
         assert (run.run_id, run.raced_by, run.proxy) == ("run1", None, False)
         assert len(store.load_log("run1").entries) == 1
@@ -52,7 +52,7 @@ def test_upgrade_from_0007_keeps_runs_and_stores_teams(store_url: str) -> None:
         config = alembic_config()
         with store.engine.connect() as conn, sqlite_foreign_keys_off(conn), conn.begin():
             config.attributes["connection"] = conn
-            command.downgrade(config, "0007")
+            command.downgrade(config, "0008")
         with store.engine.connect() as conn:
             assert conn.execute(text("SELECT count(*) FROM runs")).scalar() == 2
             assert conn.execute(text("SELECT count(*) FROM run_events")).scalar() == 1
