@@ -46,6 +46,7 @@ class RoundDefaults(_Section):
 
     format: FormatKind = FormatKind.FASTEST_LAP
     average_laps: Annotated[int, Field(ge=2, le=10)] = 3
+    race_laps: Annotated[int, Field(ge=1, le=10)] = 3  # N of format = "lap_count"
     time_limit_s: Annotated[float, Field(ge=10, le=600)] = 120
     start_mode: StartMode = StartMode.FIRST_CROSSING
     expiry: ExpiryPolicy = ExpiryPolicy.FINISH_LAP
@@ -67,9 +68,7 @@ class RoundDefaults(_Section):
         )
 
     def ranking_format(self) -> Format:
-        if self.format is FormatKind.AVERAGE:
-            return Format.average(self.average_laps)
-        return Format(self.format)
+        return Format.of(self.format, self.average_laps, self.race_laps)
 
 
 class _Gate(_Section):

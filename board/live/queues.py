@@ -74,8 +74,10 @@ class RaceQueues(RaceState):
         car: str = "",
         model: str = "",
         override_reason: str = "",
+        raced_by: str | None = None,
     ) -> str:
-        """Queue `racer` on the track's round; refused for a racer who is not an entrant."""
+        """Queue `racer` (a team's entrant with `raced_by`, who drives) on the track's
+        round; refused for a racer who is not an entrant."""
         from lapgate.board.live import program
 
         track = self.track(track_id)
@@ -83,7 +85,14 @@ class RaceQueues(RaceState):
         program.check_entrant(self, info, racer, override_reason)
         queue = self.track_queue(track)
         entry = QueueEntry(
-            new_id(), info.round_id, racer.racer_id, len(queue), car, model, track.track_id
+            new_id(),
+            info.round_id,
+            racer.racer_id,
+            len(queue),
+            car,
+            model,
+            track.track_id,
+            raced_by,
         )
         self._save_queue(track, [*queue, entry])
         return entry.entry_id
@@ -109,6 +118,10 @@ class RaceQueues(RaceState):
             if entry.entry_id == entry_id:
                 return entry
         raise NotFound(f"queue entry: got {entry_id!r:.60}, expected an entry in the queue")
+
+    def save_queue_of(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
+        """Store `track`'s queue as given (entries changed in place, e.g. who drives)."""
+        self._save_queue(track, queue)
 
     def _save_queue(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
         """Store the track's queue (the other tracks' entries of the round are kept)."""

@@ -73,6 +73,7 @@ class Race(RaceRuns):
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        self.teams = {t.team_id: t for t in self.store.list_teams(self.event.event_id)}
         cards.load(self)
         joins.load(self)
         program.load_rounds(self)

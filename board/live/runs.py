@@ -15,7 +15,7 @@ from lapgate.board.live.messages import Notice, TrackChanged
 from lapgate.board.live.queues import RaceQueues
 from lapgate.board.live.state import RunRecord, TrackRecord
 from lapgate.timer.errors import RuleViolation
-from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
+from lapgate.timer.events import Crossing, EndRun, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from lapgate.timer.leaderboard import Standing
 from lapgate.timer.run import RunConfig, RunLog, RunStatus, run_state
 from lapgate.timer.staff import record
@@ -33,7 +33,7 @@ class RaceRuns(RaceQueues):
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import cards, program
+        from lapgate.board.live import cards, program, teams
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -56,6 +56,8 @@ class RaceRuns(RaceQueues):
             car=entry.car,
             model_name=entry.model_name,
             model_meta=cards.run_meta(self, entry.racer_id, entry.model_name),
+            raced_by=entry.raced_by,
+            proxy=teams.is_proxy(self, entry.racer_id, entry.raced_by),
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
         )
@@ -92,18 +94,27 @@ class RaceRuns(RaceQueues):
         earlier = [r for r in self.round_runs(info.round_id) if self.track_of_run(r) is track]
         track.current_run_id = earlier[-1].info.run_id if earlier else None  # as at start-up
         entry = QueueEntry(
-            new_id(), info.round_id, info.racer_id, 0, info.car, info.model_name, track.track_id
+            new_id(),
+            info.round_id,
+            info.racer_id,
+            0,
+            info.car,
+            info.model_name,
+            track.track_id,
+            info.raced_by,
         )
         self._save_queue(track, [entry, *self.track_queue(track)])  # announces the track
         self.unstaged_gates.append(track.gate_id)
         return entry.entry_id
 
     def _run_config(self, track: TrackRecord, round_info: RoundInfo) -> RunConfig:
-        """The round's rules, with the gate's own lockout when its settings give one."""
+        """The round's rules, with the gate's own lockout when its settings give one; a
+        lap-count round's runs end with their Nth lap."""
+        config = replace(round_info.run_config, finish_laps=round_info.format.finish_laps)
         lockout_s = self.settings.gate_by_id(track.gate_id).lockout_s
         if lockout_s is None:
-            return round_info.run_config
-        return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
+            return config
+        return replace(config, lockout_ns=ns_from_s(lockout_s))
 
     def apply(self, run_id: str, event: RunEvent) -> int:
         """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
@@ -114,6 +125,7 @@ class RaceRuns(RaceQueues):
         # durable from here on; the store keeps the laps this fold derived
         self.store.append_event(run_id, event_id, event, new_state.laps)
         was_over = run.state.is_over
+        ended_ns = run.state.ended_ns
         before = self.standings(run.info.round_id)
         run.log = new_log
         run.state = new_state
@@ -121,9 +133,13 @@ class RaceRuns(RaceQueues):
         if run.state.is_over and not was_over:
             self.ended_runs.append(run_id)
         highlights = self._highlights(run, before)
-        self.outbox.append(
-            TrackChanged(self.track_of_run(run).track_id, "run", event_id, event, tuple(highlights))
-        )
+        track = self.track_of_run(run)
+        self.outbox.append(TrackChanged(track.track_id, "run", event_id, event, tuple(highlights)))
+        lap_count = run.log.config.finish_laps is not None
+        if lap_count and was_over and not run.state.is_over and track.current_run_id != run_id:
+            # An undone crossing took a lap-count run back below N laps after the track
+            # moved on: no car can finish it now, so it ends where it ended before.
+            self.apply(run_id, EndRun(ended_ns or 0))
         if was_over:
             self.run_corrected(run)
         return event_id

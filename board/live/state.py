@@ -21,6 +21,7 @@ from lapgate.board.domain import (
     Racer,
     RoundInfo,
     RunInfo,
+    Team,
     new_id,
 )
 from lapgate.board.live.delta import TrackDeltas
@@ -124,6 +125,7 @@ class RaceState:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    teams: dict[str, Team] = field(default_factory=dict)  # team id → this event's team
     cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
     joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)

@@ -19,6 +19,7 @@ from lapgate.board.domain import (
     Racer,
     RoundInfo,
     RunInfo,
+    Team,
 )
 from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from lapgate.timer.events import RunEvent
@@ -74,6 +75,16 @@ class RaceStore(Protocol):
 
         UnknownEvent for an unknown racer, RuleViolation (saying what it holds) otherwise.
         """
+        ...
+
+    # teams (an entry that is a team: `board.domain.Team`)
+    def save_team(self, team: Team) -> None:
+        """Insert or update a team with exactly its members; RuleViolation when a member
+        is in another team of the same event."""
+        ...
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        """The teams of `event_id` (every event's when None), by name."""
         ...
 
     # runs and their logs

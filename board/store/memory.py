@@ -14,6 +14,7 @@ from lapgate.board.domain import (
     Racer,
     RoundInfo,
     RunInfo,
+    Team,
 )
 from lapgate.board.store.api import BracketRecord
 from lapgate.board.store.codec import json_document
@@ -49,6 +50,7 @@ class MemoryStore:
         self._brackets: dict[str, BracketRecord] = {}
         self._merged_into: dict[str, str] = {}  # merged racer id → kept racer id
         self._merges: list[_Merge] = []
+        self._teams: dict[str, Team] = {}
         self._cards: dict[tuple[str, str], ModelCardRecord] = {}
 
     def save_event(self, event: EventInfo) -> None:
@@ -198,6 +200,19 @@ class MemoryStore:
     def load_queue(self, round_id: str) -> list[QueueEntry]:
         entries = self._queues.get(round_id, [])
         return sorted(entries, key=lambda e: (e.track_id, e.position, e.entry_id))
+
+    def save_team(self, team: Team) -> None:
+        for other in self._teams.values():
+            same_event = other.event_id == team.event_id and other.team_id != team.team_id
+            if same_event and set(other.members) & set(team.members):
+                raise RuleViolation(
+                    f"team {team.name!r}: a member already races for team {other.name!r}"
+                )
+        self._teams[team.team_id] = team
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        teams = [t for t in self._teams.values() if event_id in (None, t.event_id)]
+        return sorted(teams, key=lambda t: (t.name, t.team_id))
 
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         if round_id not in self._rounds:

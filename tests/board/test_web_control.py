@@ -14,6 +14,10 @@ ACTIONS = sorted(COMMANDS)
 SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "queue_add": {"alias": "Mallory"},
     "queue_move": {"entry_id": "x", "position": 0},
+    "queue_raced_by": {"entry_id": "x", "raced_by": "Mallory"},
+    "team_create": {"name": "Team M", "members": ["Mallory"]},
+    "team_add_member": {"team": "Team M", "alias": "Mallory"},
+    "team_remove_member": {"team": "Team M", "alias": "Mallory"},
     "queue_remove": {"entry_id": "x"},
     "stage": {},
     "unstage": {},

@@ -386,6 +386,7 @@
       const item = L.el("li");
       item.appendChild(L.el("span", "name", entry.name));
       if (entry.car) item.appendChild(L.el("span", "muted", " " + entry.car));
+      if (entry.is_team) item.appendChild(L.el("span", "muted driver", entry.raced_by ? " driven by " + entry.raced_by + (entry.proxy ? " (proxy)" : "") : " driver?"));
       const tools = L.el("span", "tools");
       const button = (label, title, fn) => {
         const b = L.el("button", "small", label);
@@ -399,6 +400,7 @@
       if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
       button("✕", "Remove from the queue", () => act("queue_remove", payload()));
       button("✎", "Rename this racer", () => rename(entry.racer_id, entry.name));
+      if (entry.is_team) button("🚗", "Who drives (a member or a proxy)", () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
       item.appendChild(tools);
       list.appendChild(item);
     });
@@ -409,7 +411,8 @@
     const run = current;
     $("racer-label").textContent = correcting ? "Correcting a run (the clocks are the track's)" : "On track";
     $("racer").textContent = run ? run.racer : "—";
-    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + " · " + plural(run.laps.length, "lap") : "no run staged";
+    const driver = run && run.raced_by ? " · driven by " + run.raced_by + (run.proxy ? " (proxy)" : "") : "";
+    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + driver + " · " + plural(run.laps.length, "lap") : "no run staged";
     const body = $("laps");
     body.replaceChildren();
     if (selectedLap !== null && (!run || !run.laps.some((lap) => lap.number === selectedLap))) selectedLap = null;
