@@ -340,6 +340,9 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
         )
     if cmd.alias is None and cmd.racer_id is None:
         raise ActionError("alias: got nothing, expected an alias or a racer_id")
+    named = [r for r in race.racers.values() if r.alias.casefold() == alias.strip().casefold()]
+    if len(named) == 1 and not cmd.new_racer:
+        teams.check_solo(race, named[0])  # a team's member: queue the team, before asking
     track = race.track(cmd.track_id)
     race.open_round_of(track, "queue")  # refused before a racer is made
     known = set(race.racers)
