@@ -31,7 +31,17 @@ def create_app(
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
     from lapgate.board.league.service import results_of
-    from lapgate.board.web import api, auth, brackets, exports, health, live, pages, standings
+    from lapgate.board.web import (
+        api,
+        auth,
+        brackets,
+        exports,
+        health,
+        live,
+        pages,
+        sockets,
+        standings,
+    )
 
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(
@@ -59,6 +69,7 @@ def create_app(
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
+    sockets.install(socketio, settings.board.send_queue_max)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -67,7 +78,7 @@ def create_app(
     standings.init_app(app)
     exports.init_app(app)
     health.init_app(app)
-    live.init_app(app, socketio, host)
+    live.init_app(app, socketio, host, queued=settings.board.delivery == "queued")
 
     @app.before_request
     def _cap_chunked_bodies() -> None:
