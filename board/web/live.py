@@ -115,8 +115,10 @@ class SnapshotRequests:
             if sid not in self._deferred:  # disconnected meanwhile
                 return
             self._deferred.discard(sid)
-            tokens, as_of_s = self._tokens.get(sid, (1.0, self._clock()))
-            self._tokens[sid] = (max(0.0, tokens - 1), as_of_s)
+            now_s = self._clock()
+            tokens, as_of_s = self._tokens.get(sid, (1.0, now_s))
+            tokens = min(float(self.burst), tokens + (now_s - as_of_s) / self.interval_s)
+            self._tokens[sid] = (max(0.0, tokens - 1), now_s)
             self._in_flight.add(sid)
         self._send(sid)
 
