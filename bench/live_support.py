@@ -36,7 +36,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def owner_config(data_dir: Path, port: int, delivery: str, message_queue: str = "") -> str:
+def owner_config(
+    data_dir: Path, port: int, delivery: str, message_queue: str = "", board_extra: str = ""
+) -> str:
     """Two tracks on mock GPIO gates (nothing crosses by itself): staff time by hand."""
     from werkzeug.security import generate_password_hash
 
@@ -50,7 +52,7 @@ def owner_config(data_dir: Path, port: int, delivery: str, message_queue: str = 
         "[round]\ntime_limit_s = 600\nlockout_s = 0\n"
         + gates
         + f'[board]\nport = {port}\ndelivery = "{delivery}"\nmessage_queue = "{message_queue}"\n'
-        f'staff_password_hash = "{generate_password_hash(PASSWORD)}"\n'
+        f'staff_password_hash = "{generate_password_hash(PASSWORD)}"\n{board_extra}'
         f'[store]\ndata_dir = "{data_dir}"\n'
     )
 

@@ -149,7 +149,7 @@ class BoardSettings(_Section):
     # kept to measure against: bench/latency.py).
     delivery: Literal["queued", "inline"] = "queued"
     # Messages waiting for one screen before it is disconnected as not reading.
-    send_queue_max: Annotated[int, Field(ge=8, le=10_000)] = 256
+    send_queue_max: Annotated[int, Field(ge=8, le=10_000)] = 64
 
 
 class StoreSettings(_Section):
