@@ -69,7 +69,8 @@ def create_app(
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
-    sockets.install(socketio, settings.board.send_queue_max)
+    queued = settings.board.delivery == "queued"
+    sockets.install(socketio, settings.board.send_queue_max, one_sender=queued)
     auth.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
@@ -78,7 +79,7 @@ def create_app(
     standings.init_app(app)
     exports.init_app(app)
     health.init_app(app)
-    live.init_app(app, socketio, host, queued=settings.board.delivery == "queued")
+    live.init_app(app, socketio, host, queued=queued)
 
     @app.before_request
     def _cap_chunked_bodies() -> None:

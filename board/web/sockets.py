@@ -52,8 +52,25 @@ class SendQueue(queue.Queue[Any]):
         self.max_packets = max_packets
         self.overflowed = False
         self.on_overflow: Callable[[], None] | None = None
+        self.connection: Any = None  # a wsconn.Connection once upgraded (lapgate transport)
+
+    def attach(self, connection: Any) -> None:
+        """From now on packets go straight to `connection` (board/web/wsconn.py), those
+        queued while polling first."""
+        with self.mutex:
+            waiting = [item for item in self.queue if item is not None]
+            self.queue.clear()
+            self.unfinished_tasks = 0
+            self.all_tasks_done.notify_all()
+            for item in waiting:
+                connection.send_packet(item)
+            self.connection = connection
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        connection = self.connection
+        if connection is not None:
+            connection.send_packet(item)
+            return
         if item is None:
             super().put(item)
             return
@@ -120,13 +137,17 @@ def _shut_down(raw: socket.socket) -> None:
         raw.shutdown(socket.SHUT_RDWR)
 
 
-def install(socketio: Any, max_packets: int) -> None:
-    """Give a threading-mode Flask-SocketIO server bounded queues and the WebSocket above."""
+def install(socketio: Any, max_packets: int, one_sender: bool = True) -> None:
+    """Give a threading-mode Flask-SocketIO server bounded queues and a WebSocket transport:
+    board/web/wsconn.py's (`one_sender`: one thread per connection, emits written at once,
+    one flusher for what waits) or simple-websocket's, bounded as above."""
+    from lapgate.board.web.wsconn import WebSocketTransport
+
     engine = socketio.server.eio
     if engine.async_mode != "threading":
         return
     engine._async = {
         **engine._async,
         "queue": partial(SendQueue, max_packets),
-        "websocket": BoundedWebSocketWSGI,
+        "websocket": WebSocketTransport if one_sender else BoundedWebSocketWSGI,
     }
