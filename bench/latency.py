@@ -37,6 +37,7 @@ from live_support import (
     lapgate_run,
     latencies_ms,
     load,
+    next_seq,
     owner_config,
     rss_mb,
     summary,
@@ -50,6 +51,7 @@ def measure(staff: Staff, port: int, n: int, laps: int, gap_s: float) -> dict[st
     clients = Clients([port], n) if n else None
     time.sleep(1.0)  # let the snapshots settle
     before = staff.engine()["commits"]
+    first_seq = next_seq(staff)
     sent: list[int] = []
     for _ in range(laps):
         sent.append(time.monotonic_ns())
@@ -64,7 +66,7 @@ def measure(staff: Staff, port: int, n: int, laps: int, gap_s: float) -> dict[st
     sizes = [size for _, client_sizes in results for size in client_sizes]
     return {
         "joined": clients.joined if clients else 0,
-        "latency": latencies_ms(sent, results),
+        "latency": latencies_ms(sent, first_seq, results),
         "expected": n * laps,
         "commit": commit_ms,
         "bytes": statistics.mean(sizes) if sizes else 0.0,
@@ -77,10 +79,16 @@ def main() -> None:
     parser.add_argument("--laps", type=int, default=20, help="lap pairs per measurement")
     parser.add_argument("--gap-s", type=float, default=0.4, help="time between lap pairs")
     parser.add_argument("--modes", nargs="+", choices=MODES, default=list(MODES))
+    parser.add_argument(
+        "--data-in",
+        default=None,
+        help="folder for the owners' data (default: the system's temporary folder; "
+        "/dev/shm takes a busy disk's fsync out of the figures)",
+    )
     args = parser.parse_args()
 
     rows = []
-    with tempfile.TemporaryDirectory() as folder, contextlib.ExitStack() as stack:
+    with tempfile.TemporaryDirectory(dir=args.data_in) as folder, contextlib.ExitStack() as stack:
         owners = {}
         for mode in args.modes:
             port = free_port()

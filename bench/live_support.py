@@ -26,6 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench password"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SEQ = re.compile(r'"seq":\s*(\d+)')  # an update's first key (board/live/host.py)
 
 
 def free_port() -> int:
@@ -160,11 +161,11 @@ def fresh_runs(staff: Staff) -> None:
 
 class LiveClient:
     """A minimal Socket.IO client (Engine.IO 4 over WebSocket) on asyncio: joins /live,
-    answers pings and notes each ``update``'s arrival (monotonic ns) and size (bytes)."""
+    answers pings and notes each ``update``'s arrival (monotonic ns), ``seq`` and size."""
 
     def __init__(self, port: int) -> None:
         self.port = port
-        self.arrivals: list[int] = []
+        self.arrivals: list[tuple[int, int]] = []  # (seq, monotonic ns)
         self.sizes: list[int] = []
 
     async def run(self, joined: Any) -> None:
@@ -184,7 +185,8 @@ class LiveClient:
             if text is None:
                 return
             if text.startswith('42/live,["update"'):
-                self.arrivals.append(time.monotonic_ns())
+                found = SEQ.search(text, 0, 80)
+                self.arrivals.append((int(found.group(1)) if found else -1, time.monotonic_ns()))
                 self.sizes.append(len(text.encode()))
             elif text.startswith("0"):
                 _send(writer, "40/live,")
@@ -268,7 +270,7 @@ class Clients:
             proc.start()
         self.joined = sum(self.ready.get(timeout=240) for _ in self.procs)
 
-    def finish(self) -> list[tuple[list[int], list[int]]]:
+    def finish(self) -> list[tuple[list[tuple[int, int]], list[int]]]:
         """Stop the clients; each client's (arrival ns, update bytes)."""
         self.done.set()
         results = [r for _ in self.procs for r in self.out.get(timeout=120)]
@@ -277,19 +279,25 @@ class Clients:
         return results
 
 
-def latencies_ms(sent_ns: list[int], clients: list[tuple[list[int], list[int]]]) -> list[float]:
-    """Each client's first update after each send (before the next send), in ms."""
+def latencies_ms(
+    sent_ns: list[int], first_seq: int, clients: list[tuple[list[tuple[int, int]], list[int]]]
+) -> list[float]:
+    """Per client and lap pair k, the arrival of update ``first_seq + 2k`` (each pair makes
+    two updates, track 1's first) minus the pair's send time, in ms."""
     found: list[float] = []
     for arrivals, _sizes in clients:
-        ordered = sorted(arrivals)
-        index = 0
+        by_seq = dict(arrivals)
         for k, sent in enumerate(sent_ns):
-            until = sent_ns[k + 1] if k + 1 < len(sent_ns) else None
-            while index < len(ordered) and ordered[index] < sent:
-                index += 1
-            if index < len(ordered) and (until is None or ordered[index] < until):
-                found.append((ordered[index] - sent) / 1e6)
+            arrived = by_seq.get(first_seq + 2 * k)
+            if arrived is not None:
+                found.append((arrived - sent) / 1e6)
     return found
+
+
+def next_seq(staff: Staff) -> int:
+    """The seq the next update will carry."""
+    snapshot = staff.http.get(f"{staff.base}/api/snapshot", timeout=10).json()
+    return int(snapshot["seq"]) + 1
 
 
 def percentile(values: list[float], fraction: float) -> float:
