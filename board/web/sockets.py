@@ -67,31 +67,34 @@ class SendQueue(queue.Queue[Any]):
             self.connection = connection
 
     def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        connection = self.connection
+        with self.mutex:
+            connection = self.connection
+            if connection is None and not self._bounded_put(item):
+                return
         if connection is not None:
             connection.send_packet(item)
             return
-        if item is None:
-            super().put(item)
-            return
-        with self.mutex:
-            if self.overflowed:
-                return
-            if len(self.queue) < self.max_packets:
-                self._put(item)
-                self.unfinished_tasks += 1
-                self.not_empty.notify()
-                return
-            self.overflowed = True
-            self.queue.clear()
-            self.queue.append(None)
-            self.unfinished_tasks = 1
-            self.not_empty.notify()
-            self.all_tasks_done.notify_all()
-            on_overflow = self.on_overflow
+        on_overflow = self.on_overflow
         log.warning("a screen did not read %d messages: disconnected", self.max_packets)
         if on_overflow is not None:
             on_overflow()
+
+    def _bounded_put(self, item: Any) -> bool:
+        """Queue `item` (with the mutex held); True if that overflowed the queue."""
+        if item is None or (not self.overflowed and len(self.queue) < self.max_packets):
+            self._put(item)
+            self.unfinished_tasks += 1
+            self.not_empty.notify()
+            return False
+        if self.overflowed:
+            return False
+        self.overflowed = True
+        self.queue.clear()
+        self.queue.append(None)
+        self.unfinished_tasks = 1
+        self.not_empty.notify()
+        self.all_tasks_done.notify_all()
+        return True
 
 
 class _Server(simple_websocket.Server):  # type: ignore[misc]

@@ -46,9 +46,9 @@ BYTES_PER_MESSAGE = 8 * 1024  # the backlog's bound is max_packets messages of t
 
 def frame_of(pkt: Any) -> bytes:
     """The WebSocket frame (server to client: unmasked) of an engine.io packet, built once."""
-    cached = getattr(pkt, "_lapgate_frame", None)
+    cached: bytes | None = getattr(pkt, "_lapgate_frame", None)
     if cached is not None:
-        return bytes(cached)
+        return cached
     encoded = pkt.encode()
     payload = encoded if isinstance(encoded, bytes) else encoded.encode()
     opcode = 0x82 if isinstance(encoded, bytes) else 0x81
@@ -155,10 +155,12 @@ class Connection:
             if self._backlog:
                 self._backlog += data
                 over = len(self._backlog) > self.max_backlog_bytes
+                failed = False
             else:
-                over = not self._write_locked(data)
+                over, failed = False, not self._write_locked(data)
         if over:
             log.warning("a screen did not read %d bytes: disconnected", self.max_backlog_bytes)
+        if over or failed:
             self.abort()
 
     def _write_locked(self, data: bytes) -> bool:
@@ -167,7 +169,7 @@ class Connection:
             written = os.write(self.fd, data)
         except BlockingIOError:
             written = 0
-        except OSError:
+        except OSError:  # reset or closed by the client
             return False
         if written < len(data):
             self._backlog += data[written:]

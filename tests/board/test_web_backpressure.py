@@ -88,11 +88,13 @@ class RawScreen:
         self.sock.close()
 
 
-@pytest.fixture
-def small_queues() -> Iterator[tuple[Board, int]]:
-    """A served board whose screens may have 8 messages waiting."""
+@pytest.fixture(params=["queued", "inline"])
+def small_queues(request: pytest.FixtureRequest) -> Iterator[tuple[Board, int]]:
+    """A served board whose screens may have 8 messages waiting, with each delivery path
+    (queued: board/web/wsconn.py's transport; inline: simple-websocket's, bounded)."""
     settings = make_settings()
-    board_settings = settings.board.model_copy(update={"send_queue_max": 8})
+    changes = {"send_queue_max": 8, "delivery": request.param}
+    board_settings = settings.board.model_copy(update=changes)
     board = started_board(settings.model_copy(update={"board": board_settings}))
     server = BoardServer(board.app, "127.0.0.1", 0)
     server.start()
