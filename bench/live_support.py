@@ -15,6 +15,7 @@ import contextlib
 import multiprocessing as mp
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,6 +84,10 @@ def lapgate_run(folder: Path, config_text: str, port: int, name: str) -> Iterato
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+        keep = os.environ.get("LAPGATE_BENCH_LOGS")  # a folder to keep the owners' logs in
+        if keep:
+            Path(keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(folder / f"{name}.log", Path(keep) / f"{name}.log")
 
 
 def wait_http(url: str, proc: Any, log: Path, timeout_s: float = 90) -> None:

@@ -41,6 +41,7 @@ from wsproto.events import (
 
 log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 10.0
+READ_TIMEOUT_S = 120.0
 BYTES_PER_MESSAGE = 8 * 1024  # the backlog's bound is max_packets messages of this size
 
 
@@ -231,7 +232,9 @@ class WebSocketTransport:
         packets = self.engine_socket.queue
         if not isinstance(sock, socket.socket) or not isinstance(packets, SendQueue):
             raise RuntimeError("the lapgate WebSocket transport needs werkzeug's server")
-        sock.settimeout(self.server.ping_interval + self.server.ping_timeout)
+        # Non-blocking underneath (writes must never wait); a read waits this long. engine.io's
+        # ping timeout closes a silent client long before; this only ends a stuck read.
+        sock.settimeout(READ_TIMEOUT_S)
         self.ws = WSConnection(ConnectionType.SERVER)
         self.incoming: list[str | bytes] = []
         self.partial: list[Any] = []
