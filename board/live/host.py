@@ -122,7 +122,8 @@ class EngineHost:
         self._commands.put((lambda: self._notice(notice), time.monotonic_ns()))
 
     def submit(self, work: Callable[[Race], T]) -> Future[T]:
-        """Run `work(race)` on the host thread; the future resolves after its broadcasts."""
+        """Run `work(race)` on the host thread; the future resolves once its messages are
+        committed and handed to the listeners (with a delivery queue: before they are sent)."""
         future: Future[T] = Future()
 
         def command() -> Callable[[], None] | None:
