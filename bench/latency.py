@@ -11,7 +11,7 @@ track 2 (two cars crossing together). Prints per delivery mode and N:
 - delivery latency p50 / p99 / max (send → the first update at each client);
 - the engine's enqueue-to-commit time p50 / p99 / max (`/healthz/engine`): the second lap
   of each pair waits behind the first one's broadcast when the host emits inline;
-- the mean bytes of an update frame.
+- the mean bytes of an update frame, and the owner's CPU time during the laps.
 
     .venv/bin/python bench/latency.py                          # N = 0, 1, 100, 500
     .venv/bin/python bench/latency.py --clients 0 1 100 --laps 10
@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from live_support import (
     Clients,
     Staff,
+    cpu_s,
     free_port,
     fresh_runs,
     lapgate_run,
@@ -46,10 +47,13 @@ from live_support import (
 MODES = ("inline", "queued")
 
 
-def measure(staff: Staff, port: int, n: int, laps: int, gap_s: float) -> dict[str, object]:
+def measure(
+    staff: Staff, port: int, pid: int, n: int, laps: int, gap_s: float
+) -> dict[str, object]:
     fresh_runs(staff)
     clients = Clients([port], n) if n else None
     time.sleep(1.0)  # let the snapshots settle
+    cpu_before = cpu_s(pid)
     before = staff.engine()["commits"]
     first_seq = next_seq(staff)
     sent: list[int] = []
@@ -59,6 +63,7 @@ def measure(staff: Staff, port: int, n: int, laps: int, gap_s: float) -> dict[st
         staff.send("manual_lap", track_id="track-2")
         time.sleep(gap_s)
     time.sleep(1.0)  # the last deliveries land
+    cpu = cpu_s(pid) - cpu_before
     engine = staff.engine()
     new = engine["commits"] - before
     commit_ms = [us / 1000 for us in engine["commit_us"][-new:]] if new else []
@@ -70,6 +75,7 @@ def measure(staff: Staff, port: int, n: int, laps: int, gap_s: float) -> dict[st
         "expected": n * laps,
         "commit": commit_ms,
         "bytes": statistics.mean(sizes) if sizes else 0.0,
+        "cpu": cpu,
     }
 
 
@@ -100,7 +106,7 @@ def main() -> None:
         for n in args.clients:
             for mode in args.modes:
                 port, staff, proc = owners[mode]
-                result = measure(staff, port, n, args.laps, args.gap_s)
+                result = measure(staff, port, proc.pid, n, args.laps, args.gap_s)
                 result["rss"] = rss_mb(proc.pid)
                 rows.append((mode, n, result))
                 latency = result["latency"]
@@ -116,15 +122,16 @@ def main() -> None:
     )
     print(
         "| delivery | N | deliveries | latency p50 / p99 / max ms "
-        "| enqueue→commit p50 / p99 / max ms | bytes/update | owner RSS MB |"
+        "| enqueue→commit p50 / p99 / max ms | bytes/update | owner CPU s | owner RSS MB |"
     )
-    print("|---|--:|--:|--:|--:|--:|--:|")
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
     for mode, n, result in rows:
         latency, commit = result["latency"], result["commit"]
         assert isinstance(latency, list) and isinstance(commit, list)
         print(
             f"| {mode} | {n} | {len(latency)}/{result['expected']} | {summary(latency)} "
-            f"| {summary(commit)} | {result['bytes']:.0f} | {result['rss']:.0f} |"
+            f"| {summary(commit)} | {result['bytes']:.0f} | {result['cpu']:.1f} "
+            f"| {result['rss']:.0f} |"
         )
 
 

@@ -1,13 +1,15 @@
 """Memory with screens that never read: RSS of a real `lapgate run` with 50 such clients.
 
-Starts two real `lapgate run` owners side by side: one with the default bounded send
-queue (``[board] send_queue_max = 64``: a screen that falls that far behind is
-disconnected) and one with ``send_queue_max = 10000``, which for the length of this bench
-behaves like the unbounded queue of engine.io before (issue 14: 30 such clients took the
-daemon from 100 to 400 MB). Each gets 50 /live clients that connect, join and then never
-read (a 4 KB receive buffer), and the same staff load: a manual lap on each of two tracks
-every `--gap-s`, a fresh run every 40 laps. Prints both owners' RSS every 5 s, and at the
-end their peak RSS and how many of the 50 they disconnected.
+Starts two real `lapgate run` owners side by side with the default bound (``[board]
+send_queue_max = 64`` messages waiting for a screen; a screen that falls that far behind,
+or whose socket takes nothing for 10 s, is disconnected): one with ``delivery = "queued"``
+(board/web/wsconn.py's transport), one with ``"inline"`` (engine.io's own queue and
+simple-websocket, bounded by board/web/sockets.py). Before the bound, engine.io's queue
+grew by every update for such a client (issue 14: 30 clients took the daemon from 100 to
+400 MB). Each owner gets 50 /live clients that connect, join and then never read (a 4 KB
+receive buffer), and the same staff load: a manual lap on each of two tracks every
+`--gap-s`, a fresh run every 40 laps. Prints both owners' RSS every 5 s, and at the end
+their peak RSS and how many of the 50 they disconnected.
 
     .venv/bin/python bench/nonreading.py                  # 50 clients, 60 s
     .venv/bin/python bench/nonreading.py --clients 30 --seconds 30
@@ -37,7 +39,7 @@ from live_support import (
     rss_mb,
 )
 
-QUEUES = {"bounded (64)": 64, "unbounded (10000)": 10000}
+PATHS = ("queued", "inline")
 
 
 def never_reading(port: int) -> socket.socket:
@@ -96,12 +98,10 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(dir=args.data_in) as folder, contextlib.ExitStack() as stack:
         owners = {}
-        for name, queue_max in QUEUES.items():
+        for name in PATHS:
             port = free_port()
-            tag = name.split()[0]
-            extra = f"send_queue_max = {queue_max}\n"
-            config = owner_config(Path(folder) / tag / "data", port, "queued", board_extra=extra)
-            proc = stack.enter_context(lapgate_run(Path(folder) / tag, config, port, tag))
+            config = owner_config(Path(folder) / name / "data", port, name)
+            proc = stack.enter_context(lapgate_run(Path(folder) / name, config, port, name))
             staff = Staff(f"http://127.0.0.1:{port}")
             stack.callback(staff.close)
             fresh_runs(staff)
@@ -137,7 +137,7 @@ def main() -> None:
             f"{args.clients} clients that never read, {laps} lap pairs over {args.seconds:.0f} s; "
             f"load {load()}"
         )
-        print("| send queue | RSS at start MB | peak RSS MB | clients disconnected |")
+        print("| delivery | RSS at start MB | peak RSS MB | clients disconnected |")
         print("|---|--:|--:|--:|")
         for name, (_, _, socks) in owners.items():
             gone = sum(closed_by_board(sock) for sock in socks)
