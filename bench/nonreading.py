@@ -8,7 +8,8 @@ simple-websocket, bounded by board/web/sockets.py). Before the bound, engine.io'
 grew by every update for such a client (issue 14: 30 clients took the daemon from 100 to
 400 MB). Each owner gets 50 /live clients that connect, join and then never read (a 4 KB
 receive buffer), and the same staff load: a manual lap on each of two tracks every
-`--gap-s`, a fresh run every 40 laps. Prints both owners' RSS every 5 s, and at the end
+`--gap-s`, a fresh run every 200 laps (updates grow with the run, as before deltas).
+Prints both owners' RSS every 5 s, and at the end
 their peak RSS and how many of the 50 they disconnected.
 
     .venv/bin/python bench/nonreading.py                  # 50 clients, 60 s
@@ -87,7 +88,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--gap-s", type=float, default=0.05, help="time between lap pairs")
+    parser.add_argument("--gap-s", type=float, default=0.1, help="time between lap pairs")
+    parser.add_argument(
+        "--laps-per-run", type=int, default=200, help="a fresh run after this many lap pairs"
+    )
     parser.add_argument(
         "--data-in",
         default=None,
@@ -117,7 +121,7 @@ def main() -> None:
         laps = 0
         while time.monotonic() - started < args.seconds:
             for _, staff, _ in owners.values():
-                if laps and laps % 40 == 0:
+                if laps and laps % args.laps_per_run == 0:
                     fresh_runs(staff)
                 staff.send("manual_lap", track_id="track-1")
                 staff.send("manual_lap", track_id="track-2")

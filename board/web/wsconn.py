@@ -93,6 +93,7 @@ class Flusher:
             with self._lock:
                 waiting, self._waiting = self._waiting, set()
             for conn in waiting - self._registered:
+                self._forget_fd(conn.fd)  # a closed connection's, if the number was reused
                 with contextlib.suppress(ValueError, KeyError, OSError):
                     self._selector.register(conn.fd, selectors.EVENT_WRITE, conn)
                     self._registered.add(conn)
@@ -107,6 +108,15 @@ class Flusher:
                     self._registered.discard(conn)
                     with contextlib.suppress(ValueError, KeyError, OSError):
                         self._selector.unregister(conn.fd)
+
+    def _forget_fd(self, fd: int) -> None:
+        try:
+            key = self._selector.get_key(fd)
+        except (KeyError, ValueError):
+            return
+        self._registered.discard(key.data)
+        with contextlib.suppress(KeyError, ValueError, OSError):
+            self._selector.unregister(fd)
 
 
 _flusher: Flusher | None = None

@@ -171,3 +171,53 @@ def _flood(board: Board, port: int, flooder: RawScreen) -> None:
     finally:
         other.close()
     assert name == "snapshot" and snapshot["seq"] == seq
+
+
+def test_one_sender_keeps_what_a_socket_cannot_take_and_flushes_it_in_order() -> None:
+    """board/web/wsconn.py's Connection on a socket pair: frames beyond what the kernel
+    takes wait in the backlog, the flusher writes them once the peer reads, in order."""
+    from engineio import packet as eio_packet
+
+    from lapgate.board.web.wsconn import Connection
+
+    ours, peer = socket.socketpair()
+    ours.settimeout(5)  # non-blocking underneath, as the transport sets it
+    conn = Connection(ours, max_backlog_bytes=10_000_000)
+    try:
+        sent = b""
+        for n in range(200):  # 200 × 10 KB: more than the socket pair buffers
+            frame_packet = eio_packet.Packet(eio_packet.MESSAGE, data=f"{n:05d}" + "x" * 10_000)
+            conn.send_packet(frame_packet)
+            sent += bytes([0x81, 126]) + (10_006).to_bytes(2, "big")
+            sent += frame_packet.encode().encode()
+        assert not conn.idle  # some of it is waiting
+        received = b""
+        peer.settimeout(10)
+        while len(received) < len(sent):
+            received += peer.recv(1 << 20)
+        assert received == sent
+        wait_for(lambda: conn.idle, "the backlog flushed")
+    finally:
+        conn.abort()
+        ours.close()
+        peer.close()
+
+
+def test_one_sender_disconnects_a_peer_whose_backlog_passes_the_bound() -> None:
+    from engineio import packet as eio_packet
+
+    from lapgate.board.web.wsconn import Connection
+
+    ours, peer = socket.socketpair()
+    ours.settimeout(5)
+    conn = Connection(ours, max_backlog_bytes=100_000)
+    try:
+        for _ in range(100):
+            conn.send_packet(eio_packet.Packet(eio_packet.MESSAGE, data="x" * 10_000))
+        assert conn.closed
+        peer.settimeout(10)
+        while peer.recv(1 << 20):  # what was written, then the end of the stream
+            pass
+    finally:
+        ours.close()
+        peer.close()
