@@ -7,10 +7,10 @@ or whose socket takes nothing for 10 s, is disconnected): one with ``delivery = 
 simple-websocket, bounded by board/web/sockets.py). Before the bound, engine.io's queue
 grew by every update for such a client (issue 14: 30 clients took the daemon from 100 to
 400 MB). Each owner gets 50 /live clients that connect, join and then never read (a 4 KB
-receive buffer), and the same staff load: a manual lap on each of two tracks every
-`--gap-s`, a fresh run every 200 laps (updates grow with the run, as before deltas).
-Prints both owners' RSS every 5 s, and at the end
-their peak RSS and how many of the 50 they disconnected.
+receive buffer), and the same staff load: a manual lap on each of two tracks (each one
+acknowledged before the next) every `--gap-s`, a fresh run every 200 laps (updates grow
+with the run, as before deltas). Prints both owners' RSS every 5 s, and at the end their
+peak RSS and how many of the 50 they disconnected.
 
     .venv/bin/python bench/nonreading.py                  # 50 clients, 60 s
     .venv/bin/python bench/nonreading.py --clients 30 --seconds 30
@@ -123,8 +123,8 @@ def main() -> None:
             for _, staff, _ in owners.values():
                 if laps and laps % args.laps_per_run == 0:
                     fresh_runs(staff)
-                staff.send("manual_lap", track_id="track-1")
-                staff.send("manual_lap", track_id="track-2")
+                staff.act("manual_lap", track_id="track-1")  # waits: the engine sets the pace
+                staff.act("manual_lap", track_id="track-2")
             laps += 1
             for name, (proc, _, _) in owners.items():
                 peak[name] = max(peak[name], rss_mb(proc.pid))
