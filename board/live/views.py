@@ -315,8 +315,13 @@ def snapshot_view(race: Race) -> dict[str, Any]:
         "tracks": [track_view(race, track) for track in race.tracks.values()],
         "brackets": brackets_view(race),
         "gates": gates_view(race),
-        "settings": {"speak_laps": race.speak_laps},
+        "settings": settings_view(race),
     }
+
+
+def settings_view(race: Race) -> dict[str, Any]:
+    """The big screen's settings: spoken lap times, and each race sound on or off."""
+    return {"speak_laps": race.speak_laps, "sounds": dict(race.sounds)}
 
 
 def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
@@ -356,7 +361,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
         case GateChanged():
             return {"type": "gate", "gates": gates_view(race)}
         case SettingsChanged():
-            return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
+            return {"type": "settings", "settings": settings_view(race)}
         case Notice():
             return {
                 "type": "notice",
