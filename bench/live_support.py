@@ -142,8 +142,13 @@ class Staff:
         self.sio.emit("action", {"name": name, "payload": payload}, "/control")
 
     def engine(self) -> dict[str, Any]:
-        result: dict[str, Any] = self.http.get(f"{self.base}/healthz/engine", timeout=10).json()
-        return result
+        """`/healthz/engine`, asked again while the engine is too busy to answer (503)."""
+        for _ in range(30):
+            result: dict[str, Any] = self.http.get(f"{self.base}/healthz/engine", timeout=30).json()
+            if "commits" in result:
+                return result
+            time.sleep(1.0)
+        raise SystemExit(f"{self.base}/healthz/engine: the engine did not answer: {result}")
 
     def close(self) -> None:
         self.sio.disconnect()
