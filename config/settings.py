@@ -134,6 +134,9 @@ class TrackSettings(_Section):
     ] = "track-1"
     name: str = "Track 1"
     gate: str = "finish"
+    # How racers may join this track's queue from their phones (/join): closed, open (straight
+    # in) or approve (staff accept each on /control). Staff change it live.
+    join: Literal["closed", "open", "approve"] = "closed"
 
 
 class BoardSettings(_Section):

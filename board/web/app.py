@@ -38,7 +38,9 @@ def create_app(
         charts,
         exports,
         health,
+        join,
         live,
+        models,
         pages,
         sockets,
         standings,
@@ -80,6 +82,8 @@ def create_app(
     standings.init_app(app)
     charts.init_app(app)
     exports.init_app(app)
+    models.init_app(app)
+    join.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host, queued=queued)
 
