@@ -30,6 +30,7 @@ from lapgate.board.domain import (
     RunInfo,
     new_id,
 )
+from lapgate.board.live.delta import TrackDeltas
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
@@ -140,6 +141,8 @@ class Race:
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
     staged_runs: list[str] = field(default_factory=list)  # runs just staged (gate hook)
     unstaged_gates: list[str] = field(default_factory=list)  # gates whose car left (unstage)
+    # what the screens were last sent of each track, so a change goes out as a patch
+    sent: TrackDeltas = field(default_factory=TrackDeltas)
 
     # ---- start-up -------------------------------------------------------------------
 

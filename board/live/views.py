@@ -324,7 +324,7 @@ def snapshot_view(race: Race) -> dict[str, Any]:
     return {
         "event": event_view(race),
         "program": program_view(race),
-        "tracks": [track_view(race, track) for track in race.tracks.values()],
+        "tracks": race.sent.snapshot([track_view(race, track) for track in race.tracks.values()]),
         "brackets": brackets_view(race),
         "gates": gates_view(race),
         "settings": settings_view(race),
@@ -355,7 +355,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
     match message:
         case TrackChanged():
             out: dict[str, Any] = {"type": "track", "why": message.why}
-            out["track"] = track_view(race, race.track(message.track_id))
+            out.update(race.sent.update(track_view(race, race.track(message.track_id))))
             if message.event is not None:
                 out["event"] = {"event_id": message.event_id, **_event_dict(message.event)}
                 out["highlights"] = list(message.highlights)

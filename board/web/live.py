@@ -13,12 +13,15 @@ and snapshots are emitted by the delivery thread (board/web/delivery.py) unless
 ``[board] delivery = "inline"``.
 
 ``/control``: connect needs a staff session and the session's CSRF token in the connect
-``auth`` payload (``{"csrf": token}``); ``action`` events (``{"name", "payload"}``) are
-acknowledged with ``{"ok": true, ...}`` or ``{"ok": false, "status", "error"}``.
+``auth`` payload (``{"csrf": token}``); ``action`` events (``{"name", "payload", "key"}``,
+`key` an idempotency key the page makes per action and reuses on retry) are acknowledged
+with ``{"ok": true, ...}`` or ``{"ok": false, "status", "error"}``. The socket is closed when
+the staff login that opened it ends.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -29,7 +32,7 @@ from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.web.actions import error_status, perform
-from lapgate.board.web.auth import csrf_ok, is_staff
+from lapgate.board.web.auth import csrf_ok, is_staff, staff_login_id
 from lapgate.board.web.delivery import Delivery
 from lapgate.timer.errors import LapgateError
 
@@ -162,9 +165,15 @@ class LiveNamespace(Namespace):  # type: ignore[misc]
 
 
 class ControlNamespace(Namespace):  # type: ignore[misc]
+    """Staff sockets, each tied to the login that opened it: when that login ends (logout,
+    log out everywhere), its sockets are disconnected, and an action on one that is still
+    open is refused as a spectator's."""
+
     def __init__(self, host: EngineHost) -> None:
         super().__init__("/control")
         self.host = host
+        self._lock = threading.Lock()
+        self._sockets: dict[str, str] = {}  # socket id → staff login id
 
     def on_connect(self, auth: Any = None) -> None:
         token = auth.get("csrf") if isinstance(auth, dict) else None
@@ -172,6 +181,22 @@ class ControlNamespace(Namespace):  # type: ignore[misc]
             raise ConnectionRefusedError("staff login required: log in on /control")
         if not csrf_ok(token):
             raise ConnectionRefusedError("CSRF token missing or wrong: reload /control")
+        with self._lock:
+            self._sockets[request.sid] = staff_login_id() or ""  # type: ignore[attr-defined]
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self._lock:
+            self._sockets.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def logins_ended(self, login_ids: frozenset[str] | None) -> None:
+        """Disconnect the sockets of the logins that ended (None: every login)."""
+        with self._lock:
+            ended = [
+                s for s, login in self._sockets.items() if login_ids is None or login in login_ids
+            ]
+        for sid in ended:
+            with contextlib.suppress(Exception):  # already gone
+                self.socketio.server.disconnect(sid, namespace=self.namespace)
 
     def on_action(self, data: Any = None) -> dict[str, Any]:
         if not is_staff():
@@ -180,7 +205,7 @@ class ControlNamespace(Namespace):  # type: ignore[misc]
             found = type(data).__name__
             return {"ok": False, "status": 400, "error": f"got {found}, expected an object"}
         try:
-            result = perform(self.host, data.get("name"), data.get("payload"))
+            result = perform(self.host, data.get("name"), data.get("payload"), data.get("key"))
         except LapgateError as exc:
             return {"ok": False, "status": error_status(exc), "error": str(exc)}
         return {"ok": True, **result}
@@ -191,7 +216,9 @@ def init_app(app: Flask, socketio: SocketIO, host: EngineHost, *, queued: bool =
     delivery = Delivery(socketio.emit) if queued else None
     app.extensions["lapgate.delivery"] = delivery
     socketio.on_namespace(LiveNamespace(socketio, host, delivery))
-    socketio.on_namespace(ControlNamespace(host))
+    control = ControlNamespace(host)
+    socketio.on_namespace(control)
+    app.extensions["lapgate.staff_sessions"].subscribe(control.logins_ended)
     if delivery is not None:
         host.subscribe(delivery.update, drain=delivery.drain)
         return
