@@ -276,7 +276,9 @@ class DemoDirector:
         owed = [name for name in names if seen.runs_taken.get(name, 0) < limit]
         if owed:
             for name in owed:
-                self._do("queue_add", {"track_id": self.track_id, "alias": name}, name)
+                # the demo's racers are known people coming back: "same person" answered
+                payload = {"track_id": self.track_id, "alias": name, "same_racer": True}
+                self._do("queue_add", payload, name)
             return
         self._close(seen)
 

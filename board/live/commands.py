@@ -30,7 +30,7 @@ from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
@@ -76,7 +76,14 @@ class OnRun(OnTrack):
 
 
 class QueueAdd(OnTrack):
-    alias: Alias
+    alias: Alias | None = Field(None, description="a name typed by staff")
+    racer_id: OptionalId = Field(None, description="a known racer (instead of alias)")
+    same_racer: StrictBool = Field(
+        False, description="the alias names a known racer: queue that racer"
+    )
+    new_racer: StrictBool = Field(
+        False, description="the alias names a known racer, but this is another person"
+    )
     car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
     model: Annotated[StrictStr, Field(max_length=MODEL_NAME_MAX)] = ""
     override_reason: Text = Field("", description="let a racer who is not an entrant race")
@@ -94,6 +101,19 @@ class QueueRemove(OnTrack):
 class RacerRename(Command):
     racer_id: Id
     alias: Alias
+
+
+class RacerMerge(Command):
+    kept_id: Id = Field(description="the racer who stays")
+    merged_id: Id = Field(description="the racer whose runs and queue entries move")
+
+
+class RacerSplit(Command):
+    merge_id: Count = Field(description="a merge not yet undone (see GET /api/racers/<id>)")
+
+
+class OnRacer(Command):
+    racer_id: Id
 
 
 class ModelSubmit(Command):
@@ -266,13 +286,28 @@ def _at_now(make: Callable[[int, str], RunEvent]) -> Callable[[Race, WithReason]
 
 
 def queue_add(race: Race, cmd: QueueAdd) -> Payload:
-    """Queue a racer; `warning` says when they were in this queue already (still queued)."""
-    racer = race.add_racer(cmd.alias)
+    """Queue a racer; `warning` says when they were in this queue already (still queued).
+
+    A typed name that is a known racer's asks "same person?" (`NeedsAnswer`, 409 with the
+    question) unless `same_racer` or `new_racer` answers it.
+    """
+    if cmd.alias is None and cmd.racer_id is None:
+        raise ActionError("alias: got nothing, expected an alias or a racer_id")
     track = race.track(cmd.track_id)
-    waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
-    entry_id = race.queue_add(
-        cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+    race.open_round_of(track, "queue")  # refused before a racer is made
+    known = set(race.racers)
+    racer = racers.racer_to_queue(
+        race, cmd.track_id, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer
     )
+    waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
+    try:
+        entry_id = race.queue_add(
+            cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+        )
+    except LapgateError:
+        if racer.racer_id not in known:  # a new name refused (not an entrant): no stray racer
+            racers.delete(race, racer.racer_id)
+        raise
     answer: Payload = {"entry_id": entry_id, "racer_id": racer.racer_id}
     if waiting:
         answer["warning"] = (
@@ -299,6 +334,18 @@ def stage(race: Race, cmd: Stage) -> Payload:
 def racer_rename(race: Race, cmd: RacerRename) -> Payload:
     renamed = racers.rename(race, cmd.racer_id, cmd.alias)
     return {"racer_id": renamed.racer_id, "alias": renamed.alias}
+
+
+def racer_merge(race: Race, cmd: RacerMerge) -> Payload:
+    return racers.merge(race, cmd.kept_id, cmd.merged_id)
+
+
+def racer_split(race: Race, cmd: RacerSplit) -> Payload:
+    return racers.split(race, cmd.merge_id)
+
+
+def racer_delete(race: Race, cmd: OnRacer) -> Payload:
+    return racers.delete(race, cmd.racer_id)
 
 
 def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
@@ -496,6 +543,14 @@ COMMANDS: dict[str, CommandSpec] = {
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
         _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
+        _spec(
+            "racer_merge",
+            RacerMerge,
+            racer_merge,
+            "Merge one racer into another: runs and queue entries move (live; split undoes)",
+        ),
+        _spec("racer_split", RacerSplit, racer_split, "Undo a racer merge (live)"),
+        _spec("racer_delete", OnRacer, racer_delete, "Delete a racer with no runs (live)"),
         _spec(
             "join_mode",
             JoinModeSet,

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from lapgate.board.live import brackets as live_brackets
-from lapgate.board.live import joins, program
+from lapgate.board.live import joins, program, racers
 from lapgate.board.live.messages import (
     BracketChanged,
     GateChanged,
@@ -347,6 +347,7 @@ def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
         "user_id": racer.user_id,
         "country": racer.country,
         "runs": [run_view(race, run) for run in runs],
+        "merged": racers.merges_into(race, racer_id),
     }
 
 

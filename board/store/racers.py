@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lapgate.board.league.model import AliasSeen, RacerRecord
@@ -143,6 +143,31 @@ class RacersRepo:
         with self._tx() as s:
             rows = s.scalars(select(MergeRow).order_by(MergeRow.id))
             return [(m.id, m.kept_id, m.merged_id, m.undone) for m in rows]
+
+    def delete_racer(self, racer_id: str) -> None:
+        """Forget a racer who has nothing stored (a typo queued and taken off again)."""
+        with self._tx() as s:
+            racer = _live_racer(s, racer_id)
+            held = {
+                "run(s)": _count(s, RunRow, RunRow.racer_id == racer_id),
+                "queue entry(s)": _count(s, QueueRow, QueueRow.racer_id == racer_id),
+                "result(s)": _count(s, ResultRow, ResultRow.racer_id == racer_id),
+                "merge(s)": _count(
+                    s, MergeRow, (MergeRow.kept_id == racer_id) | (MergeRow.merged_id == racer_id)
+                ),
+            }
+            if any(held.values()):
+                what = ", ".join(f"{n} {k}" for k, n in held.items() if n)
+                raise RuleViolation(
+                    f"delete racer {racer.alias!r}: has {what} stored; expected a racer with "
+                    "nothing stored (merge them into the right racer instead)"
+                )
+            s.execute(delete(AliasRow).where(AliasRow.racer_id == racer_id))
+            s.delete(racer)
+
+
+def _count(s: Session, model: Any, where: Any) -> int:
+    return s.scalar(select(func.count()).select_from(model).where(where)) or 0
 
 
 def _live_racer(s: Session, racer_id: str) -> RacerRow:

@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from lapgate.board.live.host import EngineHost, HostStopped
-from lapgate.board.live.race import ActionError
+from lapgate.board.live.race import ActionError, NeedsAnswer
 from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,16 @@ def error_status(exc: Exception) -> int:
         return 404
     if isinstance(exc, ActionError):
         return 400
-    if isinstance(exc, RuleViolation):
+    if isinstance(exc, RuleViolation | NeedsAnswer):
         return 409
     if isinstance(exc, ActionFailed | HostStopped):
         return 503
     return 500
+
+
+def error_reply(exc: Exception) -> Payload:
+    """An error as a command's JSON answer: the message, its status, and any question."""
+    reply: Payload = {"ok": False, "status": error_status(exc), "error": str(exc)}
+    if isinstance(exc, NeedsAnswer):
+        reply.update(exc.details)
+    return reply

@@ -31,7 +31,7 @@ from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
 from lapgate.board.live.host import EngineHost, HostStopped
-from lapgate.board.web.actions import error_status, perform
+from lapgate.board.web.actions import error_reply, perform
 from lapgate.board.web.auth import csrf_ok, is_staff, staff_login_id
 from lapgate.board.web.delivery import Delivery
 from lapgate.timer.errors import LapgateError
@@ -207,7 +207,7 @@ class ControlNamespace(Namespace):  # type: ignore[misc]
         try:
             result = perform(self.host, data.get("name"), data.get("payload"), data.get("key"))
         except LapgateError as exc:
-            return {"ok": False, "status": error_status(exc), "error": str(exc)}
+            return error_reply(exc)
         return {"ok": True, **result}
 
 

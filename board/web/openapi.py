@@ -196,7 +196,10 @@ def _bracket_paths() -> dict[str, Any]:
             **_get("The event's brackets", {"type": "array", "items": {"type": "object"}}),
             **_command_path("bracket_open", COMMANDS["bracket_open"].summary),
         },
-        "/api/brackets/latest": _get("The newest bracket's view", {"type": "object"}),
+        "/api/brackets/latest": _get(
+            "The newest bracket's view (204 No Content before any bracket is open)",
+            {"type": "object"},
+        ),
         "/api/brackets/{bracket_id}": _get("A bracket's view", {"type": "object"}, "bracket_id"),
     }
     action = _command_path("bracket_<action>", "A bracket command with the id in the path")

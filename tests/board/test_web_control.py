@@ -18,6 +18,9 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "stage": {},
     "unstage": {},
     "racer_rename": {"racer_id": "x", "alias": "Mallory M"},
+    "racer_merge": {"kept_id": "x", "merged_id": "y"},
+    "racer_split": {"merge_id": 1},
+    "racer_delete": {"racer_id": "x"},
     "model_submit": {"alias": "Mallory", "name": "m", "files": {"m.json": "{}"}},
     "join_mode": {"mode": "open"},
     "join_approve": {"join_id": "x"},
@@ -243,7 +246,9 @@ def test_a_duplicate_queue_entry_is_queued_with_a_warning(board: Board) -> None:
     control = _staff_socket(board)
     assert "warning" not in _act(control, "queue_add", alias="Ada")
     _act(control, "queue_add", alias="Bob")
-    reply = _act(control, "queue_add", alias="ada")
+    asked = _act(control, "queue_add", alias="ada")  # a known name: same person?
+    assert not asked["ok"] and asked["status"] == 409 and asked["question"] == "same_racer"
+    reply = _act(control, "queue_add", alias="ada", same_racer=True)
     assert reply["ok"] and reply["warning"] == (
         "Ada was already in the queue (position 1); remove one entry if they race once"
     )

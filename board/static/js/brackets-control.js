@@ -107,6 +107,15 @@
     return details;
   }
 
+  // The decision's times ("top v bottom" in the note) with the winner's first, as it reads
+  // after "A beat B": "Gustav beat Fredrik (7.192 v 9.519)".
+  function timesOf(match) {
+    const found = /^(no time|\d+\.\d+) v (no time|\d+\.\d+)(.*)$/.exec(match.note || "");
+    if (!found) return match.note ? " (" + match.note + ")" : "";
+    const bottomWon = match.bottom.racer && match.winner && match.bottom.racer.id === match.winner.id;
+    return " (" + (bottomWon ? found[2] + " v " + found[1] : found[1] + " v " + found[2]) + found[3] + ")";
+  }
+
   function racerName(slot) {
     return slot.racer ? slot.racer.name : slot.from;
   }
@@ -179,7 +188,7 @@
     decided.forEach((match) => {
       const item = L.el("li", match.status === "flagged" ? "flagged" : "");
       item.appendChild(L.el("span", "bkc-id", match.id));
-      const text = match.winner ? match.winner.name + " beat " + match.loser.name : "flagged: " + match.flag_reason;
+      const text = match.winner ? match.winner.name + " beat " + match.loser.name + timesOf(match) : "flagged: " + match.flag_reason;
       item.appendChild(L.el("span", "bkc-names", text));
       const other = match.winner && match.loser ? match.loser : null;
       if (other) {

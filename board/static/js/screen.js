@@ -150,6 +150,14 @@
     let next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
     if (track.round && track.round.status === "closed") next = shown.next ? "Next round: " + shown.next.name : "";
     setText("next-up", next || "—");
+    // nothing raced yet in this round: a waiting screen rather than empty clocks
+    const waiting = shown.mode === "timed" && !run && !track.leaderboard.length;
+    $("screen").classList.toggle("waiting", waiting);
+    if (waiting) {
+      setText("waiting-event", state.event.name);
+      setText("waiting-round", track.round ? track.round.name + " · " + track.round.format_label : "");
+      setText("waiting-next", next ? "Next up: " + next : "");
+    }
     lastRunId = run ? run.run_id : null;
     lastLapCount = run ? run.laps.length : null;
   }
