@@ -115,6 +115,9 @@ class Service:
             self.sync.stop()
         if self.server is not None:
             self.server.stop()
+        delivery = self.app.extensions.get("lapgate.delivery")
+        if delivery is not None:
+            delivery.stop()
         for adapter in self.gates.values():
             try:
                 adapter.stop()

@@ -153,6 +153,12 @@ class BoardSettings(_Section):
     # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
     # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
     message_queue: str = ""
+    # "queued": the engine host hands each change to a delivery thread and goes on with the
+    # next crossing; "inline": the host thread emits to every screen itself (the older path,
+    # kept to measure against: bench/latency.py).
+    delivery: Literal["queued", "inline"] = "queued"
+    # Messages waiting for one screen before it is disconnected as not reading.
+    send_queue_max: Annotated[int, Field(ge=8, le=10_000)] = 64
     # How long a staff login lasts (default: one event day). Logout, "log out everywhere"
     # and a change of staff_password_hash end every earlier login at once.
     staff_session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 16.0

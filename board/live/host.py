@@ -17,7 +17,8 @@ import logging
 import queue
 import re
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
 from concurrent.futures import CancelledError, Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -37,6 +38,7 @@ Listener = Callable[[dict[str, Any]], None]
 # A command runs on the host thread and may return a completion to call after the flush.
 Command = Callable[[], Callable[[], None] | None]
 DEFAULT_TIMEOUT_S = 10.0
+TIMINGS_KEPT = 1000
 KEYS_KEPT = 1000  # idempotency keys remembered (staff actions of the last hours)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
@@ -113,10 +115,16 @@ class EngineHost:
         self.race = race
         self.tick_s = tick_s
         self.gates = dict(gates or {})
-        self._commands: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        # Each command with the monotonic time (ns) it was enqueued at.
+        self._commands: queue.SimpleQueue[tuple[Command, int] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
+        self._drains: list[Callable[[float], bool]] = []
         self._seq = 0
         self._thread: threading.Thread | None = None
+        # Enqueue → durable commit (ns) of the last commands that changed something, and how
+        # many such commands ran: the figure that must not grow with the number of screens.
+        self.commit_ns: deque[int] = deque(maxlen=TIMINGS_KEPT)
+        self.commits = 0
         self.action_timeout_s = DEFAULT_TIMEOUT_S  # a staff action's wait for the host
         self._keys_lock = threading.Lock()
         self._keys: OrderedDict[str, _Keyed] = OrderedDict()  # idempotency key → action
@@ -140,22 +148,31 @@ class EngineHost:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def subscribe(self, listener: Listener) -> None:
-        """`listener(message)` is called on the host thread for every numbered message."""
+    def subscribe(self, listener: Listener, drain: Callable[[float], bool] | None = None) -> None:
+        """`listener(message)` is called on the host thread for every numbered message.
+
+        It must return at once (board/web/delivery.py hands the message to a delivery
+        thread): the next crossing waits until every listener has returned. A listener that
+        sends later gives `drain(timeout_s)`, which waits until what it was given has gone
+        out (`sync` waits for it).
+        """
         self._listeners.append(listener)
+        if drain is not None:
+            self._drains.append(drain)
 
     # ---- entry points (any thread) --------------------------------------------------
 
     def on_crossing(self, crossing: Crossing) -> None:
         """Gate sink: enqueue a crossing; returns at once (safe from a C callback thread)."""
-        self._commands.put(lambda: self._crossing(crossing))
+        self._commands.put((lambda: self._crossing(crossing), time.monotonic_ns()))
 
     def on_notice(self, notice: Notice) -> None:
         """Gate sink: enqueue a health notice."""
-        self._commands.put(lambda: self._notice(notice))
+        self._commands.put((lambda: self._notice(notice), time.monotonic_ns()))
 
     def submit(self, work: Callable[[Race], T]) -> Future[T]:
-        """Run `work(race)` on the host thread; the future resolves after its broadcasts."""
+        """Run `work(race)` on the host thread; the future resolves once its messages are
+        committed and handed to the listeners (with a delivery queue: before they are sent)."""
         future: Future[T] = Future()
 
         def command() -> Callable[[], None] | None:
@@ -170,7 +187,7 @@ class EngineHost:
 
         if not self.running:
             raise HostStopped("the engine host is not running; start it first")
-        self._commands.put(command)
+        self._commands.put((command, time.monotonic_ns()))
         return future
 
     def call(self, work: Callable[[Race], T], timeout_s: float = DEFAULT_TIMEOUT_S) -> T:
@@ -225,6 +242,9 @@ class EngineHost:
     def sync(self, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Wait until everything enqueued so far has run and been broadcast."""
         self.call(lambda race: None, timeout_s)
+        for drain in self._drains:
+            if not drain(timeout_s):
+                raise TimeoutError(f"broadcasts not delivered within {timeout_s} s")
 
     def snapshot(self) -> dict[str, Any]:
         """A full snapshot with the `seq` of the last message it already includes."""
@@ -249,17 +269,21 @@ class EngineHost:
     def _loop(self) -> None:
         while True:
             try:
-                command = self._commands.get(timeout=self.tick_s)
+                item = self._commands.get(timeout=self.tick_s)
             except queue.Empty:
-                command = _idle
-            if command is None:
+                item = (_idle, 0)
+            if item is None:
                 return
+            command, enqueued_ns = item
             done = None
             try:
                 done = command()
                 self.race.expire()
             except Exception:  # a bad crossing or notice must not stop the race
                 log.exception("engine host command failed")
+            if enqueued_ns and self.race.outbox:  # committed (the race stores before it tells)
+                self.commit_ns.append(time.monotonic_ns() - enqueued_ns)
+                self.commits += 1
             self._flush()
             if done is not None:
                 done()

@@ -52,6 +52,7 @@ def create_app(
         live,
         models,
         pages,
+        sockets,
         standings,
     )
 
@@ -81,6 +82,8 @@ def create_app(
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
+    queued = settings.board.delivery == "queued"
+    sockets.install(socketio, settings.board.send_queue_max, one_sender=queued)
     assets.init_app(app)
     board = settings.board
     path = state_dir / FILE_NAME if state_dir is not None else None
@@ -96,7 +99,7 @@ def create_app(
     models.init_app(app)
     join.init_app(app)
     health.init_app(app)
-    live.init_app(app, socketio, host)
+    live.init_app(app, socketio, host, queued=queued)
     # Outermost first: the real client address (trusted proxies only), then the per-address
     # websocket cap, then Socket.IO's own middleware and Flask.
     websockets = WebsocketCap(app.wsgi_app, board.max_websockets_per_address)

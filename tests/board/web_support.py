@@ -56,11 +56,16 @@ class Board:
         return t_ns
 
     def queue(self, *aliases: str) -> None:
+        """Queue racers; returns once their updates have gone out to the screens."""
         for alias in aliases:
             self.host.call(lambda race, a=alias: race.queue_add(None, race.add_racer(a)))
+        self.host.sync()
 
     def stage(self) -> str:
-        return self.host.call(lambda race: race.stage(None))
+        """Stage the next racer; returns once the update has gone out to the screens."""
+        run_id: str = self.host.call(lambda race: race.stage(None))
+        self.host.sync()
+        return run_id
 
     @property
     def socketio(self) -> Any:
