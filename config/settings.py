@@ -149,6 +149,9 @@ class BoardSettings(_Section):
 class StoreSettings(_Section):
     database_url: str = ""  # empty: SQLite in data_dir
     data_dir: str = "lapgate-data"
+    # Gate crossings the store cannot commit (disk full) are journalled here until it can;
+    # put it on another disk. Empty: $RUNTIME_DIRECTORY (systemd) or the temporary folder.
+    fallback_journal: str = ""
 
 
 class SyncSettings(_Section):

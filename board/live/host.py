@@ -15,11 +15,12 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
-from lapgate.board.live import commands
+from lapgate.board.live import backlog, commands
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import message_view, snapshot_view
 from lapgate.timer.errors import LapgateError
@@ -32,6 +33,7 @@ Listener = Callable[[dict[str, Any]], None]
 # A command runs on the host thread and may return a completion to call after the flush.
 Command = Callable[[], Callable[[], None] | None]
 DEFAULT_TIMEOUT_S = 10.0
+STORE_RETRY_S = 1.0  # how often held crossings are offered to a failing store again
 
 
 class Notice(Protocol):
@@ -70,6 +72,7 @@ class EngineHost:
         self._listeners: list[Listener] = []
         self._seq = 0
         self._thread: threading.Thread | None = None
+        self._next_retry = 0.0
 
     # ---- life cycle -----------------------------------------------------------------
 
@@ -172,6 +175,7 @@ class EngineHost:
                 return
             done = None
             try:
+                self._retry_store()
                 done = command()
                 self.race.expire()
             except Exception:  # a bad crossing or notice must not stop the race
@@ -179,6 +183,17 @@ class EngineHost:
             self._flush()
             if done is not None:
                 done()
+
+    def _retry_store(self) -> None:
+        """Every `STORE_RETRY_S` while the store failed: store what waits (see backlog)."""
+        race = self.race
+        if not race.backlog.held and race.store_health.level != "error":
+            return
+        now = time.monotonic()
+        if now < self._next_retry:
+            return
+        self._next_retry = now + STORE_RETRY_S
+        backlog.retry(race)
 
     def _flush(self) -> None:
         outbox, self.race.outbox = self.race.outbox, []

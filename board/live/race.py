@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lapgate.board.bracket_document import LiveBracket
+from lapgate.board.live.backlog import CrossingBacklog
 from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
 from lapgate.board.live.messages import (
     GateChanged,
@@ -30,7 +31,7 @@ from lapgate.board.live.messages import (
     SettingsChanged,
     TrackChanged,
 )
-from lapgate.board.store.api import RaceStore
+from lapgate.board.store.api import RaceStore, StoreUnavailable
 from lapgate.config.settings import Settings
 from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
@@ -120,6 +121,11 @@ class Race:
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
     gates: dict[str, GateHealth] = field(default_factory=dict)
+    # the store's own light: red while a write failed or crossings wait (board.live.backlog)
+    store_health: GateHealth = field(default_factory=lambda: GateHealth("ok", "", "stored"))
+    backlog: CrossingBacklog = field(default_factory=lambda: CrossingBacklog(None))
+    lost_crossings: dict[str, int] = field(default_factory=dict)  # gate id → lost, unflagged
+    flags_due: list[tuple[str, int, str]] = field(default_factory=list)  # run, at_ns, why
     speak_laps: bool = False
     outbox: list[Message] = field(default_factory=list)
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
@@ -131,7 +137,7 @@ class Race:
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, program
+        from lapgate.board.live import backlog, brackets, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
@@ -147,6 +153,7 @@ class Race:
         brackets.load(self)
         program.assign_tracks(self)
         self._adopt_empty_runs()
+        backlog.load(self)
 
     def _adopt_empty_runs(self) -> None:
         """Move runs staged on another clock, but holding no event yet, onto this clock."""
@@ -444,7 +451,18 @@ class Race:
         return replace(round_info.run_config, lockout_ns=ns_from_s(lockout_s))
 
     def apply(self, run_id: str, event: RunEvent) -> int:
-        """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
+        """Record `event` in run `run_id` (rules checked, stored, then shown); its log id.
+
+        Gate crossings still waiting for the store go first (their order is the race's);
+        while they cannot be stored, nothing else is (`StoreUnavailable`).
+        """
+        from lapgate.board.live import backlog
+
+        backlog.before_action(self)
+        return self.record(run_id, event)
+
+    def record(self, run_id: str, event: RunEvent) -> int:
+        """`apply` without waiting for held crossings (the backlog's own path)."""
         run = self.run(run_id)
         new_log = record(run.log, event, run.state)  # RuleViolation for a staff action
         event_id = new_log.entries[-1].event_id
@@ -465,7 +483,17 @@ class Race:
         return event_id
 
     def crossing(self, crossing: Crossing) -> str | None:
-        """Route a gate crossing to the run on that gate's track; the run id, or None."""
+        """Route a gate crossing to the run on that gate's track; the run id, or None.
+
+        A crossing the store cannot take now is held, in order, until it can
+        (`board.live.backlog`); None then.
+        """
+        from lapgate.board.live import backlog
+
+        return backlog.take_crossing(self, crossing)
+
+    def route_crossing(self, crossing: Crossing) -> str | None:
+        """Store and show `crossing` in the run it belongs to (StoreUnavailable: nothing)."""
         run = self._route(crossing)
         if run is None:
             log.warning("crossing on gate %s with no run on track: %s", crossing.gate_id, crossing)
@@ -474,7 +502,7 @@ class Race:
             )
             self.outbox.append(Notice("unassigned", text, crossing.gate_id))
             return None
-        self.apply(run.info.run_id, GateCrossing(crossing))
+        self.record(run.info.run_id, GateCrossing(crossing))
         return run.info.run_id
 
     def _route(self, crossing: Crossing) -> RunRecord | None:
@@ -501,7 +529,22 @@ class Race:
         return dict(getattr(gate, "transponders", {}))
 
     def expire(self) -> None:
-        """Append `TimeUp` to every running run whose deadline (and grace) has passed."""
+        """Append `TimeUp` to every running run whose deadline (and grace) has passed.
+
+        Not while crossings wait for the store (one of them may finish the last lap) or
+        the store failed; the backlog's retry expires runs once the store commits again.
+        """
+        if self.backlog.held or self.store_health.level == "error":
+            return
+        try:
+            self.expire_now()
+        except StoreUnavailable as exc:
+            from lapgate.board.live import backlog
+
+            backlog.store_failed(self, str(exc))
+
+    def expire_now(self) -> None:
+        """`expire` whatever the store's health (StoreUnavailable when it cannot commit)."""
         for track in self.tracks.values():
             run = self.runs.get(track.current_run_id or "")
             if run is None or run.state.status is not RunStatus.RUNNING:
@@ -512,7 +555,7 @@ class Race:
             config = run.log.config
             late = 0 if config.expiry is ExpiryPolicy.HARD else config.grace_ns
             if self.now_ns(track) > deadline + late or self._clock_changed(track, run):
-                self.apply(run.info.run_id, TimeUp(deadline + late))
+                self.record(run.info.run_id, TimeUp(deadline + late))
 
     def _clock_changed(self, track: TrackRecord, run: RunRecord) -> bool:
         """Whether the run was timed on another clock (the host rebooted mid-run).

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lapgate.board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
-from lapgate.board.store.api import BracketRecord, ResultStore
+from lapgate.board.store.api import BracketRecord, ResultStore, StoreUnavailable
 from lapgate.board.store.codec import json_document, run_config_from_dict, run_config_to_dict
 from lapgate.board.store.engine import make_engine
 from lapgate.board.store.migrate import upgrade
@@ -63,8 +63,14 @@ class SqlStore(ResultsRepo, RacersRepo):
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        """One transaction; a database that cannot commit raises `StoreUnavailable`."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise  # a broken rule of the schema: the caller's to explain
+        except DBAPIError as exc:  # disk full, I/O error, database locked or gone
+            raise StoreUnavailable(f"the store cannot commit ({_reason(exc)})") from exc
 
     # events, tracks and rounds -----------------------------------------------------------
 
@@ -353,6 +359,11 @@ class SqlStore(ResultsRepo, RacersRepo):
         with self._tx() as s:
             rows = s.scalars(select(BracketRow).order_by(BracketRow.id))
             return [BracketRecord(r.id, r.round_id, dict(r.payload)) for r in rows]
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The database's own words for a failure, e.g. 'database or disk is full'."""
+    return str(exc.orig or exc).splitlines()[0][:200]
 
 
 def _event(row: EventRow) -> EventInfo:
