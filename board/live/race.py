@@ -21,8 +21,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.live.backlog import CrossingBacklog
 from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.live.backlog import CrossingBacklog
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
