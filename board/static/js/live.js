@@ -44,6 +44,26 @@
     return "+" + fmtLap(ms);
   }
 
+  // The store's light, on every page: a red banner with the reason while results wait for
+  // a store that cannot commit (disk full); gone once everything is stored.
+  function renderStore(store) {
+    let banner = document.getElementById("store-alert");
+    const failing = store && store.level === "error";
+    if (!failing) {
+      if (banner) banner.hidden = true;
+      return;
+    }
+    if (!banner) {
+      banner = el("div", "store-alert");
+      banner.id = "store-alert";
+      banner.setAttribute("role", "alert");
+      document.body.prepend(banner);
+    }
+    banner.hidden = false;
+    const held = store.held ? " — " + store.held + " crossing(s) held, not yet stored" : "";
+    banner.textContent = "Results are not being saved" + held + ": " + store.detail;
+  }
+
   function connect(options) {
     const trackWanted = options.trackId || "";
     const live = {
@@ -110,6 +130,8 @@
         live.state.brackets = Object.assign({}, live.state.brackets, { [message.bracket.bracket_id]: message.bracket });
       } else if (message.type === "gate") {
         live.state.gates = message.gates;
+        live.state.store = message.store;
+        renderStore(message.store);
       } else if (message.type === "settings") {
         live.state.settings = message.settings;
       }
@@ -148,6 +170,7 @@
       live.offsets = {};
       snapshot.tracks.forEach((t) => noteClock(t, received));
       live.awaiting = false;
+      renderStore(snapshot.store);
       const pending = live.buffer;
       live.buffer = [];
       pending.forEach(([message, at]) => {
