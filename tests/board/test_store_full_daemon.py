@@ -107,9 +107,11 @@ def test_every_crossing_is_stored_after_the_disk_fills_and_frees(
             wait_for(lambda: len(stored()) >= 3, "three stored crossings")
             filler = fill(small_disk)
             health = wait_for(
-                lambda: (h := requests.get(f"{base}/healthz", timeout=5).json())["store_status"]
-                == "error"
-                and h,
+                lambda: (
+                    (h := requests.get(f"{base}/healthz", timeout=5).json())["store_status"]
+                    == "error"
+                    and h
+                ),
                 "the store's light turning red",
             )
             assert "full" in health["store"]["detail"], health

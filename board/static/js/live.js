@@ -60,8 +60,7 @@
       document.body.prepend(banner);
     }
     banner.hidden = false;
-    const held = store.held ? " — " + store.held + " crossing(s) held, not yet stored" : "";
-    banner.textContent = "Results are not being saved" + held + ": " + store.detail;
+    banner.textContent = "Results are not being saved: " + store.detail;
   }
 
   function connect(options) {
