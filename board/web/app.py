@@ -31,7 +31,17 @@ def create_app(
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
     from lapgate.board.league.service import results_of
-    from lapgate.board.web import api, auth, brackets, exports, health, live, pages, standings
+    from lapgate.board.web import (
+        api,
+        auth,
+        brackets,
+        exports,
+        health,
+        jsonbody,
+        live,
+        pages,
+        standings,
+    )
 
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(
@@ -46,6 +56,7 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=64 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
     app.extensions["lapgate.settings"] = settings
     app.extensions["lapgate.host"] = host
     # Stored results (exports, season standings) are read through the league service; live
@@ -57,6 +68,7 @@ def create_app(
         ping_interval=PING_INTERVAL_S,
         ping_timeout=PING_TIMEOUT_S,
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
+        serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
     app.extensions["lapgate.socketio"] = socketio
     auth.init_app(app)
@@ -68,6 +80,7 @@ def create_app(
     exports.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
+    jsonbody.answer_malformed(socketio, ("/live", "/control"))
 
     @app.before_request
     def _cap_chunked_bodies() -> None:
