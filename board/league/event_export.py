@@ -6,9 +6,8 @@ formats also through `export_event`).
 
 from __future__ import annotations
 
-import re
-
 import datetime as dt
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from fractions import Fraction

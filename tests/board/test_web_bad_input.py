@@ -19,9 +19,9 @@ from web_support import Board, login
 from lapgate.board.league.event_export import export_file
 from lapgate.board.live.race import Race
 from lapgate.board.store.sql import SqlStore
+from lapgate.board.web.jsonbody import CheckedPacket
 from lapgate.config import settings_from_dict
 from lapgate.timer.events import Crossing, InvalidateLap
-from lapgate.board.web.jsonbody import CheckedPacket
 
 DEEP = "[" * 50_000 + "]" * 50_000
 
