@@ -14,7 +14,6 @@ from typing import Any
 
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import ActionError
-from lapgate.board.store.api import StoreUnavailable
 from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
@@ -46,6 +45,6 @@ def error_status(exc: Exception) -> int:
         return 400
     if isinstance(exc, RuleViolation):
         return 409
-    if isinstance(exc, ActionFailed | HostStopped | StoreUnavailable):
+    if isinstance(exc, ActionFailed | HostStopped | OSError):  # OSError: the store failed
         return 503
     return 500

@@ -62,7 +62,10 @@ def _command(name: str, payload: Payload) -> Response:
 
 
 def _payload() -> Payload:
-    return json_body()
+    payload = json_body()
+    if not isinstance(payload, dict):
+        abort(400, "body: got something that is not a JSON object, expected a JSON object")
+    return payload
 
 
 # ---- pages ------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 A number beyond the database's integers, a field over 128 KB, a cp1252 or UTF-16 file;
 and a broken copy of a file imported earlier, which must leave the stored results alone.
-Through the real `lapgate` command line (the process's exit code and output).
+Through the `lapgate` command line (in this process; one case as a real process).
 """
 
 from __future__ import annotations
@@ -11,18 +11,38 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from lapgate.board.cli import cli
 from lapgate.board.league.imports import ImportFormatError, read_results
+from lapgate.timer.errors import LapgateError
 
 ROOT = Path(__file__).resolve().parents[2]
 HEADER = "Rank,Alias,UserId,Country,RankingScore,BestLapTime,LapCount\n"
 GOOD = "".join(f"{i},Racer {i},u{i},DE,{10_000 + i},{9_000 + i},3\n" for i in range(1, 21))
 
 
-def lapgate(*args: str) -> subprocess.CompletedProcess[str]:
+@dataclass
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def lapgate(*args: str) -> Ran:
+    """`lapgate ARGS` in this process, as `main()` reports: a lapgate error exits 2."""
+    result = CliRunner().invoke(cli, list(args))
+    if isinstance(result.exception, LapgateError):
+        return Ran(2, result.stdout, result.stderr + f"lapgate: {result.exception}\n")
+    assert result.exception is None or isinstance(result.exception, SystemExit), result
+    return Ran(result.exit_code, result.stdout, result.stderr)
+
+
+def lapgate_process(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", "from lapgate.board.cli import main; main()", *args],
         capture_output=True,
@@ -32,7 +52,7 @@ def lapgate(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def import_file(db: str, file: Path) -> subprocess.CompletedProcess[str]:
+def import_file(db: str, file: Path) -> Ran:
     return lapgate(
         "import-results", str(file), "--season", "2021", "--event", "Open", "--race-id", "r1",
         "--db", db,
@@ -94,7 +114,9 @@ def test_cp1252_and_bomless_utf16_files_are_refused_naming_the_line(tmp_path: Pa
 def test_the_command_refuses_a_cp1252_file_without_a_traceback(tmp_path: Path, db: str) -> None:
     file = tmp_path / "r1.csv"
     file.write_bytes((HEADER + "1,Zoë,u1,DE,1,1,1\n").encode("cp1252"))
-    result = import_file(db, file)
+    result = lapgate_process(
+        "import-results", str(file), "--season", "2021", "--event", "Open", "--db", db
+    )
     assert result.returncode == 2
     assert "not UTF-8" in result.stderr and "Traceback" not in result.stderr
 
