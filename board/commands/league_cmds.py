@@ -42,19 +42,19 @@ def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary
     earlier import of the race (a broken copy must not wipe what is there).
     """
     parsed = read_results(file)
-    problems = "; ".join(str(p) for p in parsed.problems[:3]) + (
+    listed = "; ".join(str(p) for p in parsed.problems[:3]) + (
         f"; … {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
     )
     if not parsed.rows:
         raise ImportFormatError(
-            f"{file}: no row could be read ({problems or 'no rows'}); nothing imported, "
+            f"{file}: no row could be read ({listed or 'no rows'}); nothing imported, "
             "stored results kept"
         )
     stored = _stored_results(store, meta)
     if parsed.problems and stored:
         raise ImportFormatError(
             f"{file}: {len(parsed.problems)} of {len(parsed.rows) + len(parsed.problems)} rows "
-            f"cannot be read ({problems}); nothing imported: the {stored} stored results of "
+            f"cannot be read ({listed}); nothing imported: the {stored} stored results of "
             f"{meta.name!r} are kept. Fix those rows and import again"
         )
     summary = store.import_race(meta, parsed.rows, source_name=str(file))
