@@ -7,9 +7,8 @@ the key instead of a setting silently ignored.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
-
 import re
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
