@@ -29,8 +29,14 @@ def _wait_live(page: Any) -> None:
 
 
 def test_every_page_shows_the_store_failing_then_recovering(
-    board: Board, served: str, page: Any, monkeypatch: pytest.MonkeyPatch
+    board: Board, served: str, page: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    journal = (
+        Path("/run/lapgate/crossings.jsonl")
+        if os.environ.get("LAPGATE_SCREENSHOTS")
+        else (tmp_path / "crossings.jsonl")
+    )  # the screenshots show where a Pi keeps it; a test run never leaves one behind
+    board.host.call(lambda race: setattr(race.backlog, "journal", journal))
     board.queue("Alice")
     board.stage()
     board.cross(1)
@@ -65,5 +71,6 @@ def test_every_page_shows_the_store_failing_then_recovering(
     monkeypatch.setattr(board.store, "append_event", store_append)  # space is back
     page.wait_for_function("document.getElementById('store-alert').hidden", timeout=10_000)
     board.host.sync()
+    assert not journal.exists()
     run = board.host.call(lambda race: race.runs[race.tracks["track-1"].current_run_id or ""])
     assert [lap.duration_ns for lap in run.state.laps] == [9_500_000_000] + [9_250_000_000] * 3
