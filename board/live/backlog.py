@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 from lapgate.board.live.messages import GateChanged, Notice
 from lapgate.board.store.api import StoreUnavailable
 from lapgate.config.settings import Settings
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import Crossing, GateCrossing, InvalidateLap
 
 if TYPE_CHECKING:
@@ -281,7 +281,7 @@ def retry(race: Race) -> bool:
             if isinstance(item, Lost):
                 _note_lost(race, item)
             else:
-                _store_crossing(race, item)
+                _store_held(race, item)
             race.backlog.done()
             stored += 1
             _apply_flags(race)
@@ -343,6 +343,19 @@ def _store_crossing(race: Race, crossing: Crossing) -> str | None:
         )
         race.flags_due.append((run_id, crossing.t_ns - 1, why))
     return run_id
+
+
+def _store_held(race: Race, crossing: Crossing) -> None:
+    """Store a held crossing; one the race refuses by its rules is told to staff, not kept
+    (it would block every crossing behind it)."""
+    try:
+        _store_crossing(race, crossing)
+    except StoreUnavailable:
+        raise
+    except LapgateError as exc:
+        log.error("held crossing %s refused: %s", crossing, exc)
+        text = f"a crossing held while the store failed was refused: {exc}"
+        race.outbox.append(Notice("crossing_refused", text, crossing.gate_id))
 
 
 def _note_lost(race: Race, item: Lost) -> None:
