@@ -8,18 +8,22 @@ engine and lifted again. No host thread: the race is driven directly, with synth
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import event, text
 
 from lapgate.board.live import backlog
 from lapgate.board.live.backlog import CrossingBacklog
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import gates_view, snapshot_view, store_view
+from lapgate.board.store import MemoryStore
 from lapgate.board.store.api import StoreUnavailable
 from lapgate.board.store.sql import SqlStore
 from lapgate.config import settings_from_dict
@@ -244,3 +248,57 @@ def test_no_journal_path_keeps_crossings_in_memory_and_says_so(venue: Venue) -> 
     venue.disk.free()
     assert backlog.retry(venue.race)
     assert venue.stored() == venue.sent
+
+
+class FlakyStore(MemoryStore):
+    """A memory store whose commits fail while `full` (a disk that fills and frees)."""
+
+    full = False
+
+    def append_event(self, *args: Any, **kwargs: Any) -> None:
+        if self.full:
+            raise StoreUnavailable("the store cannot commit (database or disk is full)")
+        super().append_event(*args, **kwargs)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["cross", "fill", "free", "retry", "restart"]), max_size=40))
+def test_whatever_the_disk_does_every_crossing_is_stored_once_in_order(ops: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        journal = Path(folder) / "crossings.jsonl"
+        store = FlakyStore()
+        clock = Clock()
+        settings_ = _settings(Path(folder), journal)
+        race = Race(store, settings_, {"finish": clock})
+        race.load()
+        race.queue_add(None, race.add_racer("Alice"))
+        run_id = race.stage(None)
+        sent: list[Crossing] = []
+        for op in ops:
+            if op == "cross":
+                clock.now_ns += LAP_NS
+                sent.append(Crossing("finish", clock.now_ns, "test"))
+                race.crossing(sent[-1])
+            elif op in ("fill", "free"):
+                store.full = op == "fill"
+            elif op == "retry":
+                backlog.retry(race)
+            else:
+                race = Race(store, settings_, {"finish": clock})
+                race.load()
+            stored = [
+                e.event.crossing
+                for e in store.load_log(run_id).entries
+                if isinstance(e.event, GateCrossing)
+            ]
+            held = [c for c in race.backlog.held if isinstance(c, Crossing)]
+            assert stored + held == sent  # nothing lost, nothing twice, in order
+            assert (race.store_health.level == "error") == bool(held)
+        store.full = False
+        assert backlog.retry(race)
+        assert [
+            e.event.crossing
+            for e in store.load_log(run_id).entries
+            if isinstance(e.event, GateCrossing)
+        ] == sent
+        assert not journal.exists()
