@@ -121,3 +121,23 @@ def test_malformed_frames_over_a_real_socket_get_errors_and_no_traceback(
                     answer = session.get(url, timeout=5).text
                     assert '"refused",{"ok":false,"status":400,"error":' in answer, answer
     assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
+
+
+def test_a_malformed_action_on_the_control_socket_is_answered(board: Board) -> None:
+    client = board.app.test_client()
+    token = login(client)
+    sio = board.socketio.test_client(
+        board.app, namespace="/control", flask_test_client=client, auth={"csrf": token}
+    )
+    assert sio.is_connected("/control")
+    answer = sio.emit(5, {"name": "stage"}, namespace="/control", callback=True)
+    assert answer["ok"] is False and answer["status"] == 400
+    assert "expected a list starting with the event's name" in answer["error"]
+    answer = sio.emit(
+        "action",
+        {"name": "invalidate", "payload": {"lap": 1, "reason": "\ud800"}},
+        namespace="/control",
+        callback=True,
+    )
+    assert answer["status"] == 400 and "lone UTF-16 surrogate" in answer["error"]
+    sio.disconnect(namespace="/control")
