@@ -54,6 +54,7 @@ class Screens:
         self.gaps = 0
         self.reconnects = 0
         self.refused = 0
+        self.dropped: Counter[str] = Counter()  # why screens lost their socket
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._serve, name="screens", daemon=True)
@@ -94,18 +95,29 @@ class Screens:
                 self._read(fd)
 
     def _read(self, fd: int) -> None:
+        """Every frame that arrived on `fd`, those websocket-client already buffered too
+        (select would not wake for them, and a ping left there times the screen out)."""
         ws = self.sockets[fd]
-        try:
-            message = ws.recv()
-        except (OSError, websocket.WebSocketException):
-            with self._lock:
-                del self.sockets[fd]
-                self.seq.pop(fd, None)
-            return
-        if not message:  # the server closed: a restart
-            with self._lock:
-                self.sockets.pop(fd, None)
-            return
+        while True:
+            try:
+                message = ws.recv()
+            except (OSError, websocket.WebSocketException) as exc:
+                self._drop(fd, type(exc).__name__)
+                return
+            if not message:  # the server closed: a restart
+                self._drop(fd, "closed by the server")
+                return
+            self._handle(fd, ws, message)
+            if not ws.frame_buffer.recv_buffer:
+                return
+
+    def _drop(self, fd: int, why: str) -> None:
+        with self._lock:
+            self.sockets.pop(fd, None)
+            self.seq.pop(fd, None)
+            self.dropped[why] += 1
+
+    def _handle(self, fd: int, ws: websocket.WebSocket, message: Any) -> None:
         if message == "2":
             ws.send("3")
         elif isinstance(message, str) and message.startswith(LIVE):
@@ -242,6 +254,7 @@ def report(
         f"  screens: {screens.updates} updates, {screens.gaps} seq gaps (resyncs), "
         f"{screens.refused} connections refused, {screens.reconnects} reconnects after restart"
     )
+    print(f"  screens' sockets lost, by reason: {dict(screens.dropped)}")
     print(f"  staff actions: {dict(work.answers)}")
     print(f"  RSS start {rss_start:.0f} MB, end {rss_end:.0f} MB ({change:+.1f} %) [within 10 %]")
     print(f"  final SIGTERM: exit {stop[0]} in {stop[1]:.2f} s; tracebacks in logs: "
