@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import json
+import re
 import select
 import signal
 import tempfile
@@ -39,7 +39,8 @@ from robust_support import (
     venue_config,
 )
 
-LIVE = "42/live,"
+READERS = 8  # threads reading the screens' sockets (select over a share each)
+HEAD = re.compile(r'42/live,\["(\w+)",\{"seq":(\d+)')  # messages put their seq first
 
 
 class Screens:
@@ -57,7 +58,11 @@ class Screens:
         self.dropped: Counter[str] = Counter()  # why screens lost their socket
         self._stop = threading.Event()
         self._lock = threading.Lock()
-        self._thread = threading.Thread(target=self._serve, name="screens", daemon=True)
+        self.max_lag_s = 0.0  # the longest a reader thread was busy between two selects
+        self._threads = [
+            threading.Thread(target=self._serve, args=(i,), name=f"screens-{i}", daemon=True)
+            for i in range(READERS)
+        ]
 
     def connect_missing(self) -> None:
         """Open sockets until `count` are open (after a restart too)."""
@@ -74,25 +79,29 @@ class Screens:
                 self.seq[ws.sock.fileno()] = -1
 
     def start(self) -> None:
+        for thread in self._threads:  # first: the first sockets' pings are due while the
+            thread.start()  # last ones still connect
         self.connect_missing()
-        self._thread.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join()
+        for thread in self._threads:
+            thread.join()
         for ws in self.sockets.values():
             ws.close()
 
-    def _serve(self) -> None:
+    def _serve(self, reader: int) -> None:
         while not self._stop.is_set():
             with self._lock:
-                ready_for = list(self.sockets)
+                ready_for = [fd for fd in self.sockets if fd % READERS == reader]
             if not ready_for:
                 time.sleep(0.1)
                 continue
             readable, _, _ = select.select(ready_for, [], [], 0.5)
+            busy_from = time.monotonic()
             for fd in readable:
                 self._read(fd)
+            self.max_lag_s = max(self.max_lag_s, time.monotonic() - busy_from)
 
     def _read(self, fd: int) -> None:
         """Every frame that arrived on `fd`, those websocket-client already buffered too
@@ -120,15 +129,18 @@ class Screens:
     def _handle(self, fd: int, ws: websocket.WebSocket, message: Any) -> None:
         if message == "2":
             ws.send("3")
-        elif isinstance(message, str) and message.startswith(LIVE):
-            name, data = json.loads(message[len(LIVE) :])[:2]
+        elif isinstance(message, str) and (found := HEAD.match(message)):
+            # only the head is read: parsing 500 copies of every update would make this
+            # thread, not the board, the bottleneck (and time its screens out)
+            name, seq = found.group(1), int(found.group(2))
             if name == "snapshot":
-                self.seq[fd] = data["seq"]
+                self.seq[fd] = seq
             elif name == "update":
-                self.updates += 1
-                if self.seq[fd] >= 0 and data["seq"] != self.seq[fd] + 1:
-                    self.gaps += 1
-                self.seq[fd] = data["seq"]
+                gap = self.seq[fd] >= 0 and seq != self.seq[fd] + 1
+                self.seq[fd] = seq
+                with self._lock:
+                    self.updates += 1
+                    self.gaps += gap
 
 
 class StaffWork:
@@ -254,7 +266,10 @@ def report(
         f"  screens: {screens.updates} updates, {screens.gaps} seq gaps (resyncs), "
         f"{screens.refused} connections refused, {screens.reconnects} reconnects after restart"
     )
-    print(f"  screens' sockets lost, by reason: {dict(screens.dropped)}")
+    print(
+        f"  screens' sockets lost, by reason: {dict(screens.dropped)}; "
+        f"longest reader pass {screens.max_lag_s:.1f} s (the board pings every 10 s)"
+    )
     print(f"  staff actions: {dict(work.answers)}")
     print(f"  RSS start {rss_start:.0f} MB, end {rss_end:.0f} MB ({change:+.1f} %) [within 10 %]")
     print(f"  final SIGTERM: exit {stop[0]} in {stop[1]:.2f} s; tracebacks in logs: "
