@@ -20,6 +20,9 @@ from lapgate.timer.rounds import EventPlan
 from lapgate.timer.run import RunConfig
 from lapgate.timer.units import ns_from_s
 
+RaceSound = Literal["start", "thirty_left", "final_lap", "time_up", "new_leader"]
+RACE_SOUNDS: tuple[RaceSound, ...] = ("start", "thirty_left", "final_lap", "time_up", "new_leader")
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -181,6 +184,9 @@ class BoardSettings(_Section):
     public_url: str = ""  # what the QR code on the big screen points phones at
     leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
     speak_laps: bool = False
+    # Race sounds the big screen plays (staff switch each on /control): any of
+    # start, thirty_left, final_lap, time_up, new_leader.
+    sounds: tuple[RaceSound, ...] = RACE_SOUNDS
     # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
     # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
     message_queue: str = ""

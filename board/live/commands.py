@@ -124,6 +124,16 @@ class Speak(Command):
     on: StrictBool
 
 
+class Sounds(Command):
+    """Race sounds on the big screen by name; a field left out stays as it is."""
+
+    start: StrictBool | None = Field(None, description="the run's clock starts")
+    thirty_left: StrictBool | None = Field(None, description="30 s of run time left")
+    final_lap: StrictBool | None = Field(None, description="the lap in progress is the last")
+    time_up: StrictBool | None = Field(None, description="time up / the run is over")
+    new_leader: StrictBool | None = Field(None, description="a new leader of the round")
+
+
 class OnRound(Command):
     round_id: Id = Field(description="a round id, name or number")
 
@@ -309,6 +319,17 @@ def speak(race: Race, cmd: Speak) -> Payload:
     return {"speak_laps": cmd.on}
 
 
+def sounds(race: Race, cmd: Sounds) -> Payload:
+    changes = {name: on for name, on in cmd.model_dump().items() if on is not None}
+    if not changes:
+        raise ActionError(
+            f"sounds: got no sound, expected one or more of {list(Sounds.model_fields)}"
+            " set to true or false"
+        )
+    race.set_sounds(changes)
+    return {"sounds": dict(race.sounds)}
+
+
 def _entrant_pairs(race: Race, changes: list[EntrantChange], by: str) -> list[tuple[str, str]]:
     pairs = []
     for change in changes:
@@ -421,6 +442,7 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("restore", OnLap, restore, "Mark a lap valid again"),
         _spec("undo", UndoEvent, undo, "Undo an event of a run"),
         _spec("speak", Speak, speak, "Switch spoken lap times on or off"),
+        _spec("sounds", Sounds, sounds, "Switch race sounds of the big screen on or off"),
         _spec("round_open", RoundOpen, round_open, "Open a round of the program"),
         _spec("round_close", OnRound, round_close, "Close a round: fix who advances"),
         _spec("round_reopen", OnRound, round_reopen, "Reopen a closed round"),

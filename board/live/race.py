@@ -32,7 +32,7 @@ from lapgate.board.live.messages import (
     TrackChanged,
 )
 from lapgate.board.store.api import RaceStore, StoreUnavailable
-from lapgate.config.settings import Settings
+from lapgate.config.settings import RACE_SOUNDS, Settings
 from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from lapgate.timer.formats import Format, RunLaps
@@ -127,6 +127,7 @@ class Race:
     lost_crossings: dict[str, int] = field(default_factory=dict)  # gate id → lost, unflagged
     flags_due: list[tuple[str, int, str]] = field(default_factory=list)  # run, at_ns, why
     speak_laps: bool = False
+    sounds: dict[str, bool] = field(default_factory=dict)  # race sound → on (big screen)
     outbox: list[Message] = field(default_factory=list)
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
@@ -140,6 +141,7 @@ class Race:
         from lapgate.board.live import backlog, brackets, program
 
         self.speak_laps = self.settings.board.speak_laps
+        self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
@@ -604,6 +606,14 @@ class Race:
     def set_speak(self, speak: bool) -> None:
         self.speak_laps = speak
         self.outbox.append(SettingsChanged())
+
+    def set_sounds(self, changes: Mapping[str, bool]) -> None:
+        """Switch race sounds on or off by name (kept until restart, as spoken laps)."""
+        unknown = sorted(set(changes) - set(RACE_SOUNDS))
+        if unknown:
+            raise ActionError(f"sounds: got {unknown}, expected names from {list(RACE_SOUNDS)}")
+        self.sounds = {**self.sounds, **changes}
+        self.outbox.append(SettingsChanged(("sounds",)))
 
     def changed(self, track: TrackRecord, why: str) -> None:
         self.outbox.append(TrackChanged(track.track_id, why))

@@ -329,8 +329,13 @@ def snapshot_view(race: Race) -> dict[str, Any]:
         "brackets": brackets_view(race),
         "gates": gates_view(race),
         "store": store_view(race),
-        "settings": {"speak_laps": race.speak_laps},
+        "settings": settings_view(race),
     }
+
+
+def settings_view(race: Race) -> dict[str, Any]:
+    """The big screen's settings: spoken lap times, and each race sound on or off."""
+    return {"speak_laps": race.speak_laps, "sounds": dict(race.sounds)}
 
 
 def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
@@ -370,7 +375,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
         case GateChanged():
             return {"type": "gate", "gates": gates_view(race), "store": store_view(race)}
         case SettingsChanged():
-            return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
+            return {"type": "settings", "settings": settings_view(race)}
         case Notice():
             return {
                 "type": "notice",

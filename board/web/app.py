@@ -35,6 +35,7 @@ def create_app(
         api,
         auth,
         brackets,
+        charts,
         exports,
         health,
         jsonbody,
@@ -77,6 +78,7 @@ def create_app(
     app.register_blueprint(api.bp)
     brackets.init_app(app)
     standings.init_app(app)
+    charts.init_app(app)
     exports.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)

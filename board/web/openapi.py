@@ -297,6 +297,9 @@ def _schemas() -> dict[str, Any]:
             tracks=_array("Track"),
             brackets={"type": "object"},
             gates={"type": "object"},
-            settings=_obj(speak_laps=b),
+            settings=_obj(
+                speak_laps=b,
+                sounds={"type": "object", "additionalProperties": b},
+            ),
         ),
     }

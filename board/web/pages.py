@@ -40,6 +40,14 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("Q", "queue", "Queue: ↑/↓ pick, Shift+↑/↓ move, Enter stage, Del remove, Esc leave"),
     ("V", "speak", "Spoken lap times on/off"),
 ]
+# (name, label) of the race sounds the big screen plays (`sounds` command), in cue order.
+SOUNDS: list[tuple[str, str]] = [
+    ("start", "Start"),
+    ("thirty_left", "30 s left"),
+    ("final_lap", "Final lap"),
+    ("time_up", "Time up"),
+    ("new_leader", "New leader"),
+]
 
 
 def _settings() -> Settings:
@@ -79,6 +87,7 @@ def control() -> Any:
     return render_template(
         "control.html",
         shortcuts=SHORTCUTS,
+        sounds=SOUNDS,
         track_id=request.args.get("track", ""),
         clock_warning=clock_warning(current_app),
     )

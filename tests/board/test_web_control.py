@@ -28,6 +28,7 @@ SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "restore": {"lap": 1},
     "undo": {"event_id": 1},
     "speak": {"on": True},
+    "sounds": {"start": False},
     "round_open": {"round_id": "Round 1"},
     "round_close": {"round_id": "Round 1"},
     "round_reopen": {"round_id": "Round 1"},

@@ -41,6 +41,12 @@
         laps.appendChild(L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms)));
       });
       card.appendChild(laps);
+      if (run.laps.length) {
+        const chart = L.el("img", "run-chart");
+        chart.alt = "Lap times of run " + run.seq;
+        chart.src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=phone&v=" + run.event_count;
+        card.appendChild(chart);
+      }
       box.appendChild(card);
     });
     $("racer-detail").hidden = false;
@@ -67,6 +73,20 @@
     $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";
     $("best-lap").textContent = run ? L.fmtLap(run.best_lap_ms) : "—";
     renderBoard(track);
+    renderRoundChart(round, track);
+  }
+
+  // The round's lap times as a chart, fetched again when the number of laps changed.
+  function renderRoundChart(round, track) {
+    const laps = track.leaderboard.reduce((sum, row) => sum + row.laps, 0);
+    $("round-chart-box").hidden = !round || !laps;
+    if (!round || !laps) return;
+    const src = "/charts/rounds/" + encodeURIComponent(round.round_id) + "/laps.svg?size=phone&v=" + laps;
+    const img = $("round-chart");
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap-time distribution of " + round.name;
+    }
   }
 
   function onUpdate(message) {

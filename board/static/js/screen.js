@@ -26,7 +26,22 @@
     });
   }
 
+  // A run that is over (and has laps to show) is drawn as a chart in place of the list.
+  function renderRunChart(run) {
+    const over = Boolean(run) && run.status !== "staged" && run.status !== "running" && run.laps.length > 1;
+    root.classList.toggle("run-over", over);
+    const img = $("run-chart");
+    img.hidden = !over;
+    if (!over) return;
+    const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=screen&theme=dark&v=" + run.event_count;
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap times of " + run.racer;
+    }
+  }
+
   function renderLaps(run) {
+    renderRunChart(run);
     const list = $("laps");
     list.replaceChildren();
     if (!run) return;
@@ -97,6 +112,7 @@
 
   function render(live) {
     const state = live.state;
+    window.LapgateSounds.configure(state.settings.sounds);
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
@@ -137,7 +153,10 @@
       leaderShown = null;
     }
     highlights.forEach((h) => {
-      if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
+      if (h === "new_leader") {
+        showHighlight("New leader", run.racer, run.racer_id);
+        window.LapgateSounds.play("new_leader");
+      }
       else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
     });
     if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
@@ -183,6 +202,7 @@
       setText("lap-number", run && run.status === "running" ? String(run.laps.length + 1) : "");
       const node = $("run-clock");
       if (node.className !== runClass) node.className = runClass;
+      window.LapgateSounds.check(run, now);
     }
     requestAnimationFrame(() => tick(live));
   }
