@@ -7,6 +7,7 @@ the key instead of a setting silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import re
 from typing import Annotated, Literal
 
@@ -174,6 +175,9 @@ class TrackSettings(_Section):
     ] = "track-1"
     name: str = "Track 1"
     gate: str = "finish"
+    # How racers may join this track's queue from their phones (/join): closed, open (straight
+    # in) or approve (staff accept each on /control). Staff change it live.
+    join: Literal["closed", "open", "approve"] = "closed"
 
 
 class BoardSettings(_Section):
@@ -190,6 +194,34 @@ class BoardSettings(_Section):
     # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
     # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
     message_queue: str = ""
+    # How long a staff login lasts (default: one event day). Logout, "log out everywhere"
+    # and a change of staff_password_hash end every earlier login at once.
+    staff_session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 16.0
+    # Addresses or networks (CIDR) of reverse proxies (nginx) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else those headers are ignored.
+    trusted_proxies: list[str] = []
+    # Limits of the web server (a Pi's memory and open files; see docs/architecture.md).
+    max_connections: Annotated[int, Field(ge=16, le=65536)] = 1000
+    max_connections_per_address: Annotated[int, Field(ge=2, le=65536)] = 32
+    max_websockets_per_address: Annotated[int, Field(ge=1, le=65536)] = 12
+    header_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    body_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "IP addresses or networks such as '127.0.0.1' or '10.0.0.0/24' "
+                    f"({entry!r} is neither)"
+                ) from None
+        return value
+
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
     @field_validator("staff_password_hash")
     @classmethod

@@ -24,8 +24,9 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, program, racers
+from lapgate.board.live import brackets, cards, joins, program, racers
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
+from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
@@ -93,6 +94,40 @@ class QueueRemove(OnTrack):
 class RacerRename(Command):
     racer_id: Id
     alias: Alias
+
+
+class ModelSubmit(Command):
+    racer_id: OptionalId = Field(None, description="the racer (or give alias)")
+    alias: Annotated[Alias | None, BeforeValidator(_blank_is_none)] = Field(
+        None, description="the racer's alias (a new racer if unknown)"
+    )
+    name: Annotated[StrictStr, Field(min_length=1, max_length=MODEL_NAME_MAX)] = Field(
+        description="the model's name, as staff type it when queueing"
+    )
+    files: Annotated[
+        dict[
+            Annotated[StrictStr, Field(min_length=1, max_length=100)],
+            Annotated[StrictStr, Field(max_length=FILE_MAX_BYTES)],
+        ],
+        Field(min_length=1, max_length=FILES_MAX),
+    ] = Field(
+        description="file name → its text: model_metadata.json (required), "
+        "hyperparameters.json, training_params.yaml, evaluation metrics JSON"
+    )
+
+
+class JoinModeSet(OnTrack):
+    mode: joins.JoinMode = Field(
+        description="closed (no joins), open (straight into the queue), approve (staff accept)"
+    )
+
+
+class OnJoin(Command):
+    join_id: Id
+
+
+class JoinReject(OnJoin):
+    reason: Text = ""
 
 
 class Stage(OnTrack):
@@ -266,6 +301,35 @@ def racer_rename(race: Race, cmd: RacerRename) -> Payload:
     return {"racer_id": renamed.racer_id, "alias": renamed.alias}
 
 
+def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
+    racer = cards.racer_named(race, cmd.racer_id, cmd.alias)
+    try:
+        files = {name: text.encode("utf-8") for name, text in cmd.files.items()}
+        record = cards.submit(race, racer, cmd.name, files)
+    except (ModelCardError, UnicodeEncodeError) as exc:
+        raise ActionError(f"model_submit: {exc}") from None
+    return {
+        "card_id": record.card_id,
+        "racer_id": record.racer_id,
+        "name": record.name,
+        "summary": record.document["summary"],
+    }
+
+
+def join_mode(race: Race, cmd: JoinModeSet) -> Payload:
+    return {"mode": str(joins.set_mode(race, cmd.track_id, cmd.mode))}
+
+
+def join_approve(race: Race, cmd: OnJoin) -> Payload:
+    join = joins.approve(race, cmd.join_id)
+    return {"entry_id": join.entry_id, "racer_id": join.racer_id}
+
+
+def join_reject(race: Race, cmd: JoinReject) -> Payload:
+    joins.reject(race, cmd.join_id, cmd.reason.strip())
+    return {}
+
+
 def unstage(race: Race, cmd: OnTrack) -> Payload:
     return {"entry_id": race.unstage(cmd.track_id)}
 
@@ -432,6 +496,20 @@ COMMANDS: dict[str, CommandSpec] = {
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
         _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
+        _spec(
+            "join_mode",
+            JoinModeSet,
+            join_mode,
+            "How phones join a track's queue: closed, open or approve",
+        ),
+        _spec("join_approve", OnJoin, join_approve, "Take a phone's join into the queue"),
+        _spec("join_reject", JoinReject, join_reject, "Refuse a phone's join (with a reason)"),
+        _spec(
+            "model_submit",
+            ModelSubmit,
+            model_submit,
+            "Store a racer's model card from the DeepRacer tools' files",
+        ),
         _spec("start", OnRun, start, "Start the run's clock (staff start mode)"),
         _spec("end", OnRun, end, "End the run now"),
         _spec("dnf", WithReason, _at_now(MarkDnf), "Mark the run did-not-finish"),

@@ -12,16 +12,21 @@ out: the only clock reads of the race engine happen here, never in `timer/`.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
+import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from lapgate.board.live import backlog, commands
-from lapgate.board.live.race import Race
+from lapgate.board.live.race import ActionError, Race
 from lapgate.board.live.views import message_view, snapshot_view
 from lapgate.timer.errors import LapgateError
 from lapgate.timer.events import Crossing
@@ -34,6 +39,8 @@ Listener = Callable[[dict[str, Any]], None]
 Command = Callable[[], Callable[[], None] | None]
 DEFAULT_TIMEOUT_S = 10.0
 STORE_RETRY_S = 1.0  # how often held crossings are offered to a failing store again
+KEYS_KEPT = 1000  # idempotency keys remembered (staff actions of the last hours)
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 
 class Notice(Protocol):
@@ -59,6 +66,46 @@ class HostStopped(LapgateError, RuntimeError):
     """The engine host is not running, so it cannot take the command."""
 
 
+class NotRun(TimeoutError):
+    """The host did not start the work in time; it was cancelled and never runs."""
+
+
+class StillRunning(TimeoutError):
+    """The host started the work and has not finished it in time; it will complete."""
+
+
+@dataclass
+class _Keyed:
+    """A staff action under an idempotency key: what it was, and its one answer."""
+
+    what: tuple[str, str]  # command name, canonical payload
+    future: Future[Any]
+
+
+def _checked_key(key: object) -> str:
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ActionError(
+            f"Idempotency-Key: got {key!r:.60}, expected 8 to 128 letters, digits or ._:-"
+        )
+    return key
+
+
+def _wait(future: Future[T], timeout_s: float) -> T:
+    try:
+        return future.result(timeout=timeout_s)
+    except CancelledError:  # another caller waiting on the same action cancelled it
+        raise NotRun("cancelled: nothing was changed") from None
+    except FutureTimeout:
+        if future.cancel():
+            raise NotRun(
+                f"not started within {timeout_s:g} s, cancelled: nothing was changed"
+            ) from None
+        raise StillRunning(
+            f"still being applied after {timeout_s:g} s; send it again with the same "
+            "Idempotency-Key to get its answer"
+        ) from None
+
+
 class EngineHost:
     """Runs `Race` on its own thread; thread-safe entry points enqueue work for it."""
 
@@ -73,6 +120,9 @@ class EngineHost:
         self._seq = 0
         self._thread: threading.Thread | None = None
         self._next_retry = 0.0
+        self.action_timeout_s = DEFAULT_TIMEOUT_S  # a staff action's wait for the host
+        self._keys_lock = threading.Lock()
+        self._keys: OrderedDict[str, _Keyed] = OrderedDict()  # idempotency key → action
 
     # ---- life cycle -----------------------------------------------------------------
 
@@ -127,19 +177,53 @@ class EngineHost:
         return future
 
     def call(self, work: Callable[[Race], T], timeout_s: float = DEFAULT_TIMEOUT_S) -> T:
-        """`submit` and wait for the result (re-raising the work's error)."""
-        return self.submit(work).result(timeout=timeout_s)
+        """`submit` and wait for the result (re-raising the work's error).
+
+        Work the host did not start within `timeout_s` is cancelled (`NotRun`: it never
+        runs); work it started and has not finished raises `StillRunning`.
+        """
+        return _wait(self.submit(work), timeout_s)
 
     def execute(
-        self, name: object, payload: object, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        name: object,
+        payload: object,
+        timeout_s: float | None = None,
+        key: object = None,
     ) -> dict[str, Any]:
         """Check staff command `name` with `payload` here, run it on the host thread.
 
         Raises the command's lapgate error (bad value, rule, unknown id) as it is; a
-        command that does not answer in time raises TimeoutError (see `commands.execute`).
+        command that does not answer in time raises a TimeoutError: `NotRun` (cancelled,
+        it never runs) or `StillRunning`. With an idempotency `key` (one per staff action,
+        reused on retry), the action runs at most once: a retry waits for, and returns, the
+        first attempt's answer (its result or its error).
         """
         spec, command = commands.parse(name, payload)
-        return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
+        timeout_s = self.action_timeout_s if timeout_s is None else timeout_s
+        if key is None:
+            return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
+        key = _checked_key(key)
+        what = (spec.name, json.dumps(payload or {}, sort_keys=True, default=str))
+        with self._keys_lock:
+            entry = self._keys.get(key)
+            if entry is None:
+                future = self.submit(lambda race: commands.execute(race, spec, command))
+                entry = self._keys[key] = _Keyed(what, future)
+                while len(self._keys) > KEYS_KEPT:
+                    self._keys.popitem(last=False)
+            elif entry.what != what:
+                raise ActionError(
+                    f"Idempotency-Key {key!r} was sent with {entry.what[0]} "
+                    f"{entry.what[1]:.80}; expected a new key for each action"
+                )
+        try:
+            return _wait(entry.future, timeout_s)
+        except NotRun:
+            with self._keys_lock:  # never ran: a retry with this key runs it afresh
+                if self._keys.get(key) is entry:
+                    del self._keys[key]
+            raise
 
     def sync(self, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Wait until everything enqueued so far has run and been broadcast."""

@@ -18,11 +18,20 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+    new_id,
+)
 from lapgate.board.live.backlog import CrossingBacklog
+from lapgate.board.live.delta import TrackDeltas
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
@@ -41,6 +50,9 @@ from lapgate.timer.rounds import RoundKind, RoundSpec
 from lapgate.timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
 from lapgate.timer.staff import record
 from lapgate.timer.units import ns_from_s
+
+if TYPE_CHECKING:
+    from lapgate.board.live.joins import Joins
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +132,8 @@ class Race:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
+    joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)
     # the store's own light: red while a write failed or crossings wait (board.live.backlog)
     store_health: GateHealth = field(default_factory=lambda: GateHealth("ok", "", "stored"))
@@ -133,12 +147,14 @@ class Race:
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
     staged_runs: list[str] = field(default_factory=list)  # runs just staged (gate hook)
     unstaged_gates: list[str] = field(default_factory=list)  # gates whose car left (unstage)
+    # what the screens were last sent of each track, so a change goes out as a patch
+    sent: TrackDeltas = field(default_factory=TrackDeltas)
 
     # ---- start-up -------------------------------------------------------------------
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import backlog, brackets, program
+        from lapgate.board.live import backlog, brackets, cards, joins, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
@@ -146,6 +162,8 @@ class Race:
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        cards.load(self)
+        joins.load(self)
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
@@ -381,7 +399,7 @@ class Race:
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import program
+        from lapgate.board.live import cards, program
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -403,6 +421,7 @@ class Race:
             config=self._run_config(track, info),
             car=entry.car,
             model_name=entry.model_name,
+            model_meta=cards.run_meta(self, entry.racer_id, entry.model_name),
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
         )
@@ -629,6 +648,12 @@ class Race:
 
     def is_bracket_round(self, round_id: str) -> bool:
         return self.rounds[round_id].kind == str(RoundKind.BRACKET)
+
+
+def _joins() -> Joins:
+    from lapgate.board.live.joins import Joins
+
+    return Joins()
 
 
 def clean_alias(alias: object) -> str:

@@ -24,10 +24,14 @@ class ActionFailed(LapgateError, RuntimeError):
     """An action could not be carried out for a reason that is not the request's fault."""
 
 
-def perform(host: EngineHost, name: object, payload: object) -> Payload:
-    """Run staff command `name` with `payload` on the host; its result."""
+def perform(host: EngineHost, name: object, payload: object, key: object = None) -> Payload:
+    """Run staff command `name` with `payload` on the host; its result.
+
+    `key` (the action's idempotency key, optional): a retry with the same key applies the
+    action once and answers as the first attempt did (see `EngineHost.execute`).
+    """
     try:
-        return host.execute(name, payload)
+        return host.execute(name, payload, key=key)
     except (HostStopped, TimeoutError) as exc:
         raise ActionFailed(f"{name}: the engine is not answering ({exc}); try again") from exc
     except LapgateError:

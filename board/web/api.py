@@ -1,7 +1,9 @@
 """The JSON API: the same data as the Socket.IO push, with stable ids; staff actions.
 
 Reads are public. `POST /api/control/<action>` needs a staff session and the CSRF token
-(header ``X-CSRF-Token``). Errors are JSON ``{"error": message, "status": code}``.
+(header ``X-CSRF-Token``) and, optionally, an ``Idempotency-Key`` header: one key per
+staff action, reused on retry, so a retried action is applied once and answered as the
+first attempt was. Errors are JSON ``{"error": message, "status": code}``.
 The OpenAPI document is served at ``/api/openapi.json`` (see `board.web.openapi`).
 """
 
@@ -153,7 +155,7 @@ def gates() -> Response:
 def control(action: str) -> Response:
     payload = json_body()
     try:
-        result = perform(_host(), action, payload)
+        result = perform(_host(), action, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
         abort(error_status(exc), str(exc))
     return jsonify({"ok": True, **result})

@@ -8,6 +8,7 @@ gevent) cannot host safely. Nothing lives at module level: each app gets its own
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
@@ -15,6 +16,9 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from lapgate.board.live.host import EngineHost
+from lapgate.board.web.proxy import TrustedProxies
+from lapgate.board.web.server import WebsocketCap
+from lapgate.board.web.sessions import FILE_NAME, StaffSessions
 from lapgate.config.settings import Settings
 
 PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s
@@ -28,18 +32,26 @@ def create_app(
     *,
     secret_key: str | None = None,
     testing: bool = False,
+    state_dir: Path | None = None,
 ) -> Flask:
-    """The board's Flask app, wired to a started (or soon started) engine host."""
+    """The board's Flask app, wired to a started (or soon started) engine host.
+
+    `state_dir` (the data folder) keeps the staff logins across restarts; without it they
+    live in memory.
+    """
     from lapgate.board.league.service import results_of
     from lapgate.board.web import (
         api,
+        assets,
         auth,
         brackets,
         charts,
         exports,
         health,
+        join,
         jsonbody,
         live,
+        models,
         pages,
         standings,
     )
@@ -72,7 +84,11 @@ def create_app(
         serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
     app.extensions["lapgate.socketio"] = socketio
-    auth.init_app(app)
+    assets.init_app(app)
+    board = settings.board
+    path = state_dir / FILE_NAME if state_dir is not None else None
+    sessions = StaffSessions(board.staff_session_hours * 3600, board.staff_password_hash, path)
+    auth.init_app(app, sessions)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -80,8 +96,15 @@ def create_app(
     standings.init_app(app)
     charts.init_app(app)
     exports.init_app(app)
+    models.init_app(app)
+    join.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
+    # Outermost first: the real client address (trusted proxies only), then the per-address
+    # websocket cap, then Socket.IO's own middleware and Flask.
+    websockets = WebsocketCap(app.wsgi_app, board.max_websockets_per_address)
+    app.extensions["lapgate.websockets"] = websockets
+    app.wsgi_app = TrustedProxies(websockets, board.trusted_networks())  # type: ignore[method-assign]
     jsonbody.answer_malformed(socketio, ("/live", "/control"))
 
     @app.before_request

@@ -55,7 +55,7 @@ def _read(work: Any) -> Response:
 
 def _command(name: str, payload: Payload) -> Response:
     try:
-        result = perform(_host(), name, payload)
+        result = perform(_host(), name, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
         abort(error_status(exc), str(exc))
     return jsonify({"ok": True, **result})

@@ -33,6 +33,34 @@ def _get(summary: str, schema: dict[str, Any], *params: str) -> dict[str, Any]:
     }
 
 
+def _public_post(summary: str, body: str | None) -> dict[str, Any]:
+    """A spectator's write (a phone's own join): no staff session; bounded per phone."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {}}}},
+            "400": {
+                "description": "A bad value",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "409": {
+                "description": "Refused by the rules",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "429": {
+                "description": "Too many tries",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "title": body}}},
+        }
+    return operation
+
+
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -107,9 +135,21 @@ STAFF_RESPONSES = {
     "403": {"description": "CSRF token missing or wrong"},
     "404": {"description": "Unknown command, round, run, lap, bracket or entry"},
     "409": {"description": "The race rules do not allow it now (the message says why)"},
-    "503": {"description": "The engine did not answer; nothing was changed"},
+    "503": {
+        "description": "The engine did not answer in time: the action was cancelled and "
+        "nothing was changed, or (the message says so) it is still being applied and a retry "
+        "with the same Idempotency-Key returns its answer"
+    },
 }
 CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "One per staff action, reused when the action is retried: the action is "
+    "applied once and every retry gets the first answer",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,128}$"},
+}
 
 
 def _command_path(name: str, summary: str, body: str | None = None) -> dict[str, Any]:
@@ -118,7 +158,7 @@ def _command_path(name: str, summary: str, body: str | None = None) -> dict[str,
         "post": {
             "summary": summary,
             "description": f"Staff command `{name}` (also on the /control socket).",
-            "parameters": [CSRF],
+            "parameters": [CSRF, IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": False,
                 "content": {"application/json": {"schema": _ref(body or _command_schema(name))}},
@@ -169,6 +209,7 @@ def _bracket_paths() -> dict[str, Any]:
             "schema": {"enum": ["stage", "unstage", "decide", "correct", "undo"]},
         },
         CSRF,
+        IDEMPOTENCY_KEY,
     ]
     action["post"]["requestBody"]["content"]["application/json"]["schema"] = {"type": "object"}
     paths["/api/brackets/{bracket_id}/{action}"] = action
@@ -183,9 +224,31 @@ def _other_paths() -> dict[str, Any]:
             "A racer's season history", {"type": "object"}, "racer_id"
         ),
         "/api/export/{fmt}": _get(
-            "The event's results as final_csv, laps_csv or json (staff)", {"type": "string"}, "fmt"
+            "The event's results: final-csv, laps-csv, json, drem-laps-csv, "
+            "drem-summary-csv, pdf or html (staff)",
+            {"type": "string"},
+            "fmt",
         ),
         "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
+        "/api/models": _get("Model cards: racer, model name, summary", {"type": "array"}),
+        "/api/join": {"post": _public_post("Join a track's queue from a phone", "JoinRequest")},
+        "/api/join/me": {
+            **_get("This phone's join: state, position, estimated wait", {"type": "object"}),
+            "delete": _public_post("Leave the queue (this phone's own entry)", None),
+        },
+        "/api/join/model": {
+            "post": _public_post(
+                "Hand in a model card for this phone's joined racer", "ModelUpload"
+            )
+        },
+        "/api/joins": _get(
+            "Joins waiting for approval and each track's mode (staff)", {"type": "object"}
+        ),
+        "/api/models/{card_id}": _get(
+            "A model card with the racer's physical laps raced with it",
+            {"type": "object"},
+            "card_id",
+        ),
     }
 
 

@@ -55,6 +55,12 @@ def _settings() -> Settings:
     return settings
 
 
+def join_url(track_id: str) -> str:
+    from lapgate.board.web.join import join_url as url
+
+    return url(track_id)
+
+
 def spectator_url() -> str:
     return _settings().board.public_url or request.host_url.rstrip("/") + "/m"
 
@@ -67,6 +73,7 @@ def screen() -> str:
         track_id=track_id,
         rows=_settings().board.leaderboard_rows,
         spectator_url=spectator_url(),
+        join_base=join_url(""),
     )
 
 

@@ -7,7 +7,6 @@
   const L = window.Lapgate;
   const main = document.getElementById("control");
   if (!main) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const css = document.createElement("link");
   css.rel = "stylesheet";
   css.href = "/static/css/brackets-control.css";
@@ -42,11 +41,8 @@
   }
 
   async function post(path, payload) {
-    const response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(payload || {}),
-    });
+    const response = await window.LapgateStaff.post(path, payload);
+    if (!response) { say("No answer from the board; check the network"); return null; }
     let reply = {};
     try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
     if (!response.ok) { say(reply.error || "HTTP " + response.status); return null; }

@@ -12,7 +12,13 @@
   let current = null; // the current run view
 
   const control = io("/control", { auth: { csrf: csrf } });
-  control.on("connect_error", (err) => toast("Control link refused: " + err.message));
+  // The staff login ended (logged out here or everywhere, or expired): the board closes
+  // this socket, or refuses it on reconnect. Reloading shows the login form.
+  control.on("disconnect", (reason) => { if (reason === "io server disconnect") window.location.reload(); });
+  control.on("connect_error", (err) => {
+    if (err.message.indexOf("staff login required") === 0) { window.location.reload(); return; }
+    toast("Control link refused: " + err.message);
+  });
 
   function toast(text, ok) {
     const box = $("toast");
@@ -33,16 +39,25 @@
 
   // `quiet`: the caller shows a refusal itself (the reply still carries it). `untracked`:
   // not a new action of this page (Z and Shift+Z keep their own stacks).
+  // Each action carries its own idempotency key, reused when it is retried (no answer in
+  // 5 s, or "engine not answering"): the board applies it once and answers every try alike.
   let pending = 0; // actions sent and not answered yet (tests wait for 0)
+  const RETRIES = 2;
   function act(name, payload, quiet, untracked) {
     pending += 1;
+    const message = { name: name, payload: payload || {}, key: window.LapgateStaff.actionKey() };
     const sent = new Promise((resolve) => {
-      control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
-        pending -= 1;
-        if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
-        if (!reply.ok && !quiet) toast(reply.error);
-        resolve(reply);
-      });
+      function attempt(left) {
+        control.timeout(5000).emit("action", message, (err, reply) => {
+          const busy = err || (!reply.ok && reply.status === 503);
+          if (busy && left > 0) { setTimeout(() => attempt(left - 1), 1000); return; }
+          pending -= 1;
+          if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
+          if (!reply.ok && !quiet) toast(reply.error);
+          resolve(reply);
+        });
+      }
+      attempt(RETRIES);
     });
     if (!untracked && RUN_EVENTS.indexOf(name) >= 0) {
       undone.length = 0; // a new action: what Z undid is no longer redone

@@ -16,7 +16,9 @@
       .forEach((s) => {
         const row = L.el("tr", s.racer_id === current ? "current" : "");
         row.appendChild(L.el("td", "rank", s.rank === null ? "–" : s.rank));
-        row.appendChild(L.el("td", "name", s.name));
+        const name = L.el("td", "name", s.name);
+        if (s.model) name.appendChild(L.el("span", "model", s.model));
+        row.appendChild(name);
         row.appendChild(L.el("td", "value digits", L.fmtLap(s.value_ms)));
         row.appendChild(L.el("td", "gap digits", L.fmtGap(s.gap_to_leader_ms)));
         row.addEventListener("click", () => showRacer(s.racer_id));
@@ -35,6 +37,17 @@
     racer.runs.forEach((run) => {
       const card = L.el("div", "run-card");
       card.appendChild(L.el("div", "muted", "Run " + run.seq + " · " + run.status + " · best " + L.fmtLap(run.best_lap_ms)));
+      if (run.model) {
+        const model = L.el("div", "model-line", "Model ");
+        if (run.model_card) {
+          const link = L.el("a", "", run.model);
+          link.href = "/models/" + encodeURIComponent(run.model_card);
+          model.appendChild(link);
+        } else {
+          model.appendChild(L.el("span", "", run.model));
+        }
+        card.appendChild(model);
+      }
       const laps = L.el("div", "laps");
       run.laps.forEach((lap) => {
         const cls = (lap.valid ? "" : "invalid ") + (lap.number === run.best_lap_number ? "best" : "");

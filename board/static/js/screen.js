@@ -92,6 +92,18 @@
   setInterval(nextPage, 8000);
   window.__screen = { nextPage: nextPage };
 
+  function showJoinQr(track) {
+    // Phones may join this track's queue: its QR code beside the spectator one.
+    const box = $("join-qr");
+    const joinable = Boolean(track.join) && track.join !== "closed";
+    box.hidden = !joinable;
+    if (joinable && box.dataset.track !== track.track_id) {
+      box.dataset.track = track.track_id;
+      $("join-qr-img").src = "/join/qr.svg?track=" + encodeURIComponent(track.track_id);
+      $("join-url").textContent = box.dataset.base + encodeURIComponent(track.track_id);
+    }
+  }
+
   let leaderShown = null; // the racer of the "New leader" box while it is up
 
   function showHighlight(kind, name, racerId) {
@@ -124,7 +136,8 @@
     const nameLength = run ? run.racer.length : 0;
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
-    setText("car", run && run.car ? run.car : "");
+    setText("car", run ? [run.car, run.model].filter(Boolean).join(" · ") : "");
+    showJoinQr(track);
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     setText("window-label", "Best avg " + (run ? run.window_laps : 3));
