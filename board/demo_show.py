@@ -13,6 +13,8 @@ secret key and password hash from one event to the next.
 from __future__ import annotations
 
 import logging
+import re
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from pathlib import Path
 from lapgate.board.demo import DEMO_PAUSES, SKILLS, DemoDirector, Pauses
 from lapgate.board.service import Service
 from lapgate.hardware.simulator import SimulatedGateAdapter
+from lapgate.timer.errors import LapgateError
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +32,55 @@ ServiceFactory = Callable[[int, int], Service]
 SQLITE_SUFFIXES = ("", "-wal", "-shm")
 
 
+DEMO_MARKER = ".lapgate-demo"  # in a folder whose database the demo may wipe
+
+
+class NotADemoFolder(LapgateError, FileExistsError):
+    """`lapgate demo --data DIR` names a folder holding a real event's database."""
+
+
 def fresh_sqlite(db_file: Path) -> str:
-    """The URL of an empty SQLite database at `db_file` (an earlier one is deleted)."""
+    """The URL of an empty SQLite database at `db_file` (an earlier demo's is deleted).
+
+    Refused (`NotADemoFolder`) when the file there is not a demo's: the demo never wipes a
+    real event. A folder the demo made holds `DEMO_MARKER`.
+    """
+    check_demo_folder(db_file)
     db_file.parent.mkdir(parents=True, exist_ok=True)
+    (db_file.parent / DEMO_MARKER).write_text(
+        "lapgate demo: its database is wiped at every start\n", encoding="utf-8"
+    )
     for suffix in SQLITE_SUFFIXES:
         db_file.with_name(db_file.name + suffix).unlink(missing_ok=True)
     return f"sqlite:///{db_file.resolve()}"
+
+
+def check_demo_folder(db_file: Path, demo_event: str = "lapgate Demo Championship") -> None:
+    """Raise `NotADemoFolder` unless `db_file` is absent, or a demo's to wipe.
+
+    A demo's: its folder holds `DEMO_MARKER`, or (made before the marker) every event in it
+    is named `<demo_event> #N` and it holds no league result.
+    """
+    if not db_file.exists() or (db_file.parent / DEMO_MARKER).exists():
+        return
+    folder = db_file.parent
+    try:
+        with sqlite3.connect(f"file:{db_file}?mode=ro", uri=True) as connection:
+            names = [str(n) for (n,) in connection.execute("SELECT name FROM events")]
+            results = connection.execute("SELECT count(*) FROM results").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise NotADemoFolder(
+            f"--data {str(folder)!r}: {db_file.name} is not a demo database ({exc}); the demo "
+            "wipes its folder's database: give it a folder of its own (default lapgate-demo)"
+        ) from None
+    real = [n for n in names if not re.fullmatch(re.escape(demo_event) + r" #\d+", n)]
+    if real or results:
+        shown = ", ".join(repr(n) for n in real[:3]) or f"{results} league results"
+        raise NotADemoFolder(
+            f"--data {str(folder)!r} holds a real event database ({shown}); the demo wipes "
+            "its folder's database at every start, so it refuses this one: give it a folder "
+            "of its own (default lapgate-demo)"
+        )
 
 
 class DemoShow:

@@ -19,6 +19,18 @@ def load_settings(path: str | Path) -> Settings:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"{file}: no such file; expected a lapgate TOML config") from None
+    except UnicodeDecodeError as exc:
+        bad = exc.object[exc.start : exc.start + 1].hex()
+        raise ConfigError(
+            f"{file}: not UTF-8 text (byte 0x{bad} at offset {exc.start}); expected a lapgate "
+            "TOML config saved as UTF-8"
+        ) from None
+    except IsADirectoryError:
+        raise ConfigError(f"{file}: is a folder; expected a lapgate TOML config file") from None
+    except OSError as exc:
+        raise ConfigError(
+            f"{file}: cannot be read ({exc.strerror}); expected a readable lapgate TOML config"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML ({exc})") from None
     return settings_from_dict(data, source=str(file))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
+import re
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -26,6 +27,45 @@ RACE_SOUNDS: tuple[RaceSound, ...] = ("start", "thirty_left", "final_lap", "time
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: object) -> object:
+        """No text setting may hold a NUL (paths and URLs with one fail deep in the OS)."""
+        if isinstance(value, str) and "\0" in value:
+            raise ValueError("text without NUL characters (\\u0000)")
+        return value
+
+
+# werkzeug's hashes: "scrypt:N:r:p$salt$hex" and "pbkdf2:hash:iterations$salt$hex"
+_PASSWORD_HASH = re.compile(
+    r"(?:scrypt:(?P<n>\d{1,8}):(?P<r>\d{1,3}):(?P<p>\d{1,3})"
+    r"|pbkdf2:(?P<digest>sha1|sha224|sha256|sha384|sha512):(?P<iterations>\d{1,8}))"
+    r"\$[^$\s]{1,128}\$[0-9a-f]{32,256}"
+)
+PASSWORD_HASH_EXPECTED = (
+    "a werkzeug password hash like 'scrypt:32768:8:1$<salt>$<hex digest>' made by "
+    "`lapgate hash-password` (empty: staff login disabled)"
+)
+
+
+def check_password_hash_text(value: str) -> str:
+    """`value` if it is a complete werkzeug hash that lapgate can check (or empty)."""
+    if value == "":
+        return value
+    found = _PASSWORD_HASH.fullmatch(value)
+    if found is None:
+        raise ValueError(PASSWORD_HASH_EXPECTED)
+    if found["n"] is not None:
+        n, r, p = int(found["n"]), int(found["r"]), int(found["p"])
+        # the memory a check takes is 128·N·r bytes: a hash may not make a login eat the Pi
+        if n < 2 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16 or 128 * n * r > 2**27:
+            raise ValueError(
+                f"{PASSWORD_HASH_EXPECTED}; its scrypt cost N={n}, r={r}, p={p} is out of range"
+            )
+    elif not 1_000 <= int(found["iterations"]) <= 10_000_000:
+        raise ValueError(f"{PASSWORD_HASH_EXPECTED}; its pbkdf2 iterations are out of range")
+    return value
 
 
 class EventSettings(_Section):
@@ -143,7 +183,7 @@ class BoardSettings(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=1, le=65535)] = 5000
     # A werkzeug password hash (`lapgate hash-password`); empty: staff login is impossible.
-    staff_password_hash: Annotated[str, Field(pattern=r"^$|^(scrypt|pbkdf2)[:$]")] = ""
+    staff_password_hash: str = ""
     public_url: str = ""  # what the QR code on the big screen points phones at
     leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
     speak_laps: bool = False
@@ -188,10 +228,18 @@ class BoardSettings(_Section):
     def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
         return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
+    @field_validator("staff_password_hash")
+    @classmethod
+    def _complete_hash(cls, value: str) -> str:
+        return check_password_hash_text(value)
+
 
 class StoreSettings(_Section):
     database_url: str = ""  # empty: SQLite in data_dir
     data_dir: str = "lapgate-data"
+    # Gate crossings the store cannot commit (disk full) are journalled here until it can;
+    # put it on another disk. Empty: $RUNTIME_DIRECTORY (systemd) or the temporary folder.
+    fallback_journal: str = ""
 
 
 class SyncSettings(_Section):

@@ -138,6 +138,10 @@ ProtectSystem=strict
 ProtectHome=yes
 PrivateTmp=yes
 ReadWritePaths=/var/lib/lapgate
+# Gate crossings the store cannot commit (data disk full) are journalled in RAM here,
+# kept across a service restart ([store] fallback_journal defaults to it).
+RuntimeDirectory=lapgate
+RuntimeDirectoryPreserve=yes
 StandardOutput=journal
 StandardError=journal
 SyslogIdentifier=lapgate

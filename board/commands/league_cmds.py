@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
@@ -11,12 +9,13 @@ from pathlib import Path
 import click
 
 from lapgate.board.commands.store_cmds import db_options, open_store
-from lapgate.board.league.exports import neutralise
+from lapgate.board.league.exports import write_csv
 from lapgate.board.league.imports import (
     ImportFormatError,
     iso_date,
     parse_leaderboards,
     read_results,
+    read_text,
     select_races,
 )
 from lapgate.board.league.model import ImportSummary, RaceMeta
@@ -36,13 +35,42 @@ def _report(summary: ImportSummary, label: str) -> None:
 
 
 def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary:
-    """Parse and import one results file; the summary lists every skipped row."""
+    """Parse and import one results file; the summary lists every skipped row.
+
+    Atomic per file: every good row is stored, or nothing is (`ImportFormatError`, stored
+    results untouched) when no row is good, or when a file with bad rows would replace an
+    earlier import of the race (a broken copy must not wipe what is there).
+    """
     parsed = read_results(file)
+    listed = "; ".join(str(p) for p in parsed.problems[:3]) + (
+        f"; … {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
+    )
+    if not parsed.rows:
+        raise ImportFormatError(
+            f"{file}: no row could be read ({listed or 'no rows'}); nothing imported, "
+            "stored results kept"
+        )
+    stored = _stored_results(store, meta)
+    if parsed.problems and stored:
+        raise ImportFormatError(
+            f"{file}: {len(parsed.problems)} of {len(parsed.rows) + len(parsed.problems)} rows "
+            f"cannot be read ({listed}); nothing imported: the {stored} stored results of "
+            f"{meta.name!r} are kept. Fix those rows and import again"
+        )
     summary = store.import_race(meta, parsed.rows, source_name=str(file))
     problems = (*parsed.problems, *summary.problems)
     return ImportSummary(
         summary.event_id, summary.imported, summary.replaced, summary.new_racers, problems
     )
+
+
+def _stored_results(store: ResultStore, meta: RaceMeta) -> int:
+    """How many results an earlier import of race `meta` stored (0: none)."""
+    event_id = store.find_event_id(meta.season, meta.source_id)
+    if event_id is None:
+        return 0
+    races = store.imported_races(meta.season, [event_id], details=False)
+    return sum(len(race.results) for race in races)
 
 
 @click.command("import-results")
@@ -104,7 +132,7 @@ def import_leaderboards(
 ) -> None:
     """Import every race of leaderboards.csv that has a results file, with a progress bar."""
     folder = races_dir or file.parent / season
-    races, problems = parse_leaderboards(file.read_text(encoding="utf-8-sig"), str(file))
+    races, problems = parse_leaderboards(read_text(file), str(file))
     for problem in problems:
         click.echo(f"skipped {problem}", err=True)
     chosen = select_races(races, name_filter, lambda rid: (folder / f"{rid}.csv").exists())
@@ -134,16 +162,15 @@ def import_leaderboards(
 
 
 def standings_csv(rows: list[StandingRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["rank", "alias", "user_id", "points", "races", "region"])
+    """The standings as CSV, every cell through the exports' formula guard (`write_csv`)."""
+    columns = ["rank", "alias", "user_id", "points", "races", "region"]
+    table = []
     for row in rows:
         data = row.as_json()
-        writer.writerow(
-            [data["rank"], neutralise(row.alias), neutralise(row.user_id or ""),
-             data["points"], row.races, row.region]
-        )  # fmt: skip
-    return out.getvalue()
+        table.append(
+            [data["rank"], row.alias, row.user_id or "", data["points"], row.races, row.region]
+        )
+    return write_csv(columns, table)
 
 
 @click.command("standings")

@@ -7,6 +7,7 @@ formats also through `export_event`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from enum import StrEnum
 from fractions import Fraction
@@ -132,13 +133,22 @@ def export_file(
     print the pages of `kind`."""
     fmt = ExportFormat(fmt)
     if fmt not in PRINT_FORMATS:
-        return export_event(store, event_key, fmt, round_key, season).encode("utf-8")
+        return utf8(export_event(store, event_key, fmt, round_key, season))
     kind = PrintKind(kind)
     event = find_event(store, event_key, season)
     printout = printout_data(store, event, _round_id(store, event, round_key))
     if fmt is ExportFormat.HTML:
-        return render_html(printout, kind).encode("utf-8")
+        return utf8(render_html(printout, kind))
     return render_pdf(printout, kind)
+
+
+def utf8(text: str) -> bytes:
+    """`text` as UTF-8; a lone UTF-16 surrogate (stored before input refused them, or sent
+    by an old timer) becomes U+FFFD instead of failing the whole file."""
+    return _SURROGATE.sub("\ufffd", text).encode("utf-8")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) -> Printout:

@@ -5,6 +5,10 @@ column order, optional columns (`Rank`, `RacingDivision`, `TeamName`, `Country`,
 names in any case or with spaces/underscores, integer or float milliseconds. A bad row is
 reported as a problem with `file:line` and a reason; the good rows are still returned.
 `parse_leaderboards(text)` reads `leaderboards.csv` (one row per race).
+
+Files are UTF-8 (with or without a BOM) or UTF-16 with a BOM (as spreadsheets save
+"Unicode text"); anything else is refused naming the first byte that is not UTF-8. A field
+over 128 KB or a number beyond what the database holds (2^63 − 1) is a problem of its row.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from lapgate.timer.errors import LapgateError
 FORMULA_PREFIXES: Final = ("=", "+", "-", "@", "\t", "\r")
 # The league service writes ~2**63 as the RankingScore of a racer who completed no lap.
 NO_TIME_SENTINEL_MS: Final = 2**62
+MAX_STORED_INT: Final = 2**63 - 1  # SQLite's and PostgreSQL's BIGINT
 
 
 class ImportFormatError(LapgateError, ValueError):
@@ -69,14 +74,19 @@ def _number(value: str, column: str, as_int: bool) -> float | int | None:
     text = value.strip()
     if not text:
         return None
-    if text.isdigit():  # the common case: a plain whole number
-        return int(text)
+    if text.isascii() and text.isdigit():  # the common case: a plain whole number
+        whole = int(text)
+        if whole > MAX_STORED_INT:
+            raise ValueError(f"{column}: got {text[:30]}, expected a number up to {MAX_STORED_INT}")
+        return whole
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(f"{column}: got {value!r}, expected a number") from None
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"{column}: got {value!r}, expected a finite number ≥ 0")
+        raise ValueError(f"{column}: got {value[:40]!r}, expected a number") from None
+    if not math.isfinite(number) or number < 0 or number > MAX_STORED_INT:
+        raise ValueError(
+            f"{column}: got {value[:40]!r}, expected a finite number from 0 to {MAX_STORED_INT}"
+        )
     if as_int:
         if number != int(number):
             raise ValueError(f"{column}: got {value!r}, expected a whole number")
@@ -94,7 +104,12 @@ class ParsedResults:
 def parse_results(text: str, source: str) -> ParsedResults:
     """Rows and problems of one results file; see the module docstring."""
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = next(reader, None)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ImportFormatError(
+            f"{source}:1: got a header the CSV reader cannot take ({exc})"
+        ) from None
     if not header:
         raise ImportFormatError(f"{source}:1: got an empty file, expected a CSV header")
     canon = [_LOOKUP.get(_norm(name), name.strip()) for name in header]
@@ -102,7 +117,15 @@ def parse_results(text: str, source: str) -> ParsedResults:
         raise ImportFormatError(f"{source}:1: got columns {header}, expected an Alias column")
     rows: list[ImportRow] = []
     problems: list[ImportProblem] = []
-    for fields in reader:
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over csv's 128 KB limit, a NUL, a broken quote
+            reason = f"got a row the CSV reader cannot take ({exc}), expected fields under 128 KB"
+            problems.append(ImportProblem(source, reader.line_num, reason))
+            continue
         line = reader.line_num
         if not any(field.strip() for field in fields):
             continue
@@ -154,7 +177,36 @@ def _row(values: dict[str, str], line: int, position: int) -> ImportRow:
 
 def read_results(path: str | Path) -> ParsedResults:
     file = Path(path)
-    return parse_results(file.read_text(encoding="utf-8-sig"), str(file))
+    return parse_results(read_text(file), str(file))
+
+
+def read_text(file: Path) -> str:
+    """A CSV file's text: UTF-8 (BOM or not) or UTF-16 with a BOM; else `ImportFormatError`."""
+    data = file.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ImportFormatError(
+                f"{file}: a UTF-16 file with a broken character at byte {exc.start}; "
+                "expected UTF-8 or UTF-16 text"
+            ) from None
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise ImportFormatError(
+            f"{file}:{line}: got NUL bytes (UTF-16 without its BOM, or not text); "
+            "expected UTF-8 text"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        byte = data[exc.start : exc.start + 1].hex()
+        raise ImportFormatError(
+            f"{file}:{line}: got byte 0x{byte} that is not UTF-8 (a cp1252/Latin-1 file?); "
+            "expected UTF-8 text: save it as 'CSV UTF-8'"
+        ) from None
+    return text
 
 
 # leaderboards.csv ----------------------------------------------------------------------
@@ -200,11 +252,25 @@ def _int_or_none(value: str) -> int | None:
 
 def parse_leaderboards(text: str, source: str) -> tuple[list[LeaderboardRace], list[ImportProblem]]:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    if not reader.fieldnames or "Arn" not in reader.fieldnames:
-        raise ImportFormatError(f"{source}:1: got {reader.fieldnames}, expected an Arn column")
+    try:
+        fieldnames = reader.fieldnames
+    except csv.Error as exc:
+        raise ImportFormatError(
+            f"{source}:1: got a header the CSV reader cannot take ({exc})"
+        ) from None
+    if not fieldnames or "Arn" not in fieldnames:
+        raise ImportFormatError(f"{source}:1: got {fieldnames}, expected an Arn column")
     races: list[LeaderboardRace] = []
     problems: list[ImportProblem] = []
-    for record in reader:
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            reason = f"got a row the CSV reader cannot take ({exc}), expected fields under 128 KB"
+            problems.append(ImportProblem(source, reader.line_num, reason))
+            continue
         arn = (record.get("Arn") or "").strip()
         if "/" not in arn:
             problems.append(ImportProblem(source, reader.line_num, f"Arn: got {arn!r}"))

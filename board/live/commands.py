@@ -684,10 +684,45 @@ def parse(name: object, payload: object) -> tuple[CommandSpec, Command]:
         payload = {}
     if not isinstance(payload, dict):
         raise ActionError(f"payload: got {type(payload).__name__}, expected a JSON object")
+    check_text(name, payload)
     try:
         return spec, spec.model.model_validate(payload)
     except ValidationError as exc:
         raise ActionError(f"{name}: {describe(exc)}") from None
+
+
+MAX_PAYLOAD_DEPTH = 8  # the deepest command (a bracket's seeds) needs 2
+
+
+def check_text(name: str, payload: dict[str, Any]) -> None:
+    """Refuse what no command takes and would break later: nesting deeper than
+    `MAX_PAYLOAD_DEPTH`, and text with a lone UTF-16 surrogate (no file can hold it)."""
+    pending: list[tuple[str, Any, int]] = [("", payload, 1)]
+    while pending:
+        where, value, depth = pending.pop()
+        if isinstance(value, dict):
+            if depth > MAX_PAYLOAD_DEPTH:
+                raise ActionError(
+                    f"{name}: {where or 'payload'}: nested {depth} levels deep, "
+                    f"expected at most {MAX_PAYLOAD_DEPTH}"
+                )
+            items = [(str(k), v) for k, v in value.items()]
+            pending.extend((f"{where}.{k}" if where else k, k, depth) for k, _ in items)
+            pending.extend((f"{where}.{k}" if where else k, v, depth + 1) for k, v in items)
+        elif isinstance(value, list):
+            if depth > MAX_PAYLOAD_DEPTH:
+                raise ActionError(
+                    f"{name}: {where}: nested {depth} levels deep, "
+                    f"expected at most {MAX_PAYLOAD_DEPTH}"
+                )
+            pending.extend((f"{where}[{i}]", v, depth + 1) for i, v in enumerate(value))
+        elif isinstance(value, str):
+            lone = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
+            if lone is not None:
+                raise ActionError(
+                    f"{name}: {where}: got a lone UTF-16 surrogate U+{ord(lone):04X} in "
+                    f"{value[:40]!r}, expected text of whole characters"
+                )
 
 
 EXPECTED = {

@@ -25,7 +25,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from lapgate.board.live import commands
+from lapgate.board.live import backlog, commands
 from lapgate.board.live.race import ActionError, Race
 from lapgate.board.live.views import message_view, snapshot_view
 from lapgate.timer.errors import LapgateError
@@ -39,6 +39,7 @@ Listener = Callable[[dict[str, Any]], None]
 Command = Callable[[], Callable[[], None] | None]
 DEFAULT_TIMEOUT_S = 10.0
 TIMINGS_KEPT = 1000
+STORE_RETRY_S = 1.0  # how often held crossings are offered to a failing store again
 KEYS_KEPT = 1000  # idempotency keys remembered (staff actions of the last hours)
 KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
@@ -125,6 +126,7 @@ class EngineHost:
         # many such commands ran: the figure that must not grow with the number of screens.
         self.commit_ns: deque[int] = deque(maxlen=TIMINGS_KEPT)
         self.commits = 0
+        self._next_retry = 0.0
         self.action_timeout_s = DEFAULT_TIMEOUT_S  # a staff action's wait for the host
         self._keys_lock = threading.Lock()
         self._keys: OrderedDict[str, _Keyed] = OrderedDict()  # idempotency key → action
@@ -277,6 +279,7 @@ class EngineHost:
             command, enqueued_ns = item
             done = None
             try:
+                self._retry_store()
                 done = command()
                 self.race.expire()
             except Exception:  # a bad crossing or notice must not stop the race
@@ -287,6 +290,17 @@ class EngineHost:
             self._flush()
             if done is not None:
                 done()
+
+    def _retry_store(self) -> None:
+        """Every `STORE_RETRY_S` while the store failed: store what waits (see backlog)."""
+        race = self.race
+        if not race.backlog.held and race.store_health.level != "error":
+            return
+        now = time.monotonic()
+        if now < self._next_retry:
+            return
+        self._next_retry = now + STORE_RETRY_S
+        backlog.retry(race)
 
     def _flush(self) -> None:
         outbox, self.race.outbox = self.race.outbox, []

@@ -65,7 +65,7 @@ class Race(RaceRuns):
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, cards, joins, program
+        from lapgate.board.live import backlog, brackets, cards, joins, program
 
         self.speak_laps = self.settings.board.speak_laps
         self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
@@ -85,6 +85,7 @@ class Race(RaceRuns):
         brackets.load(self)
         program.assign_tracks(self)
         self._adopt_empty_runs()
+        backlog.load(self)
 
     def run_corrected(self, run: RunRecord) -> None:
         from lapgate.board.live import brackets

@@ -14,6 +14,7 @@ from lapgate.board.domain import QueueEntry, RoundInfo, RunInfo, new_id
 from lapgate.board.live.messages import Notice, TrackChanged
 from lapgate.board.live.queues import RaceQueues
 from lapgate.board.live.state import RunRecord, TrackRecord
+from lapgate.board.store.api import StoreUnavailable
 from lapgate.timer.errors import RuleViolation
 from lapgate.timer.events import Crossing, EndRun, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from lapgate.timer.leaderboard import Standing
@@ -117,7 +118,18 @@ class RaceRuns(RaceQueues):
         return replace(config, lockout_ns=ns_from_s(lockout_s))
 
     def apply(self, run_id: str, event: RunEvent) -> int:
-        """Record `event` in run `run_id` (rules checked, stored, then shown); its log id."""
+        """Record `event` in run `run_id` (rules checked, stored, then shown); its log id.
+
+        Gate crossings still waiting for the store go first (their order is the race's);
+        while they cannot be stored, nothing else is (`StoreUnavailable`).
+        """
+        from lapgate.board.live import backlog
+
+        backlog.before_action(self)  # type: ignore[arg-type]  # a Race (see race.py)
+        return self.record(run_id, event)
+
+    def record(self, run_id: str, event: RunEvent) -> int:
+        """`apply` without waiting for held crossings (the backlog's own path)."""
         run = self.run(run_id)
         new_log = record(run.log, event, run.state)  # RuleViolation for a staff action
         event_id = new_log.entries[-1].event_id
@@ -139,7 +151,7 @@ class RaceRuns(RaceQueues):
         if lap_count and was_over and not run.state.is_over and track.current_run_id != run_id:
             # An undone crossing took a lap-count run back below N laps after the track
             # moved on: no car can finish it now, so it ends where it ended before.
-            self.apply(run_id, EndRun(ended_ns or 0))
+            self.record(run_id, EndRun(ended_ns or 0))
         if was_over:
             self.run_corrected(run)
         return event_id
@@ -148,7 +160,17 @@ class RaceRuns(RaceQueues):
         """A run that had ended was changed (a correction): `Race` tells the brackets."""
 
     def crossing(self, crossing: Crossing) -> str | None:
-        """Route a gate crossing to the run on that gate's track; the run id, or None."""
+        """Route a gate crossing to the run on that gate's track; the run id, or None.
+
+        A crossing the store cannot take now is held, in order, until it can
+        (`board.live.backlog`); None then.
+        """
+        from lapgate.board.live import backlog
+
+        return backlog.take_crossing(self, crossing)  # type: ignore[arg-type]  # a Race
+
+    def route_crossing(self, crossing: Crossing) -> str | None:
+        """Store and show `crossing` in the run it belongs to (StoreUnavailable: nothing)."""
         run = self._route(crossing)
         if run is None:
             log.warning("crossing on gate %s with no run on track: %s", crossing.gate_id, crossing)
@@ -157,7 +179,7 @@ class RaceRuns(RaceQueues):
             )
             self.outbox.append(Notice("unassigned", text, crossing.gate_id))
             return None
-        self.apply(run.info.run_id, GateCrossing(crossing))
+        self.record(run.info.run_id, GateCrossing(crossing))
         return run.info.run_id
 
     def _route(self, crossing: Crossing) -> RunRecord | None:
@@ -184,7 +206,22 @@ class RaceRuns(RaceQueues):
         return dict(getattr(gate, "transponders", {}))
 
     def expire(self) -> None:
-        """Append `TimeUp` to every running run whose deadline (and grace) has passed."""
+        """Append `TimeUp` to every running run whose deadline (and grace) has passed.
+
+        Not while crossings wait for the store (one of them may finish the last lap) or
+        the store failed; the backlog's retry expires runs once the store commits again.
+        """
+        if self.backlog.held or self.store_health.level == "error":
+            return
+        try:
+            self.expire_now()
+        except StoreUnavailable as exc:
+            from lapgate.board.live import backlog
+
+            backlog.store_failed(self, str(exc))  # type: ignore[arg-type]  # a Race
+
+    def expire_now(self) -> None:
+        """`expire` whatever the store's health (StoreUnavailable when it cannot commit)."""
         for track in self.tracks.values():
             run = self.runs.get(track.current_run_id or "")
             if run is None or run.state.status is not RunStatus.RUNNING:
@@ -195,7 +232,7 @@ class RaceRuns(RaceQueues):
             config = run.log.config
             late = 0 if config.expiry is ExpiryPolicy.HARD else config.grace_ns
             if self.now_ns(track) > deadline + late or self._clock_changed(track, run):
-                self.apply(run.info.run_id, TimeUp(deadline + late))
+                self.record(run.info.run_id, TimeUp(deadline + late))
 
     def _clock_changed(self, track: TrackRecord, run: RunRecord) -> bool:
         """Whether the run was timed on another clock (the host rebooted mid-run).

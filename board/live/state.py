@@ -24,6 +24,7 @@ from lapgate.board.domain import (
     Team,
     new_id,
 )
+from lapgate.board.live.backlog import CrossingBacklog
 from lapgate.board.live.delta import TrackDeltas
 from lapgate.board.live.messages import Message, ProgramChanged, TrackChanged
 from lapgate.board.store.api import RaceStore
@@ -129,6 +130,11 @@ class RaceState:
     cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
     joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)
+    # the store's own light: red while a write failed or crossings wait (board.live.backlog)
+    store_health: GateHealth = field(default_factory=lambda: GateHealth("ok", "", "stored"))
+    backlog: CrossingBacklog = field(default_factory=lambda: CrossingBacklog(None))
+    lost_crossings: dict[str, int] = field(default_factory=dict)  # gate id → lost, unflagged
+    flags_due: list[tuple[str, int, str]] = field(default_factory=list)  # run, at_ns, why
     speak_laps: bool = False
     sounds: dict[str, bool] = field(default_factory=dict)  # race sound → on (big screen)
     outbox: list[Message] = field(default_factory=list)

@@ -316,13 +316,26 @@ def teams_view(race: Race) -> list[dict[str, Any]]:
 
 
 def gates_view(race: Race) -> dict[str, Any]:
+    """Each gate's light; every one is red, with the store's reason, while the store fails
+    (a crossing that cannot be stored is as good as unseen to everyone watching)."""
+    store = race.store_health
     return {
         gate_id: {
-            "level": health.level,
-            "kind": health.kind,
-            "detail": health.detail,
+            "level": "error" if store.level == "error" else health.level,
+            "kind": store.kind if store.level == "error" else health.kind,
+            "detail": store.detail if store.level == "error" else health.detail,
         }
         for gate_id, health in race.gates.items()
+    }
+
+
+def store_view(race: Race) -> dict[str, Any]:
+    """The store's light: ok, or error with why and how many crossings wait."""
+    return {
+        "level": race.store_health.level,
+        "detail": race.store_health.detail,
+        "held": race.backlog.crossings,
+        "lost": race.backlog.lost,
     }
 
 
@@ -354,6 +367,7 @@ def snapshot_view(race: Race) -> dict[str, Any]:
         "tracks": race.sent.snapshot([track_view(race, track) for track in race.tracks.values()]),
         "brackets": brackets_view(race),
         "gates": gates_view(race),
+        "store": store_view(race),
         "settings": settings_view(race),
     }
 
@@ -399,7 +413,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
             bracket = live_brackets.get(race, message.bracket_id)
             return {"type": "bracket", "bracket": live_brackets.view(race, bracket)}
         case GateChanged():
-            return {"type": "gate", "gates": gates_view(race)}
+            return {"type": "gate", "gates": gates_view(race), "store": store_view(race)}
         case SettingsChanged():
             return {"type": "settings", "settings": settings_view(race)}
         case Notice():

@@ -22,8 +22,17 @@ from lapgate.board.domain import (
     Team,
 )
 from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
+from lapgate.timer.errors import LapgateError
 from lapgate.timer.events import RunEvent
 from lapgate.timer.run import Lap, RunLog
+
+
+class StoreUnavailable(LapgateError, OSError):
+    """The store could not commit (disk full, I/O error, database gone); nothing was stored.
+
+    Not the request's fault and not a rule: the same write may succeed once space returns.
+    The live core keeps gate crossings it could not store (`board.live.backlog`).
+    """
 
 
 class BracketRecord(NamedTuple):

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lapgate.board.domain import (
@@ -26,7 +26,7 @@ from lapgate.board.domain import (
     RoundInfo,
     RunInfo,
 )
-from lapgate.board.store.api import BracketRecord, ResultStore
+from lapgate.board.store.api import BracketRecord, ResultStore, StoreUnavailable
 from lapgate.board.store.codec import json_document, run_config_from_dict, run_config_to_dict
 from lapgate.board.store.engine import make_engine
 from lapgate.board.store.migrate import upgrade
@@ -73,8 +73,14 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
 
     @contextmanager
     def _tx(self) -> Iterator[Session]:
-        with self._sessions.begin() as session:
-            yield session
+        """One transaction; a database that cannot commit raises `StoreUnavailable`."""
+        try:
+            with self._sessions.begin() as session:
+                yield session
+        except IntegrityError:
+            raise  # a broken rule of the schema: the caller's to explain
+        except DBAPIError as exc:  # disk full, I/O error, database locked or gone
+            raise StoreUnavailable(f"the store cannot commit ({_reason(exc)})") from exc
 
     # events, tracks and rounds -----------------------------------------------------------
 
@@ -403,6 +409,11 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
 def _aware(moment: dt.datetime) -> dt.datetime:
     """`moment` in UTC with its zone (SQLite hands back naive datetimes)."""
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _reason(exc: DBAPIError) -> str:
+    """The database's own words for a failure, e.g. 'database or disk is full'."""
+    return str(exc.orig or exc).splitlines()[0][:200]
 
 
 def _event(row: EventRow) -> EventInfo:

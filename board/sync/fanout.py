@@ -27,6 +27,8 @@ from typing import Any
 from flask import Flask, request
 from flask_socketio import Namespace, SocketIO, emit
 
+from lapgate.board.web import jsonbody
+
 log = logging.getLogger(__name__)
 SNAPSHOT_TTL_S = 0.25
 
@@ -96,8 +98,14 @@ def create_spectator_app(
     (board/sync/spectator.py does it first thing)."""
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     socketio = SocketIO(
-        app, async_mode=async_mode, message_queue=message_queue, ping_interval=10, ping_timeout=10
+        app,
+        async_mode=async_mode,
+        message_queue=message_queue,
+        ping_interval=10,
+        ping_timeout=10,
+        serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
+    jsonbody.answer_malformed(socketio, ("/live", "/control"))
     source = SnapshotSource(owner_url) if owner_url else None
     socketio.on_namespace(SpectatorLive(source))
     socketio.on_namespace(SpectatorControl())

@@ -69,18 +69,20 @@ def create_league_app(
 ) -> tuple[Flask, SocketIO]:
     """The league app and its Socket.IO server (threading mode, like the board)."""
     from lapgate.board.sync import league_staff
-    from lapgate.board.web import standings
+    from lapgate.board.web import jsonbody, standings
 
     store = store or SqlStore(settings.database_url)
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(SECRET_KEY=secrets.token_hex(32), SEND_FILE_MAX_AGE_DEFAULT=3600)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
     socketio = SocketIO(
         app,
         async_mode="threading",
         message_queue=settings.message_queue or None,
         ping_interval=10,
         ping_timeout=10,
+        serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
     views = LeagueViews(store)
     contacts = TimerContacts()

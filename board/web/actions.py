@@ -49,7 +49,7 @@ def error_status(exc: Exception) -> int:
         return 400
     if isinstance(exc, RuleViolation | NeedsAnswer):
         return 409
-    if isinstance(exc, ActionFailed | HostStopped):
+    if isinstance(exc, ActionFailed | HostStopped | OSError):  # OSError: the store failed
         return 503
     return 500
 

@@ -30,6 +30,7 @@ from lapgate.board.live.views import (
 )
 from lapgate.board.web.actions import error_reply, error_status, perform
 from lapgate.board.web.auth import staff_required
+from lapgate.board.web.jsonbody import json_body
 from lapgate.board.web.openapi import openapi_document
 from lapgate.timer.errors import LapgateError
 from lapgate.timer.events import event_to_dict
@@ -158,9 +159,7 @@ def gates() -> Response:
 @bp.post("/control/<action>")
 @staff_required
 def control(action: str) -> Response:
-    payload = request.get_json(silent=True) if request.data else {}
-    if payload is None:
-        abort(400, "body: got text that is not JSON, expected a JSON object")
+    payload = json_body()
     try:
         result = perform(_host(), action, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:

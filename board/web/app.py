@@ -49,6 +49,7 @@ def create_app(
         exports,
         health,
         join,
+        jsonbody,
         live,
         models,
         pages,
@@ -69,6 +70,7 @@ def create_app(
         MAX_FORM_MEMORY_SIZE=64 * 1024,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
+    jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
     app.extensions["lapgate.settings"] = settings
     app.extensions["lapgate.host"] = host
     # Stored results (exports, season standings) are read through the league service; live
@@ -80,6 +82,7 @@ def create_app(
         ping_interval=PING_INTERVAL_S,
         ping_timeout=PING_TIMEOUT_S,
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
+        serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
     app.extensions["lapgate.socketio"] = socketio
     queued = settings.board.delivery == "queued"
@@ -105,6 +108,7 @@ def create_app(
     websockets = WebsocketCap(app.wsgi_app, board.max_websockets_per_address)
     app.extensions["lapgate.websockets"] = websockets
     app.wsgi_app = TrustedProxies(websockets, board.trusted_networks())  # type: ignore[method-assign]
+    jsonbody.answer_malformed(socketio, ("/live", "/control"))
 
     @app.before_request
     def _cap_chunked_bodies() -> None:

@@ -23,6 +23,7 @@ from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
 from lapgate.board.web.actions import error_status, perform
 from lapgate.board.web.auth import staff_required
+from lapgate.board.web.jsonbody import json_body
 from lapgate.timer.errors import LapgateError
 
 bp = Blueprint("brackets", __name__)
@@ -61,9 +62,7 @@ def _command(name: str, payload: Payload) -> Response:
 
 
 def _payload() -> Payload:
-    if not request.data:
-        return {}
-    payload = request.get_json(silent=True)
+    payload = json_body()
     if not isinstance(payload, dict):
         abort(400, "body: got something that is not a JSON object, expected a JSON object")
     return payload

@@ -1,6 +1,7 @@
 """`GET /healthz`: is the venue board alive? For systemd watchdogs, load balancers, staff.
 
-200 when the engine host answers a read within 2 s, with the gates' health; 503 (and the
+200 when the engine host answers a read within 2 s, with the gates' and the store's
+health (`store_status` error while crossings wait for a failing store); 503 (and the
 reason) when it does not. Public and cheap: no race data beyond the gates' lights.
 """
 
@@ -11,7 +12,7 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify
 
 from lapgate.board.live.host import EngineHost, HostStopped
-from lapgate.board.live.views import gates_view
+from lapgate.board.live.views import gates_view, store_view
 
 bp = Blueprint("health", __name__)
 TIMEOUT_S = 2.0
@@ -25,13 +26,22 @@ def init_app(app: Flask) -> None:
 def healthz() -> Any:
     host: EngineHost = current_app.extensions["lapgate.host"]
     try:
-        gates = host.call(gates_view, timeout_s=TIMEOUT_S)
+        gates, store = host.call(lambda race: (gates_view(race), store_view(race)), TIMEOUT_S)
     except (HostStopped, TimeoutError) as exc:
         response = jsonify({"status": "error", "engine": f"not answering ({exc!r:.80})"})
         response.status_code = 503
         return response
     worst = "error" if any(g["level"] == "error" for g in gates.values()) else "ok"
-    return jsonify({"status": "ok", "engine": "ok", "gates": gates, "gates_status": worst})
+    return jsonify(
+        {
+            "status": "ok",
+            "engine": "ok",
+            "gates": gates,
+            "gates_status": worst,
+            "store": store,
+            "store_status": store["level"],
+        }
+    )
 
 
 @bp.get("/healthz/engine")

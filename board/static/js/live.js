@@ -47,6 +47,25 @@
     return "+" + fmtLap(ms);
   }
 
+  // The store's light, on every page: a red banner with the reason while results wait for
+  // a store that cannot commit (disk full); gone once everything is stored.
+  function renderStore(store) {
+    let banner = document.getElementById("store-alert");
+    const failing = store && store.level === "error";
+    if (!failing) {
+      if (banner) banner.hidden = true;
+      return;
+    }
+    if (!banner) {
+      banner = el("div", "store-alert");
+      banner.id = "store-alert";
+      banner.setAttribute("role", "alert");
+      document.body.prepend(banner);
+    }
+    banner.hidden = false;
+    banner.textContent = "Results are not being saved: " + store.detail;
+  }
+
   // A patch as board/live/delta.py makes it: a plain value or array is the new value;
   // {"=": v} a new object; {"+": d} the old number plus d; {"{": {k: patch}, "-": [k]} an
   // object changed; {"[": ops} an array rebuilt from ["c", j, n] (old items j…j+n-1),
@@ -165,6 +184,8 @@
         live.state.brackets = Object.assign({}, live.state.brackets, { [message.bracket.bracket_id]: message.bracket });
       } else if (message.type === "gate") {
         live.state.gates = message.gates;
+        live.state.store = message.store;
+        renderStore(message.store);
       } else if (message.type === "settings") {
         live.state.settings = message.settings;
       }
@@ -207,6 +228,7 @@
       live.offsets = {};
       snapshot.tracks.forEach((t) => noteClock(t, received));
       live.awaiting = false;
+      renderStore(snapshot.store);
       const pending = live.buffer;
       live.buffer = [];
       let fits = true;
