@@ -2,7 +2,9 @@
 
 Every track (on-site daemon) syncs its rounds and runs into one event; the combined
 leaderboard ranks each racer by the fastest valid lap of any of their runs on any track
-(`timer.leaderboard` in the fastest-lap format), and names the track it was set on. Views
+(`timer.leaderboard` in the fastest-lap format), and names the track it was set on. A racer
+merged into another by league staff counts as that one (runs synced after the merge too),
+until the merge is undone. Views
 are cached per event until the ingest says the event changed (`LeagueViews.changed`).
 """
 
@@ -23,8 +25,16 @@ def _ms(value_ns: int | None) -> float | None:
     return None if value_ns is None else round(value_ns / 1e6, 3)
 
 
+def _racer_names(store: SqlStore) -> tuple[dict[str, str], dict[str, str]]:
+    """(alias by racer id, the racer each merged-away id counts as)."""
+    records = store.racer_records(history=False)
+    names = {racer_id: record.alias for racer_id, record in records.items()}
+    return names, store.live_racer_ids()
+
+
 def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
     """The event's combined standings: rows ranked by best valid lap on any track (ms)."""
+    names, live = _racer_names(store)
     runs_by_racer: dict[str, list[RunLaps]] = {}
     track_of_run: dict[str, str] = {}
     tracks: set[str] = set()
@@ -34,10 +44,9 @@ def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
             track_id = run.track_id or info.track_id  # a round may span tracks
             tracks.add(track_id)
             track_of_run[run.run_id] = track_id
-            runs_by_racer.setdefault(run.racer_id, []).append(
+            runs_by_racer.setdefault(live.get(run.racer_id, run.racer_id), []).append(
                 RunLaps(run.run_id, run.seq, state.status, state.laps)
             )
-    names = {r.racer_id: r.alias for r in store.list_racers()}
     racers = [
         RacerRuns(racer_id, names.get(racer_id, racer_id), tuple(runs))
         for racer_id, runs in runs_by_racer.items()
@@ -63,13 +72,13 @@ def event_leaderboard(store: SqlStore, event_id: str) -> dict[str, Any]:
 
 def round_leaderboards(store: SqlStore, event_id: str) -> list[dict[str, Any]]:
     """Each round of the event (any track) ranked in its own format (times in ms)."""
-    names = {r.racer_id: r.alias for r in store.list_racers()}
+    names, live = _racer_names(store)
     rounds = []
     for info in store.list_rounds(event_id):
         by_racer: dict[str, list[RunLaps]] = {}
         for run in store.list_runs(info.round_id):
             state = run_state(store.load_log(run.run_id))
-            by_racer.setdefault(run.racer_id, []).append(
+            by_racer.setdefault(live.get(run.racer_id, run.racer_id), []).append(
                 RunLaps(run.run_id, run.seq, state.status, state.laps)
             )
         racers = [RacerRuns(r, names.get(r, r), tuple(runs)) for r, runs in by_racer.items()]

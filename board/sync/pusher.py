@@ -12,8 +12,10 @@ An item the central service refuses (its answer names it and says why) is quaran
 `sync_refusals` and the rest goes on: a record is not sent again while its digest is the
 refused one (staff fix it at the venue, its digest changes, it is sent again); a run's log
 is held from the refused event on. Everything quarantined is sent once more when the
-daemon starts and when a quarantined record was accepted (what depended on it, a round's
-runs say, may now apply). A failure of the connection
+daemon starts, when a quarantined record was accepted (what depended on it, a round's
+runs say, may now apply), and when staff press "Send again" on /control (`retry`: after a
+fix at the league, e.g. a conflicting record removed there, a held log goes again). A
+failure of the connection
 backs off exponentially with jitter (`min_backoff_s` doubling to `max_backoff_s`); wake-ups
 during a back-off only mark that there is work (they never cut the wait short), so a
 league outage while racing costs a handful of connection attempts, not one per lap.
@@ -118,6 +120,23 @@ class Pusher:
     def wake(self) -> None:
         """Push now instead of at the next poll (e.g. after a lap was stored)."""
         self._wake.set()
+
+    def retry(self, kind: str | None = None, record_id: str | None = None) -> int:
+        """Send quarantined items again (all, or the one of `kind` and `record_id`) on the
+        next cycle, now; how many were released. One still refused is quarantined again
+        with the league's new answer."""
+        released = 0
+        for held_kind, held in self._quarantine().items():
+            if kind is not None and held_kind != kind:
+                continue
+            ids = [i for i in held if record_id is None or i == record_id]
+            self.ledger.clear(self.timer_id, held_kind, ids)
+            released += len(ids)
+        self._refresh_refused()
+        if released:
+            log.info("sync: staff released %d quarantined item(s) to be sent again", released)
+            self.wake()
+        return released
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
