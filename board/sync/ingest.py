@@ -38,7 +38,7 @@ from flask import request
 from flask_socketio import Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
-from lapgate.board.domain import Racer
+from lapgate.board.domain import Racer, RunInfo
 from lapgate.board.store.outbox import Outbox, append_delivered
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
@@ -211,7 +211,7 @@ class Applier:
         record = _FROM_WIRE[kind](data)
         record_id = str(data["id"])
         owner = self.ledger.owner(kind, record_id)
-        if owner is None:
+        if owner is None and kind == "round":
             self._check_unowned(timer_id, kind, record_id)
         if owner is not None and owner != timer_id:
             if self._stored_wire(kind, record_id) == _TO_WIRE[kind](record):
@@ -221,19 +221,19 @@ class Applier:
                 "change it (staff link records across venues in the league)"
             )
         if kind == "run":
-            result = self._apply_run(timer_id, data)
+            result = self._apply_run(timer_id, data, unowned=owner is None)
         else:
             result = self._apply_record(kind, record)
         self.ledger.claim(kind, record_id, timer_id)
         return result
 
-    def _check_unowned(self, timer_id: str, kind: str, record_id: str) -> None:
+    def _check_unowned(
+        self, timer_id: str, kind: str, record_id: str, run: RunInfo | None = None
+    ) -> None:
         """A run or round stored before the league kept owners (migration 0007) and not
         claimed at start-up: only a timer serving its track may claim it by sending it."""
-        if kind not in ("run", "round"):
-            return
         if kind == "run":
-            run = self.store.get_run(record_id)
+            run = run or self.store.get_run(record_id)
             track_id = None if run is None else run.track_id or self._track_of_round(run.round_id)
         else:
             info = self.store.get_round(record_id)
@@ -325,11 +325,15 @@ class Applier:
             log.warning("sync: racer %s stored without its user id: %s", racer.racer_id, exc)
             self.store.save_racer(replace(racer, user_id=None))
 
-    def _apply_run(self, timer_id: str, data: dict[str, Any]) -> tuple[bool, str]:
+    def _apply_run(
+        self, timer_id: str, data: dict[str, Any], *, unowned: bool
+    ) -> tuple[bool, str]:
         run = wire.run_from_wire(data)
         if "track_id" not in data:  # from a timer older than a run's own track: its round's
             run = replace(run, track_id=self._track_of_round(run.round_id))
         stored = self.store.get_run(run.run_id)
+        if stored is not None and unowned:
+            self._check_unowned(timer_id, "run", run.run_id, stored)
         if stored is None:
             round_owner = self.ledger.owner("round", run.round_id)
             if round_owner not in (None, timer_id):

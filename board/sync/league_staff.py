@@ -50,9 +50,15 @@ def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
         auth = request.authorization
         if auth is None or not check_password_hash(password_hash, auth.password or ""):
             log.warning("league staff: refused a login from %s", request.remote_addr)
-            return Response(
-                "staff only", 401, {"WWW-Authenticate": 'Basic realm="lapgate league staff"'}
+            message = "staff only: log in with the league staff password"
+            response = (
+                jsonify({"error": message, "status": 401})
+                if request.path.startswith("/api/")
+                else Response(message, 401)
             )
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = 'Basic realm="lapgate league staff"'
+            return response
         return view(*args, **kwargs)
 
     return checked

@@ -237,10 +237,11 @@ class Pusher:
             self._succeeded(0, 0)
             return 0
         client = self._connected_client()
-        backlog = {"records": len(records), "events": queued_events}
         sent = 0
         for start in range(0, len(records), self.batch_size):
             chunk = records[start : start + self.batch_size]
+            # the backlog told to the league: what is left once this batch is in
+            backlog = {"records": len(records) - start - len(chunk), "events": queued_events}
             refused = self._deliver(client, [item for item, _ in chunk], backlog)
             self._quarantine_records(chunk, refused)
             self._ack_records([c for n, c in enumerate(chunk) if n not in refused])
@@ -249,6 +250,7 @@ class Pusher:
         events = [e for e in events if e.run_id in acked_runs]
         if events:
             items = [{"kind": wire.EVENT_KIND, "data": e._asdict()} for e in events]
+            backlog = {"records": 0, "events": max(0, queued_events - len(events))}
             refused = self._deliver(client, items, backlog)
             marks: dict[str, int] = {}
             held: dict[str, int] = {}
