@@ -325,9 +325,7 @@ class Applier:
             log.warning("sync: racer %s stored without its user id: %s", racer.racer_id, exc)
             self.store.save_racer(replace(racer, user_id=None))
 
-    def _apply_run(
-        self, timer_id: str, data: dict[str, Any], *, unowned: bool
-    ) -> tuple[bool, str]:
+    def _apply_run(self, timer_id: str, data: dict[str, Any], *, unowned: bool) -> tuple[bool, str]:
         run = wire.run_from_wire(data)
         if "track_id" not in data:  # from a timer older than a run's own track: its round's
             run = replace(run, track_id=self._track_of_round(run.round_id))
