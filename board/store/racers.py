@@ -258,6 +258,14 @@ class RacersRepo:
             live[racer_id] = target
         return live
 
+    def merge_mark(self) -> tuple[int, int]:
+        """(merges, undone merges): changes with every merge and unmerge."""
+        with self._tx() as s:
+            row = s.execute(
+                select(func.count(MergeRow.id), func.count(MergeRow.id).filter(MergeRow.undone))
+            ).one()
+            return int(row[0]), int(row[1])
+
     def list_merges(self) -> list[tuple[int, str, str, bool]]:
         """(merge id, kept racer id, merged racer id, undone) of every merge."""
         with self._tx() as s:

@@ -106,13 +106,25 @@ def round_leaderboards(store: SqlStore, event_id: str) -> list[dict[str, Any]]:
 
 
 class LeagueViews:
-    """Cached event leaderboards; `changed(event_id)` drops an event's cached view."""
+    """Cached event leaderboards; `changed(event_id)` drops an event's cached view. A merge
+    or unmerge made through another league process (same database) drops them all: the
+    merges' mark is read with every request (one small query)."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
         self._lock = threading.Lock()
         self._cache: dict[str, dict[str, Any]] = {}
         self._versions: dict[str, int] = {}
+        self._merge_mark: tuple[int, int] | None = None
+        self._generation = 0  # bumped when every cached view is dropped
+
+    def _check_merges(self) -> None:
+        mark = self.store.merge_mark()
+        with self._lock:
+            if mark != self._merge_mark:
+                self._merge_mark = mark
+                self._cache.clear()
+                self._generation += 1
 
     def changed(self, event_ids: tuple[str, ...]) -> None:
         with self._lock:
@@ -121,13 +133,14 @@ class LeagueViews:
                 self._versions[event_id] = self._versions.get(event_id, 0) + 1
 
     def leaderboard(self, event_id: str) -> dict[str, Any]:
+        self._check_merges()
         with self._lock:
             cached = self._cache.get(event_id)
-            version = self._versions.get(event_id, 0)
+            version = self._versions.get(event_id, 0), self._generation
         if cached is not None:
             return cached
         view = event_leaderboard(self.store, event_id)
         with self._lock:
-            if self._versions.get(event_id, 0) == version:  # not changed while computing
+            if (self._versions.get(event_id, 0), self._generation) == version:  # not changed
                 self._cache[event_id] = view
         return view

@@ -8,6 +8,7 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -71,11 +72,26 @@ def two_venues(
 
 
 def test_staff_find_merge_and_unmerge_racers_across_venues(
-    league: LeagueProcess, site: Callable[[str], SqlStore]
+    tmp_path: Path, central_url: str, league: LeagueProcess, site: Callable[[str], SqlStore]
 ) -> None:
     venues = two_venues(league, site)
     before = league.get(BOARD)["rows"]
     assert {r["racer_id"] for r in before} == {"ada-at-a", "ada-at-b", "grace-b"}
+    (tmp_path / "second").mkdir()
+    second = LeagueProcess(tmp_path / "second", central_url)  # another process, same database
+    second.start()
+    try:
+        assert second.get(BOARD)["rows"] == before  # now cached there
+        merge_and_unmerge(league, second, venues)
+    finally:
+        second.kill()
+
+
+def merge_and_unmerge(
+    league: LeagueProcess,
+    second: LeagueProcess,
+    venues: dict[str, tuple[SqlStore, RoundInfo]],
+) -> None:
 
     found = league.staff_get("/api/league/racers?q=ADA%20lov")  # any case, part of a name
     by_id = {r["racer_id"]: r for r in found}
@@ -93,6 +109,7 @@ def test_staff_find_merge_and_unmerge_racers_across_venues(
     assert {r["racer_id"] for r in rows} == {"ada-at-a", "grace-b"}
     ada = next(r for r in rows if r["racer_id"] == "ada-at-a")
     assert ada["runs"] == 4 and ada["alias"] == "Ada Lovelace"
+    assert second.get(BOARD)["rows"] == rows  # the other process follows the merge
     assert [r["racer_id"] for r in league.staff_get("/api/league/racers?q=ada")] == ["ada-at-a"]
     assert league.staff_get("/api/league/racers?q=ada")[0]["runs_by_track"] == {
         "track-a": 2,
@@ -115,6 +132,7 @@ def test_staff_find_merge_and_unmerge_racers_across_venues(
     assert status == 200
     rows = league.get(BOARD)["rows"]
     assert {r["racer_id"]: r["runs"] for r in rows} == {"ada-at-a": 2, "ada-at-b": 3, "grace-b": 2}
+    assert {r["racer_id"] for r in second.get(BOARD)["rows"]} == {"ada-at-a", "ada-at-b", "grace-b"}
     assert league.staff_get("/api/league/merges")[0]["undone"] is True
     assert rows == sorted(rows, key=lambda r: r["rank"])
 
