@@ -5,6 +5,7 @@ headless Chromium."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,6 +169,10 @@ def test_send_again_button_on_control(held: Held, tmp_path: Path, browser: Any) 
         item = page.locator("#sync-refused li", has_text=f"Refused run {held.run_id}")
         item.wait_for(timeout=15_000)
         assert page.locator("#sync-retry-all").is_visible()
+        if os.environ.get("LAPGATE_SCREENSHOTS"):  # the docs' picture of the panel
+            page.locator(".side-panel").screenshot(
+                path=f"{os.environ['LAPGATE_SCREENSHOTS']}/control-sync-send-again.png"
+            )
         item.locator("button.sync-retry").click()
         wait_until(held.synced, 30, "the held log to reach the league")
         page.locator("#sync-refused li").first.wait_for(state="detached", timeout=15_000)

@@ -71,7 +71,7 @@
       if (!st.enabled) { line.textContent = "Off (no [sync] upstream_url)"; return; }
       const queued = st.queued_events + st.queued_records;
       let text = (st.connected ? "Connected" : "Not connected") + " · " + queued + " queued · last success " + ago(st.last_success_s);
-      if ((st.refused || []).length) text += " · " + st.refused.length + " refused (below; fix them here, they are sent again)";
+      if ((st.refused || []).length) text += " · " + st.refused.length + " refused (below; a record fixed here goes again by itself; after a fix at the league, press Send again)";
       if (st.last_error) text += " · last error " + ago(st.last_error_s) + ": " + st.last_error;
       line.textContent = text; // textContent: error text is never HTML
       showRefused(st.refused);
