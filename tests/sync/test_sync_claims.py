@@ -32,7 +32,7 @@ from lapgate.board.sync.claims import plan_claims
 from lapgate.timer.events import Crossing, GateCrossing, event_to_dict
 from lapgate.timer.units import NS_PER_S
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def two_venues(league: LeagueProcess, site: Callable[[str], SqlStore]) -> dict[str, SqlStore]:

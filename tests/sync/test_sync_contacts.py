@@ -14,7 +14,7 @@ from sync_support import ACK_S, LeagueProcess, add_runs, pusher, racers, seed_si
 from lapgate.board.domain import Racer
 from lapgate.board.store.sql import SqlStore
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def timers(league: LeagueProcess) -> dict[str, dict[str, Any]]:

@@ -26,7 +26,7 @@ from sync_support import (
 from lapgate.board.domain import Racer, RoundInfo
 from lapgate.board.store.sql import SqlStore
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(300)]
 BOARD = f"/api/league/events/{EVENT.event_id}/leaderboard"
 
 
