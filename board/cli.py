@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "lapgate.board.commands.gate_cmds",
     "lapgate.board.commands.central_cmds",
     "lapgate.board.commands.control_cmds",
+    "lapgate.board.commands.model_cmds",
 )
 
 

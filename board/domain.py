@@ -7,6 +7,7 @@ their identity when they are synced to a central store.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -99,3 +100,18 @@ class QueueEntry:
     car: str = ""
     model_name: str = ""
     track_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelCardRecord:
+    """A racer's model card as stored: `document` is `board.model_cards.ModelCard.document()`.
+
+    One card per racer and model name (names compared without case); submitting again
+    replaces it.
+    """
+
+    card_id: str
+    racer_id: str
+    name: str
+    document: dict[str, Any]
+    submitted_at: dt.datetime

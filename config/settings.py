@@ -19,6 +19,9 @@ from lapgate.timer.rounds import EventPlan
 from lapgate.timer.run import RunConfig
 from lapgate.timer.units import ns_from_s
 
+RaceSound = Literal["start", "thirty_left", "final_lap", "time_up", "new_leader"]
+RACE_SOUNDS: tuple[RaceSound, ...] = ("start", "thirty_left", "final_lap", "time_up", "new_leader")
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -131,6 +134,9 @@ class TrackSettings(_Section):
     ] = "track-1"
     name: str = "Track 1"
     gate: str = "finish"
+    # How racers may join this track's queue from their phones (/join): closed, open (straight
+    # in) or approve (staff accept each on /control). Staff change it live.
+    join: Literal["closed", "open", "approve"] = "closed"
 
 
 class BoardSettings(_Section):
@@ -141,6 +147,9 @@ class BoardSettings(_Section):
     public_url: str = ""  # what the QR code on the big screen points phones at
     leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
     speak_laps: bool = False
+    # Race sounds the big screen plays (staff switch each on /control): any of
+    # start, thirty_left, final_lap, time_up, new_leader.
+    sounds: tuple[RaceSound, ...] = RACE_SOUNDS
     # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
     # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
     message_queue: str = ""

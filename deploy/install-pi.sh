@@ -151,7 +151,7 @@ if [ "$KIOSK" -eq 1 ]; then
 Type=Application
 Name=lapgate big screen
 Comment=The lapgate board full-screen on the HDMI output
-Exec=sh -c 'until curl -fs http://127.0.0.1:$PORT/ >/dev/null; do sleep 1; done; exec chromium-browser --kiosk --noerrdialogs --disable-infobars --incognito --check-for-update-interval=31536000 http://127.0.0.1:$PORT/ || exec chromium --kiosk --noerrdialogs --disable-infobars --incognito http://127.0.0.1:$PORT/'
+Exec=sh -c 'until curl -fs http://127.0.0.1:$PORT/ >/dev/null; do sleep 1; done; exec chromium-browser --kiosk --noerrdialogs --disable-infobars --incognito --autoplay-policy=no-user-gesture-required --check-for-update-interval=31536000 http://127.0.0.1:$PORT/ || exec chromium --kiosk --noerrdialogs --disable-infobars --incognito --autoplay-policy=no-user-gesture-required http://127.0.0.1:$PORT/'
 X-GNOME-Autostart-enabled=true"
 fi
 

@@ -157,6 +157,7 @@ def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) ->
             Classification(
                 ordered[0].round.name if round_id is not None else "Final classification",
                 event_race(store, event, rounds=ordered).results,
+                *lap_times(ordered),
             )
         ]
         if ordered
@@ -164,7 +165,7 @@ def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) ->
     )
     if round_id is None:
         classifications += [
-            Classification(f"Round {rr.round.seq}: {rr.round.name}", results)
+            Classification(f"Round {rr.round.seq}: {rr.round.name}", results, *lap_times([rr]))
             for rr in ordered
             if (results := event_race(store, event, rounds=[rr]).results)
         ]
@@ -182,6 +183,13 @@ def printout_data(store: ResultStore, event: EventInfo, round_id: str | None) ->
         average_laps,
         today,
     )
+
+
+def lap_times(rounds: Sequence[RoundRuns]) -> tuple[tuple[int, ...], int]:
+    """The valid laps of `rounds` in ms (for the distribution chart) and how many were invalid."""
+    laps = [lap for rr in rounds for _, state in rr.runs for lap in state.laps]
+    valid = tuple(ms_from_ns(lap.duration_ns) for lap in laps if lap.valid)
+    return valid, len(laps) - len(valid)
 
 
 def track_summaries(

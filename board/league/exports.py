@@ -53,6 +53,7 @@ LAP_COLUMNS: Final = (
     "UserId",
     "Car",
     "Model",
+    "ModelCard",  # the card's page on the board (/models/<id>), when the model had one
     "Proxy",
     "RunStatus",
     "Lap",
@@ -113,6 +114,12 @@ def final_csv(results: Sequence[RaceResult]) -> str:
     return write_csv(FINAL_COLUMNS, rows)
 
 
+def model_card_path(model_meta: dict[str, Any]) -> str:
+    """The board path of the model card a run raced with ("" when none)."""
+    card_id = model_meta.get("card_id")
+    return f"/models/{card_id}" if isinstance(card_id, str) and card_id else ""
+
+
 def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
     """One row per completed lap of every run of the event's rounds."""
     rows: list[list[object]] = []
@@ -129,6 +136,7 @@ def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
                         racer.user_id if racer else None,
                         run.car,
                         run.model_name,
+                        model_card_path(run.model_meta),
                         run.proxy,
                         str(state.status),
                         lap.number,

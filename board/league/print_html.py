@@ -13,8 +13,16 @@ from pathlib import Path
 from typing import Final
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from lapgate.board.league.printout import PrintKind, Printout, place_word, time_s
+from lapgate.board.league.printout import (
+    Classification,
+    PrintKind,
+    Printout,
+    lap_chart_svg,
+    place_word,
+    time_s,
+)
 
 TEMPLATES: Final = Path(__file__).resolve().parents[1] / "templates"
 
@@ -28,7 +36,14 @@ def _environment() -> Environment:
     )
     env.filters["time_s"] = time_s
     env.filters["place_word"] = place_word
+    env.filters["lap_chart"] = _lap_chart
     return env
+
+
+def _lap_chart(classification: Classification) -> Markup:
+    """The classification's lap-time chart, inline: SVG from `board.charts`, whose writer
+    escapes every string it draws (so the markup is safe to mark as such)."""
+    return Markup(lap_chart_svg(classification))  # escaped by board.charts.svg
 
 
 def render_html(printout: Printout, kind: PrintKind | str = PrintKind.ALL) -> str:

@@ -16,6 +16,8 @@ and invalid laps, completion ratio, fastest lap and best average, per track and 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -25,6 +27,9 @@ from typing import Final
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from lapgate.board.charts.distribution import distribution_svg
+from lapgate.board.charts.figures import Distribution
+from lapgate.board.charts.style import SIZES, THEMES, SizeName, ThemeName
 from lapgate.board.domain import EventInfo
 from lapgate.board.league.model import RaceResult
 
@@ -51,6 +56,21 @@ class Classification:
 
     title: str  # "Final classification", "Round 2: Average of 3"
     results: tuple[RaceResult, ...]
+    lap_times_ms: tuple[int, ...] = ()  # the valid laps behind it, for the distribution chart
+    invalid_laps: int = 0
+
+
+def lap_chart_svg(classification: Classification) -> str:
+    """The classification's lap-time distribution as an SVG document (light, print width);
+    "" when it has no laps (an imported race, a round not raced yet)."""
+    if not classification.lap_times_ms:
+        return ""
+    chart = Distribution(
+        f"{classification.title} · lap times",
+        classification.lap_times_ms,
+        classification.invalid_laps,
+    )
+    return distribution_svg(chart, SIZES[SizeName.TABLET], THEMES[ThemeName.LIGHT])
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +198,21 @@ def _results_page(pdf: _Sheets, classification: Classification) -> None:
                     _placed_by(r),
                 )
             )
+    _lap_chart(pdf, classification)
+
+
+def _lap_chart(pdf: _Sheets, classification: Classification) -> None:
+    """The lap-time distribution under the results table (on a new page if it does not fit)."""
+    svg = lap_chart_svg(classification)
+    if not svg:
+        return
+    svg = re.sub(r"<title>.*?</title>", "", svg, count=1)  # fpdf2 draws no <title>
+    size = SIZES[SizeName.TABLET]
+    height_mm = pdf.epw * size.height / size.width
+    if pdf.get_y() + 6 + height_mm > pdf.page_break_trigger:
+        pdf.add_page(orientation="P")
+    pdf.ln(6)
+    pdf.image(io.BytesIO(svg.encode("utf-8")), x=pdf.l_margin, w=pdf.epw)
 
 
 def _placed_by(result: RaceResult) -> str:

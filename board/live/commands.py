@@ -24,8 +24,9 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, program, racers
+from lapgate.board.live import brackets, cards, joins, program, racers
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
+from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
@@ -95,6 +96,40 @@ class RacerRename(Command):
     alias: Alias
 
 
+class ModelSubmit(Command):
+    racer_id: OptionalId = Field(None, description="the racer (or give alias)")
+    alias: Annotated[Alias | None, BeforeValidator(_blank_is_none)] = Field(
+        None, description="the racer's alias (a new racer if unknown)"
+    )
+    name: Annotated[StrictStr, Field(min_length=1, max_length=MODEL_NAME_MAX)] = Field(
+        description="the model's name, as staff type it when queueing"
+    )
+    files: Annotated[
+        dict[
+            Annotated[StrictStr, Field(min_length=1, max_length=100)],
+            Annotated[StrictStr, Field(max_length=FILE_MAX_BYTES)],
+        ],
+        Field(min_length=1, max_length=FILES_MAX),
+    ] = Field(
+        description="file name → its text: model_metadata.json (required), "
+        "hyperparameters.json, training_params.yaml, evaluation metrics JSON"
+    )
+
+
+class JoinModeSet(OnTrack):
+    mode: joins.JoinMode = Field(
+        description="closed (no joins), open (straight into the queue), approve (staff accept)"
+    )
+
+
+class OnJoin(Command):
+    join_id: Id
+
+
+class JoinReject(OnJoin):
+    reason: Text = ""
+
+
 class Stage(OnTrack):
     entry_id: OptionalId = Field(None, description="the queue entry (default: the first)")
 
@@ -122,6 +157,16 @@ class UndoEvent(OnRun):
 
 class Speak(Command):
     on: StrictBool
+
+
+class Sounds(Command):
+    """Race sounds on the big screen by name; a field left out stays as it is."""
+
+    start: StrictBool | None = Field(None, description="the run's clock starts")
+    thirty_left: StrictBool | None = Field(None, description="30 s of run time left")
+    final_lap: StrictBool | None = Field(None, description="the lap in progress is the last")
+    time_up: StrictBool | None = Field(None, description="time up / the run is over")
+    new_leader: StrictBool | None = Field(None, description="a new leader of the round")
 
 
 class OnRound(Command):
@@ -256,6 +301,35 @@ def racer_rename(race: Race, cmd: RacerRename) -> Payload:
     return {"racer_id": renamed.racer_id, "alias": renamed.alias}
 
 
+def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
+    racer = cards.racer_named(race, cmd.racer_id, cmd.alias)
+    try:
+        files = {name: text.encode("utf-8") for name, text in cmd.files.items()}
+        record = cards.submit(race, racer, cmd.name, files)
+    except (ModelCardError, UnicodeEncodeError) as exc:
+        raise ActionError(f"model_submit: {exc}") from None
+    return {
+        "card_id": record.card_id,
+        "racer_id": record.racer_id,
+        "name": record.name,
+        "summary": record.document["summary"],
+    }
+
+
+def join_mode(race: Race, cmd: JoinModeSet) -> Payload:
+    return {"mode": str(joins.set_mode(race, cmd.track_id, cmd.mode))}
+
+
+def join_approve(race: Race, cmd: OnJoin) -> Payload:
+    join = joins.approve(race, cmd.join_id)
+    return {"entry_id": join.entry_id, "racer_id": join.racer_id}
+
+
+def join_reject(race: Race, cmd: JoinReject) -> Payload:
+    joins.reject(race, cmd.join_id, cmd.reason.strip())
+    return {}
+
+
 def unstage(race: Race, cmd: OnTrack) -> Payload:
     return {"entry_id": race.unstage(cmd.track_id)}
 
@@ -307,6 +381,17 @@ def undo(race: Race, cmd: UndoEvent) -> Payload:
 def speak(race: Race, cmd: Speak) -> Payload:
     race.set_speak(cmd.on)
     return {"speak_laps": cmd.on}
+
+
+def sounds(race: Race, cmd: Sounds) -> Payload:
+    changes = {name: on for name, on in cmd.model_dump().items() if on is not None}
+    if not changes:
+        raise ActionError(
+            f"sounds: got no sound, expected one or more of {list(Sounds.model_fields)}"
+            " set to true or false"
+        )
+    race.set_sounds(changes)
+    return {"sounds": dict(race.sounds)}
 
 
 def _entrant_pairs(race: Race, changes: list[EntrantChange], by: str) -> list[tuple[str, str]]:
@@ -411,6 +496,20 @@ COMMANDS: dict[str, CommandSpec] = {
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
         _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
+        _spec(
+            "join_mode",
+            JoinModeSet,
+            join_mode,
+            "How phones join a track's queue: closed, open or approve",
+        ),
+        _spec("join_approve", OnJoin, join_approve, "Take a phone's join into the queue"),
+        _spec("join_reject", JoinReject, join_reject, "Refuse a phone's join (with a reason)"),
+        _spec(
+            "model_submit",
+            ModelSubmit,
+            model_submit,
+            "Store a racer's model card from the DeepRacer tools' files",
+        ),
         _spec("start", OnRun, start, "Start the run's clock (staff start mode)"),
         _spec("end", OnRun, end, "End the run now"),
         _spec("dnf", WithReason, _at_now(MarkDnf), "Mark the run did-not-finish"),
@@ -421,6 +520,7 @@ COMMANDS: dict[str, CommandSpec] = {
         _spec("restore", OnLap, restore, "Mark a lap valid again"),
         _spec("undo", UndoEvent, undo, "Undo an event of a run"),
         _spec("speak", Speak, speak, "Switch spoken lap times on or off"),
+        _spec("sounds", Sounds, sounds, "Switch race sounds of the big screen on or off"),
         _spec("round_open", RoundOpen, round_open, "Open a round of the program"),
         _spec("round_close", OnRound, round_close, "Close a round: fix who advances"),
         _spec("round_reopen", OnRound, round_reopen, "Reopen a closed round"),

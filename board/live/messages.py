@@ -53,6 +53,8 @@ class Notice:
 
 @dataclass(frozen=True, slots=True)
 class SettingsChanged:
+    """Screen settings changed (`keys`: speak_laps, sounds); the view sends them all."""
+
     keys: tuple[str, ...] = field(default=("speak_laps",))
 
 

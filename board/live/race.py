@@ -18,10 +18,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lapgate.board.bracket_document import LiveBracket
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo, new_id
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+    new_id,
+)
 from lapgate.board.live.messages import (
     GateChanged,
     Message,
@@ -31,7 +39,7 @@ from lapgate.board.live.messages import (
     TrackChanged,
 )
 from lapgate.board.store.api import RaceStore
-from lapgate.config.settings import Settings
+from lapgate.config.settings import RACE_SOUNDS, Settings
 from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import Crossing, ExpiryPolicy, GateCrossing, RunEvent, TimeUp
 from lapgate.timer.formats import Format, RunLaps
@@ -40,6 +48,9 @@ from lapgate.timer.rounds import RoundKind, RoundSpec
 from lapgate.timer.run import RunConfig, RunLog, RunState, RunStatus, run_state
 from lapgate.timer.staff import record
 from lapgate.timer.units import ns_from_s
+
+if TYPE_CHECKING:
+    from lapgate.board.live.joins import Joins
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +130,11 @@ class Race:
     runs: dict[str, RunRecord] = field(default_factory=dict)
     queues: dict[str, list[QueueEntry]] = field(default_factory=dict)  # round id → all tracks
     brackets: dict[str, LiveBracket] = field(default_factory=dict)
+    cards: dict[tuple[str, str], ModelCardRecord] = field(default_factory=dict)  # board.live.cards
+    joins: Joins = field(default_factory=lambda: _joins())  # board.live.joins
     gates: dict[str, GateHealth] = field(default_factory=dict)
     speak_laps: bool = False
+    sounds: dict[str, bool] = field(default_factory=dict)  # race sound → on (big screen)
     outbox: list[Message] = field(default_factory=list)
     derived: dict[tuple[str, str], Any] = field(default_factory=dict)  # see `cached`
     ended_runs: list[str] = field(default_factory=list)  # runs that just ended (gate hook)
@@ -131,13 +145,16 @@ class Race:
 
     def load(self) -> None:
         """Rebuild everything from the store; the program's rounds are created on first use."""
-        from lapgate.board.live import brackets, program
+        from lapgate.board.live import brackets, cards, joins, program
 
         self.speak_laps = self.settings.board.speak_laps
+        self.sounds = {name: name in self.settings.board.sounds for name in RACE_SOUNDS}
         self.gates = {gate.id: GateHealth() for gate in self.settings.gate}
         self.event = self._load_or_create_event()
         self.tracks = {t.id: TrackRecord(t.id, t.name, t.gate) for t in self.settings.track}
         self.racers = {r.racer_id: r for r in self.store.list_racers()}
+        cards.load(self)
+        joins.load(self)
         program.load_rounds(self)
         for round_info in self.rounds.values():
             for info in self.store.list_runs(round_info.round_id):
@@ -372,7 +389,7 @@ class Race:
 
     def stage(self, track_id: str | None, entry_id: str | None = None) -> str:
         """Put the queue's first racer (or entry `entry_id`) on track; the new run's id."""
-        from lapgate.board.live import program
+        from lapgate.board.live import cards, program
 
         track = self.track(track_id)
         current = self.running_on(track)
@@ -394,6 +411,7 @@ class Race:
             config=self._run_config(track, info),
             car=entry.car,
             model_name=entry.model_name,
+            model_meta=cards.run_meta(self, entry.racer_id, entry.model_name),
             clock_id=self.clock_ids.get(track.gate_id, ""),
             track_id=track.track_id,
         )
@@ -562,6 +580,14 @@ class Race:
         self.speak_laps = speak
         self.outbox.append(SettingsChanged())
 
+    def set_sounds(self, changes: Mapping[str, bool]) -> None:
+        """Switch race sounds on or off by name (kept until restart, as spoken laps)."""
+        unknown = sorted(set(changes) - set(RACE_SOUNDS))
+        if unknown:
+            raise ActionError(f"sounds: got {unknown}, expected names from {list(RACE_SOUNDS)}")
+        self.sounds = {**self.sounds, **changes}
+        self.outbox.append(SettingsChanged(("sounds",)))
+
     def changed(self, track: TrackRecord, why: str) -> None:
         self.outbox.append(TrackChanged(track.track_id, why))
 
@@ -576,6 +602,12 @@ class Race:
 
     def is_bracket_round(self, round_id: str) -> bool:
         return self.rounds[round_id].kind == str(RoundKind.BRACKET)
+
+
+def _joins() -> Joins:
+    from lapgate.board.live.joins import Joins
+
+    return Joins()
 
 
 def clean_alias(alias: object) -> str:

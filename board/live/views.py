@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from lapgate.board.live import brackets as live_brackets
-from lapgate.board.live import program
+from lapgate.board.live import joins, program
 from lapgate.board.live.messages import (
     BracketChanged,
     GateChanged,
@@ -88,6 +88,7 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "seq": run.info.seq,
         "car": run.info.car,
         "model": run.info.model_name,
+        "model_card": run.info.model_meta.get("card_id"),
         "status": str(state.status),
         "start_mode": str(config.start_mode),
         "expiry": str(config.expiry),
@@ -146,9 +147,19 @@ def leaderboard_view(race: Race, round_id: str) -> list[dict[str, Any]]:
     """The round's standings as JSON rows (built once per change of the round)."""
     rows: list[dict[str, Any]] = race.cached(
         ("leaderboard_view", round_id),
-        lambda: [standing_view(s) for s in race.standings(round_id)],
+        lambda: [{**standing_view(s), **_model_of(race, s)} for s in race.standings(round_id)],
     )
     return rows
+
+
+def _model_of(race: Race, standing: Standing) -> dict[str, Any]:
+    """The model of the run that set a racer's result, when it was named."""
+    if standing.metric is None or not standing.metric.laps:
+        return {}
+    run = race.runs.get(standing.metric.laps[-1].run_id)
+    if run is None or not run.info.model_name:
+        return {}
+    return {"model": run.info.model_name, "model_card": run.info.model_meta.get("card_id")}
 
 
 def _ms(ns: int | None) -> int | None:
@@ -269,6 +280,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
         "clock_rate": getattr(race.settings.gate_by_id(track.gate_id), "speed_factor", 1),
+        "join": str(joins.mode(race, track)),  # how phones join its queue (board.live.joins)
         "round": round_view(race, track.round_id) if has_round else None,
         "run": run_view(race, current) if current else None,
         "leaderboard": leaderboard_view(race, track.round_id) if has_round else [],
@@ -315,8 +327,13 @@ def snapshot_view(race: Race) -> dict[str, Any]:
         "tracks": [track_view(race, track) for track in race.tracks.values()],
         "brackets": brackets_view(race),
         "gates": gates_view(race),
-        "settings": {"speak_laps": race.speak_laps},
+        "settings": settings_view(race),
     }
+
+
+def settings_view(race: Race) -> dict[str, Any]:
+    """The big screen's settings: spoken lap times, and each race sound on or off."""
+    return {"speak_laps": race.speak_laps, "sounds": dict(race.sounds)}
 
 
 def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
@@ -356,7 +373,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
         case GateChanged():
             return {"type": "gate", "gates": gates_view(race)}
         case SettingsChanged():
-            return {"type": "settings", "settings": {"speak_laps": race.speak_laps}}
+            return {"type": "settings", "settings": settings_view(race)}
         case Notice():
             return {
                 "type": "notice",

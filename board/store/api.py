@@ -12,7 +12,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+)
 from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from lapgate.timer.events import RunEvent
 from lapgate.timer.run import Lap, RunLog
@@ -94,6 +101,11 @@ class RaceStore(Protocol):
     # head-to-head brackets (the document is `board.brackets_service`'s; durable on return)
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None: ...
     def load_brackets(self) -> list[BracketRecord]: ...
+    def save_model_card(self, card: ModelCardRecord) -> None:
+        """Store `card`, replacing the racer's card of the same name (without case)."""
+        ...
+
+    def list_model_cards(self) -> list[ModelCardRecord]: ...
 
 
 class ResultStore(RaceStore, Protocol):

@@ -7,7 +7,14 @@ import datetime as dt
 from dataclasses import replace
 from typing import Any
 
-from lapgate.board.domain import EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import (
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+)
 from lapgate.board.store.api import BracketRecord
 from lapgate.board.store.codec import json_document
 from lapgate.board.wallclock import WallClock, utc_now
@@ -27,6 +34,7 @@ class MemoryStore:
         self._logs: dict[str, list[LoggedEvent]] = {}
         self._queues: dict[str, list[QueueEntry]] = {}
         self._brackets: dict[str, BracketRecord] = {}
+        self._cards: dict[tuple[str, str], ModelCardRecord] = {}
 
     def save_event(self, event: EventInfo) -> None:
         self._events[event.event_id] = event
@@ -117,6 +125,16 @@ class MemoryStore:
             BracketRecord(b.bracket_id, b.round_id, copy.deepcopy(b.payload))
             for b in self._brackets.values()
         ]
+
+    def save_model_card(self, card: ModelCardRecord) -> None:
+        if card.racer_id not in self._racers:
+            raise UnknownEvent(f"model card {card.name!r}: racer id {card.racer_id!r} is unknown")
+        self._cards[(card.racer_id, card.name.casefold())] = replace(
+            card, document=copy.deepcopy(card.document)
+        )
+
+    def list_model_cards(self) -> list[ModelCardRecord]:
+        return [replace(c, document=copy.deepcopy(c.document)) for c in self._cards.values()]
 
     def _log(self, run_id: str) -> list[LoggedEvent]:
         try:

@@ -237,6 +237,19 @@ class BracketRow(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
+class ModelCardRow(Base):
+    """A racer's model card (`board.model_cards`), one per racer and model name."""
+
+    __tablename__ = "model_cards"
+    __table_args__ = (UniqueConstraint("racer_id", "name_key"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(limits.MODEL_NAME_MAX))
+    name_key: Mapped[str] = mapped_column(String(limits.MODEL_NAME_MAX))  # casefolded name
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SyncMarkRow(Base):
     """The outbox of the sync to a central store (`board.sync`): what the central service
     acknowledged. The records themselves are the durable tables above; this only keeps

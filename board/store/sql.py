@@ -17,7 +17,15 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lapgate.board.domain import ALL_TRACKS, EventInfo, QueueEntry, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import (
+    ALL_TRACKS,
+    EventInfo,
+    ModelCardRecord,
+    QueueEntry,
+    Racer,
+    RoundInfo,
+    RunInfo,
+)
 from lapgate.board.store.api import BracketRecord, ResultStore
 from lapgate.board.store.codec import json_document, run_config_from_dict, run_config_to_dict
 from lapgate.board.store.engine import make_engine
@@ -26,6 +34,7 @@ from lapgate.board.store.models import (
     BracketRow,
     EventRow,
     LapRow,
+    ModelCardRow,
     QueueRow,
     RacerRow,
     RoundRow,
@@ -353,6 +362,37 @@ class SqlStore(ResultsRepo, RacersRepo):
         with self._tx() as s:
             rows = s.scalars(select(BracketRow).order_by(BracketRow.id))
             return [BracketRecord(r.id, r.round_id, dict(r.payload)) for r in rows]
+
+    # model cards ----------------------------------------------------------------------------
+
+    def save_model_card(self, card: ModelCardRecord) -> None:
+        with self._tx() as s:
+            if s.get(RacerRow, card.racer_id) is None:
+                raise UnknownEvent(
+                    f"model card {card.name!r}: racer id {card.racer_id!r} is unknown"
+                )
+            key = card.name.casefold()
+            row = s.scalars(
+                select(ModelCardRow).where(
+                    ModelCardRow.racer_id == card.racer_id, ModelCardRow.name_key == key
+                )
+            ).one_or_none() or ModelCardRow(id=card.card_id, racer_id=card.racer_id)
+            row.name, row.name_key = card.name, key
+            row.document, row.submitted_at = dict(card.document), card.submitted_at
+            s.add(row)
+
+    def list_model_cards(self) -> list[ModelCardRecord]:
+        with self._tx() as s:
+            rows = s.scalars(select(ModelCardRow).order_by(ModelCardRow.submitted_at))
+            return [
+                ModelCardRecord(r.id, r.racer_id, r.name, dict(r.document), _aware(r.submitted_at))
+                for r in rows
+            ]
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """`moment` in UTC with its zone (SQLite hands back naive datetimes)."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _event(row: EventRow) -> EventInfo:

@@ -31,7 +31,19 @@ def create_app(
 ) -> Flask:
     """The board's Flask app, wired to a started (or soon started) engine host."""
     from lapgate.board.league.service import results_of
-    from lapgate.board.web import api, auth, brackets, exports, health, live, pages, standings
+    from lapgate.board.web import (
+        api,
+        auth,
+        brackets,
+        charts,
+        exports,
+        health,
+        join,
+        live,
+        models,
+        pages,
+        standings,
+    )
 
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     app.config.update(
@@ -65,7 +77,10 @@ def create_app(
     app.register_blueprint(api.bp)
     brackets.init_app(app)
     standings.init_app(app)
+    charts.init_app(app)
     exports.init_app(app)
+    models.init_app(app)
+    join.init_app(app)
     health.init_app(app)
     live.init_app(app, socketio, host)
 

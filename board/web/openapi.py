@@ -33,6 +33,34 @@ def _get(summary: str, schema: dict[str, Any], *params: str) -> dict[str, Any]:
     }
 
 
+def _public_post(summary: str, body: str | None) -> dict[str, Any]:
+    """A spectator's write (a phone's own join): no staff session; bounded per phone."""
+    operation: dict[str, Any] = {
+        "summary": summary,
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": {}}}},
+            "400": {
+                "description": "A bad value",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "409": {
+                "description": "Refused by the rules",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+            "429": {
+                "description": "Too many tries",
+                "content": {"application/json": {"schema": ERROR}},
+            },
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object", "title": body}}},
+        }
+    return operation
+
+
 def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/components/schemas/{name}"}
 
@@ -183,10 +211,32 @@ def _other_paths() -> dict[str, Any]:
             "A racer's season history", {"type": "object"}, "racer_id"
         ),
         "/api/export/{fmt}": _get(
-            "The event's results as final_csv, laps_csv or json (staff)", {"type": "string"}, "fmt"
+            "The event's results: final-csv, laps-csv, json, drem-laps-csv, "
+            "drem-summary-csv, pdf or html (staff)",
+            {"type": "string"},
+            "fmt",
         ),
         "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
         "/api/sync/retry": _sync_retry_path(),
+        "/api/models": _get("Model cards: racer, model name, summary", {"type": "array"}),
+        "/api/join": {"post": _public_post("Join a track's queue from a phone", "JoinRequest")},
+        "/api/join/me": {
+            **_get("This phone's join: state, position, estimated wait", {"type": "object"}),
+            "delete": _public_post("Leave the queue (this phone's own entry)", None),
+        },
+        "/api/join/model": {
+            "post": _public_post(
+                "Hand in a model card for this phone's joined racer", "ModelUpload"
+            )
+        },
+        "/api/joins": _get(
+            "Joins waiting for approval and each track's mode (staff)", {"type": "object"}
+        ),
+        "/api/models/{card_id}": _get(
+            "A model card with the racer's physical laps raced with it",
+            {"type": "object"},
+            "card_id",
+        ),
     }
 
 
@@ -322,6 +372,9 @@ def _schemas() -> dict[str, Any]:
             tracks=_array("Track"),
             brackets={"type": "object"},
             gates={"type": "object"},
-            settings=_obj(speak_laps=b),
+            settings=_obj(
+                speak_laps=b,
+                sounds={"type": "object", "additionalProperties": b},
+            ),
         ),
     }

@@ -40,11 +40,25 @@ SHORTCUTS: list[tuple[str, str, str]] = [
     ("Q", "queue", "Queue: ↑/↓ pick, Shift+↑/↓ move, Enter stage, Del remove, Esc leave"),
     ("V", "speak", "Spoken lap times on/off"),
 ]
+# (name, label) of the race sounds the big screen plays (`sounds` command), in cue order.
+SOUNDS: list[tuple[str, str]] = [
+    ("start", "Start"),
+    ("thirty_left", "30 s left"),
+    ("final_lap", "Final lap"),
+    ("time_up", "Time up"),
+    ("new_leader", "New leader"),
+]
 
 
 def _settings() -> Settings:
     settings: Settings = current_app.extensions["lapgate.settings"]
     return settings
+
+
+def join_url(track_id: str) -> str:
+    from lapgate.board.web.join import join_url as url
+
+    return url(track_id)
 
 
 def spectator_url() -> str:
@@ -59,6 +73,7 @@ def screen() -> str:
         track_id=track_id,
         rows=_settings().board.leaderboard_rows,
         spectator_url=spectator_url(),
+        join_base=join_url(""),
     )
 
 
@@ -79,6 +94,7 @@ def control() -> Any:
     return render_template(
         "control.html",
         shortcuts=SHORTCUTS,
+        sounds=SOUNDS,
         track_id=request.args.get("track", ""),
         clock_warning=clock_warning(current_app),
     )

@@ -4,7 +4,9 @@
 the season's standings (`board.league.service.season_standings`), rows ``rank, racer_id,
 alias, user_id, points, races, region, country``; `q` matches alias, user id or an earlier
 alias, and ranks stay the season's ranks. ``GET /api/standings/racers/<racer_id>?season=S&
-scheme=…``: one racer's races with rank, ranking time (ms) and points. Public reads; bad
+scheme=…``: one racer's races with rank, ranking time (ms) and points;
+``GET /standings/racers/<racer_id>/chart.svg?season=S&scheme=…&size=…&theme=…`` the same
+races as a chart (points total after each race, `board.charts.season`). Public reads; bad
 parameters answer 400 naming the value, an unknown season 404, and a board whose store
 keeps no league results (the in-memory store) 503.
 
@@ -17,6 +19,7 @@ shows up after at most that long.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 import time
 from collections.abc import Callable
@@ -33,10 +36,13 @@ from flask import (
     request,
 )
 
+from lapgate.board.charts.figures import Progression, SeasonRace
+from lapgate.board.charts.season import progression_svg
 from lapgate.board.league.model import RacerRecord
 from lapgate.board.league.service import ResultStore, season_standings, seasons
 from lapgate.board.league.standings import Scheme, StandingRow, racer_history
 from lapgate.board.league.summit import season_races
+from lapgate.board.web.charts import chart_options, svg_response
 from lapgate.config.settings import Settings
 
 bp = Blueprint("standings", __name__)
@@ -233,3 +239,31 @@ def racer(racer_id: str) -> Response:
             ],
         }
     )
+
+
+def _race_label(date: str, name: str) -> str:
+    """A race on the chart's axis: its day ("Mar 31") when the date is known, else its name."""
+    try:
+        return dt.date.fromisoformat(date[:10]).strftime("%b %d").replace(" 0", " ")
+    except ValueError:
+        return name
+
+
+@bp.get("/standings/racers/<racer_id>/chart.svg")
+def racer_chart(racer_id: str) -> Response:
+    """A racer's season progression as an SVG image (see `board.web.charts`)."""
+    store = _store()
+    scheme = _scheme()
+    season, _ = _season(store)
+    size, theme = chart_options()
+    records = store.racer_records([racer_id], history=False)
+    if racer_id not in records:
+        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+    races = _cached(("races", season), lambda: season_races(store, season))
+    history = racer_history(races, racer_id, scheme)
+    chart = Progression(
+        f"{records[racer_id].alias} · {season}",
+        [SeasonRace(_race_label(e.date, e.race), e.rank, e.points) for e in history],
+    )
+    points_name = "AWS points" if scheme is Scheme.AWS else "community points"
+    return svg_response(progression_svg(chart, size, theme, points_name))

@@ -86,3 +86,42 @@ def test_an_older_run_applied_by_a_fresh_applier_finds_its_round(central: SqlSto
     run_data = older(wire.run_to_wire(RunInfo("run0", "heat", "racer1", 1, CONFIG)), "track_id")
     assert Applier(central).apply("track-a", [{"kind": "run", "data": run_data}]).error == ""
     assert central.list_runs("heat")[0].track_id == "track-a"
+
+
+def test_a_run_with_the_largest_model_card_crosses_the_wire() -> None:
+    """A card the venue accepts (`read_card`) always fits the central league's document
+    limit, so it never stops a venue's sync."""
+    import json
+
+    from lapgate.board.domain import RunInfo
+    from lapgate.board.model_cards import CARD_MAX_CHARS, read_card
+    from lapgate.board.sync.wire import MAX_DOCUMENT_CHARS, run_from_wire, run_to_wire
+    from lapgate.timer.run import RunConfig
+
+    trials = [
+        {
+            "completion_percentage": 100,
+            "elapsed_time_in_milliseconds": 10_000 + n,
+            "episode_status": "Lap complete",
+            "trial": n + 1,
+            "reset_count": 0,
+        }
+        for n in range(1000)
+    ]
+    meta = {"action_space": [{"steering_angle": 0, "speed": 1}]}
+    files = {
+        "model_metadata.json": json.dumps(meta).encode(),
+        "evaluation.json": json.dumps({"metrics": trials}).encode(),
+    }
+    card = read_card("m", files)
+    model_meta = {"card_id": "c" * 32, "card": card.document()}
+    assert len(json.dumps(model_meta)) < MAX_DOCUMENT_CHARS
+    assert CARD_MAX_CHARS + 100 < MAX_DOCUMENT_CHARS
+    run = RunInfo(
+        "r" * 32, "o" * 32, "a" * 32, 1, RunConfig(), model_name="m", model_meta=model_meta
+    )
+    assert run_from_wire(run_to_wire(run)).model_meta == model_meta
+    noted = {**meta, "notes": "x" * 95_000}  # unknown fields are kept: they count too
+    too_big = {**files, "model_metadata.json": json.dumps(noted).encode()}
+    with pytest.raises(Exception, match="expected at most 90000"):
+        read_card("m", too_big)

@@ -251,6 +251,9 @@
     button.addEventListener("click", () => { button.blur(); handlers[button.dataset.action](); });
   });
   $("speak").addEventListener("change", (event) => act("speak", { on: event.target.checked }));
+  document.querySelectorAll("#sounds input[data-sound]").forEach((box) => {
+    box.addEventListener("change", () => act("sounds", { [box.dataset.sound]: box.checked }));
+  });
   let refused = null; // the queue_add payload the board refused: not an entrant of the round
 
   // The alias field keeps the focus after Add, so the next name typed is text (Esc leaves).
@@ -356,6 +359,7 @@
       row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
       body.appendChild(row);
     });
+    renderRunChart(run);
     $("target").textContent = selectedLap === null ? "Target: the lap in progress (↑/↓ to pick a lap)" : "Target: lap " + selectedLap + " (Esc: back to the lap in progress)";
     const undo = $("undo-list");
     undo.replaceChildren();
@@ -367,6 +371,18 @@
       item.appendChild(b);
       undo.appendChild(item);
     });
+  }
+
+  // The run's laps as a chart (server-rendered SVG): fetched again only when the run changed.
+  function renderRunChart(run) {
+    const img = $("run-chart");
+    img.hidden = !run || !run.laps.length;
+    if (img.hidden) return;
+    const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=tablet&v=" + run.event_count;
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap times of " + run.racer + ", run " + run.seq;
+    }
   }
 
   // Correcting a past run (picked from the leaderboard): `correcting` is its id, and its
@@ -500,6 +516,8 @@
     $("round-name").textContent = round ? round.name + (round.status === "closed" ? " (closed)" : "") : "no round open";
     $("format").textContent = round ? round.format_label : "open one under Program";
     $("speak").checked = live.state.settings.speak_laps;
+    const sounds = live.state.settings.sounds || {};
+    document.querySelectorAll("#sounds input[data-sound]").forEach((box) => { box.checked = sounds[box.dataset.sound] !== false; });
     renderGates(live.state.gates);
     lastTrack = track;
     current = correcting ? correctedView || track.run : track.run;

@@ -16,7 +16,9 @@
       .forEach((s) => {
         const row = L.el("tr", s.racer_id === current ? "current" : "");
         row.appendChild(L.el("td", "rank", s.rank === null ? "–" : s.rank));
-        row.appendChild(L.el("td", "name", s.name));
+        const name = L.el("td", "name", s.name);
+        if (s.model) name.appendChild(L.el("span", "model", s.model));
+        row.appendChild(name);
         row.appendChild(L.el("td", "value digits", L.fmtLap(s.value_ms)));
         row.appendChild(L.el("td", "gap digits", L.fmtGap(s.gap_to_leader_ms)));
         row.addEventListener("click", () => showRacer(s.racer_id));
@@ -35,12 +37,29 @@
     racer.runs.forEach((run) => {
       const card = L.el("div", "run-card");
       card.appendChild(L.el("div", "muted", "Run " + run.seq + " · " + run.status + " · best " + L.fmtLap(run.best_lap_ms)));
+      if (run.model) {
+        const model = L.el("div", "model-line", "Model ");
+        if (run.model_card) {
+          const link = L.el("a", "", run.model);
+          link.href = "/models/" + encodeURIComponent(run.model_card);
+          model.appendChild(link);
+        } else {
+          model.appendChild(L.el("span", "", run.model));
+        }
+        card.appendChild(model);
+      }
       const laps = L.el("div", "laps");
       run.laps.forEach((lap) => {
         const cls = (lap.valid ? "" : "invalid ") + (lap.number === run.best_lap_number ? "best" : "");
         laps.appendChild(L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms)));
       });
       card.appendChild(laps);
+      if (run.laps.length) {
+        const chart = L.el("img", "run-chart");
+        chart.alt = "Lap times of run " + run.seq;
+        chart.src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=phone&v=" + run.event_count;
+        card.appendChild(chart);
+      }
       box.appendChild(card);
     });
     $("racer-detail").hidden = false;
@@ -67,6 +86,20 @@
     $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";
     $("best-lap").textContent = run ? L.fmtLap(run.best_lap_ms) : "—";
     renderBoard(track);
+    renderRoundChart(round, track);
+  }
+
+  // The round's lap times as a chart, fetched again when the number of laps changed.
+  function renderRoundChart(round, track) {
+    const laps = track.leaderboard.reduce((sum, row) => sum + row.laps, 0);
+    $("round-chart-box").hidden = !round || !laps;
+    if (!round || !laps) return;
+    const src = "/charts/rounds/" + encodeURIComponent(round.round_id) + "/laps.svg?size=phone&v=" + laps;
+    const img = $("round-chart");
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap-time distribution of " + round.name;
+    }
   }
 
   function onUpdate(message) {

@@ -17,6 +17,7 @@
   const drafts = {}; // round_id → advancers typed and not sent yet
   let lastClose = null; // {round_id, left_in_queue} of the Close pressed on this tablet
   let opening = null; // what the open dialog will send: {round, remove: {racer_id: reason}, add: []}
+  const chartsShown = {}; // round_id → its lap-time chart is unfolded
 
   async function post(name, payload) {
     let response;
@@ -145,6 +146,15 @@
     return box;
   }
 
+  // A round's lap-time distribution (server-rendered SVG, see board/web/charts.py).
+  function chartNode(round) {
+    const img = L.el("img", "pg-chart");
+    img.alt = "Lap-time distribution of " + round.name;
+    img.dataset.round = round.round_id;
+    img.src = "/charts/rounds/" + encodeURIComponent(round.round_id) + "/laps.svg?size=tablet&v=" + round.runs + "-" + round.results.length;
+    return img;
+  }
+
   function roundNode(round, isNext) {
     const item = L.el("li", "pg-round status-" + round.status + (isNext ? " next" : ""));
     item.dataset.round = round.round_id;
@@ -158,8 +168,16 @@
     if (round.outcome) main.appendChild(outcomeNode(round));
     if (round.entrant_log.length) main.appendChild(logNode(round));
     if (round.kind === "external" && round.status !== "closed") main.appendChild(externalNode(round));
+    if (chartsShown[round.round_id] && round.runs) main.appendChild(chartNode(round));
     item.appendChild(main);
     const actions = L.el("div", "pg-actions");
+    if (round.runs && round.kind !== "external") {
+      const toggle = button(chartsShown[round.round_id] ? "Hide lap times" : "Lap times", "pg-chart-toggle", () => {
+        chartsShown[round.round_id] = !chartsShown[round.round_id];
+        draw();
+      });
+      actions.appendChild(toggle);
+    }
     if (round.status === "pending") actions.appendChild(button("Open…", isNext ? "primary pg-open" : "pg-open", () => showOpen(round)));
     const closable = round.status === "open" || (round.status === "pending" && round.kind === "external");
     if (closable) actions.appendChild(button("Close", "pg-close", () => closeRound(round)));
@@ -223,6 +241,7 @@
     });
     box.appendChild(ranked);
     box.appendChild(L.el("div", "pg-tied-line" + (tied.length ? " pg-tied" : ""), "Tied at the cut: " + (tied.length ? names(tied) + " (staff decide, e.g. a run-off)" : "nobody")));
+    if (round.runs) box.appendChild(chartNode(round));
     const left = lastClose.left_in_queue;
     box.appendChild(L.el("div", "pg-left" + (left ? " pg-tied" : ""), "Left in the queue: " + (left ? left + (left === 1 ? " entry: a run that was not raced" : " entries: runs that were not raced") : "nobody")));
   }

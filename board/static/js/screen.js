@@ -26,7 +26,22 @@
     });
   }
 
+  // A run that is over (and has laps to show) is drawn as a chart in place of the list.
+  function renderRunChart(run) {
+    const over = Boolean(run) && run.status !== "staged" && run.status !== "running" && run.laps.length > 1;
+    root.classList.toggle("run-over", over);
+    const img = $("run-chart");
+    img.hidden = !over;
+    if (!over) return;
+    const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=screen&theme=dark&v=" + run.event_count;
+    if (img.getAttribute("src") !== src) {
+      img.src = src;
+      img.alt = "Lap times of " + run.racer;
+    }
+  }
+
   function renderLaps(run) {
+    renderRunChart(run);
     const list = $("laps");
     list.replaceChildren();
     if (!run) return;
@@ -77,6 +92,18 @@
   setInterval(nextPage, 8000);
   window.__screen = { nextPage: nextPage };
 
+  function showJoinQr(track) {
+    // Phones may join this track's queue: its QR code beside the spectator one.
+    const box = $("join-qr");
+    const joinable = Boolean(track.join) && track.join !== "closed";
+    box.hidden = !joinable;
+    if (joinable && box.dataset.track !== track.track_id) {
+      box.dataset.track = track.track_id;
+      $("join-qr-img").src = "/join/qr.svg?track=" + encodeURIComponent(track.track_id);
+      $("join-url").textContent = box.dataset.base + encodeURIComponent(track.track_id);
+    }
+  }
+
   let leaderShown = null; // the racer of the "New leader" box while it is up
 
   function showHighlight(kind, name, racerId) {
@@ -97,6 +124,7 @@
 
   function render(live) {
     const state = live.state;
+    window.LapgateSounds.configure(state.settings.sounds);
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
@@ -108,7 +136,8 @@
     const nameLength = run ? run.racer.length : 0;
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
-    setText("car", run && run.car ? run.car : "");
+    setText("car", run ? [run.car, run.model].filter(Boolean).join(" · ") : "");
+    showJoinQr(track);
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     setText("window-label", "Best avg " + (run ? run.window_laps : 3));
@@ -137,7 +166,10 @@
       leaderShown = null;
     }
     highlights.forEach((h) => {
-      if (h === "new_leader") showHighlight("New leader", run.racer, run.racer_id);
+      if (h === "new_leader") {
+        showHighlight("New leader", run.racer, run.racer_id);
+        window.LapgateSounds.play("new_leader");
+      }
       else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
     });
     if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
@@ -183,6 +215,7 @@
       setText("lap-number", run && run.status === "running" ? String(run.laps.length + 1) : "");
       const node = $("run-clock");
       if (node.className !== runClass) node.className = runClass;
+      window.LapgateSounds.check(run, now);
     }
     requestAnimationFrame(() => tick(live));
   }

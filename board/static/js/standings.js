@@ -92,6 +92,10 @@
     if (!response.ok) { message(body.error); return; }
     $("st-history-name").textContent = body.alias;
     $("st-history-user").textContent = body.user_id ? "User id " + body.user_id : "No user id (summit racer)";
+    const chart = $("st-history-chart");
+    const size = window.innerWidth < 700 ? "phone" : "tablet";
+    chart.src = "/standings/racers/" + encodeURIComponent(racerId) + "/chart.svg?" + params({ size: size });
+    chart.alt = "Season progression of " + body.alias;
     const rows = $("st-history-rows");
     rows.replaceChildren();
     body.races.forEach((race) => {

@@ -1,0 +1,39 @@
+"""Chart inputs from the live core's views (read on the engine host's thread)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lapgate.board.charts.figures import Distribution, LapPoint, RunChart
+from lapgate.board.live.race import Race
+from lapgate.timer.units import ms_from_ns
+
+
+def run_chart_of(view: dict[str, Any]) -> RunChart:
+    """A run's chart from its `run_view` (the same numbers the pages show)."""
+    laps = [
+        LapPoint(lap["number"], lap["duration_ms"], lap["valid"], lap["resets"])
+        for lap in view["laps"]
+    ]
+    return RunChart(
+        title=f"{view['racer']} · run {view['seq']}",
+        laps=laps,
+        best_lap_number=view["best_lap_number"],
+        window_lap_numbers=tuple(view["window_lap_numbers"]),
+        window_ms=view["window_ms"],
+        window_laps=view["window_laps"],
+    )
+
+
+def round_distribution(race: Race, round_id: str) -> Distribution:
+    """Every lap raced in the round, valid ones as times, invalid ones counted."""
+    info = race.find_round(round_id)
+    valid: list[int] = []
+    invalid = 0
+    for run in race.round_runs(info.round_id):
+        for lap in run.state.laps:
+            if lap.valid:
+                valid.append(ms_from_ns(lap.duration_ns))
+            else:
+                invalid += 1
+    return Distribution(f"{info.name} · lap times", valid, invalid)

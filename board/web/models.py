@@ -1,0 +1,64 @@
+"""Model cards on the board: ``/models`` and ``/models/<id>`` pages, and the JSON API.
+
+Reads are public: ``GET /api/models`` lists the cards, ``GET /api/models/<id>`` gives one
+card with its racer's physical laps raced with that model (see `board.live.cards`). Cards
+are submitted by the staff command ``model_submit`` (``POST /api/control/model_submit``,
+``lapgate model submit``). Pages are rendered on the server with Jinja's autoescaping:
+every string from a racer's files is escaped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
+
+from lapgate.board.live import cards
+from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.web.actions import error_status
+from lapgate.timer.errors import LapgateError
+
+bp = Blueprint("models", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    from lapgate.board.web.pages import NAV
+
+    if ("Models", "/models") not in NAV:
+        NAV.append(("Models", "/models"))
+
+
+def _call(work: Any) -> Any:
+    host: EngineHost = current_app.extensions["lapgate.host"]
+    try:
+        return host.call(work)
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
+    except (HostStopped, TimeoutError) as exc:
+        abort(503, f"the engine is not answering ({exc}); try again")
+
+
+@bp.get("/api/models")
+def model_list() -> Response:
+    return jsonify(_call(cards.cards_view))
+
+
+@bp.get("/api/models/<card_id>")
+def model_detail(card_id: str) -> Response:
+    return jsonify(_call(lambda race: cards.card_view(race, cards.by_id(race, card_id))))
+
+
+@bp.get("/models")
+def models_page() -> str:
+    from lapgate.board.web.pages import NAV
+
+    return render_template("models.html", nav=NAV, cards=_call(cards.cards_view), card=None)
+
+
+@bp.get("/models/<card_id>")
+def model_page(card_id: str) -> str:
+    from lapgate.board.web.pages import NAV
+
+    card = _call(lambda race: cards.card_view(race, cards.by_id(race, card_id)))
+    return render_template("models.html", nav=NAV, cards=None, card=card)
