@@ -1,272 +1,173 @@
-"""Fan-out: C concurrent Socket.IO clients receive lap updates through 2 board processes.
+"""Fan-out: 1,000 phones through 2 spectator processes and Redis, fed by a real owner.
 
-Starts two spectator board processes (`lapgate spectate`, Socket.IO in threading mode,
-subscribed to Redis), then P client processes of C/P Socket.IO clients each on /live
-(websocket transport; a minimal asyncio client, see `WsClient`), half on each board
-process. Once all are connected it publishes M
-``update`` messages on /live through Redis, the way the owner's `socketio.emit` does with
-``[board] message_queue`` (an external Flask-SocketIO emitter on the same channel), each
-carrying its send time and a lap-sized payload, at R per second. Prints delivery latency
-(send → client callback, one host, wall clock) p50/p99/max, how many deliveries arrived of
-how many expected, and the board processes' CPU time and resident memory.
+A real `lapgate run` owner (SQLite, durable commits, two tracks on mock GPIO gates,
+``[board] message_queue`` = Redis) and two `lapgate spectate` processes subscribed to it.
+C minimal Socket.IO clients (asyncio, in processes of 250) join /live, half on each
+spectator; a staff Socket.IO client on the owner's /control sends, every `--gap-s`, a
+manual lap on track 1 and at once one on track 2. Two set-ups in the same run, one after
+the other (they would share Redis's channel):
 
-    .venv/bin/python bench/fanout.py                      # 1,000 clients, 10 processes
-    .venv/bin/python bench/fanout.py --clients 200 --procs 4 --messages 20
+- "threads + inline": the path before: spectators on werkzeug threads (``--server
+  threads``), the owner's host thread publishing each update itself;
+- "gevent + queued": spectators on gevent's event loop, the owner's delivery thread
+  publishing.
+
+Prints per set-up: delivery latency p50 / p99 / max (send → the first update at each
+phone), the owner's enqueue-to-commit time, bytes per update, and each spectator's CPU and
+RSS.
+
+    .venv/bin/python bench/fanout.py                       # 1,000 phones, both set-ups
+    .venv/bin/python bench/fanout.py --clients 200 --setups gevent
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import multiprocessing as mp
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from live_support import (
+    ROOT,
+    Clients,
+    Staff,
+    cpu_s,
+    free_port,
+    fresh_runs,
+    lapgate_run,
+    latencies_ms,
+    load,
+    next_seq,
+    owner_config,
+    rss_mb,
+    summary,
+    wait_http,
+)
+
 REDIS_URL = os.environ.get("LAPGATE_TEST_REDIS", "redis://127.0.0.1:6379/0")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+SETUPS = {"threads": ("threads", "inline"), "gevent": ("gevent", "queued")}
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_board(port: int, log: Path) -> subprocess.Popen[bytes]:
-    out = log.open("ab")
+@contextlib.contextmanager
+def spectator(folder: Path, port: int, owner_url: str, server: str) -> Any:
+    log_path = folder / f"spectator-{port}.log"
+    log = log_path.open("wb")
+    command = [sys.executable, "-c", "from lapgate.board.cli import main; main()", "spectate"]
+    command += ["--message-queue", REDIS_URL, "--owner", owner_url, "--port", str(port)]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from lapgate.board.cli import main; main()",
-            "spectate",
-            "--message-queue",
-            REDIS_URL,
-            "--port",
-            str(port),
-        ],
+        [*command, "--server", server],
         cwd=ROOT,
-        stdout=out,
-        stderr=out,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=log,
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz", proc, log_path)
+        yield proc
+    finally:
+        proc.terminate()
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"board process on port {port} did not start; see {log}")
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
 
 
-def cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime + stime
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-class WsClient:
-    """A minimal Socket.IO (Engine.IO 4, websocket transport) client on asyncio: it joins
-    /live, answers pings and records each ``update``'s delay. One process runs hundreds
-    of them on one thread, so the clients do not starve the board processes of CPU the way
-    hundreds of threaded `socketio.Client`s would on a 2-core machine."""
-
-    def __init__(self, port: int, latencies: list[float]) -> None:
-        self.port = port
-        self.latencies = latencies
-        self.joined = False
-
-    async def run(self, joined: Any) -> None:
-        import asyncio
-        import base64
-
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-        key = base64.b64encode(os.urandom(16)).decode()
-        writer.write(
-            (
-                "GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n"
-                f"Host: 127.0.0.1:{self.port}\r\nUpgrade: websocket\r\n"
-                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
-                "Sec-WebSocket-Version: 13\r\n\r\n"
-            ).encode()
+def run_setup(name: str, folder: Path, args: Any) -> dict[str, Any]:
+    server, delivery = SETUPS[name]
+    port = free_port()
+    owner_url = f"http://127.0.0.1:{port}"
+    config = owner_config(folder / "data", port, delivery, message_queue=REDIS_URL)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(lapgate_run(folder, config, port, "owner"))
+        ports = [free_port(), free_port()]
+        spectators = [stack.enter_context(spectator(folder, p, owner_url, server)) for p in ports]
+        staff = Staff(owner_url)
+        stack.callback(staff.close)
+        fresh_runs(staff)
+        started = time.monotonic()
+        clients = Clients(ports, args.clients)
+        print(
+            f"{name}: {clients.joined}/{args.clients} phones joined in "
+            f"{time.monotonic() - started:.1f} s; load {load()}",
+            flush=True,
         )
-        await reader.readuntil(b"\r\n\r\n")
-        while True:
-            text = await self._frame(reader)
-            if text is None:
-                return
-            if text.startswith("0"):
-                self._send(writer, "40/live,")
-            elif text == "2":
-                self._send(writer, "3")
-            elif text.startswith("40/live,"):
-                self.joined = True
-                joined()
-            elif text.startswith('42/live,["update"'):
-                data = json.loads(text[len("42/live,") :])[1]
-                self.latencies.append((time.time_ns() - data["sent_ns"]) / 1e6)
-
-    @staticmethod
-    async def _frame(reader: Any) -> str | None:
-        message = b""
-        while True:
-            head = await reader.readexactly(2)
-            opcode, size = head[0] & 0x0F, head[1] & 0x7F
-            if size == 126:
-                size = int.from_bytes(await reader.readexactly(2), "big")
-            elif size == 127:
-                size = int.from_bytes(await reader.readexactly(8), "big")
-            message += await reader.readexactly(size)
-            if opcode == 8:
-                return None
-            if head[0] & 0x80:
-                return message.decode()
-
-    @staticmethod
-    def _send(writer: Any, text: str) -> None:
-        data = text.encode()
-        mask = os.urandom(4)
-        size = len(data)
-        head = (
-            bytes([0x81, 0x80 | size])
-            if size < 126
-            else bytes([0x81, 0xFE]) + size.to_bytes(2, "big")
-        )
-        writer.write(head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
-
-
-def client_process(
-    index: int, ports: list[int], count: int, ready: Any, done: Any, results: Any
-) -> None:
-    """Run `count` clients (alternating board processes); report latencies (ms)."""
-    import asyncio
-
-    latencies: list[float] = []
-
-    async def main() -> None:
-        joined = asyncio.Event()
-        counter = [0]
-
-        def one_joined() -> None:
-            counter[0] += 1
-            if counter[0] == count:
-                joined.set()
-
-        clients = [
-            WsClient(ports[(index * count + n) % len(ports)], latencies) for n in range(count)
-        ]
-        tasks = [asyncio.ensure_future(c.run(one_joined)) for c in clients]
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(joined.wait(), timeout=120)
-        ready.put(count - counter[0])
-        while not done.is_set():
-            await asyncio.sleep(0.05)
-        for task in tasks:
-            task.cancel()
-
-    asyncio.run(main())
-    results.put(latencies)
-
-
-def payload(seq: int) -> dict[str, Any]:
-    """A lap update about the size of the board's (leaderboard rows and the run's laps)."""
-    rows = [
-        {"rank": i, "racer_id": f"{i:032x}", "name": f"Racer {i}", "best_ms": 9000 + i}
-        for i in range(10)
-    ]
+        time.sleep(1.0)
+        cpu_before = [cpu_s(p.pid) for p in spectators]
+        before = staff.engine()["commits"]
+        first_seq = next_seq(staff)
+        sent: list[int] = []
+        window_started = time.monotonic()
+        for _ in range(args.laps):
+            sent.append(time.monotonic_ns())
+            staff.send("manual_lap", track_id="track-1")
+            staff.send("manual_lap", track_id="track-2")
+            time.sleep(args.gap_s)
+        time.sleep(2.0)
+        window_s = time.monotonic() - window_started
+        engine = staff.engine()
+        cpu = [cpu_s(p.pid) - c for p, c in zip(spectators, cpu_before, strict=True)]
+        rss = [rss_mb(p.pid) for p in spectators]
+        results = clients.finish()
+    new = engine["commits"] - before
+    sizes = [size for _, client_sizes in results for size in client_sizes]
     return {
-        "seq": seq,
-        "kind": "lap",
-        "sent_ns": time.time_ns(),
-        "leaderboard": rows,
-        "laps": [{"number": n, "ms": 9500 + n} for n in range(8)],
+        "joined": clients.joined,
+        "latency": latencies_ms(sent, first_seq, results),
+        "commit": [us / 1000 for us in engine["commit_us"][-new:]] if new else [],
+        "bytes": statistics.mean(sizes) if sizes else 0.0,
+        "cpu": [100 * c / window_s for c in cpu],
+        "rss": rss,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--procs", type=int, default=10)
-    parser.add_argument("--messages", type=int, default=30)
-    parser.add_argument("--rate", type=float, default=2.0, help="messages per second")
-    args = parser.parse_args()
-
-    from flask_socketio import SocketIO
-
-    log = Path("/tmp/lapgate-bench-fanout.log")
-    ports = [free_port(), free_port()]
-    boards = [start_board(port, log) for port in ports]
-    ctx = mp.get_context("spawn")
-    ready, results, done = ctx.Queue(), ctx.Queue(), ctx.Event()
-    per_proc = args.clients // args.procs
-    procs = [
-        ctx.Process(target=client_process, args=(i, ports, per_proc, ready, done, results))
-        for i in range(args.procs)
-    ]
-    try:
-        t0 = time.perf_counter()
-        for proc in procs:
-            proc.start()
-        failed = sum(ready.get(timeout=600) for _ in procs)
-        connected = per_proc * args.procs - failed
-        print(
-            f"{connected} clients connected to 2 board processes in "
-            f"{time.perf_counter() - t0:.1f} s ({failed} failed)"
-        )
-        before = {b.pid: cpu_s(b.pid) for b in boards}
-        emitter = SocketIO(message_queue=REDIS_URL)
-        t_start = time.perf_counter()
-        for seq in range(1, args.messages + 1):
-            emitter.emit("update", payload(seq), namespace="/live")
-            time.sleep(1 / args.rate)
-        time.sleep(3)  # let the last deliveries land
-        window_s = time.perf_counter() - t_start
-        cpu = {b.pid: cpu_s(b.pid) - before[b.pid] for b in boards}
-        rss = {b.pid: rss_mb(b.pid) for b in boards}
-        done.set()
-        latencies = sorted(x for _ in procs for x in results.get(timeout=120))
-    finally:
-        done.set()
-        for proc in procs:
-            proc.join(timeout=60)
-        for board in boards:
-            board.terminate()
-            board.wait(timeout=10)
-    expected = connected * args.messages
-    print(
-        f"deliveries: {len(latencies)} of {expected} expected "
-        f"({args.messages} messages x {connected} clients)"
+    parser.add_argument("--laps", type=int, default=20, help="lap pairs")
+    parser.add_argument("--gap-s", type=float, default=0.5, help="time between lap pairs")
+    parser.add_argument("--setups", nargs="+", choices=list(SETUPS), default=list(SETUPS))
+    parser.add_argument(
+        "--data-in",
+        default=None,
+        help="folder for the owners' data (default: the system's temporary folder; "
+        "/dev/shm takes a busy disk's fsync out of the figures)",
     )
-    if latencies:
-        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory(dir=args.data_in) as folder:
+        for name in args.setups:
+            rows.append((name, run_setup(name, Path(folder) / name, args)))
+    print()
+    print(
+        f"{args.clients} phones on 2 spectator processes, Redis; {args.laps} lap pairs "
+        f"{args.gap_s} s apart; owner: real lapgate run, SQLite; "
+        f"{os.cpu_count()} CPUs shared by everything; load {load()}"
+    )
+    print(
+        "| spectators + owner delivery | joined | deliveries | latency p50 / p99 / max ms "
+        "| enqueue→commit p50 / p99 / max ms | bytes/update | spectator CPU % | spectator RSS MB |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|--:|")
+    for name, result in rows:
+        server, delivery = SETUPS[name]
+        latency = result["latency"]
+        expected = result["joined"] * args.laps
+        cpu = " + ".join(f"{c:.0f}" for c in result["cpu"])
+        rss = " + ".join(f"{r:.0f}" for r in result["rss"])
         print(
-            f"latency ms: p50 {statistics.median(latencies):.1f}  p99 {p99:.1f}  "
-            f"max {latencies[-1]:.1f}"
+            f"| {server} + {delivery} | {result['joined']} | {len(latency)}/{expected} "
+            f"| {summary(latency)} | {summary(result['commit'])} | {result['bytes']:.0f} "
+            f"| {cpu} | {rss} |"
         )
-    for board in boards:
-        print(
-            f"board process {board.pid}: CPU {cpu[board.pid]:.1f} s over {window_s:.0f} s "
-            f"({100 * cpu[board.pid] / window_s:.0f}% of a core), RSS {rss[board.pid]:.0f} MB"
-        )
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"machine: {os.cpu_count()} CPUs shared by clients, boards and Redis; load {load}")
 
 
 if __name__ == "__main__":

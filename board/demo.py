@@ -164,9 +164,10 @@ class DemoDirector:
         """On the host thread: note a car off track; the director's thread adds the reset
         to the run that was on track then (not to the next one, should that be staged)."""
         kind = message.get("type")
-        if kind == "track" and message["track"]["track_id"] == self.track_id:
-            run = message["track"]["run"]
-            self._run_on_track = run["run_id"] if run else None
+        if kind == "track" and message["track_id"] == self.track_id:
+            # a track update may be a patch (board/live/delta.py): read the run it left
+            run = self.host.race.current_run(self.host.race.track(self.track_id))
+            self._run_on_track = run.info.run_id if run else None
         elif (
             kind == "notice"
             and message.get("kind") == "off_track"
@@ -275,7 +276,9 @@ class DemoDirector:
         owed = [name for name in names if seen.runs_taken.get(name, 0) < limit]
         if owed:
             for name in owed:
-                self._do("queue_add", {"track_id": self.track_id, "alias": name}, name)
+                # the demo's racers are known people coming back: "same person" answered
+                payload = {"track_id": self.track_id, "alias": name, "same_racer": True}
+                self._do("queue_add", payload, name)
             return
         self._close(seen)
 

@@ -86,6 +86,9 @@ class RunInfo:
     # left open on another clock (the Pi rebooted) cannot continue on this one.
     clock_id: str = ""
     track_id: str = ""  # the track the run was raced on
+    # A team's run: the racer who drove (a member, or a proxy when `proxy`); None: the
+    # entrant drove themself (or, for a team staged from a bracket, not recorded)
+    raced_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +103,22 @@ class QueueEntry:
     car: str = ""
     model_name: str = ""
     track_id: str = ""
+    raced_by: str | None = None  # a team's entry: the racer who will drive
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A team entered in an event: it races as one entrant (`entrant_id`, a racer record
+    with the team's name, so leaderboards, brackets and standings list the team), with one
+    car; its runs are raced by a member or a proxy. `members` are racer ids; a racer is a
+    member of at most one team per event."""
+
+    team_id: str
+    event_id: str
+    entrant_id: str
+    name: str
+    car: str = ""
+    members: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

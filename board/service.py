@@ -18,33 +18,31 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from lapgate.board.live.host import EngineHost
 from lapgate.board.live.race import Race
 from lapgate.board.store.api import RaceStore
 from lapgate.board.wallclock import WallClock, check_wall_clock, utc_now
 from lapgate.board.web import create_app
+from lapgate.board.web.server import Connections, LimitedWSGIServer, ServerLimits
 from lapgate.config.settings import GpioGate, Settings, SimulatedGate
 
 log = logging.getLogger(__name__)
 
 
-class _RequestHandler(WSGIRequestHandler):
-    """Request lines go to the debug log, not stderr (one per poll would flood a venue log)."""
-
-    def log(self, type: str, message: str, *args: Any) -> None:
-        log.debug("%s %s: " + message, self.address_string(), type, *args)
-
-
 class BoardServer:
-    """The board app served on its own thread (port 0 picks a free port)."""
+    """The board app served on its own thread (port 0 picks a free port), within `limits`
+    (board.web.server: connection caps, request deadlines)."""
 
-    def __init__(self, app: Flask, host: str, port: int) -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, port, app, threaded=True, request_handler=_RequestHandler
-        )
+    def __init__(
+        self, app: Flask, host: str, port: int, limits: ServerLimits | None = None
+    ) -> None:
+        self._server = LimitedWSGIServer(host, port, app, limits or ServerLimits())
         self._thread: threading.Thread | None = None
+
+    @property
+    def connections(self) -> Connections:
+        return self._server.connections
 
     @property
     def port(self) -> int:
@@ -74,6 +72,7 @@ class Service:
     host_ip: str = "127.0.0.1"
     port: int = 5000
     wall_clock: WallClock = utc_now  # only for the start-up date check (board.wallclock)
+    state_dir: Path | None = None  # the data folder: staff logins kept across restarts
     race: Race = field(init=False)
     host: EngineHost = field(init=False)
     app: Flask = field(init=False)
@@ -88,7 +87,9 @@ class Service:
             clocks[gate_id] = adapter.now_ns
         self.race = Race(self.store, self.settings, clocks, clock_ids(self.settings))
         self.host = EngineHost(self.race, gates=self.gates)
-        self.app = create_app(self.settings, self.host, secret_key=self.secret_key)
+        self.app = create_app(
+            self.settings, self.host, secret_key=self.secret_key, state_dir=self.state_dir
+        )
 
     def start(self, serve: bool = True) -> None:
         check_wall_clock(self.app, self.store, self.wall_clock)  # before anything is stored
@@ -105,7 +106,8 @@ class Service:
                 continue
             self.host.submit(partial(_started, gate_id=gate_id))
         if serve:
-            self.server = BoardServer(self.app, self.host_ip, self.port)
+            limits = ServerLimits.of(self.settings.board)
+            self.server = BoardServer(self.app, self.host_ip, self.port, limits)
             self.server.start()
 
     def stop(self) -> None:
@@ -113,6 +115,9 @@ class Service:
             self.sync.stop()
         if self.server is not None:
             self.server.stop()
+        delivery = self.app.extensions.get("lapgate.delivery")
+        if delivery is not None:
+            delivery.stop()
         for adapter in self.gates.values():
             try:
                 adapter.stop()

@@ -34,6 +34,7 @@ class RoundSettings(BaseModel):
     tracks: list[Name] = []  # track ids the round is raced on; empty: all of the event's
     format: FormatKind | None = None  # None: [round].format (shootouts: single_lap)
     average_laps: Annotated[int, Field(ge=2, le=10)] | None = None
+    race_laps: Annotated[int, Field(ge=1, le=10)] | None = None  # N of format = "lap_count"
     time_limit_s: Annotated[float, Field(ge=10, le=600)] | None = None
     runs_per_racer: Annotated[int, Field(ge=0, le=100)] | None = None  # 0: unlimited
     advance: AdvanceKind = AdvanceKind.ALL
@@ -59,9 +60,11 @@ class RoundSettings(BaseModel):
         kind = self.format
         if kind is None:
             kind = FormatKind.SINGLE_LAP if self.kind is RoundKind.SHOOTOUT else defaults.format
-        if kind is FormatKind.AVERAGE:
-            return Format.average(self.average_laps or defaults.average_laps)
-        return Format(kind)
+        return Format.of(
+            kind,
+            self.average_laps or defaults.average_laps,
+            self.race_laps or defaults.race_laps,
+        )
 
     def reset_grand_final(self) -> bool:
         """Whether a lost grand final is raced again: the explicit setting, else true
@@ -76,6 +79,7 @@ class RoundSettings(BaseModel):
         run_config = defaults.run_config()
         if self.time_limit_s is not None:
             run_config = replace(run_config, time_limit_ns=ns_from_s(self.time_limit_s))
+        run_config = replace(run_config, finish_laps=fmt.finish_laps)
         runs = defaults.runs_per_racer if self.runs_per_racer is None else self.runs_per_racer
         bracket = None
         if self.kind is RoundKind.BRACKET:

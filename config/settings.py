@@ -7,9 +7,10 @@ the key instead of a setting silently ignored.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lapgate.config import limits
 from lapgate.config.round_settings import RoundSettings
@@ -45,6 +46,7 @@ class RoundDefaults(_Section):
 
     format: FormatKind = FormatKind.FASTEST_LAP
     average_laps: Annotated[int, Field(ge=2, le=10)] = 3
+    race_laps: Annotated[int, Field(ge=1, le=10)] = 3  # N of format = "lap_count"
     time_limit_s: Annotated[float, Field(ge=10, le=600)] = 120
     start_mode: StartMode = StartMode.FIRST_CROSSING
     expiry: ExpiryPolicy = ExpiryPolicy.FINISH_LAP
@@ -66,9 +68,7 @@ class RoundDefaults(_Section):
         )
 
     def ranking_format(self) -> Format:
-        if self.format is FormatKind.AVERAGE:
-            return Format.average(self.average_laps)
-        return Format(self.format)
+        return Format.of(self.format, self.average_laps, self.race_laps)
 
 
 class _Gate(_Section):
@@ -153,6 +153,40 @@ class BoardSettings(_Section):
     # Redis URL (redis://host:6379/0): broadcasts go through it, so spectator processes
     # (`lapgate spectate`) serve phones while this process owns the race. Empty: in-process.
     message_queue: str = ""
+    # "queued": the engine host hands each change to a delivery thread and goes on with the
+    # next crossing; "inline": the host thread emits to every screen itself (the older path,
+    # kept to measure against: bench/latency.py).
+    delivery: Literal["queued", "inline"] = "queued"
+    # Messages waiting for one screen before it is disconnected as not reading.
+    send_queue_max: Annotated[int, Field(ge=8, le=10_000)] = 64
+    # How long a staff login lasts (default: one event day). Logout, "log out everywhere"
+    # and a change of staff_password_hash end every earlier login at once.
+    staff_session_hours: Annotated[float, Field(gt=0, le=24 * 7)] = 16.0
+    # Addresses or networks (CIDR) of reverse proxies (nginx) whose X-Forwarded-For and
+    # X-Forwarded-Proto are believed; from anyone else those headers are ignored.
+    trusted_proxies: list[str] = []
+    # Limits of the web server (a Pi's memory and open files; see docs/architecture.md).
+    max_connections: Annotated[int, Field(ge=16, le=65536)] = 1000
+    max_connections_per_address: Annotated[int, Field(ge=2, le=65536)] = 32
+    max_websockets_per_address: Annotated[int, Field(ge=1, le=65536)] = 12
+    header_timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+    body_timeout_s: Annotated[float, Field(gt=0, le=3600)] = 60.0
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    "IP addresses or networks such as '127.0.0.1' or '10.0.0.0/24' "
+                    f"({entry!r} is neither)"
+                ) from None
+        return value
+
+    def trusted_networks(self) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies)
 
 
 class StoreSettings(_Section):

@@ -2,7 +2,9 @@
 
 Each racer gets up to `attempts` runs (default 2) of the match format; their metric over
 those runs is compared and the better one wins (value first, then the format's own
-tie-break: next-best lap for fastest lap, best lap in the window for an average). A racer
+tie-break: next-best lap for fastest lap, best lap in the window for an average or a lap
+count). In a lap-count match the lower total of N laps wins, and a racer who finished N
+valid laps beats one who did not (then more laps, then the lower total). A racer
 marked no-show loses. If both are still equal (or neither set a time, or both are
 no-shows) the higher seed (the lower seed number) wins, unless the rules say re-run, in
 which case the decision names no winner and the match is raced again.
@@ -90,7 +92,11 @@ def _attempts(rules: MatchRules, side: MatchSide) -> tuple[RunLaps, ...]:
 
 
 def _shown(result: Metric | None) -> str:
-    return format_s(result.value_ns) if result is not None else "no time"
+    if result is None:
+        return "no time"
+    if result.laps_short:
+        return f"{format_s(result.value_ns)} ({len(result.laps)} laps)"
+    return format_s(result.value_ns)
 
 
 def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchDecision:
@@ -130,11 +136,11 @@ def _compare(
         if top_metric is None and bottom_metric is None:
             return None
         return (top, bottom, "") if bottom_metric is None else (bottom, top, "")
-    top_key = (top_metric.value, top_metric.tiebreak_ns)
-    bottom_key = (bottom_metric.value, bottom_metric.tiebreak_ns)
+    top_key = (top_metric.laps_short, top_metric.value, top_metric.tiebreak_ns)
+    bottom_key = (bottom_metric.laps_short, bottom_metric.value, bottom_metric.tiebreak_ns)
     if top_key == bottom_key:
         return None
-    extra = "" if top_metric.value != bottom_metric.value else " (format tie-break)"
+    extra = "" if top_key[:2] != bottom_key[:2] else " (format tie-break)"
     return (top, bottom, extra) if top_key < bottom_key else (bottom, top, extra)
 
 

@@ -1,8 +1,11 @@
 """A round's leaderboard: racers ranked by their format metric, with gaps.
 
-Order: racers with a metric by (value, tie-break, who set it first); then racers without
-one by valid laps (more first). Racers still equal on every key share a rank; the racer id
-settles only the listing order, so the result never depends on input order.
+Order: racers with a metric by (laps short, value, tie-break, who set it first); then
+racers without one by valid laps (more first). Laps short is 0 except in a lap-count race,
+where a racer who has not finished N valid laps ranks after every racer who has (more laps
+first, then the lower total); gaps are given only between results with the same laps.
+Racers still equal on every key share a rank; the racer id settles only the listing order,
+so the result never depends on input order.
 """
 
 from __future__ import annotations
@@ -64,8 +67,8 @@ def leaderboard(fmt: Format, racers: Iterable[RacerRuns]) -> tuple[Standing, ...
                 racer.racer_id,
                 racer.name,
                 result,
-                result.value_ns - leader.value_ns,
-                None if ahead is None else result.value_ns - ahead.value_ns,
+                _gap(result, leader),
+                None if ahead is None else _gap(result, ahead),
                 valid,
                 lap_count,
                 runs,
@@ -77,6 +80,13 @@ def leaderboard(fmt: Format, racers: Iterable[RacerRuns]) -> tuple[Standing, ...
             Standing(None, racer.racer_id, racer.name, None, None, None, valid, laps, runs)
         )
     return tuple(standings)
+
+
+def _gap(result: Metric, other: Metric) -> int | None:
+    """`result` minus `other` in ns; None when they lack different numbers of laps."""
+    if result.laps_short != other.laps_short:
+        return None
+    return result.value_ns - other.value_ns
 
 
 def _key(result: Metric | None) -> object:

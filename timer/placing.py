@@ -44,7 +44,7 @@ from lapgate.timer.leaderboard import Standing
 NO_RESULT_LABEL = "no result"
 _SINGLE_STAGE_NAMES = ("the final", "the semi-final", "the quarter-final")  # from the end
 
-ResultKey = tuple[int, tuple[Fraction, int, tuple[int, int]]]
+ResultKey = tuple[int, tuple[int, Fraction, int, tuple[int, int]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +80,7 @@ def leaderboard_placings(standings: Sequence[Standing], label: str) -> tuple[Pla
 def _result_key(result: Metric | None) -> ResultKey:
     """Sorts results best first and racers without one after everyone with one."""
     if result is None:
-        return (1, (Fraction(0), 0, (0, 0)))
+        return (1, (0, Fraction(0), 0, (0, 0)))
     return (0, result.sort_key())
 
 

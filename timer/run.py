@@ -3,9 +3,19 @@
 `RunLog` is an append-only tuple of `LoggedEvent`s with ids 1, 2, …; `run_state(log)`
 replays it from scratch into a `RunState`. Replaying is cheap (a run holds a few hundred
 events) and makes persistence, crash recovery, undo and audit one mechanism: store the log,
-replay it. `record(log, event)` checks a staff action against the rules before appending
-it; gate crossings are always recorded, even when the rules ignore them, so that nothing
-a sensor reported is ever lost and every ignored crossing carries its reason.
+replay it.
+
+A run with `finish_laps` N (a lap-count race) finishes at the crossing that completes its
+Nth lap, valid or not: the end is known the moment the car crosses, and a later staff
+correction of a lap's validity or resets changes the result, never the end, so it never
+reopens the run. Crossings after that one are recorded and ignored ("after the run
+finished"). Undoing a false crossing among the N merges two laps: the run's Nth lap then
+ends at the next recorded crossing; when there is none the run is running again (its car
+is still out; the live core ends it where it ended before once the track has moved on).
+
+`record(log, event)` checks a staff action against the rules before appending it; gate
+crossings are always recorded, even when the rules ignore them, so that nothing a sensor
+reported is ever lost and every ignored crossing carries its reason.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ from lapgate.timer.units import NS_PER_S, format_s
 
 TIME_LIMIT_RANGE_S = (10, 600)
 MAX_RESETS_RANGE = (0, 10)
+FINISH_LAPS_RANGE = (1, 10)
 
 
 class RunStatus(StrEnum):
@@ -56,6 +67,7 @@ class RunConfig:
     grace_ns: int = 60 * NS_PER_S
     lockout_ns: int = 3 * NS_PER_S
     max_resets_per_lap: int | None = None  # None: unlimited
+    finish_laps: int | None = None  # a lap-count race: the run ends with its Nth lap
 
     def __post_init__(self) -> None:
         low, high = TIME_LIMIT_RANGE_S
@@ -72,6 +84,11 @@ class RunConfig:
             raise RuleViolation(
                 f"max_resets_per_lap: got {self.max_resets_per_lap}, "
                 f"expected {low}–{high} or None (unlimited)"
+            )
+        low, high = FINISH_LAPS_RANGE
+        if self.finish_laps is not None and not low <= self.finish_laps <= high:
+            raise RuleViolation(
+                f"finish_laps: got {self.finish_laps}, expected {low}–{high} or None (timed run)"
             )
 
 
@@ -229,7 +246,15 @@ class _Fold:
         if self.started_ns is None:  # rolling start: this crossing opens lap 1
             self.started_ns = t_ns
         self.boundaries.append(_Boundary(t_ns, event_id, source))
+        if config.finish_laps is not None and self.completed_laps >= config.finish_laps:
+            self.finished_ns = t_ns  # the lap-count race is run
         return None
+
+    @property
+    def completed_laps(self) -> int:
+        if self.config.start_mode is StartMode.STAFF:
+            return len(self.boundaries)
+        return max(0, len(self.boundaries) - 1)
 
 
 def _sorted_crossings(log: RunLog, active: frozenset[int]) -> list[tuple[int, int, LapSource]]:

@@ -104,16 +104,38 @@ def claim(config_file: Path, fallback: str, dry_run: bool) -> None:
     "--host", "host_ip", default="127.0.0.1", show_default=True, help="Address to listen on."
 )
 @click.option("--port", type=int, default=5001, show_default=True, help="Port to listen on.")
-def spectate(message_queue: str, owner_url: str, host_ip: str, port: int) -> None:
+@click.option(
+    "--server",
+    type=click.Choice(["gevent", "threads"]),
+    default="gevent",
+    show_default=True,
+    help="gevent: one event loop for every phone; threads: werkzeug, a thread per phone.",
+)
+def spectate(message_queue: str, owner_url: str, host_ip: str, port: int, server: str) -> None:
     """Serve phones' live updates from the owner's broadcasts (a fan-out process)."""
     from lapgate.board.service import BoardServer
     from lapgate.board.sync.fanout import create_spectator_app
 
+    if server == "gevent":
+        import importlib.util
+        import os
+        import sys
+
+        from lapgate.board.sync.spectator import command_line
+
+        if importlib.util.find_spec("gevent") is None:
+            raise click.ClickException(
+                "--server gevent: gevent is not installed; install lapgate[fanout] "
+                "(pip install 'lapgate[fanout]') or use --server threads"
+            )
+        sys.stdout.flush()
+        os.execv(sys.executable, command_line(message_queue, owner_url, host_ip, port))
+
     app, _socketio = create_spectator_app(message_queue, owner_url)
-    server = BoardServer(app, host_ip, port)
-    server.start()
-    click.echo(f"spectator: http://{host_ip}:{server.port}/ (owner {owner_url or 'none'})")
-    _serve_until_interrupted(server)
+    board = BoardServer(app, host_ip, port)
+    board.start()
+    click.echo(f"spectator: http://{host_ip}:{board.port}/ (owner {owner_url or 'none'})")
+    _serve_until_interrupted(board)
 
 
 def _serve_until_interrupted(server: Any) -> None:

@@ -13,6 +13,8 @@ import http.cookiejar
 import json
 import os
 import re
+import secrets
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -25,6 +27,8 @@ from lapgate.timer.errors import LapgateError
 
 PASSWORD_ENV = "LAPGATE_STAFF_PASSWORD"
 TIMEOUT_S = 15
+RETRIES = 2
+RETRY_AFTER_S = 1.0
 
 
 class ControlError(LapgateError, RuntimeError):
@@ -90,13 +94,24 @@ class BoardClient:
         self.token = self._page_token(r'<meta name="csrf-token" content="([^"]+)">')
 
     def command(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
-        request = urllib.request.Request(
-            f"{self.base}/api/control/{name}",
-            data=json.dumps(payload).encode(),
-            headers={"Content-Type": "application/json", "X-CSRF-Token": self.token},
-            method="POST",
-        )
-        status, body = self._open(request)
+        """Send the command; while the engine is busy (503) try again with the same
+        Idempotency-Key, so the board applies it once."""
+        key = secrets.token_hex(16)
+        for attempt in range(RETRIES + 1):
+            request = urllib.request.Request(
+                f"{self.base}/api/control/{name}",
+                data=json.dumps(payload).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-CSRF-Token": self.token,
+                    "Idempotency-Key": key,
+                },
+                method="POST",
+            )
+            status, body = self._open(request)
+            if status != 503 or attempt == RETRIES:
+                break
+            time.sleep(RETRY_AFTER_S)
         try:
             answer: dict[str, Any] = json.loads(body)
         except ValueError:

@@ -188,7 +188,10 @@ def standings(
     else:
         click.echo(f"# {season} standings, {scheme} points, {len(races)} races")
         for row in rows:
-            click.echo(f"{row.rank:>5}  {row.as_json()['points']:>14}  {row.races:>2}  {row.alias}")
+            team = f"  (team: {row.team_members})" if row.team_members else ""
+            click.echo(
+                f"{row.rank:>5}  {row.as_json()['points']:>14}  {row.races:>2}  {row.alias}{team}"
+            )
 
 
 def register(group: click.Group) -> None:

@@ -128,6 +128,7 @@ def run(config_file: Path, db_url: str | None, new_decoder_session: bool) -> Non
         store,
         gates=build_gates(settings, state_dir),
         secret_key=_secret_key(data_dir(settings.store)),
+        state_dir=state_dir,
         host_ip=settings.board.host,
         port=settings.board.port,
     )

@@ -82,7 +82,8 @@ def no_board_running(config_path: Path | None, db_url: str | None, what: str) ->
         raise click.ClickException(
             f"{what}: refused while a board runs on this database (pid {pid}, data folder "
             f"{folder}): it would not see the change. Stop it first (sudo systemctl stop "
-            "lapgate), then run this again; rename racers on /control while it runs"
+            "lapgate), then run this again; rename, merge, split or delete racers on /control "
+            "while it runs"
         ) from None
     try:
         yield

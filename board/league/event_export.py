@@ -117,7 +117,7 @@ def export_event(
     if fmt is ExportFormat.DREM_SUMMARY_CSV:
         return drem_summary_csv(rounds, racers)
     logs = {run.run_id: store.load_log(run.run_id) for rr in rounds for run, _ in rr.runs}
-    return event_json(event, rounds, logs, racers, results)
+    return event_json(event, rounds, logs, racers, results, store.list_teams(event.event_id))
 
 
 def export_file(

@@ -4,7 +4,8 @@
   reads like a virtual race (and `lapgate import-results` reads it back).
 - `laps-csv` has one row per lap (run, racer, lap, time ms, resets, valid, source, and the
   run's status: laps of aborted or DNF runs are listed but do not rank), close to DeepRacer
-  Event Management's per-lap export.
+  Event Management's per-lap export. A team's laps name the team as the racer, with who
+  drove (`RacedBy`; `Proxy` true when a proxy did).
 - `json` holds everything: event, rounds, racers, runs with their event logs and laps, and
   the final results.
 
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, Final
 
-from lapgate.board.domain import EventInfo, Racer
+from lapgate.board.domain import EventInfo, Racer, Team
 from lapgate.board.league.model import RaceResult
 from lapgate.board.league.summit import RoundRuns
 from lapgate.board.store.codec import run_config_to_dict
@@ -61,6 +62,7 @@ LAP_COLUMNS: Final = (
     "Resets",
     "Valid",
     "Source",
+    "RacedBy",
 )
 
 
@@ -144,9 +146,16 @@ def laps_csv(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> str:
                         lap.resets,
                         lap.valid,
                         str(lap.end_source),
+                        _alias(racers, run.raced_by),
                     ]
                 )
     return write_csv(LAP_COLUMNS, rows)
+
+
+def _alias(racers: dict[str, Racer], racer_id: str | None) -> str:
+    if racer_id is None:
+        return ""
+    return racers[racer_id].alias if racer_id in racers else racer_id
 
 
 def event_json(
@@ -155,16 +164,29 @@ def event_json(
     logs: dict[str, RunLog],
     racers: dict[str, Racer],
     results: Sequence[RaceResult],
+    teams: Sequence[Team] = (),
 ) -> str:
     """Everything about the event as one JSON document (times in ns and ms)."""
     racer_ids = {run.racer_id for rr in rounds for run, _ in rr.runs} | {
         r.racer_id for r in results
     }
+    racer_ids |= {run.raced_by for rr in rounds for run, _ in rr.runs if run.raced_by}
+    racer_ids |= {member for team in teams for member in team.members}
     document: dict[str, Any] = {
         "format": "lapgate-event/1",
         "event": asdict(event),
         "racers": [asdict(racers[rid]) for rid in sorted(racer_ids) if rid in racers],
         "rounds": [_round_json(rr, logs) for rr in sorted(rounds, key=lambda r: r.round.seq)],
+        "teams": [
+            {
+                "team_id": t.team_id,
+                "racer_id": t.entrant_id,
+                "name": t.name,
+                "car": t.car,
+                "members": list(t.members),
+            }
+            for t in teams
+        ],
         "results": [{**r._asdict(), "extra": dict(r.extra)} for r in results],
     }
     return json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False)
@@ -190,6 +212,7 @@ def _round_json(rr: RoundRuns, logs: dict[str, RunLog]) -> dict[str, Any]:
                 "model_name": run.model_name,
                 "model_meta": run.model_meta,
                 "proxy": run.proxy,
+                "raced_by": run.raced_by,
                 "transponder": run.transponder,
                 "status": str(state.status),
                 "log": [

@@ -273,6 +273,9 @@ def _certificate_page(pdf: _Sheets, result: RaceResult, printout: Printout) -> N
     line("Certificate of Achievement", FONT, "B", 30, 14)
     line("awarded to", FONT, "", 13, 12)
     line(result.alias, FONT, "B", 34, 16)
+    members = str(result.extra.get("Team members", ""))
+    if members:  # a team: who it is
+        line(members, FONT, "", 13, 7)
     standing = f"{place_word(result.rank)} place" if result.rank is not None else "for taking part"
     event = printout.event.name + (f" · {printout.scope}" if printout.scope else "")
     line(f"{standing} at {event}", FONT, "", 15, 8, gap=2)

@@ -72,17 +72,22 @@ class StandingRow:
     races: int  # races the racer took part in
     region: str = ""
     country: str = ""
+    team_members: str = ""  # a team (company leagues): its members in its latest race
 
     def as_json(self) -> dict[str, Any]:
-        """The documented JSON row: rank, alias, user_id, points, races."""
+        """The documented JSON row: rank, alias, user_id, points, races (and a team's
+        team_members)."""
         points: float | int = int(self.points) if self.points == int(self.points) else self.points
-        return {
+        row: dict[str, Any] = {
             "rank": self.rank,
             "alias": self.alias,
             "user_id": self.user_id,
             "points": points,
             "races": self.races,
         }
+        if self.team_members:
+            row["team_members"] = self.team_members
+        return row
 
 
 US_PER_MS = 1000  # community points are exact at 1 µs resolution of ranking times
@@ -100,6 +105,7 @@ class _Tally:
     races: int
     alias: str
     user_id: str | None
+    team_members: str = ""
 
 
 def _community_scale(races: Sequence[Race]) -> tuple[int, dict[str, int]]:
@@ -125,11 +131,13 @@ def _tally(races: Sequence[Race], scheme: Scheme) -> tuple[dict[str, _Tally], in
             for r in race.results:
                 t = tallies.get(r.racer_id)
                 if t is None:
-                    tallies[r.racer_id] = _Tally(aws_points(r.rank), 1, r.alias, r.user_id)
+                    t = tallies[r.racer_id] = _Tally(aws_points(r.rank), 1, r.alias, r.user_id)
                 else:
                     t.units += aws_points(r.rank)
                     t.races += 1
                     t.alias, t.user_id = r.alias, r.user_id
+                if r.extra:
+                    t.team_members = r.extra.get("Team members", t.team_members)
         return tallies, 1
     scale, means = _community_scale(races)
     all_means = sum(means.values())
@@ -141,11 +149,13 @@ def _tally(races: Sequence[Race], scheme: Scheme) -> tuple[dict[str, _Tally], in
             delta = mean - own
             t = tallies.get(r.racer_id)
             if t is None:
-                tallies[r.racer_id] = _Tally(delta - all_means, 1, r.alias, r.user_id)
+                t = tallies[r.racer_id] = _Tally(delta - all_means, 1, r.alias, r.user_id)
             else:
                 t.units += delta
                 t.races += 1
                 t.alias, t.user_id = r.alias, r.user_id
+            if r.extra:
+                t.team_members = r.extra.get("Team members", t.team_members)
     return tallies, scale * US_PER_MS
 
 
@@ -215,6 +225,7 @@ def compute_standings(
                 tally.races,
                 racer_region,
                 country,
+                tally.team_members,
             )
         )
     rows.sort(key=lambda item: (-item[0], item[1], item[2]))
@@ -229,9 +240,10 @@ def _shown_units(units: int, divisor: int, scheme: Scheme) -> int:
     return (2 * units * 1000 + divisor) // (2 * divisor)
 
 
-# (shown total, alias sort key, racer id, alias, user id, points, races, region, country):
+# (shown total, alias sort key, racer id, alias, user id, points, races, region, country,
+# team members):
 # a racer's standing before ranks are known; each StandingRow is built once, ranked.
-_Unranked = tuple[int, str, str, str, str | None, float, int, str, str]
+_Unranked = tuple[int, str, str, str, str | None, float, int, str, str, str]
 
 
 def _ranked(rows: list[_Unranked]) -> list[StandingRow]:
@@ -240,9 +252,11 @@ def _ranked(rows: list[_Unranked]) -> list[StandingRow]:
     previous: int | None = None
     rank = 0
     for position, row in enumerate(rows, start=1):
-        total, _, racer_id, alias, user_id, points, races, region, country = row
+        total, _, racer_id, alias, user_id, points, races, region, country, members = row
         if previous is None or total != previous:
             rank = position
         previous = total
-        ranked.append(StandingRow(rank, racer_id, alias, user_id, points, races, region, country))
+        ranked.append(
+            StandingRow(rank, racer_id, alias, user_id, points, races, region, country, members)
+        )
     return ranked

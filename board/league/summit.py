@@ -27,11 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lapgate.board.bracket_document import load_brackets
-from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo
+from lapgate.board.domain import EventInfo, Racer, RoundInfo, RunInfo, Team
 from lapgate.board.league.model import Race, RaceMeta, RaceResult
 from lapgate.board.store.api import RaceStore, ResultStore
 from lapgate.timer.brackets import BracketState
-from lapgate.timer.formats import Format, FormatKind, RunLaps, metric
+from lapgate.timer.formats import Format, FormatKind, Metric, RunLaps, metric
 from lapgate.timer.leaderboard import RacerRuns, Standing, leaderboard
 from lapgate.timer.placing import Placing, bracket_placings, classify, leaderboard_placings
 from lapgate.timer.rounds import RoundKind
@@ -125,7 +125,37 @@ def _how_placed(placing: Placing, rr: RoundRuns) -> str:
     return rr.round.format.label  # a timed round (or a bracket round without its bracket)
 
 
-def _result(placing: Placing, rank: int | None, racer: Racer | None, rr: RoundRuns) -> RaceResult:
+def _team_columns(
+    racer_id: str, rr: RoundRuns, racers: dict[str, Racer], teams: dict[str, Team]
+) -> dict[str, str]:
+    """A team's extra columns: "Team members", and "Raced by" (who drove its runs in the
+    round that places it, in run order; a proxy marked)."""
+    team = teams.get(racer_id)
+    if team is None:
+        return {}
+
+    def alias(rid: str) -> str:
+        return racers[rid].alias if rid in racers else rid
+
+    drivers: list[str] = []
+    for run, _ in rr.runs:
+        if run.racer_id == racer_id and run.raced_by:
+            shown = alias(run.raced_by) + (" (proxy)" if run.proxy else "")
+            if shown not in drivers:
+                drivers.append(shown)
+    return {
+        "Team members": ", ".join(alias(m) for m in team.members),
+        "Raced by": ", ".join(drivers),
+    }
+
+
+def _result(
+    placing: Placing,
+    rank: int | None,
+    racer: Racer | None,
+    rr: RoundRuns,
+    extra: dict[str, str],
+) -> RaceResult:
     states = [state for run, state in rr.runs if run.racer_id == placing.racer_id]
     valid_ns = [lap.duration_ns for state in states for lap in state.laps if lap.valid]
     resets = sum(lap.resets for state in states for lap in state.laps)
@@ -142,18 +172,37 @@ def _result(placing: Placing, rank: int | None, racer: Racer | None, rr: RoundRu
         lap_count=len(valid_ns),
         reset_count=resets,
         submission_count=len(states),
-        extra={"Round": rr.round.name, "Format": _how_placed(placing, rr)},
+        extra={
+            "Round": rr.round.name,
+            "Format": _how_placed(placing, rr),
+            **_race_laps(result),
+            **extra,
+        },
     )
 
 
-def final_results(rounds: Sequence[RoundRuns], racers: dict[str, Racer]) -> tuple[RaceResult, ...]:
-    """The event's final order over `rounds` (see the module docstring)."""
+def _race_laps(result: Metric | None) -> dict[str, str]:
+    """A lap-count result's "Race laps" column: laps counted of the N raced ("2/3")."""
+    if result is None or not result.is_total:
+        return {}
+    counted = len(result.laps)
+    return {"Race laps": f"{counted}/{counted + result.laps_short}"}
+
+
+def final_results(
+    rounds: Sequence[RoundRuns], racers: dict[str, Racer], teams: Sequence[Team] = ()
+) -> tuple[RaceResult, ...]:
+    """The event's final order over `rounds` (see the module docstring); a team's result
+    names its members and who drove (`teams`: the event's)."""
     ordered = sorted(rounds, key=lambda r: r.round.seq)
     rows = classify([round_placings(rr, racers) for rr in ordered])
-    return tuple(
-        _result(row.placing, row.rank, racers.get(row.racer_id), ordered[row.round_index])
-        for row in rows
-    )
+    by_entrant = {team.entrant_id: team for team in teams}
+    results = []
+    for row in rows:
+        rr = ordered[row.round_index]
+        extra = _team_columns(row.racer_id, rr, racers, by_entrant)
+        results.append(_result(row.placing, row.rank, racers.get(row.racer_id), rr, extra))
+    return tuple(results)
 
 
 def date_ms(date: str) -> int | None:
@@ -194,7 +243,8 @@ def event_race(
         launch_time_ms=date_ms(event.date),
         region=event.region,
     )
-    return Race(event.event_id, meta, final_results(rounds, racers))
+    teams = store.list_teams(event.event_id)
+    return Race(event.event_id, meta, final_results(rounds, racers, teams))
 
 
 def season_races(store: ResultStore, season: str, details: bool = False) -> list[Race]:

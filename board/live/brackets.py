@@ -14,13 +14,14 @@ Each change is stored first (the whole bracket as one JSON document,
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from lapgate.board.bracket_document import LiveBracket, Staged, load_brackets
 from lapgate.board.domain import RoundInfo, new_id
-from lapgate.board.live.messages import BracketChanged
+from lapgate.board.live.messages import BracketChanged, Notice
 from lapgate.board.live.race import ActionError, NotFound, Race, RoundStatus, RunRecord
 from lapgate.timer.bracket_layout import build_layout
 from lapgate.timer.bracket_match import MatchSide, apply_decision, decide_match
@@ -34,7 +35,7 @@ from lapgate.timer.brackets import (
     record_result,
     undo_event,
 )
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.formats import RunLaps
 from lapgate.timer.rounds import (
     AdvanceKind,
@@ -105,7 +106,7 @@ def view(race: Race, bracket: LiveBracket) -> Payload:
     events = [
         {
             "event_id": entry.event_id,
-            "label": _event_label(entry.event, names),
+            "label": _event_label(entry.event, names, bracket),
             "active": entry.event_id in active,
         }
         for entry in reversed(bracket.log.entries)
@@ -360,6 +361,55 @@ def decide(race: Race, bracket_id: str, no_show: Sequence[str]) -> Payload:
     return {"match_id": match.match_id, "winner_id": decision.winner_id, "reason": decision.reason}
 
 
+def check_decided(race: Race, run: RunRecord) -> None:
+    """After a correction of `run`: if a decided match was decided from it, decide that
+    match again from its runs as they are now and tell staff (a notice on /control) whether
+    the recorded result still holds. The result itself changes only by staff's hand
+    (`correct`): later matches may already have been raced on it."""
+    for bracket in race.brackets.values():
+        for match_id, used in bracket.match_runs.items():
+            if run.info.run_id in used:
+                _recheck(race, bracket, match_id, used)
+
+
+def _recheck(race: Race, bracket: LiveBracket, match_id: str, used: list[str]) -> None:
+    match = bracket.state.match(match_id)
+    if not isinstance(match.winner, str) or len(match.racers) != 2:
+        return
+    sides = []
+    for racer_id in match.racers:
+        runs = [race.runs[r] for r in used if r in race.runs]
+        laps = tuple(
+            RunLaps(r.info.run_id, r.info.seq, r.state.status, r.state.laps)
+            for r in runs
+            if r.info.racer_id == racer_id
+        )
+        sides.append(MatchSide(racer_id, bracket.log.seed_of(racer_id), laps))
+    try:
+        decision = decide_match(bracket.rules.match, sides[0], sides[1])
+    except RuleViolation as exc:
+        text = f"{bracket.name} {match_id}: its runs changed and cannot decide it now ({exc})"
+        race.outbox.append(Notice("bracket", text))
+        return
+    names = {r: race.racers[r].alias if r in race.racers else r for r in match.racers}
+    recorded = f"{names[match.winner]} beat {names[str(match.loser)]}"
+    if decision.winner_id is None or decision.loser_id is None:
+        now = f"a tie ({decision.reason})"
+    else:
+        winner_is_bottom = decision.winner_id == match.bottom
+        times = winner_first(decision.reason, winner_is_bottom)
+        now = f"{names[decision.winner_id]} beat {names[decision.loser_id]} ({times})"
+    if decision.winner_id == match.winner:
+        text = f"{bracket.name} {match_id}: a run of it was corrected; the result stands: {now}"
+    else:
+        text = (
+            f"{bracket.name} {match_id}: a run of it was corrected; its runs now say {now}, "
+            f"but the recorded result is {recorded}. Correct the winner on the Brackets "
+            "panel if it should change"
+        )
+    race.outbox.append(Notice("bracket", text))
+
+
 def correct(race: Race, bracket_id: str, match_id: str, winner_id: str, note: str) -> Payload:
     """Staff set a match's winner by hand (a correction, or a result without runs)."""
     bracket = _draft(race, bracket_id)
@@ -394,10 +444,29 @@ def unstage(race: Race, bracket_id: str) -> Payload:
     return {"match_id": match_id}
 
 
-def _event_label(event: Any, names: dict[str, str]) -> str:
+def _event_label(event: Any, names: dict[str, str], bracket: LiveBracket) -> str:
     if isinstance(event, MatchResult):
         winner = names.get(event.winner_id, event.winner_id)
         loser = names.get(event.loser_id, event.loser_id)
-        note = f" ({event.note})" if event.note else ""
-        return f"{event.match_id}: {winner} beat {loser}{note}"
+        note = winner_first(event.note, _bottom_of(bracket, event.match_id) == event.winner_id)
+        return f"{event.match_id}: {winner} beat {loser}" + (f" ({note})" if note else "")
     return f"undo of #{event.target_id}"
+
+
+def _bottom_of(bracket: LiveBracket, match_id: str) -> object:
+    try:
+        return bracket.state.match(match_id).bottom
+    except LapgateError:
+        return None
+
+
+_TIMES = re.compile(r"^(no time|\d+\.\d+) v (no time|\d+\.\d+)")
+
+
+def winner_first(note: str, winner_is_bottom: bool) -> str:
+    """A decision's note ("top v bottom" times) with the winner's time first, as it reads
+    after "A beat B": "Gustav beat Fredrik (7.192 v 9.519)"."""
+    found = _TIMES.match(note)
+    if not winner_is_bottom or found is None:
+        return note
+    return f"{found.group(2)} v {found.group(1)}{note[found.end() :]}"

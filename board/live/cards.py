@@ -12,6 +12,7 @@ from typing import Any
 
 from lapgate.board.domain import ModelCardRecord, Racer, new_id
 from lapgate.board.live.race import NotFound, Race
+from lapgate.board.live.state import RaceState
 from lapgate.board.model_cards import ModelCard, read_card
 from lapgate.board.wallclock import utc_now
 
@@ -53,13 +54,13 @@ def submit(race: Race, racer: Racer, name: str, files: dict[str, bytes]) -> Mode
     return record
 
 
-def card_for(race: Race, racer_id: str, model_name: str) -> ModelCardRecord | None:
+def card_for(race: RaceState, racer_id: str, model_name: str) -> ModelCardRecord | None:
     if not model_name:
         return None
     return race.cards.get((racer_id, model_name.strip().casefold()))
 
 
-def run_meta(race: Race, racer_id: str, model_name: str) -> dict[str, Any]:
+def run_meta(race: RaceState, racer_id: str, model_name: str) -> dict[str, Any]:
     """What a run staged with `model_name` keeps of its card ({} when it has none)."""
     card = card_for(race, racer_id, model_name)
     return {"card_id": card.card_id, "card": card.document} if card else {}

@@ -24,13 +24,13 @@ from pydantic import (
     ValidationError,
 )
 
-from lapgate.board.live import brackets, cards, joins, program, racers
+from lapgate.board.live import brackets, cards, joins, program, racers, teams
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import (
     AbortRun,
     AdjustResets,
@@ -76,10 +76,35 @@ class OnRun(OnTrack):
 
 
 class QueueAdd(OnTrack):
-    alias: Alias
+    alias: Alias | None = Field(None, description="a name typed by staff (or a team's name)")
+    racer_id: OptionalId = Field(None, description="a known racer (instead of alias)")
+    same_racer: StrictBool = Field(
+        False, description="the alias names a known racer: queue that racer"
+    )
+    new_racer: StrictBool = Field(
+        False, description="the alias names a known racer, but this is another person"
+    )
     car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
     model: Annotated[StrictStr, Field(max_length=MODEL_NAME_MAX)] = ""
     override_reason: Text = Field("", description="let a racer who is not an entrant race")
+    team: Alias = Field("", description="queue this team (name or id) instead of a racer")
+    raced_by: Alias = Field("", description="a team's entry: who drives (member or proxy)")
+
+
+class QueueRacedBy(OnTrack):
+    entry_id: Id
+    raced_by: Alias = Field(description="who drives this team entry (a member or a proxy)")
+
+
+class TeamCreate(Command):
+    name: Alias
+    members: Annotated[list[Alias], Field(max_length=20)] = Field(default_factory=list)
+    car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
+
+
+class TeamMember(Command):
+    team: Alias = Field(description="the team's name or id")
+    alias: Alias = Field(description="the racer (new or known alias)")
 
 
 class QueueMove(OnTrack):
@@ -94,6 +119,19 @@ class QueueRemove(OnTrack):
 class RacerRename(Command):
     racer_id: Id
     alias: Alias
+
+
+class RacerMerge(Command):
+    kept_id: Id = Field(description="the racer who stays")
+    merged_id: Id = Field(description="the racer whose runs and queue entries move")
+
+
+class RacerSplit(Command):
+    merge_id: Count = Field(description="a merge not yet undone (see GET /api/racers/<id>)")
+
+
+class OnRacer(Command):
+    racer_id: Id
 
 
 class ModelSubmit(Command):
@@ -201,6 +239,9 @@ class BracketOpen(OnTrack):
     stop_at: Annotated[StrictInt, Field(ge=1, le=64)] = 1
     format: FormatKind = FormatKind.FASTEST_LAP
     average_laps: Annotated[StrictInt, Field(ge=2, le=10)] = 3
+    race_laps: Annotated[StrictInt, Field(ge=1, le=10)] = Field(
+        3, description="N of a lap_count match: the run ends with lap N; lower total wins"
+    )
     attempts: Annotated[StrictInt, Field(ge=1, le=10)] = 2
     tie: TiePolicy = TiePolicy.HIGHER_SEED
     grand_final_reset: StrictBool | None = Field(None, description="default: on for a double to 1")
@@ -266,13 +307,58 @@ def _at_now(make: Callable[[int, str], RunEvent]) -> Callable[[Race, WithReason]
 
 
 def queue_add(race: Race, cmd: QueueAdd) -> Payload:
-    """Queue a racer; `warning` says when they were in this queue already (still queued)."""
-    racer = race.add_racer(cmd.alias)
+    """Queue a racer (or a team with who drives); `warning` says when they were in this
+    queue already (still queued).
+
+    A typed name that is a known racer's asks "same person?" (`NeedsAnswer`, 409 with the
+    question) unless `same_racer` or `new_racer` answers it.
+    """
+    alias = cmd.alias or ""
+    team_key = cmd.team.strip() or (alias.strip() if teams.is_team_name(race, alias) else "")
+    if team_key:
+        entry_id, team, drives = teams.queue(
+            race,
+            cmd.track_id,
+            team_key,
+            cmd.raced_by,
+            cmd.car.strip(),
+            cmd.model.strip(),
+            cmd.override_reason.strip(),
+        )
+        proxy = teams.is_proxy(race, team.entrant_id, drives.racer_id)
+        return {
+            "entry_id": entry_id,
+            "racer_id": team.entrant_id,
+            "team_id": team.team_id,
+            "raced_by": drives.racer_id,
+            "proxy": proxy,
+        }
+    if cmd.raced_by.strip():
+        raise ActionError(
+            f"raced_by: got {cmd.raced_by!r:.60} for racer {alias!r:.60}; "
+            "expected it only with a team (a racer drives themself)"
+        )
+    if cmd.alias is None and cmd.racer_id is None:
+        raise ActionError("alias: got nothing, expected an alias or a racer_id")
+    named = [r for r in race.racers.values() if r.alias.casefold() == alias.strip().casefold()]
+    if len(named) == 1 and not cmd.new_racer:
+        teams.check_solo(race, named[0])  # a team's member: queue the team, before asking
     track = race.track(cmd.track_id)
-    waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
-    entry_id = race.queue_add(
-        cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+    race.open_round_of(track, "queue")  # refused before a racer is made
+    known = set(race.racers)
+    racer = racers.racer_to_queue(
+        race, cmd.track_id, cmd.alias, cmd.racer_id, cmd.same_racer, cmd.new_racer
     )
+    waiting = [e for e in race.track_queue(track) if e.racer_id == racer.racer_id]
+    try:
+        teams.check_solo(race, racer)  # a team's member races with the team
+        entry_id = race.queue_add(
+            cmd.track_id, racer, cmd.car.strip(), cmd.model.strip(), cmd.override_reason.strip()
+        )
+    except LapgateError:
+        if racer.racer_id not in known:  # a new name refused (not an entrant): no stray racer
+            racers.delete(race, racer.racer_id)
+        raise
     answer: Payload = {"entry_id": entry_id, "racer_id": racer.racer_id}
     if waiting:
         answer["warning"] = (
@@ -280,6 +366,23 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
             "remove one entry if they race once"
         )
     return answer
+
+
+def queue_raced_by(race: Race, cmd: QueueRacedBy) -> Payload:
+    drives = teams.set_driver(race, cmd.track_id, cmd.entry_id, cmd.raced_by)
+    return {"entry_id": cmd.entry_id, "raced_by": drives.racer_id}
+
+
+def team_create(race: Race, cmd: TeamCreate) -> Payload:
+    return teams.view(race, teams.create(race, cmd.name, cmd.members, cmd.car.strip()))
+
+
+def team_add_member(race: Race, cmd: TeamMember) -> Payload:
+    return teams.view(race, teams.add_member(race, cmd.team.strip(), cmd.alias))
+
+
+def team_remove_member(race: Race, cmd: TeamMember) -> Payload:
+    return teams.view(race, teams.remove_member(race, cmd.team.strip(), cmd.alias))
 
 
 def queue_move(race: Race, cmd: QueueMove) -> Payload:
@@ -299,6 +402,18 @@ def stage(race: Race, cmd: Stage) -> Payload:
 def racer_rename(race: Race, cmd: RacerRename) -> Payload:
     renamed = racers.rename(race, cmd.racer_id, cmd.alias)
     return {"racer_id": renamed.racer_id, "alias": renamed.alias}
+
+
+def racer_merge(race: Race, cmd: RacerMerge) -> Payload:
+    return racers.merge(race, cmd.kept_id, cmd.merged_id)
+
+
+def racer_split(race: Race, cmd: RacerSplit) -> Payload:
+    return racers.split(race, cmd.merge_id)
+
+
+def racer_delete(race: Race, cmd: OnRacer) -> Payload:
+    return racers.delete(race, cmd.racer_id)
 
 
 def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
@@ -429,9 +544,7 @@ def round_advancers_csv(race: Race, cmd: RoundAdvancersCsv) -> Payload:
 
 
 def bracket_open(race: Race, cmd: BracketOpen) -> Payload:
-    fmt = (
-        Format.average(cmd.average_laps) if cmd.format is FormatKind.AVERAGE else Format(cmd.format)
-    )
+    fmt = Format.of(cmd.format, cmd.average_laps, cmd.race_laps)
     reset_default = cmd.kind is BracketKind.DOUBLE and cmd.stop_at == 1
     rules = BracketRules(
         cmd.kind,
@@ -486,6 +599,10 @@ COMMANDS: dict[str, CommandSpec] = {
     spec.name: spec
     for spec in (
         _spec("queue_add", QueueAdd, queue_add, "Add a racer (new or known alias) to a queue"),
+        _spec("queue_raced_by", QueueRacedBy, queue_raced_by, "Say who drives a queued team entry"),
+        _spec("team_create", TeamCreate, team_create, "Enter a team: name, members, car"),
+        _spec("team_add_member", TeamMember, team_add_member, "Add a racer to a team"),
+        _spec("team_remove_member", TeamMember, team_remove_member, "Take a racer off a team"),
         _spec("queue_move", QueueMove, queue_move, "Move a queue entry to another position"),
         _spec("queue_remove", QueueRemove, queue_remove, "Take an entry off the queue"),
         _spec("stage", Stage, stage, "Put the next racer (or an entry) on track"),
@@ -496,6 +613,14 @@ COMMANDS: dict[str, CommandSpec] = {
             "Take back a staged run with nothing logged: no trace, the racer heads the queue",
         ),
         _spec("racer_rename", RacerRename, racer_rename, "Give a racer a new alias (live)"),
+        _spec(
+            "racer_merge",
+            RacerMerge,
+            racer_merge,
+            "Merge one racer into another: runs and queue entries move (live; split undoes)",
+        ),
+        _spec("racer_split", RacerSplit, racer_split, "Undo a racer merge (live)"),
+        _spec("racer_delete", OnRacer, racer_delete, "Delete a racer with no runs (live)"),
         _spec(
             "join_mode",
             JoinModeSet,

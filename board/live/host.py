@@ -12,15 +12,21 @@ out: the only clock reads of the race engine happen here, never in `timer/`.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
+import re
 import threading
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future
+from concurrent.futures import CancelledError, Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from lapgate.board.live import commands
-from lapgate.board.live.race import Race
+from lapgate.board.live.race import ActionError, Race
 from lapgate.board.live.views import message_view, snapshot_view
 from lapgate.timer.errors import LapgateError
 from lapgate.timer.events import Crossing
@@ -32,6 +38,9 @@ Listener = Callable[[dict[str, Any]], None]
 # A command runs on the host thread and may return a completion to call after the flush.
 Command = Callable[[], Callable[[], None] | None]
 DEFAULT_TIMEOUT_S = 10.0
+TIMINGS_KEPT = 1000
+KEYS_KEPT = 1000  # idempotency keys remembered (staff actions of the last hours)
+KEY_PATTERN = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 
 
 class Notice(Protocol):
@@ -57,6 +66,46 @@ class HostStopped(LapgateError, RuntimeError):
     """The engine host is not running, so it cannot take the command."""
 
 
+class NotRun(TimeoutError):
+    """The host did not start the work in time; it was cancelled and never runs."""
+
+
+class StillRunning(TimeoutError):
+    """The host started the work and has not finished it in time; it will complete."""
+
+
+@dataclass
+class _Keyed:
+    """A staff action under an idempotency key: what it was, and its one answer."""
+
+    what: tuple[str, str]  # command name, canonical payload
+    future: Future[Any]
+
+
+def _checked_key(key: object) -> str:
+    if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
+        raise ActionError(
+            f"Idempotency-Key: got {key!r:.60}, expected 8 to 128 letters, digits or ._:-"
+        )
+    return key
+
+
+def _wait(future: Future[T], timeout_s: float) -> T:
+    try:
+        return future.result(timeout=timeout_s)
+    except CancelledError:  # another caller waiting on the same action cancelled it
+        raise NotRun("cancelled: nothing was changed") from None
+    except FutureTimeout:
+        if future.cancel():
+            raise NotRun(
+                f"not started within {timeout_s:g} s, cancelled: nothing was changed"
+            ) from None
+        raise StillRunning(
+            f"still being applied after {timeout_s:g} s; send it again with the same "
+            "Idempotency-Key to get its answer"
+        ) from None
+
+
 class EngineHost:
     """Runs `Race` on its own thread; thread-safe entry points enqueue work for it."""
 
@@ -66,10 +115,19 @@ class EngineHost:
         self.race = race
         self.tick_s = tick_s
         self.gates = dict(gates or {})
-        self._commands: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        # Each command with the monotonic time (ns) it was enqueued at.
+        self._commands: queue.SimpleQueue[tuple[Command, int] | None] = queue.SimpleQueue()
         self._listeners: list[Listener] = []
+        self._drains: list[Callable[[float], bool]] = []
         self._seq = 0
         self._thread: threading.Thread | None = None
+        # Enqueue → durable commit (ns) of the last commands that changed something, and how
+        # many such commands ran: the figure that must not grow with the number of screens.
+        self.commit_ns: deque[int] = deque(maxlen=TIMINGS_KEPT)
+        self.commits = 0
+        self.action_timeout_s = DEFAULT_TIMEOUT_S  # a staff action's wait for the host
+        self._keys_lock = threading.Lock()
+        self._keys: OrderedDict[str, _Keyed] = OrderedDict()  # idempotency key → action
 
     # ---- life cycle -----------------------------------------------------------------
 
@@ -90,22 +148,31 @@ class EngineHost:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def subscribe(self, listener: Listener) -> None:
-        """`listener(message)` is called on the host thread for every numbered message."""
+    def subscribe(self, listener: Listener, drain: Callable[[float], bool] | None = None) -> None:
+        """`listener(message)` is called on the host thread for every numbered message.
+
+        It must return at once (board/web/delivery.py hands the message to a delivery
+        thread): the next crossing waits until every listener has returned. A listener that
+        sends later gives `drain(timeout_s)`, which waits until what it was given has gone
+        out (`sync` waits for it).
+        """
         self._listeners.append(listener)
+        if drain is not None:
+            self._drains.append(drain)
 
     # ---- entry points (any thread) --------------------------------------------------
 
     def on_crossing(self, crossing: Crossing) -> None:
         """Gate sink: enqueue a crossing; returns at once (safe from a C callback thread)."""
-        self._commands.put(lambda: self._crossing(crossing))
+        self._commands.put((lambda: self._crossing(crossing), time.monotonic_ns()))
 
     def on_notice(self, notice: Notice) -> None:
         """Gate sink: enqueue a health notice."""
-        self._commands.put(lambda: self._notice(notice))
+        self._commands.put((lambda: self._notice(notice), time.monotonic_ns()))
 
     def submit(self, work: Callable[[Race], T]) -> Future[T]:
-        """Run `work(race)` on the host thread; the future resolves after its broadcasts."""
+        """Run `work(race)` on the host thread; the future resolves once its messages are
+        committed and handed to the listeners (with a delivery queue: before they are sent)."""
         future: Future[T] = Future()
 
         def command() -> Callable[[], None] | None:
@@ -120,27 +187,64 @@ class EngineHost:
 
         if not self.running:
             raise HostStopped("the engine host is not running; start it first")
-        self._commands.put(command)
+        self._commands.put((command, time.monotonic_ns()))
         return future
 
     def call(self, work: Callable[[Race], T], timeout_s: float = DEFAULT_TIMEOUT_S) -> T:
-        """`submit` and wait for the result (re-raising the work's error)."""
-        return self.submit(work).result(timeout=timeout_s)
+        """`submit` and wait for the result (re-raising the work's error).
+
+        Work the host did not start within `timeout_s` is cancelled (`NotRun`: it never
+        runs); work it started and has not finished raises `StillRunning`.
+        """
+        return _wait(self.submit(work), timeout_s)
 
     def execute(
-        self, name: object, payload: object, timeout_s: float = DEFAULT_TIMEOUT_S
+        self,
+        name: object,
+        payload: object,
+        timeout_s: float | None = None,
+        key: object = None,
     ) -> dict[str, Any]:
         """Check staff command `name` with `payload` here, run it on the host thread.
 
         Raises the command's lapgate error (bad value, rule, unknown id) as it is; a
-        command that does not answer in time raises TimeoutError (see `commands.execute`).
+        command that does not answer in time raises a TimeoutError: `NotRun` (cancelled,
+        it never runs) or `StillRunning`. With an idempotency `key` (one per staff action,
+        reused on retry), the action runs at most once: a retry waits for, and returns, the
+        first attempt's answer (its result or its error).
         """
         spec, command = commands.parse(name, payload)
-        return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
+        timeout_s = self.action_timeout_s if timeout_s is None else timeout_s
+        if key is None:
+            return self.call(lambda race: commands.execute(race, spec, command), timeout_s)
+        key = _checked_key(key)
+        what = (spec.name, json.dumps(payload or {}, sort_keys=True, default=str))
+        with self._keys_lock:
+            entry = self._keys.get(key)
+            if entry is None:
+                future = self.submit(lambda race: commands.execute(race, spec, command))
+                entry = self._keys[key] = _Keyed(what, future)
+                while len(self._keys) > KEYS_KEPT:
+                    self._keys.popitem(last=False)
+            elif entry.what != what:
+                raise ActionError(
+                    f"Idempotency-Key {key!r} was sent with {entry.what[0]} "
+                    f"{entry.what[1]:.80}; expected a new key for each action"
+                )
+        try:
+            return _wait(entry.future, timeout_s)
+        except NotRun:
+            with self._keys_lock:  # never ran: a retry with this key runs it afresh
+                if self._keys.get(key) is entry:
+                    del self._keys[key]
+            raise
 
     def sync(self, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         """Wait until everything enqueued so far has run and been broadcast."""
         self.call(lambda race: None, timeout_s)
+        for drain in self._drains:
+            if not drain(timeout_s):
+                raise TimeoutError(f"broadcasts not delivered within {timeout_s} s")
 
     def snapshot(self) -> dict[str, Any]:
         """A full snapshot with the `seq` of the last message it already includes."""
@@ -165,17 +269,21 @@ class EngineHost:
     def _loop(self) -> None:
         while True:
             try:
-                command = self._commands.get(timeout=self.tick_s)
+                item = self._commands.get(timeout=self.tick_s)
             except queue.Empty:
-                command = _idle
-            if command is None:
+                item = (_idle, 0)
+            if item is None:
                 return
+            command, enqueued_ns = item
             done = None
             try:
                 done = command()
                 self.race.expire()
             except Exception:  # a bad crossing or notice must not stop the race
                 log.exception("engine host command failed")
+            if enqueued_ns and self.race.outbox:  # committed (the race stores before it tells)
+                self.commit_ns.append(time.monotonic_ns() - enqueued_ns)
+                self.commits += 1
             self._flush()
             if done is not None:
                 done()

@@ -29,6 +29,7 @@ from typing import Any
 from lapgate.board.domain import RoundInfo, new_id
 from lapgate.board.league.summit import RoundRuns, round_placings
 from lapgate.board.live.race import ActionError, NotFound, Race, RoundStatus
+from lapgate.board.live.state import RaceState
 from lapgate.timer.errors import RuleViolation
 from lapgate.timer.placing import Placing
 from lapgate.timer.rounds import (
@@ -275,7 +276,7 @@ def _name(race: Race, racer_id: str) -> str:
     return racer.alias if racer else racer_id
 
 
-def check_entrant(race: Race, info: RoundInfo, racer: Any, override_reason: str) -> None:
+def check_entrant(race: RaceState, info: RoundInfo, racer: Any, override_reason: str) -> None:
     """Refuse a racer who is not an entrant of `info`, unless staff give a reason."""
     allowed = entrants_of(info)
     if info.kind == str(RoundKind.EXTERNAL):
@@ -290,7 +291,7 @@ def check_entrant(race: Race, info: RoundInfo, racer: Any, override_reason: str)
     _log_entrant(race, info, "override", racer.racer_id, override_reason)
 
 
-def check_runs_left(race: Race, info: RoundInfo, racer_id: str) -> None:
+def check_runs_left(race: RaceState, info: RoundInfo, racer_id: str) -> None:
     limit = info.runs_per_racer
     if not limit:
         return
@@ -304,7 +305,7 @@ def check_runs_left(race: Race, info: RoundInfo, racer_id: str) -> None:
         raise RuleViolation(f"stage: {alias} has had {len(done)} of {limit} runs in {info.name}")
 
 
-def _log_entrant(race: Race, info: RoundInfo, action: str, racer_id: str, reason: str) -> None:
+def _log_entrant(race: RaceState, info: RoundInfo, action: str, racer_id: str, reason: str) -> None:
     state = dict(race.rounds[info.round_id].state)
     log = [
         *state.get("entrant_log", []),

@@ -12,7 +12,7 @@ from fractions import Fraction
 from typing import Any
 
 from lapgate.board.live import brackets as live_brackets
-from lapgate.board.live import joins, program
+from lapgate.board.live import joins, program, racers, teams
 from lapgate.board.live.messages import (
     BracketChanged,
     GateChanged,
@@ -78,6 +78,8 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
     window_laps = fmt.laps if fmt.kind is FormatKind.AVERAGE else 3
     window = best_window(state.laps, window_laps)
     ignored = [c for c in state.crossings if not c.accepted]
+    team = teams.team_of_entrant(race, run.info.racer_id)
+    driver = race.racers.get(run.info.raced_by or "")
     return {
         "run_id": run.info.run_id,
         "round_id": run.info.round_id,
@@ -86,6 +88,10 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "racer_id": run.info.racer_id,
         "racer": racer.alias if racer else "?",
         "seq": run.info.seq,
+        # a team's run: the team (racer is its name) and who drove, a member or a proxy
+        "team": teams.view(race, team) if team else None,
+        "raced_by": driver.alias if driver else None,
+        "proxy": run.info.proxy,
         "car": run.info.car,
         "model": run.info.model_name,
         "model_card": run.info.model_meta.get("card_id"),
@@ -110,6 +116,13 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
             else None
         ),
         "window_lap_numbers": [lap.number for lap in window] if window else [],
+        # a lap-count race: it ends with lap `finish_laps`; `race_total_ms` sums its laps
+        "finish_laps": config.finish_laps,
+        "race_total_ms": (
+            _ms(sum(lap.duration_ns for lap in state.laps[: config.finish_laps]))
+            if config.finish_laps and state.laps
+            else None
+        ),
         "ignored_crossings": [
             {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
         ],
@@ -134,6 +147,9 @@ def standing_view(standing: Standing, detail: bool = False) -> dict[str, Any]:
         "valid_laps": standing.valid_laps,
         "laps": standing.laps,
         "runs": standing.runs,
+        # lap-count races: laps the result counts and how many it lacks (0: complete)
+        "result_laps": len(metric.laps) if metric else 0,
+        "laps_short": metric.laps_short if metric else 0,
     }
     if detail:
         row["laps_in_metric"] = [
@@ -265,6 +281,11 @@ def queue_view(race: Race, round_id: str, track: TrackRecord | None = None) -> l
             "model": entry.model_name,
             "position": entry.position,
             "track_id": entry.track_id,
+            "is_team": teams.team_of_entrant(race, entry.racer_id) is not None,
+            "raced_by": race.racers[entry.raced_by].alias
+            if entry.raced_by in race.racers
+            else None,
+            "proxy": teams.is_proxy(race, entry.racer_id, entry.raced_by),
         }
         for entry in entries
     ]
@@ -285,7 +306,13 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "run": run_view(race, current) if current else None,
         "leaderboard": leaderboard_view(race, track.round_id) if has_round else [],
         "queue": queue_view(race, track.round_id, track) if has_round else [],
+        "teams": teams_view(race),
     }
+
+
+def teams_view(race: Race) -> list[dict[str, Any]]:
+    """The event's teams with their members, by name."""
+    return [teams.view(race, t) for t in sorted(race.teams.values(), key=lambda t: t.name)]
 
 
 def gates_view(race: Race) -> dict[str, Any]:
@@ -324,7 +351,7 @@ def snapshot_view(race: Race) -> dict[str, Any]:
     return {
         "event": event_view(race),
         "program": program_view(race),
-        "tracks": [track_view(race, track) for track in race.tracks.values()],
+        "tracks": race.sent.snapshot([track_view(race, track) for track in race.tracks.values()]),
         "brackets": brackets_view(race),
         "gates": gates_view(race),
         "settings": settings_view(race),
@@ -347,6 +374,7 @@ def racer_view(race: Race, racer_id: str) -> dict[str, Any]:
         "user_id": racer.user_id,
         "country": racer.country,
         "runs": [run_view(race, run) for run in runs],
+        "merged": racers.merges_into(race, racer_id),
     }
 
 
@@ -355,7 +383,7 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
     match message:
         case TrackChanged():
             out: dict[str, Any] = {"type": "track", "why": message.why}
-            out["track"] = track_view(race, race.track(message.track_id))
+            out.update(race.sent.update(track_view(race, race.track(message.track_id))))
             if message.event is not None:
                 out["event"] = {"event_id": message.event_id, **_event_dict(message.event)}
                 out["highlights"] = list(message.highlights)

@@ -19,6 +19,7 @@ from lapgate.board.domain import (
     Racer,
     RoundInfo,
     RunInfo,
+    Team,
 )
 from lapgate.board.league.model import ImportRow, ImportSummary, Race, RaceMeta, RacerRecord
 from lapgate.timer.events import RunEvent
@@ -51,7 +52,40 @@ class RaceStore(Protocol):
     # racers
     def save_racer(self, racer: Racer) -> None: ...
     def get_racer(self, racer_id: str) -> Racer | None: ...
-    def list_racers(self) -> list[Racer]: ...
+    def list_racers(self) -> list[Racer]:
+        """The racers not merged into another."""
+        ...
+
+    def merge_racers(self, kept_id: str, merged_id: str) -> int:
+        """Move racer `merged_id`'s runs, queue entries (and results, aliases, user id) to
+        `kept_id`; the merge id for `undo_merge`. RuleViolation for the same racer twice,
+        an already merged racer, two user ids or results in the same race."""
+        ...
+
+    def undo_merge(self, merge_id: int) -> None:
+        """Split a merge: what moved goes back. UnknownEvent if unknown or undone."""
+        ...
+
+    def list_merges(self) -> list[tuple[int, str, str, bool]]:
+        """(merge id, kept racer id, merged racer id, undone) of every merge."""
+        ...
+
+    def delete_racer(self, racer_id: str) -> None:
+        """Forget a racer who has nothing stored: no run, queue entry, result or merge.
+
+        UnknownEvent for an unknown racer, RuleViolation (saying what it holds) otherwise.
+        """
+        ...
+
+    # teams (an entry that is a team: `board.domain.Team`)
+    def save_team(self, team: Team) -> None:
+        """Insert or update a team with exactly its members; RuleViolation when a member
+        is in another team of the same event."""
+        ...
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        """The teams of `event_id` (every event's when None), by name."""
+        ...
 
     # runs and their logs
     def create_run(self, run: RunInfo) -> None:
@@ -126,5 +160,3 @@ class ResultStore(RaceStore, Protocol):
         self, racer_ids: Iterable[str] | None = None, history: bool = True
     ) -> dict[str, RacerRecord]: ...
     def link_user_id(self, racer_id: str, user_id: str) -> None: ...
-    def merge_racers(self, kept_id: str, merged_id: str) -> int: ...
-    def undo_merge(self, merge_id: int) -> None: ...

@@ -18,6 +18,7 @@ def run_config_to_dict(config: RunConfig) -> dict[str, Any]:
         "grace_ns": config.grace_ns,
         "lockout_ns": config.lockout_ns,
         "max_resets_per_lap": config.max_resets_per_lap,
+        "finish_laps": config.finish_laps,
     }
 
 
@@ -29,6 +30,7 @@ def run_config_from_dict(data: dict[str, Any]) -> RunConfig:
         grace_ns=int(data["grace_ns"]),
         lockout_ns=int(data["lockout_ns"]),
         max_resets_per_lap=data.get("max_resets_per_lap"),
+        finish_laps=data.get("finish_laps"),  # absent in runs stored before lap counts
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from lapgate.board.domain import (
@@ -14,6 +14,7 @@ from lapgate.board.domain import (
     Racer,
     RoundInfo,
     RunInfo,
+    Team,
 )
 from lapgate.board.store.api import BracketRecord
 from lapgate.board.store.codec import json_document
@@ -21,6 +22,19 @@ from lapgate.board.wallclock import WallClock, utc_now
 from lapgate.timer.errors import RuleViolation, UnknownEvent
 from lapgate.timer.events import RunEvent
 from lapgate.timer.run import Lap, LoggedEvent, RunLog
+
+
+@dataclass(slots=True)
+class _Merge:
+    """What one merge moved, for its undo."""
+
+    merge_id: int
+    kept_id: str
+    merged_id: str
+    runs: list[str]
+    queue: list[str]
+    user_id: str | None
+    undone: bool = False
 
 
 class MemoryStore:
@@ -34,6 +48,9 @@ class MemoryStore:
         self._logs: dict[str, list[LoggedEvent]] = {}
         self._queues: dict[str, list[QueueEntry]] = {}
         self._brackets: dict[str, BracketRecord] = {}
+        self._merged_into: dict[str, str] = {}  # merged racer id → kept racer id
+        self._merges: list[_Merge] = []
+        self._teams: dict[str, Team] = {}
         self._cards: dict[tuple[str, str], ModelCardRecord] = {}
 
     def save_event(self, event: EventInfo) -> None:
@@ -65,7 +82,76 @@ class MemoryStore:
         return self._racers.get(racer_id)
 
     def list_racers(self) -> list[Racer]:
-        return list(self._racers.values())
+        return [r for r in self._racers.values() if r.racer_id not in self._merged_into]
+
+    def merge_racers(self, kept_id: str, merged_id: str) -> int:
+        if kept_id == merged_id:
+            raise RuleViolation(f"merge: got the same racer {kept_id!r} twice")
+        kept, merged = self._live_racer(kept_id), self._live_racer(merged_id)
+        if kept.user_id and merged.user_id:
+            raise RuleViolation(
+                f"merge: both racers have user ids ({kept.user_id!r}, {merged.user_id!r}); "
+                "expected at most one"
+            )
+        runs = [r.run_id for r in self._runs.values() if r.racer_id == merged_id]
+        for run_id in runs:
+            self._runs[run_id] = replace(self._runs[run_id], racer_id=kept_id)
+        queue: list[str] = []
+        for round_id, entries in self._queues.items():
+            queue += [e.entry_id for e in entries if e.racer_id == merged_id]
+            self._queues[round_id] = [
+                replace(e, racer_id=kept_id) if e.racer_id == merged_id else e for e in entries
+            ]
+        user_id = merged.user_id if not kept.user_id else None
+        if user_id:
+            self._racers[merged_id] = replace(merged, user_id=None)
+            self._racers[kept_id] = replace(kept, user_id=user_id)
+        self._merged_into[merged_id] = kept_id
+        self._merges.append(_Merge(len(self._merges) + 1, kept_id, merged_id, runs, queue, user_id))
+        return len(self._merges)
+
+    def undo_merge(self, merge_id: int) -> None:
+        if not 1 <= merge_id <= len(self._merges) or self._merges[merge_id - 1].undone:
+            raise UnknownEvent(f"merge id: got {merge_id}, expected a merge not yet undone")
+        merge = self._merges[merge_id - 1]
+        back = merge.merged_id
+        for run_id in merge.runs:
+            if run_id in self._runs:
+                self._runs[run_id] = replace(self._runs[run_id], racer_id=back)
+        for round_id, entries in self._queues.items():
+            self._queues[round_id] = [
+                replace(e, racer_id=back) if e.entry_id in merge.queue else e for e in entries
+            ]
+        if merge.user_id:
+            self._racers[merge.kept_id] = replace(self._racers[merge.kept_id], user_id=None)
+            self._racers[back] = replace(self._racers[back], user_id=merge.user_id)
+        del self._merged_into[back]
+        merge.undone = True
+
+    def list_merges(self) -> list[tuple[int, str, str, bool]]:
+        return [(m.merge_id, m.kept_id, m.merged_id, m.undone) for m in self._merges]
+
+    def delete_racer(self, racer_id: str) -> None:
+        racer = self._live_racer(racer_id)
+        runs = sum(1 for r in self._runs.values() if r.racer_id == racer_id)
+        queued = sum(1 for q in self._queues.values() for e in q if e.racer_id == racer_id)
+        merges = sum(1 for m in self._merges if racer_id in (m.kept_id, m.merged_id))
+        if runs or queued or merges:
+            raise RuleViolation(
+                f"delete racer {racer.alias!r}: has {runs} run(s), {queued} queue entry(s) "
+                f"and {merges} merge(s) stored; expected a racer with nothing stored"
+            )
+        del self._racers[racer_id]
+
+    def _live_racer(self, racer_id: str) -> Racer:
+        racer = self._racers.get(racer_id)
+        if racer is None:
+            raise UnknownEvent(f"racer id: got {racer_id!r}, expected a known racer")
+        if racer_id in self._merged_into:
+            raise RuleViolation(
+                f"racer {racer_id!r} was merged into {self._merged_into[racer_id]!r}"
+            )
+        return racer
 
     def create_run(self, run: RunInfo) -> None:
         if run.run_id in self._runs:
@@ -114,6 +200,19 @@ class MemoryStore:
     def load_queue(self, round_id: str) -> list[QueueEntry]:
         entries = self._queues.get(round_id, [])
         return sorted(entries, key=lambda e: (e.track_id, e.position, e.entry_id))
+
+    def save_team(self, team: Team) -> None:
+        for other in self._teams.values():
+            same_event = other.event_id == team.event_id and other.team_id != team.team_id
+            if same_event and set(other.members) & set(team.members):
+                raise RuleViolation(
+                    f"team {team.name!r}: a member already races for team {other.name!r}"
+                )
+        self._teams[team.team_id] = team
+
+    def list_teams(self, event_id: str | None = None) -> list[Team]:
+        teams = [t for t in self._teams.values() if event_id in (None, t.event_id)]
+        return sorted(teams, key=lambda t: (t.name, t.team_id))
 
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         if round_id not in self._rounds:

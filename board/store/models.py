@@ -161,6 +161,32 @@ class RunRow(Base):
     track_id: Mapped[str] = mapped_column(
         String(limits.TRACK_ID_MAX), default="", server_default=""
     )
+    raced_by_id: Mapped[str | None] = mapped_column(ForeignKey("racers.id"), default=None)
+
+
+class TeamRow(Base):
+    """A team of an event; it races as the racer record `entrant_id` (the team's name)."""
+
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("event_id", "entrant_id"),)
+    id: Mapped[str] = mapped_column(ID, primary_key=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    entrant_id: Mapped[str] = mapped_column(ForeignKey("racers.id"))
+    name: Mapped[str] = mapped_column(String(limits.ALIAS_MAX))
+    car: Mapped[str] = mapped_column(String(limits.CAR_MAX), default="")
+
+
+class TeamMemberRow(Base):
+    """A racer's membership of a team; the key (event, racer) holds a racer to one team
+    per event."""
+
+    __tablename__ = "team_members"
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    racer_id: Mapped[str] = mapped_column(ForeignKey("racers.id"), primary_key=True)
+    team_id: Mapped[str] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RunEventRow(Base):
@@ -201,6 +227,7 @@ class QueueRow(Base):
     car: Mapped[str] = mapped_column(String(limits.CAR_MAX), default="")
     model_name: Mapped[str] = mapped_column(String(limits.MODEL_NAME_MAX), default="")
     track_id: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    raced_by_id: Mapped[str | None] = mapped_column(ForeignKey("racers.id"), default=None)
 
 
 class ResultRow(Base):

@@ -1,7 +1,8 @@
 """The racer side of the store: identity, alias history, user id links, merges with undo.
 
 `RacersRepo` is mixed into `SqlStore`. A merge moves the merged racer's results, runs,
-queue entries and aliases (and user id, when only it has one) to the kept racer and records
+queue entries and aliases (and user id, when only it has one), the runs they drove for a
+team, the teams they race as and their team memberships to the kept racer and records
 exactly what moved, so `undo_merge` can move it all back.
 """
 
@@ -11,7 +12,7 @@ from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from lapgate.board.league.model import AliasSeen, RacerRecord
@@ -24,6 +25,8 @@ from lapgate.board.store.models import (
     RoundRow,
     RunRow,
     SyncOwnerRow,
+    TeamMemberRow,
+    TeamRow,
 )
 from lapgate.board.store.results import ALIASES, RACERS
 from lapgate.timer.errors import RuleViolation, UnknownEvent
@@ -171,6 +174,7 @@ class RacersRepo:
                 ids = moved.get(key, [])
                 if ids:
                     s.execute(update(model2).where(model2.id.in_(ids)).values(back))
+            _set_team_rows(s, moved, merge.merged_id, merge.kept_id)
             kept, merged = s.get(RacerRow, merge.kept_id), s.get(RacerRow, merge.merged_id)
             assert kept is not None and merged is not None
             if moved.get("user_id"):
@@ -272,6 +276,31 @@ class RacersRepo:
             rows = s.scalars(select(MergeRow).order_by(MergeRow.id))
             return [(m.id, m.kept_id, m.merged_id, m.undone) for m in rows]
 
+    def delete_racer(self, racer_id: str) -> None:
+        """Forget a racer who has nothing stored (a typo queued and taken off again)."""
+        with self._tx() as s:
+            racer = _live_racer(s, racer_id)
+            held = {
+                "run(s)": _count(s, RunRow, RunRow.racer_id == racer_id),
+                "queue entry(s)": _count(s, QueueRow, QueueRow.racer_id == racer_id),
+                "result(s)": _count(s, ResultRow, ResultRow.racer_id == racer_id),
+                "merge(s)": _count(
+                    s, MergeRow, (MergeRow.kept_id == racer_id) | (MergeRow.merged_id == racer_id)
+                ),
+            }
+            if any(held.values()):
+                what = ", ".join(f"{n} {k}" for k, n in held.items() if n)
+                raise RuleViolation(
+                    f"delete racer {racer.alias!r}: has {what} stored; expected a racer with "
+                    "nothing stored (merge them into the right racer instead)"
+                )
+            s.execute(delete(AliasRow).where(AliasRow.racer_id == racer_id))
+            s.delete(racer)
+
+
+def _count(s: Session, model: Any, where: Any) -> int:
+    return s.scalar(select(func.count()).select_from(model).where(where)) or 0
+
 
 def _live_racer(s: Session, racer_id: str) -> RacerRow:
     racer = s.get(RacerRow, racer_id)
@@ -294,6 +323,7 @@ def _move_racer_rows(s: Session, from_id: str, to_id: str) -> dict[str, Any]:
     moved["results"] = list(s.scalars(select(ResultRow.id).where(ResultRow.racer_id == from_id)))
     moved["runs"] = list(s.scalars(select(RunRow.id).where(RunRow.racer_id == from_id)))
     moved["queue"] = list(s.scalars(select(QueueRow.id).where(QueueRow.racer_id == from_id)))
+    _move_team_rows(s, from_id, to_id, moved)
     to = {"racer_id": to_id}
     if alias_ids:
         s.execute(update(AliasRow).where(AliasRow.id.in_(alias_ids)).values(to))
@@ -304,3 +334,52 @@ def _move_racer_rows(s: Session, from_id: str, to_id: str) -> dict[str, Any]:
     if moved["queue"]:
         s.execute(update(QueueRow).where(QueueRow.id.in_(moved["queue"])).values(to))
     return moved
+
+
+def _move_team_rows(s: Session, from_id: str, to_id: str, moved: dict[str, Any]) -> None:
+    """Move who drove runs and queue entries, teams raced as, and team memberships (one
+    team per racer per event: two memberships in one event refuse the merge)."""
+    memberships = list(s.scalars(select(TeamMemberRow).where(TeamMemberRow.racer_id == from_id)))
+    kept_events = set(
+        s.scalars(select(TeamMemberRow.event_id).where(TeamMemberRow.racer_id == to_id))
+    )
+    clash = sorted(m.event_id for m in memberships if m.event_id in kept_events)
+    if clash:
+        raise RuleViolation(
+            f"merge: both racers are team members in event(s) {clash}; "
+            "expected one team per racer per event (take one off its team first)"
+        )
+    moved["raced_runs"] = list(s.scalars(select(RunRow.id).where(RunRow.raced_by_id == from_id)))
+    moved["raced_queue"] = list(
+        s.scalars(select(QueueRow.id).where(QueueRow.raced_by_id == from_id))
+    )
+    moved["team_entrants"] = list(
+        s.scalars(select(TeamRow.id).where(TeamRow.entrant_id == from_id))
+    )
+    moved["team_members"] = [m.event_id for m in memberships]
+    _set_team_rows(s, moved, to_id, from_id)
+
+
+def _set_team_rows(s: Session, moved: dict[str, Any], to_id: str, from_id: str) -> None:
+    """Point the team rows listed in `moved` (see `_move_team_rows`) at `to_id`."""
+    if moved.get("raced_runs"):
+        s.execute(
+            update(RunRow).where(RunRow.id.in_(moved["raced_runs"])).values(raced_by_id=to_id)
+        )
+    if moved.get("raced_queue"):
+        s.execute(
+            update(QueueRow).where(QueueRow.id.in_(moved["raced_queue"])).values(raced_by_id=to_id)
+        )
+    if moved.get("team_entrants"):
+        s.execute(
+            update(TeamRow).where(TeamRow.id.in_(moved["team_entrants"])).values(entrant_id=to_id)
+        )
+    if moved.get("team_members"):
+        s.execute(
+            update(TeamMemberRow)
+            .where(
+                TeamMemberRow.racer_id == from_id,
+                TeamMemberRow.event_id.in_(moved["team_members"]),
+            )
+            .values(racer_id=to_id)
+        )

@@ -45,6 +45,7 @@ from lapgate.board.store.models import (
 )
 from lapgate.board.store.racers import RacersRepo
 from lapgate.board.store.results import ResultsRepo
+from lapgate.board.store.teams import TeamsRepo
 from lapgate.board.wallclock import WallClock, utc_now
 from lapgate.timer.errors import RuleViolation, UnknownEvent
 from lapgate.timer.events import RunEvent, event_from_dict, event_kind, event_to_dict
@@ -52,7 +53,7 @@ from lapgate.timer.formats import Format, FormatKind
 from lapgate.timer.run import Lap, LoggedEvent, RunLog, run_state
 
 
-class SqlStore(ResultsRepo, RacersRepo):
+class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
     """A RaceStore (and league results store) on the database at `url`.
 
     `migrate=True` (the default) upgrades the schema to the newest revision on open, so a
@@ -192,6 +193,7 @@ class SqlStore(ResultsRepo, RacersRepo):
                         transponder=run.transponder,
                         clock_id=run.clock_id,
                         track_id=run.track_id,
+                        raced_by_id=run.raced_by,
                     )
                 )
         except IntegrityError as exc:
@@ -330,6 +332,7 @@ class SqlStore(ResultsRepo, RacersRepo):
                         car=e.car,
                         model_name=e.model_name,
                         track_id=e.track_id,
+                        raced_by_id=e.raced_by,
                     )
                 )
 
@@ -343,7 +346,14 @@ class SqlStore(ResultsRepo, RacersRepo):
             )
             return [
                 QueueEntry(
-                    r.id, r.round_id, r.racer_id, r.position, r.car, r.model_name, r.track_id
+                    r.id,
+                    r.round_id,
+                    r.racer_id,
+                    r.position,
+                    r.car,
+                    r.model_name,
+                    r.track_id,
+                    r.raced_by_id,
                 )
                 for r in rows
             ]
@@ -434,6 +444,7 @@ def _run(row: RunRow) -> RunInfo:
         transponder=row.transponder,
         clock_id=row.clock_id,
         track_id=row.track_id,
+        raced_by=row.raced_by_id,
     )
 
 

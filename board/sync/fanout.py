@@ -7,6 +7,12 @@ state: a phone's ``snapshot`` (on connect and on ``resync``) is the owner's
 ``GET /api/snapshot``, kept for `SNAPSHOT_TTL_S` so a burst of connections costs the owner
 one request; a phone that sees a gap in `seq` asks again (see board/web/live.py). Staff
 (``/control``) connect to the owner only; a spectator refuses that namespace.
+
+`lapgate spectate` serves this app on gevent's event loop (board/sync/spectator.py): a
+spectator has no GPIO or decoder callbacks from OS threads, so nothing stops it from
+leaving the thread-per-connection model that the owner must keep; with threads an emit to
+500 phones wakes 500 writer threads (docs/architecture.md has the figures). The app itself
+is the same in both modes; tests run it threaded in their own process.
 """
 
 from __future__ import annotations
@@ -81,11 +87,16 @@ class SpectatorControl(Namespace):
         raise ConnectionRefusedError("staff connect to the owner process, not a spectator")
 
 
-def create_spectator_app(message_queue: str, owner_url: str = "") -> tuple[Flask, SocketIO]:
-    """A spectator process's app: ``/live`` fed by `message_queue` (Redis URL)."""
+def create_spectator_app(
+    message_queue: str, owner_url: str = "", async_mode: str = "threading"
+) -> tuple[Flask, SocketIO]:
+    """A spectator process's app: ``/live`` fed by `message_queue` (Redis URL).
+
+    `async_mode` "gevent" only in a process whose standard library gevent has patched
+    (board/sync/spectator.py does it first thing)."""
     app = Flask("lapgate.board", template_folder="templates", static_folder="static")
     socketio = SocketIO(
-        app, async_mode="threading", message_queue=message_queue, ping_interval=10, ping_timeout=10
+        app, async_mode=async_mode, message_queue=message_queue, ping_interval=10, ping_timeout=10
     )
     source = SnapshotSource(owner_url) if owner_url else None
     socketio.on_namespace(SpectatorLive(source))

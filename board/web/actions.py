@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from lapgate.board.live.host import EngineHost, HostStopped
-from lapgate.board.live.race import ActionError
+from lapgate.board.live.race import ActionError, NeedsAnswer
 from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,14 @@ class ActionFailed(LapgateError, RuntimeError):
     """An action could not be carried out for a reason that is not the request's fault."""
 
 
-def perform(host: EngineHost, name: object, payload: object) -> Payload:
-    """Run staff command `name` with `payload` on the host; its result."""
+def perform(host: EngineHost, name: object, payload: object, key: object = None) -> Payload:
+    """Run staff command `name` with `payload` on the host; its result.
+
+    `key` (the action's idempotency key, optional): a retry with the same key applies the
+    action once and answers as the first attempt did (see `EngineHost.execute`).
+    """
     try:
-        return host.execute(name, payload)
+        return host.execute(name, payload, key=key)
     except (HostStopped, TimeoutError) as exc:
         raise ActionFailed(f"{name}: the engine is not answering ({exc}); try again") from exc
     except LapgateError:
@@ -43,8 +47,16 @@ def error_status(exc: Exception) -> int:
         return 404
     if isinstance(exc, ActionError):
         return 400
-    if isinstance(exc, RuleViolation):
+    if isinstance(exc, RuleViolation | NeedsAnswer):
         return 409
     if isinstance(exc, ActionFailed | HostStopped):
         return 503
     return 500
+
+
+def error_reply(exc: Exception) -> Payload:
+    """An error as a command's JSON answer: the message, its status, and any question."""
+    reply: Payload = {"ok": False, "status": error_status(exc), "error": str(exc)}
+    if isinstance(exc, NeedsAnswer):
+        reply.update(exc.details)
+    return reply

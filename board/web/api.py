@@ -1,7 +1,9 @@
 """The JSON API: the same data as the Socket.IO push, with stable ids; staff actions.
 
 Reads are public. `POST /api/control/<action>` needs a staff session and the CSRF token
-(header ``X-CSRF-Token``). Errors are JSON ``{"error": message, "status": code}``.
+(header ``X-CSRF-Token``) and, optionally, an ``Idempotency-Key`` header: one key per
+staff action, reused on retry, so a retried action is applied once and answered as the
+first attempt was. Errors are JSON ``{"error": message, "status": code}``.
 The OpenAPI document is served at ``/api/openapi.json`` (see `board.web.openapi`).
 """
 
@@ -26,7 +28,7 @@ from lapgate.board.live.views import (
     standing_view,
     track_view,
 )
-from lapgate.board.web.actions import error_status, perform
+from lapgate.board.web.actions import error_reply, error_status, perform
 from lapgate.board.web.auth import staff_required
 from lapgate.board.web.openapi import openapi_document
 from lapgate.timer.errors import LapgateError
@@ -132,7 +134,13 @@ def racers() -> Response:
     def work(race: Race) -> list[dict[str, Any]]:
         found = [r for r in race.racers.values() if query in r.alias.casefold()]
         found.sort(key=lambda r: r.alias.casefold())
-        return [{"racer_id": r.racer_id, "alias": r.alias} for r in found]
+        runs: dict[str, int] = {}
+        for run in race.runs.values():
+            runs[run.info.racer_id] = runs.get(run.info.racer_id, 0) + 1
+        return [
+            {"racer_id": r.racer_id, "alias": r.alias, "runs": runs.get(r.racer_id, 0)}
+            for r in found
+        ]
 
     return _read(work)
 
@@ -154,7 +162,10 @@ def control(action: str) -> Response:
     if payload is None:
         abort(400, "body: got text that is not JSON, expected a JSON object")
     try:
-        result = perform(_host(), action, payload)
+        result = perform(_host(), action, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        reply = error_reply(exc)
+        response = jsonify({key: value for key, value in reply.items() if key != "ok"})
+        response.status_code = reply["status"]
+        return response
     return jsonify({"ok": True, **result})

@@ -8,6 +8,7 @@ gevent) cannot host safely. Nothing lives at module level: each app gets its own
 from __future__ import annotations
 
 import secrets
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify
@@ -15,6 +16,9 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from lapgate.board.live.host import EngineHost
+from lapgate.board.web.proxy import TrustedProxies
+from lapgate.board.web.server import WebsocketCap
+from lapgate.board.web.sessions import FILE_NAME, StaffSessions
 from lapgate.config.settings import Settings
 
 PING_INTERVAL_S = 10  # a sleeping tablet or a Wi-Fi blip shows "reconnecting" within ~20 s
@@ -28,11 +32,17 @@ def create_app(
     *,
     secret_key: str | None = None,
     testing: bool = False,
+    state_dir: Path | None = None,
 ) -> Flask:
-    """The board's Flask app, wired to a started (or soon started) engine host."""
+    """The board's Flask app, wired to a started (or soon started) engine host.
+
+    `state_dir` (the data folder) keeps the staff logins across restarts; without it they
+    live in memory.
+    """
     from lapgate.board.league.service import results_of
     from lapgate.board.web import (
         api,
+        assets,
         auth,
         brackets,
         charts,
@@ -42,6 +52,7 @@ def create_app(
         live,
         models,
         pages,
+        sockets,
         standings,
     )
 
@@ -71,7 +82,13 @@ def create_app(
         message_queue=settings.board.message_queue or None,  # shared with spectator processes
     )
     app.extensions["lapgate.socketio"] = socketio
-    auth.init_app(app)
+    queued = settings.board.delivery == "queued"
+    sockets.install(socketio, settings.board.send_queue_max, one_sender=queued)
+    assets.init_app(app)
+    board = settings.board
+    path = state_dir / FILE_NAME if state_dir is not None else None
+    sessions = StaffSessions(board.staff_session_hours * 3600, board.staff_password_hash, path)
+    auth.init_app(app, sessions)
     app.register_blueprint(auth.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -82,7 +99,12 @@ def create_app(
     models.init_app(app)
     join.init_app(app)
     health.init_app(app)
-    live.init_app(app, socketio, host)
+    live.init_app(app, socketio, host, queued=queued)
+    # Outermost first: the real client address (trusted proxies only), then the per-address
+    # websocket cap, then Socket.IO's own middleware and Flask.
+    websockets = WebsocketCap(app.wsgi_app, board.max_websockets_per_address)
+    app.extensions["lapgate.websockets"] = websockets
+    app.wsgi_app = TrustedProxies(websockets, board.trusted_networks())  # type: ignore[method-assign]
 
     @app.before_request
     def _cap_chunked_bodies() -> None:

@@ -1,42 +1,72 @@
 """Staff login: a password from config (werkzeug hash), a session cookie, CSRF tokens.
 
-The session cookie is SameSite=Strict and HttpOnly. Every state-changing request carries
-the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``); the
-control socket sends it in its connect ``auth`` payload. Failed logins are throttled per
-client address, before the password is checked; and at most `PASSWORD_CHECKS` checks run at
-once (each scrypt check takes about 32 MB: a crowd of wrong logins must not exhaust a
-Pi's memory), a login waiting at most `CHECK_WAIT_S` for its turn.
+The session cookie is SameSite=Strict, HttpOnly, and Secure whenever the request came over
+HTTPS (directly, or through a trusted proxy's X-Forwarded-Proto). A staff cookie names a
+login that is kept server-side (`board.web.sessions`): logout, "log out everywhere", the
+login's lifetime and a change of the staff password end it, and every copy of the cookie
+with it. Every state-changing request carries the session's CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``); the control socket sends it in its connect
+``auth`` payload. Wrong passwords are throttled before any check (`board.web.throttle`),
+per client address and overall; and at most `PASSWORD_CHECKS` checks run at once (each
+scrypt check takes about 32 MB: a crowd of wrong logins must not exhaust a Pi's memory), a
+login waiting at most `CHECK_WAIT_S` for its turn.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import threading
-import time
-from collections import deque
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar, cast
 
-from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, session
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+)
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash
 
+from lapgate.board.web.sessions import StaffSessions
+from lapgate.board.web.throttle import LoginThrottle
 from lapgate.config.settings import Settings
 
 bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
-MAX_FAILURES = 5
-FAILURE_WINDOW_S = 60.0
 PASSWORD_CHECKS = 2
 CHECK_WAIT_S = 3.0
 
 
-def init_app(app: Flask) -> None:
-    app.extensions["lapgate.login_failures"] = {}
+class _SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, with `Secure` set when the request is HTTPS."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(has_request_context() and request.is_secure)
+
+
+def init_app(app: Flask, sessions: StaffSessions) -> None:
+    app.session_interface = _SessionCookies()
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(seconds=sessions.lifetime_s)
+    app.extensions["lapgate.staff_sessions"] = sessions
+    app.extensions["lapgate.login_throttle"] = LoginThrottle()
     app.extensions["lapgate.password_checks"] = threading.BoundedSemaphore(PASSWORD_CHECKS)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["is_staff"] = is_staff
+
+
+def staff_sessions() -> StaffSessions:
+    sessions: StaffSessions = current_app.extensions["lapgate.staff_sessions"]
+    return sessions
 
 
 def csrf_token() -> str:
@@ -58,7 +88,13 @@ def csrf_ok(candidate: object) -> bool:
 
 
 def is_staff() -> bool:
-    return session.get("staff") is True
+    """A staff session whose login still holds (not logged out, not expired)."""
+    return session.get("staff") is True and staff_sessions().holds(session.get("staff_id"))
+
+
+def staff_login_id() -> str | None:
+    login_id = session.get("staff_id")
+    return login_id if isinstance(login_id, str) else None
 
 
 def staff_required(view: F) -> F:
@@ -76,17 +112,12 @@ def staff_required(view: F) -> F:
     return cast(F, wrapped)
 
 
-def _throttled(address: str) -> bool:
-    failures: dict[str, deque[float]] = current_app.extensions["lapgate.login_failures"]
-    recent = failures.setdefault(address, deque(maxlen=MAX_FAILURES))
-    now = time.monotonic()
-    return len(recent) == MAX_FAILURES and now - recent[0] < FAILURE_WINDOW_S
-
-
 def _check_password(password_hash: str, password: str) -> bool | None:
-    """The check, when one of the few check slots frees within `CHECK_WAIT_S`; else None."""
+    """The check, when its turn comes within `CHECK_WAIT_S` (the overall pacing, then one of
+    the few check slots); else None."""
+    throttle: LoginThrottle = current_app.extensions["lapgate.login_throttle"]
     slots: threading.BoundedSemaphore = current_app.extensions["lapgate.password_checks"]
-    if not slots.acquire(timeout=CHECK_WAIT_S):
+    if not throttle.turn(CHECK_WAIT_S) or not slots.acquire(timeout=CHECK_WAIT_S):
         return None
     try:
         return check_password_hash(password_hash, password)
@@ -94,39 +125,58 @@ def _check_password(password_hash: str, password: str) -> bool | None:
         slots.release()
 
 
-def _note_failure(address: str) -> None:
-    failures: dict[str, deque[float]] = current_app.extensions["lapgate.login_failures"]
-    failures.setdefault(address, deque(maxlen=MAX_FAILURES)).append(time.monotonic())
-
-
 @bp.post("/control/login")
 def login() -> Any:
     settings: Settings = current_app.extensions["lapgate.settings"]
-    address = request.remote_addr or "?"
-    error = ""
+    throttle: LoginThrottle = current_app.extensions["lapgate.login_throttle"]
+    address = request.remote_addr or "?"  # the real client's (board.web.proxy)
     password_hash = settings.board.staff_password_hash
     if not csrf_ok(request.form.get("csrf_token")):
-        error = "The form expired; try again."
-    elif not password_hash:
+        return render_template("login.html", error="The form expired; try again."), 401
+    if not password_hash:
         error = "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)."
-    elif _throttled(address):
-        error = f"Too many failed attempts; wait {FAILURE_WINDOW_S:.0f} s."
-    elif (checked := _check_password(password_hash, request.form.get("password", ""))) is None:
+        return render_template("login.html", error=error), 401
+    if wait_s := throttle.wait_s(address):
+        error = f"Too many wrong passwords from {address}; wait {math.ceil(wait_s)} s."
+        return render_template("login.html", error=error), 429
+    if not throttle.begin(address):
+        error = f"A password from {address} is being checked; wait for its answer."
+        return render_template("login.html", error=error), 429
+    try:
+        checked = _check_password(password_hash, request.form.get("password", ""))
+    finally:
+        throttle.end(address)
+    if checked is None:
         error = "The board is busy checking other logins; try again in a moment."
         return render_template("login.html", error=error), 429
-    elif checked:
-        session.clear()
-        session["staff"] = True
-        csrf_token()  # a fresh token for the staff session
-        return redirect("/control")
-    else:
-        _note_failure(address)
-        error = "Wrong password."
-    return render_template("login.html", error=error), 401
+    if not checked:
+        throttle.failed(address)
+        return render_template("login.html", error="Wrong password."), 401
+    throttle.succeeded(address)
+    session.clear()
+    session["staff"] = True
+    session["staff_id"] = staff_sessions().open()
+    session.permanent = True  # the cookie lasts as long as the login ([board] staff_session_hours)
+    csrf_token()  # a fresh token for the staff session
+    return redirect("/control")
 
 
 @bp.post("/control/logout")
 def logout() -> Any:
+    """This login ends (every copy of its cookie, its open control sockets)."""
     if csrf_ok(request.form.get("csrf_token")):
+        staff_sessions().close(session.get("staff_id"))
         session.clear()
+    return redirect("/control")
+
+
+@bp.post("/control/logout-everywhere")
+def logout_everywhere() -> Any:
+    """Every staff login ends: each tablet and any copied cookie must log in again."""
+    if not is_staff():
+        abort(401, "staff login required: log in on /control")
+    if not csrf_ok(request.form.get("csrf_token")):
+        abort(403, "CSRF token missing or wrong: reload /control")
+    staff_sessions().close_all()
+    session.clear()
     return redirect("/control")

@@ -20,7 +20,7 @@ from flask import Blueprint, Flask, Response, abort, current_app, jsonify, rende
 
 from lapgate.board.live import brackets
 from lapgate.board.live.host import EngineHost, HostStopped
-from lapgate.board.live.race import NotFound, Race
+from lapgate.board.live.race import Race
 from lapgate.board.web.actions import error_status, perform
 from lapgate.board.web.auth import staff_required
 from lapgate.timer.errors import LapgateError
@@ -54,7 +54,7 @@ def _read(work: Any) -> Response:
 
 def _command(name: str, payload: Payload) -> Response:
     try:
-        result = perform(_host(), name, payload)
+        result = perform(_host(), name, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
         abort(error_status(exc), str(exc))
     return jsonify({"ok": True, **result})
@@ -96,13 +96,20 @@ def listing() -> Response:
 
 @bp.get("/api/brackets/latest")
 def latest() -> Response:
-    def work(race: Race) -> Payload:
-        bracket = brackets.latest(race)
-        if bracket is None:
-            raise NotFound("bracket: none is open yet; open a bracket round from the control page")
-        return brackets.view(race, bracket)
+    """The newest bracket's view; 204 No Content before any bracket is open (every big
+    screen and bracket page asks on load: not an error to log)."""
 
-    return _read(work)
+    def work(race: Race) -> Payload | None:
+        bracket = brackets.latest(race)
+        return None if bracket is None else brackets.view(race, bracket)
+
+    try:
+        view = _host().call(work)
+    except LapgateError as exc:
+        abort(error_status(exc), str(exc))
+    except (HostStopped, TimeoutError) as exc:
+        abort(503, f"the engine is not answering ({exc}); try again")
+    return Response(status=204) if view is None else jsonify(view)
 
 
 @bp.get("/api/brackets/<bracket_id>")

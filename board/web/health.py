@@ -32,3 +32,31 @@ def healthz() -> Any:
         return response
     worst = "error" if any(g["level"] == "error" for g in gates.values()) else "ok"
     return jsonify({"status": "ok", "engine": "ok", "gates": gates, "gates_status": worst})
+
+
+@bp.get("/healthz/engine")
+def engine_timing() -> Any:
+    """The engine's enqueue-to-commit times (µs, the last 1,000 changes) and the delivery
+    queue: bench/latency.py reads it to show the host never waits on the screens."""
+    host: EngineHost = current_app.extensions["lapgate.host"]
+    try:
+        commits, commit_ns = host.call(
+            lambda race: (host.commits, list(host.commit_ns)), timeout_s=TIMEOUT_S
+        )
+    except (HostStopped, TimeoutError) as exc:
+        response = jsonify({"status": "error", "engine": f"not answering ({exc!r:.80})"})
+        response.status_code = 503
+        return response
+    delivery = current_app.extensions.get("lapgate.delivery")
+    queued = None
+    if delivery is not None:
+        queued = {"pending": delivery.pending, "sent": delivery.delivered}
+        queued["dropped"] = delivery.dropped
+    return jsonify(
+        {
+            "commits": commits,
+            "commit_us": [round(ns / 1000) for ns in commit_ns],
+            "delivery": "queued" if delivery is not None else "inline",
+            "queue": queued,
+        }
+    )

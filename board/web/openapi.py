@@ -135,9 +135,21 @@ STAFF_RESPONSES = {
     "403": {"description": "CSRF token missing or wrong"},
     "404": {"description": "Unknown command, round, run, lap, bracket or entry"},
     "409": {"description": "The race rules do not allow it now (the message says why)"},
-    "503": {"description": "The engine did not answer; nothing was changed"},
+    "503": {
+        "description": "The engine did not answer in time: the action was cancelled and "
+        "nothing was changed, or (the message says so) it is still being applied and a retry "
+        "with the same Idempotency-Key returns its answer"
+    },
 }
 CSRF = {"name": "X-CSRF-Token", "in": "header", "required": True, "schema": {"type": "string"}}
+IDEMPOTENCY_KEY = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": "One per staff action, reused when the action is retried: the action is "
+    "applied once and every retry gets the first answer",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._:-]{8,128}$"},
+}
 
 
 def _command_path(name: str, summary: str, body: str | None = None) -> dict[str, Any]:
@@ -146,7 +158,7 @@ def _command_path(name: str, summary: str, body: str | None = None) -> dict[str,
         "post": {
             "summary": summary,
             "description": f"Staff command `{name}` (also on the /control socket).",
-            "parameters": [CSRF],
+            "parameters": [CSRF, IDEMPOTENCY_KEY],
             "requestBody": {
                 "required": False,
                 "content": {"application/json": {"schema": _ref(body or _command_schema(name))}},
@@ -184,7 +196,10 @@ def _bracket_paths() -> dict[str, Any]:
             **_get("The event's brackets", {"type": "array", "items": {"type": "object"}}),
             **_command_path("bracket_open", COMMANDS["bracket_open"].summary),
         },
-        "/api/brackets/latest": _get("The newest bracket's view", {"type": "object"}),
+        "/api/brackets/latest": _get(
+            "The newest bracket's view (204 No Content before any bracket is open)",
+            {"type": "object"},
+        ),
         "/api/brackets/{bracket_id}": _get("A bracket's view", {"type": "object"}, "bracket_id"),
     }
     action = _command_path("bracket_<action>", "A bracket command with the id in the path")
@@ -197,6 +212,7 @@ def _bracket_paths() -> dict[str, Any]:
             "schema": {"enum": ["stage", "unstage", "decide", "correct", "undo"]},
         },
         CSRF,
+        IDEMPOTENCY_KEY,
     ]
     action["post"]["requestBody"]["content"]["application/json"]["schema"] = {"type": "object"}
     paths["/api/brackets/{bracket_id}/{action}"] = action

@@ -200,6 +200,7 @@ def standings() -> Response:
                 "races": row.races,
                 "region": row.region,
                 "country": row.country,
+                "team_members": row.team_members,
             }
             for row in rows[offset : offset + limit]
         ],

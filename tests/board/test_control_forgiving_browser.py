@@ -74,8 +74,10 @@ def test_typing_a_name_with_hotkey_letters_changes_nothing(
     assert after["tracks"][0]["run"] == before["tracks"][0]["run"]  # the run is untouched
     assert [e["name"] for e in after["tracks"][0]["queue"]] == ["Ed", "Eve Zed Speed"]
     assert page.locator("#confirm-dialog[open]").count() == 0
-    page.keyboard.type("ed")  # Ed again: queued, with a warning
+    page.keyboard.type("ed")  # Ed again: the same person? Enter answers only that dialog
     page.keyboard.press("Enter")
+    page.wait_for_selector("#same-dialog[open]")
+    page.keyboard.press("Enter")  # same person: queued, with a warning
     page.wait_for_function(
         "document.getElementById('toast').textContent.startsWith('Ed was already in the queue')"
     )

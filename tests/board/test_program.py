@@ -116,8 +116,13 @@ def test_the_queue_refuses_non_entrants_unless_staff_give_a_reason(venue: Venue)
     venue.do("round_close", round_id="Heats")
     venue.do("round_open", round_id="Final")
     with pytest.raises(RuleViolation, match="Dan is not an entrant of Final"):
-        venue.do("queue_add", alias="Dan")
-    venue.do("queue_add", alias="Dan", override_reason="Cat's car broke; Dan races instead")
+        venue.do("queue_add", alias="Dan", same_racer=True)
+    venue.do(
+        "queue_add",
+        alias="Dan",
+        same_racer=True,
+        override_reason="Cat's car broke; Dan races instead",
+    )
     log = venue.program()["Final"]["entrant_log"]
     assert log[-1] == {
         "action": "override",

@@ -25,7 +25,9 @@ def test_api_reads_share_stable_ids(board: Board) -> None:
     assert [(e["event_id"], e["kind"]) for e in events] == [(1, "crossing"), (2, "crossing")]
     racer = client.get(f"/api/racers/{racer_id}").json
     assert [r["run_id"] for r in racer["runs"]] == [run_id]
-    assert client.get("/api/racers?q=ali").json == [{"racer_id": racer_id, "alias": "Alice"}]
+    assert client.get("/api/racers?q=ali").json == [
+        {"racer_id": racer_id, "alias": "Alice", "runs": 1}
+    ]
     assert client.get("/api/racers?q=zed").json == []
     track = client.get("/api/tracks/track-1").json
     assert track["run"]["run_id"] == run_id

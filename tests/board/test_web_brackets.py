@@ -53,12 +53,13 @@ def test_pages_render(board: Board) -> None:
     assert b'data-bracket="&lt;b&gt;"' in phone.data  # the query string is escaped
 
 
-def test_no_bracket_yet_is_404_json(board: Board) -> None:
+def test_no_bracket_yet_is_204_and_an_unknown_one_404_json(board: Board) -> None:
     client = board.app.test_client()
     assert client.get("/api/brackets").json == []
-    response = client.get("/api/brackets/latest")
-    assert response.status_code == 404
-    assert "none is open" in response.json["error"]
+    response = client.get("/api/brackets/latest")  # every page load asks: not an error
+    assert (response.status_code, response.data) == (204, b"")
+    unknown = client.get("/api/brackets/nope")
+    assert unknown.status_code == 404 and "bracket" in unknown.json["error"]
 
 
 def test_open_seeds_from_the_leaderboard_and_opens_a_round(board: Board, staff: Staff) -> None:

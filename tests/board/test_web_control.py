@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from web_support import Board, login
+from web_support import Board, login, screen_state
 
 from lapgate.board.live.commands import COMMANDS
 
@@ -14,10 +14,17 @@ ACTIONS = sorted(COMMANDS)
 SAMPLE_PAYLOADS: dict[str, dict[str, Any]] = {
     "queue_add": {"alias": "Mallory"},
     "queue_move": {"entry_id": "x", "position": 0},
+    "queue_raced_by": {"entry_id": "x", "raced_by": "Mallory"},
+    "team_create": {"name": "Team M", "members": ["Mallory"]},
+    "team_add_member": {"team": "Team M", "alias": "Mallory"},
+    "team_remove_member": {"team": "Team M", "alias": "Mallory"},
     "queue_remove": {"entry_id": "x"},
     "stage": {},
     "unstage": {},
     "racer_rename": {"racer_id": "x", "alias": "Mallory M"},
+    "racer_merge": {"kept_id": "x", "merged_id": "y"},
+    "racer_split": {"merge_id": 1},
+    "racer_delete": {"racer_id": "x"},
     "model_submit": {"alias": "Mallory", "name": "m", "files": {"m.json": "{}"}},
     "join_mode": {"mode": "open"},
     "join_approve": {"join_id": "x"},
@@ -109,7 +116,8 @@ def test_wrong_password_is_refused_and_throttled(board: Board) -> None:
         assert response.status_code == 401
         assert b"Wrong password" in response.data
     response = client.post("/control/login", data={"password": "guess", "csrf_token": token})
-    assert b"Too many failed attempts" in response.data
+    assert response.status_code == 429
+    assert b"Too many wrong passwords from 127.0.0.1; wait 1 s" in response.data
     with client.session_transaction() as session:
         assert "staff" not in session
 
@@ -242,7 +250,9 @@ def test_a_duplicate_queue_entry_is_queued_with_a_warning(board: Board) -> None:
     control = _staff_socket(board)
     assert "warning" not in _act(control, "queue_add", alias="Ada")
     _act(control, "queue_add", alias="Bob")
-    reply = _act(control, "queue_add", alias="ada")
+    asked = _act(control, "queue_add", alias="ada")  # a known name: same person?
+    assert not asked["ok"] and asked["status"] == 409 and asked["question"] == "same_racer"
+    reply = _act(control, "queue_add", alias="ada", same_racer=True)
     assert reply["ok"] and reply["warning"] == (
         "Ada was already in the queue (position 1); remove one entry if they race once"
     )
@@ -292,10 +302,10 @@ def test_two_tablets_see_the_same_state(board: Board) -> None:
     _act(second, "queue_add", alias="Bob")
     _act(first, "stage")
     board.host.sync()
-    last_a = screen_a.get_received("/live")[-1]["args"][0]
-    last_b = screen_b.get_received("/live")[-1]["args"][0]
-    assert last_a == last_b
-    assert last_a["track"]["run"]["racer"] == "Alice"
+    held_a = screen_state(screen_a.get_received("/live"))
+    held_b = screen_state(screen_b.get_received("/live"))
+    assert held_a == held_b
+    assert held_a["tracks"][0]["run"]["racer"] == "Alice"
     reply = _act(second, "stage")  # the other tablet presses too: refused, not doubled
     assert reply["status"] == 409 and "end it first" in reply["error"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web_support import Board
+from web_support import Board, screen_state
 
 from lapgate.timer.events import Crossing
 from lapgate.timer.units import NS_PER_S
@@ -33,19 +33,23 @@ def test_crossings_arrive_as_numbered_updates_with_laps_and_leaderboard(board: B
     board.stage()
     client = board.socketio.test_client(board.app, namespace="/live")
     board.host.sync()
-    snapshot_seq = _received(client)[0][1]["seq"]
+    received = client.get_received("/live")
+    snapshot_seq = received[0]["args"][0]["seq"]
     board.cross(1.0)  # rolling start
     board.cross(9.5)
     board.cross(9.25)
-    updates = _received(client)
+    packets = client.get_received("/live")
+    updates = [(m["name"], m["args"][0]) for m in packets]
     assert [name for name, _ in updates] == ["update"] * 3
     assert [u["seq"] for _, u in updates] == [snapshot_seq + 1, snapshot_seq + 2, snapshot_seq + 3]
     last = updates[-1][1]
     assert last["event"]["kind"] == "crossing"
-    run = last["track"]["run"]
+    assert "patch" in last and "track" not in last  # what changed, not the whole run
+    [track] = screen_state(received + packets)["tracks"]
+    run = track["run"]
     assert [lap["duration_ms"] for lap in run["laps"]] == [9500, 9250]
     assert run["best_lap_ms"] == 9250
-    [standing] = last["track"]["leaderboard"]
+    [standing] = track["leaderboard"]
     assert (standing["name"], standing["rank"], standing["value_ms"]) == ("Alice", 1, 9250)
     assert "personal_best" in last["highlights"]
 
@@ -60,14 +64,16 @@ def test_new_leader_is_highlighted(board: Board) -> None:
     board.stage()
     client = board.socketio.test_client(board.app, namespace="/live")
     board.host.sync()
-    client.get_received("/live")
+    received = client.get_received("/live")
     board.cross(1)
     board.cross(9)
-    (_, start), (_, update) = _received(client)
+    packets = client.get_received("/live")
+    (_, start), (_, update) = [(m["name"], m["args"][0]) for m in packets]
     assert start["highlights"] == []
     assert update["highlights"] == ["new_leader"]
-    assert [s["name"] for s in update["track"]["leaderboard"]] == ["Bob", "Alice"]
-    assert update["track"]["leaderboard"][1]["gap_to_leader_ms"] == 1000
+    [track] = screen_state(received + packets)["tracks"]
+    assert [s["name"] for s in track["leaderboard"]] == ["Bob", "Alice"]
+    assert track["leaderboard"][1]["gap_to_leader_ms"] == 1000
 
 
 def test_time_up_is_appended_by_the_host_clock(board: Board) -> None:

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
+from lapgate.board.live.delta import apply_update
 from lapgate.board.live.host import EngineHost
 from lapgate.board.live.race import Race
 from lapgate.board.store import MemoryStore
@@ -55,11 +56,16 @@ class Board:
         return t_ns
 
     def queue(self, *aliases: str) -> None:
+        """Queue racers; returns once their updates have gone out to the screens."""
         for alias in aliases:
             self.host.call(lambda race, a=alias: race.queue_add(None, race.add_racer(a)))
+        self.host.sync()
 
     def stage(self) -> str:
-        return self.host.call(lambda race: race.stage(None))
+        """Stage the next racer; returns once the update has gone out to the screens."""
+        run_id: str = self.host.call(lambda race: race.stage(None))
+        self.host.sync()
+        return run_id
 
     @property
     def socketio(self) -> Any:
@@ -108,3 +114,15 @@ def login(client: FlaskClient, password: str = STAFF_PASSWORD) -> str:
     with client.session_transaction() as session:
         fresh: str = session["csrf"]
     return fresh
+
+
+def screen_state(received: list[dict[str, Any]], state: dict[str, Any] | None = None) -> Any:
+    """What a screen holds after these ``/live`` packets (a test client's `get_received`):
+    its last snapshot kept current by the updates after it, as live.js keeps it."""
+    for packet in received:
+        message = packet["args"][0]
+        if packet["name"] == "snapshot":
+            state = message
+        elif packet["name"] == "update" and state is not None and message["seq"] > state["seq"]:
+            state = apply_update(state, message)
+    return state

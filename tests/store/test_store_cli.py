@@ -128,7 +128,7 @@ def test_racer_commands_and_restore_refuse_while_a_board_runs(tmp_path: Path) ->
             result = CliRunner().invoke(cli, [*args, "--db", db])
             assert result.exit_code == 1, result.output
             assert "refused while a board runs on this database" in result.output
-            assert "rename racers on /control while it runs" in result.output
+            assert "merge, split or delete racers on /control while it runs" in result.output
     finally:
         board.release()
     out = run("restore", str(backup), "--yes", "--db", db)  # the board stopped: it works

@@ -36,6 +36,7 @@ configs = st.builds(
     grace_ns=st.integers(0, 30).map(lambda s: s * S),
     lockout_ns=st.integers(0, 4 * S),
     max_resets_per_lap=st.none() | st.integers(0, 3),
+    finish_laps=st.none() | st.integers(1, 10),  # lap-count races too
 )
 
 ACTIONS = [

@@ -7,7 +7,6 @@
   const L = window.Lapgate;
   const main = document.getElementById("control");
   if (!main) return;
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const css = document.createElement("link");
   css.rel = "stylesheet";
   css.href = "/static/css/brackets-control.css";
@@ -42,11 +41,8 @@
   }
 
   async function post(path, payload) {
-    const response = await fetch(path, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(payload || {}),
-    });
+    const response = await window.LapgateStaff.post(path, payload);
+    if (!response) { say("No answer from the board; check the network"); return null; }
     let reply = {};
     try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
     if (!response.ok) { say(reply.error || "HTTP " + response.status); return null; }
@@ -109,6 +105,15 @@
     });
     details.appendChild(form);
     return details;
+  }
+
+  // The decision's times ("top v bottom" in the note) with the winner's first, as it reads
+  // after "A beat B": "Gustav beat Fredrik (7.192 v 9.519)".
+  function timesOf(match) {
+    const found = /^(no time|\d+\.\d+) v (no time|\d+\.\d+)(.*)$/.exec(match.note || "");
+    if (!found) return match.note ? " (" + match.note + ")" : "";
+    const bottomWon = match.bottom.racer && match.winner && match.bottom.racer.id === match.winner.id;
+    return " (" + (bottomWon ? found[2] + " v " + found[1] : found[1] + " v " + found[2]) + found[3] + ")";
   }
 
   function racerName(slot) {
@@ -183,7 +188,7 @@
     decided.forEach((match) => {
       const item = L.el("li", match.status === "flagged" ? "flagged" : "");
       item.appendChild(L.el("span", "bkc-id", match.id));
-      const text = match.winner ? match.winner.name + " beat " + match.loser.name : "flagged: " + match.flag_reason;
+      const text = match.winner ? match.winner.name + " beat " + match.loser.name + timesOf(match) : "flagged: " + match.flag_reason;
       item.appendChild(L.el("span", "bkc-names", text));
       const other = match.winner && match.loser ? match.loser : null;
       if (other) {

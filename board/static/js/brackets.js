@@ -212,7 +212,7 @@
     } catch (err) {
       return;
     }
-    if (response.status === 404) {
+    if (response.status === 404 || response.status === 204) {
       // none (any more): a new event started, or it was never opened; drop what was shown
       shown = null;
       $("bk-trees").textContent = "";

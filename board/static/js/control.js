@@ -12,7 +12,13 @@
   let current = null; // the current run view
 
   const control = io("/control", { auth: { csrf: csrf } });
-  control.on("connect_error", (err) => toast("Control link refused: " + err.message));
+  // The staff login ended (logged out here or everywhere, or expired): the board closes
+  // this socket, or refuses it on reconnect. Reloading shows the login form.
+  control.on("disconnect", (reason) => { if (reason === "io server disconnect") window.location.reload(); });
+  control.on("connect_error", (err) => {
+    if (err.message.indexOf("staff login required") === 0) { window.location.reload(); return; }
+    toast("Control link refused: " + err.message);
+  });
 
   function toast(text, ok) {
     const box = $("toast");
@@ -33,16 +39,25 @@
 
   // `quiet`: the caller shows a refusal itself (the reply still carries it). `untracked`:
   // not a new action of this page (Z and Shift+Z keep their own stacks).
+  // Each action carries its own idempotency key, reused when it is retried (no answer in
+  // 5 s, or "engine not answering"): the board applies it once and answers every try alike.
   let pending = 0; // actions sent and not answered yet (tests wait for 0)
+  const RETRIES = 2;
   function act(name, payload, quiet, untracked) {
     pending += 1;
+    const message = { name: name, payload: payload || {}, key: window.LapgateStaff.actionKey() };
     const sent = new Promise((resolve) => {
-      control.timeout(5000).emit("action", { name: name, payload: payload || {} }, (err, reply) => {
-        pending -= 1;
-        if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
-        if (!reply.ok && !quiet) toast(reply.error);
-        resolve(reply);
-      });
+      function attempt(left) {
+        control.timeout(5000).emit("action", message, (err, reply) => {
+          const busy = err || (!reply.ok && reply.status === 503);
+          if (busy && left > 0) { setTimeout(() => attempt(left - 1), 1000); return; }
+          pending -= 1;
+          if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
+          if (!reply.ok && !quiet) toast(reply.error);
+          resolve(reply);
+        });
+      }
+      attempt(RETRIES);
     });
     if (!untracked && RUN_EVENTS.indexOf(name) >= 0) {
       undone.length = 0; // a new action: what Z undid is no longer redone
@@ -280,17 +295,27 @@
     $("add-alias").value = "";
     $("add-car").value = "";
     $("add-alias").focus();
-    const reply = await act("queue_add", payload, true);
+    addReply(payload, await act("queue_add", payload, true));
+  });
+
+  // The board's answer to a queue_add: queued, a question ("same person?"), a racer who is
+  // not an entrant (staff may give a reason), or a refusal. `sent` is what was asked.
+  function addReply(payload, reply, sent) {
     if (!reply) { addRefused(payload); return; }
     if (reply.ok) {
       addDone(payload);
       if (reply.warning) toast(reply.warning);
+      else if (sent) toast(sent.new_racer ? "Queued as a new racer" : "Queued", true);
       return;
     }
     addRefused(payload);
+    if (reply.status === 409 && reply.question === "same_racer") {
+      askSamePerson(payload, reply);
+      return;
+    }
     if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
       // a racer who did not qualify: staff may let them race, with a reason that is logged
-      refused = payload;
+      refused = sent || payload;
       $("override-text").textContent = reply.error;
       $("override-reason").value = "";
       $("override").hidden = false;
@@ -298,7 +323,7 @@
       return;
     }
     toast(reply.error);
-  });
+  }
   $("override").addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!refused) return;
@@ -314,6 +339,45 @@
   });
   $("override-cancel").addEventListener("click", () => { refused = null; $("override").hidden = true; });
 
+  // A typed name that is a known racer's: the board asks "same person?" and lists their
+  // runs; staff pick the racer (queued by id) or say it is someone else (a new racer).
+  const sameDialog = $("same-dialog");
+  function askSamePerson(payload, reply) {
+    if (sameDialog.open) return;
+    const name = reply.matches[0].alias;
+    $("sd-text").textContent = reply.matches.length === 1
+      ? "“" + payload.alias.trim() + "” is already a racer: " + name + ". Same person?"
+      : "“" + payload.alias.trim() + "” is the name of " + reply.matches.length + " racers. Which one is it?";
+    const box = $("sd-matches");
+    box.replaceChildren();
+    reply.matches.forEach((match) => {
+      const item = L.el("div", "sd-match");
+      item.appendChild(L.el("strong", "", match.alias + ": " + (match.runs.length ? plural(match.runs.length, "run") : "no runs yet")));
+      const list = L.el("ol");
+      match.runs.forEach((run) => {
+        const best = run.best_lap_ms === null ? "no valid lap" : "best " + L.fmtLap(run.best_lap_ms);
+        list.appendChild(L.el("li", "", run.round_name + " · run " + run.seq + " · " + run.status + " · " + plural(run.laps, "lap") + " · " + best + (run.car ? " · " + run.car : "")));
+      });
+      item.appendChild(list);
+      const same = L.el("button", "primary sd-same", "Same person: queue " + match.alias);
+      same.type = "button";
+      same.dataset.racer = match.racer_id;
+      same.addEventListener("click", () => answerSame(payload, { racer_id: match.racer_id }));
+      item.appendChild(same);
+      box.appendChild(item);
+    });
+    $("sd-new").onclick = () => answerSame(payload, { new_racer: true });
+    sameDialog.showModal();
+    box.querySelector("button").focus();
+  }
+  $("sd-cancel").addEventListener("click", () => { sameDialog.close(); $("add-alias").focus(); });
+  async function answerSame(payload, answer) {
+    sameDialog.close();
+    $("add-alias").focus();
+    const sent = Object.assign({}, payload, answer);
+    addReply(payload, await act("queue_add", sent, true), sent);
+  }
+
   function renderQueue(track) {
     const list = $("queue");
     list.replaceChildren();
@@ -322,6 +386,7 @@
       const item = L.el("li");
       item.appendChild(L.el("span", "name", entry.name));
       if (entry.car) item.appendChild(L.el("span", "muted", " " + entry.car));
+      if (entry.is_team) item.appendChild(L.el("span", "muted driver", entry.raced_by ? " driven by " + entry.raced_by + (entry.proxy ? " (proxy)" : "") : " driver?"));
       const tools = L.el("span", "tools");
       const button = (label, title, fn) => {
         const b = L.el("button", "small", label);
@@ -335,6 +400,7 @@
       if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
       button("✕", "Remove from the queue", () => act("queue_remove", payload()));
       button("✎", "Rename this racer", () => rename(entry.racer_id, entry.name));
+      if (entry.is_team) button("🚗", "Who drives (a member or a proxy)", () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
       item.appendChild(tools);
       list.appendChild(item);
     });
@@ -345,7 +411,8 @@
     const run = current;
     $("racer-label").textContent = correcting ? "Correcting a run (the clocks are the track's)" : "On track";
     $("racer").textContent = run ? run.racer : "—";
-    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + " · " + plural(run.laps.length, "lap") : "no run staged";
+    const driver = run && run.raced_by ? " · driven by " + run.raced_by + (run.proxy ? " (proxy)" : "") : "";
+    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + driver + " · " + plural(run.laps.length, "lap") : "no run staged";
     const body = $("laps");
     body.replaceChildren();
     if (selectedLap !== null && (!run || !run.laps.some((lap) => lap.number === selectedLap))) selectedLap = null;
@@ -452,21 +519,65 @@
     });
   }
 
-  async function showRuns(racerId) {
+  function showRuns(racerId) {
+    return openRacer(shownRacer === racerId ? null : racerId);
+  }
+
+  function smallButton(label, id, fn, cls) {
+    const b = L.el("button", "small" + (cls ? " " + cls : ""), label);
+    b.type = "button";
+    if (id) b.id = id;
+    b.addEventListener("click", fn);
+    return b;
+  }
+
+  // A racer's runs (each can be corrected) and what staff may do to the racer itself.
+  async function openRacer(racerId) {
     const box = $("racer-runs");
-    shownRacer = shownRacer === racerId ? null : racerId;
+    shownRacer = racerId;
     renderBoard(lastTrack);
     if (!shownRacer) { box.hidden = true; return; }
-    const response = await fetch("/api/racers/" + encodeURIComponent(racerId), { cache: "no-store" });
-    if (!response.ok || shownRacer !== racerId) return;
+    const [response, others] = await Promise.all([
+      fetch("/api/racers/" + encodeURIComponent(racerId), { cache: "no-store" }),
+      fetch("/api/racers", { cache: "no-store" }).then((r) => (r.ok ? r.json() : [])),
+    ]);
+    if (!response.ok || shownRacer !== racerId) { if (!response.ok) box.hidden = true; return; }
     const racer = await response.json();
     box.replaceChildren();
     box.appendChild(L.el("strong", "", racer.alias + ": " + plural(racer.runs.length, "run")));
-    const renameButton = L.el("button", "small", "Rename");
-    renameButton.type = "button";
-    renameButton.id = "rename-racer";
-    renameButton.addEventListener("click", () => rename(racer.racer_id, racer.alias));
-    box.appendChild(renameButton);
+    const tools = L.el("div", "racer-tools");
+    tools.appendChild(smallButton("Rename", "rename-racer", () => rename(racer.racer_id, racer.alias)));
+    tools.appendChild(smallButton("Queue again", "queue-racer", () => {
+      act("queue_add", { racer_id: racer.racer_id, track_id: root.dataset.track || null }).then((reply) => {
+        if (reply && reply.ok) toast(reply.warning || racer.alias + " queued", !reply.warning);
+      });
+    }));
+    if (!racer.runs.length) tools.appendChild(smallButton("Delete racer", "delete-racer", () => deleteRacer(racer), "danger"));
+    box.appendChild(tools);
+    const candidates = others.filter((other) => other.racer_id !== racer.racer_id);
+    if (candidates.length) {
+      const merge = L.el("div", "racer-tools");
+      const select = L.el("select");
+      select.id = "merge-from";
+      select.title = "The other racer: their runs and queue entries become " + racer.alias + "'s";
+      candidates.forEach((other) => {
+        const option = L.el("option", "", other.alias + " (" + plural(other.runs, "run") + ")");
+        option.value = other.racer_id;
+        select.appendChild(option);
+      });
+      merge.appendChild(select);
+      merge.appendChild(smallButton("Merge into " + racer.alias, "merge-racer", () => {
+        const other = candidates.find((c) => c.racer_id === select.value);
+        if (other) mergeRacer(racer, other);
+      }));
+      box.appendChild(merge);
+    }
+    racer.merged.forEach((merged) => {
+      const row = L.el("div", "racer-tools");
+      row.appendChild(L.el("span", "muted", "Merged in: " + merged.alias));
+      row.appendChild(smallButton("Split", "", () => splitRacer(racer, merged)));
+      box.appendChild(row);
+    });
     const list = L.el("ol");
     racer.runs.forEach((run) => {
       const item = L.el("li");
@@ -491,12 +602,64 @@
       return act("racer_rename", { racer_id: racerId, alias: newAlias }).then((reply) => {
         if (reply && reply.ok) {
           toast("Renamed to " + reply.alias, true);
-          if (shownRacer === racerId) { shownRacer = null; showRuns(racerId); }
+          if (shownRacer === racerId) openRacer(racerId);
         }
         return reply;
       });
     });
   }
+
+  // Two names of one person: the other racer's runs and queue entries move here (live).
+  function mergeRacer(racer, other) {
+    const text = "Merge " + other.alias + " (" + plural(other.runs, "run") + ") into " + racer.alias +
+      "? " + other.alias + "'s runs and queue entries become " + racer.alias + "'s; Split undoes it.";
+    return ask(text, { confirm: "Merge" }).then((yes) => {
+      if (yes === null) return null;
+      return act("racer_merge", { kept_id: racer.racer_id, merged_id: other.racer_id }).then((reply) => {
+        if (reply && reply.ok) { toast("Merged: " + plural(reply.runs, "run") + " under " + racer.alias, true); openRacer(racer.racer_id); }
+        return reply;
+      });
+    });
+  }
+
+  function splitRacer(racer, merged) {
+    return ask("Split " + merged.alias + " from " + racer.alias + "? The runs that moved go back.", { confirm: "Split" }).then((yes) => {
+      if (yes === null) return null;
+      return act("racer_split", { merge_id: merged.merge_id }).then((reply) => {
+        if (reply && reply.ok) { toast("Split: " + merged.alias + " is a racer of their own again", true); openRacer(racer.racer_id); }
+        return reply;
+      });
+    });
+  }
+
+  function deleteRacer(racer) {
+    return ask("Delete " + racer.alias + "? They have no runs; the racer is forgotten.", { confirm: "Delete" }).then((yes) => {
+      if (yes === null) return null;
+      return act("racer_delete", { racer_id: racer.racer_id }).then((reply) => {
+        if (reply && reply.ok) { toast(racer.alias + " deleted", true); openRacer(null); findRacers(); }
+        return reply;
+      });
+    });
+  }
+
+  // Any racer, also one with no run yet (not on the leaderboard), by a part of the alias.
+  async function findRacers() {
+    const query = $("racer-find").value.trim();
+    const list = $("racer-found");
+    if (!query) { list.replaceChildren(); return; }
+    const response = await fetch("/api/racers?q=" + encodeURIComponent(query), { cache: "no-store" });
+    if (!response.ok || $("racer-find").value.trim() !== query) return;
+    const found = await response.json();
+    list.replaceChildren();
+    found.slice(0, 12).forEach((racer) => {
+      const item = L.el("li", "", racer.alias + " · " + plural(racer.runs, "run"));
+      item.dataset.racer = racer.racer_id;
+      item.addEventListener("click", () => openRacer(racer.racer_id));
+      list.appendChild(item);
+    });
+    if (!found.length) list.appendChild(L.el("li", "muted", "No racer matches"));
+  }
+  $("racer-find").addEventListener("input", findRacers);
 
   function renderGates(gates) {
     const box = $("gate-lights");

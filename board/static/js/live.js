@@ -4,7 +4,10 @@
  * server are ms on the track's gate clock; `now(track)` estimates that clock here from
  * the `now_at_ms` each message carries (the smallest observed delay wins). `state` is the
  * snapshot kept current: "track", "program", "bracket", "gate" and "settings" updates
- * replace their part of it before the page's `onState` runs.
+ * replace their part of it before the page's `onState` runs. A "track" update carries
+ * either the whole track (`track`) or a patch of the one held (`track_id`, `patch`; see
+ * board/live/delta.py, which `applyPatch` mirrors); either way `message.track` is the
+ * whole new track when the page's `onUpdate` sees it. A patch that does not fit resyncs.
  */
 (function () {
   "use strict";
@@ -42,6 +45,48 @@
   function fmtGap(ms) {
     if (ms === null || ms === undefined || ms === 0) return "";
     return "+" + fmtLap(ms);
+  }
+
+  // A patch as board/live/delta.py makes it: a plain value or array is the new value;
+  // {"=": v} a new object; {"+": d} the old number plus d; {"{": {k: patch}, "-": [k]} an
+  // object changed; {"[": ops} an array rebuilt from ["c", j, n] (old items j…j+n-1),
+  // ["n", item…], ["p", j, patch] and ["s", j, n, patch] (old items j…j+n-1, each patched).
+  function applyPatch(old, patch) {
+    if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+    if ("=" in patch) return patch["="];
+    if ("+" in patch) {
+      if (!Number.isInteger(old)) throw new Error("number patch of a non-number");
+      return old + patch["+"];
+    }
+    if ("{" in patch) {
+      if (old === null || typeof old !== "object" || Array.isArray(old)) throw new Error("object patch of a non-object");
+      const out = Object.assign({}, old);
+      (patch["-"] || []).forEach((key) => { delete out[key]; });
+      Object.keys(patch["{"]).forEach((key) => { out[key] = applyPatch(old[key], patch["{"][key]); });
+      return out;
+    }
+    if ("[" in patch) {
+      if (!Array.isArray(old)) throw new Error("array patch of a non-array");
+      const out = [];
+      patch["["].forEach((op) => {
+        if (op[0] === "c") {
+          if (op[1] < 0 || op[1] + op[2] > old.length) throw new Error("copy out of range");
+          for (let j = op[1]; j < op[1] + op[2]; j++) out.push(old[j]);
+        } else if (op[0] === "n") {
+          for (let k = 1; k < op.length; k++) out.push(op[k]);
+        } else if (op[0] === "p") {
+          if (op[1] < 0 || op[1] >= old.length) throw new Error("patch out of range");
+          out.push(applyPatch(old[op[1]], op[2]));
+        } else if (op[0] === "s") {
+          if (op[1] < 0 || op[1] + op[2] > old.length) throw new Error("patch out of range");
+          for (let j = op[1]; j < op[1] + op[2]; j++) out.push(applyPatch(old[j], op[3]));
+        } else {
+          throw new Error("unknown array op");
+        }
+      });
+      return out;
+    }
+    throw new Error("unknown patch");
   }
 
   function connect(options) {
@@ -97,10 +142,20 @@
       socket.emit("resync");
     }
 
+    // Applies an update to the state; false when a patch does not fit (then resync).
     function apply(message, received) {
       if (message.type === "track") {
         const tracks = live.state.tracks;
-        const index = tracks.findIndex((t) => t.track_id === message.track.track_id);
+        const trackId = message.track ? message.track.track_id : message.track_id;
+        const index = tracks.findIndex((t) => t.track_id === trackId);
+        if (!message.track) {
+          if (index < 0) return false;
+          try {
+            message.track = applyPatch(tracks[index], message.patch);
+          } catch (error) {
+            return false;
+          }
+        }
         if (index >= 0) tracks[index] = message.track;
         else tracks.push(message.track);
         noteClock(message.track, received);
@@ -115,6 +170,7 @@
       }
       live.seq = message.seq;
       if (options.onUpdate) options.onUpdate(message, live);
+      return true;
     }
 
     function handle(message) {
@@ -128,7 +184,10 @@
         resync();
         return;
       }
-      apply(message, received);
+      if (!apply(message, received)) {
+        resync();
+        return;
+      }
       if (options.onState) options.onState(live);
     }
 
@@ -150,9 +209,14 @@
       live.awaiting = false;
       const pending = live.buffer;
       live.buffer = [];
+      let fits = true;
       pending.forEach(([message, at]) => {
-        if (message.seq === live.seq + 1) apply(message, at);
+        if (fits && message.seq === live.seq + 1) fits = apply(message, at);
       });
+      if (!fits) {
+        resync();
+        return;
+      }
       status("live");
       if (options.onState) options.onState(live);
     });
@@ -162,5 +226,5 @@
     return live;
   }
 
-  window.Lapgate = { el, fmtLap, fmtLapTenths, fmtClock, fmtGap, connect };
+  window.Lapgate = { el, fmtLap, fmtLapTenths, fmtClock, fmtGap, connect, applyPatch };
 })();

@@ -8,7 +8,6 @@
   "use strict";
   const L = window.Lapgate;
   const $ = (id) => document.getElementById(id);
-  const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const list = $("program");
   const dialog = $("open-dialog");
   let live = null;
@@ -20,16 +19,8 @@
   const chartsShown = {}; // round_id → its lap-time chart is unfolded
 
   async function post(name, payload) {
-    let response;
-    try {
-      response = await fetch("/api/control/" + name, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-        body: JSON.stringify(payload),
-      });
-    } catch (err) {
-      return { ok: false, error: "No answer from the board (" + name + "); check the network" };
-    }
+    const response = await window.LapgateStaff.post("/api/control/" + name, payload);
+    if (!response) return { ok: false, error: "No answer from the board (" + name + "); check the network" };
     let reply = {};
     try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
     return response.ok ? reply : { ok: false, status: response.status, error: reply.error || "HTTP " + response.status };

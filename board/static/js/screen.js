@@ -69,7 +69,9 @@
       item.appendChild(L.el("span", "rank", s.rank === null ? "–" : s.rank));
       item.appendChild(L.el("span", "name", s.name));
       item.appendChild(L.el("span", "value digits", L.fmtLap(s.value_ms)));
-      item.appendChild(L.el("span", "gap digits", L.fmtGap(s.gap_to_leader_ms)));
+      // a lap-count racer short of N laps: how many of them they completed, not a gap
+      const gap = s.laps_short ? s.result_laps + "/" + (s.result_laps + s.laps_short) : L.fmtGap(s.gap_to_leader_ms);
+      item.appendChild(L.el("span", "gap digits", gap));
       list.appendChild(item);
     });
     const windowBox = $("leaderboard-window");
@@ -136,12 +138,17 @@
     const nameLength = run ? run.racer.length : 0;
     $("racer").classList.toggle("long", nameLength > 16 && nameLength <= 24);
     $("racer").classList.toggle("very-long", nameLength > 24);
-    setText("car", run ? [run.car, run.model].filter(Boolean).join(" · ") : "");
+    setText("car", carLine(run));
     showJoinQr(track);
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
-    setText("window-label", "Best avg " + (run ? run.window_laps : 3));
-    setText("window", run ? L.fmtLap(run.window_ms) : "—");
+    if (run && run.finish_laps) {
+      setText("window-label", "Total " + run.finish_laps + (run.finish_laps === 1 ? " lap" : " laps"));
+      setText("window", L.fmtLap(run.race_total_ms));
+    } else {
+      setText("window-label", "Best avg " + (run ? run.window_laps : 3));
+      setText("window", run ? L.fmtLap(run.window_ms) : "—");
+    }
     const resets = run && run.status === "running" ? run.current_lap_resets : 0;
     setText("lap-resets", resets ? "↺ " + resets + (resets === 1 ? " reset" : " resets") : "");
     renderLaps(run);
@@ -150,6 +157,14 @@
     let next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
     if (track.round && track.round.status === "closed") next = shown.next ? "Next round: " + shown.next.name : "";
     setText("next-up", next || "—");
+    // nothing raced yet in this round: a waiting screen rather than empty clocks
+    const waiting = shown.mode === "timed" && !run && !track.leaderboard.length;
+    $("screen").classList.toggle("waiting", waiting);
+    if (waiting) {
+      setText("waiting-event", state.event.name);
+      setText("waiting-round", track.round ? track.round.name + " · " + track.round.format_label : "");
+      setText("waiting-next", next ? "Next up: " + next : "");
+    }
     lastRunId = run ? run.run_id : null;
     lastLapCount = run ? run.laps.length : null;
   }
@@ -178,6 +193,24 @@
         speak("Lap " + lap.number + ", " + (lap.duration_ms / 1000).toFixed(2) + (lap.valid ? "" : ", invalid"));
       }
     }
+  }
+
+  // the car and model, and for a team's run who drives it ("driven by Bo, proxy")
+  function carLine(run) {
+    if (!run) return "";
+    const parts = [run.car, run.model].filter(Boolean);
+    if (run.raced_by) parts.push("driven by " + run.raced_by + (run.proxy ? ", proxy" : ""));
+    return parts.join(" · ");
+  }
+
+  // "2" in a timed run; "2 / 3" in a lap-count race (and "3 / 3" once it is run)
+  function lapNumber(run) {
+    if (!run) return "";
+    if (run.finish_laps) {
+      if (run.status === "running") return Math.min(run.laps.length + 1, run.finish_laps) + " / " + run.finish_laps;
+      return run.status === "finished" ? run.laps.length + " / " + run.finish_laps : "";
+    }
+    return run.status === "running" ? String(run.laps.length + 1) : "";
   }
 
   function tick(live) {
@@ -212,7 +245,7 @@
       setText("lap-clock", lapText);
       setText("run-clock", runText);
       setText("run-label", label);
-      setText("lap-number", run && run.status === "running" ? String(run.laps.length + 1) : "");
+      setText("lap-number", lapNumber(run));
       const node = $("run-clock");
       if (node.className !== runClass) node.className = runClass;
       window.LapgateSounds.check(run, now);

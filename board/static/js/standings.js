@@ -72,6 +72,7 @@
       const name = L.el("td", "name");
       name.appendChild(L.el("span", "alias", row.alias));
       if (row.user_id) name.appendChild(L.el("span", "uid", row.user_id));
+      if (row.team_members) name.appendChild(L.el("span", "uid team", "team: " + row.team_members));
       tr.appendChild(name);
       tr.appendChild(L.el("td", "region", row.region || row.country || ""));
       tr.appendChild(L.el("td", "num", row.races));

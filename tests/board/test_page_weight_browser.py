@@ -1,0 +1,81 @@
+"""What the phone page costs on the wire at first visit (a size, not a time: a test).
+
+Chromium loads /m in a fresh context (empty cache) from a board with a round of 20
+racers; every HTTP response (headers and body as sent: gzipped text, WOFF2 fonts) and every
+WebSocket frame received counts. bench/page_weight.py prints the same figures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from web_support import Board
+
+pytestmark = pytest.mark.browser
+PHONE_FIRST_LOAD_MAX_BYTES = 150_000
+RACERS = [f"Racer {n:02d}" for n in range(1, 21)]
+
+
+def _event(board: Board, names: list[str]) -> None:
+    for index, alias in enumerate(names):
+        board.queue(alias)
+        board.stage()
+        board.cross(1)
+        for lap in range(3):
+            board.cross(9 + (index * 7 + lap * 3) % 10 / 10)
+        board.clock.advance(80)
+        board.host.sync()  # time up
+
+
+def _first_visit(browser: Any, url: str) -> dict[str, int]:
+    """Bytes received per URL path (and ``websocket``) loading `url` with an empty cache."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    received: dict[str, int] = {}
+
+    def on_request(request: Any) -> None:
+        sizes = request.sizes()
+        path = request.url.split("//", 1)[1].split("/", 1)[1].split("?", 1)[0]
+        key = "/" + path
+        received[key] = received.get(key, 0) + sizes["responseHeadersSize"]
+        received[key] += sizes["responseBodySize"]
+
+    def on_websocket(ws: Any) -> None:
+        def on_frame(payload: Any) -> None:
+            received["websocket"] = received.get("websocket", 0) + len(payload)
+
+        ws.on("framereceived", on_frame)
+
+    page.on("requestfinished", on_request)
+    page.on("websocket", on_websocket)
+    try:
+        page.goto(url)
+        page.wait_for_function(
+            "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+        )
+        page.wait_for_function("document.fonts.status === 'loaded'")
+        page.wait_for_load_state("networkidle")
+    finally:
+        context.close()
+    return received
+
+
+def test_phone_first_load_is_under_150_kb(board: Board, served: str, browser: Any) -> None:
+    _event(board, RACERS)
+    received = _first_visit(browser, served + "/m")
+    total = sum(received.values())
+    assert total < PHONE_FIRST_LOAD_MAX_BYTES, received
+    fonts = [path for path in received if path.startswith("/static/fonts/")]
+    assert fonts and all(path.endswith("-subset.woff2") for path in fonts), fonts
+    assert received["/static/vendor/socket.io.min.js"] < 20_000  # gzipped (47 KB raw)
+
+
+def test_a_name_in_another_script_fetches_the_full_font(
+    board: Board, served: str, browser: Any
+) -> None:
+    _event(board, ["Жанна", "Alice"])
+    received = _first_visit(browser, served + "/m")
+    full = [path for path in received if path.endswith(".ttf")]
+    assert full == ["/static/fonts/DejaVuSansCondensed-Bold.ttf"]  # the names' face, for Ж
+    assert "/static/fonts/DejaVuSansCondensed-Bold-subset.woff2" in received
