@@ -9,28 +9,92 @@ from typing import Any
 import click
 
 
-@click.command("league")
+@click.group("league", invoke_without_command=True)
 @click.option(
     "--config",
     "config_file",
-    required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The league service's TOML config ([league] database_url, [[league.timers]]).",
 )
 @click.option("--port", type=int, default=None, help="Port (overrides the config; 0: any).")
-def league(config_file: Path, port: int | None) -> None:
-    """Run the central league service: PostgreSQL store, ingest from timers, league pages."""
+@click.pass_context
+def league(ctx: click.Context, config_file: Path | None, port: int | None) -> None:
+    """Run the central league service: PostgreSQL store, ingest from timers, league pages.
+
+    On start, records stored before the league kept owners get theirs from their tracks
+    (`lapgate league claim` shows and completes that)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if config_file is None:
+        raise click.UsageError("--config: got nothing, expected the league's TOML file")
     from lapgate.board.service import BoardServer
+    from lapgate.board.store.sql import SqlStore
+    from lapgate.board.sync.claims import apply_claims, plan_claims
     from lapgate.board.sync.league_app import create_league_app
     from lapgate.board.sync.settings import load_league_settings
 
     settings = load_league_settings(config_file)
-    app, _socketio = create_league_app(settings)
+    store = SqlStore(settings.database_url)
+    plan = plan_claims(store, [t.id for t in settings.timers])
+    if plan.owners:
+        claimed = apply_claims(store, plan)
+        click.echo(f"owners given to {claimed} record(s) stored before owners were kept")
+    if plan.ownerless:
+        click.echo(
+            f"{len(plan.ownerless)} record(s) have no owner yet (the first timer to send one "
+            "again claims it; or: lapgate league claim --timer ID)"
+        )
+    app, _socketio = create_league_app(settings, store)
     server = BoardServer(app, settings.host, settings.port if port is None else port)
     server.start()
     click.echo(f"league service: http://{settings.host}:{server.port}/", nl=True)
     click.echo(f"timers allowed: {', '.join(t.id for t in settings.timers) or 'none'}")
     _serve_until_interrupted(server)
+
+
+@league.command("claim")
+@click.option(
+    "--config",
+    "config_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The league service's TOML config.",
+)
+@click.option(
+    "--timer",
+    "fallback",
+    default="",
+    help="Give this timer every record its tracks and runs do not assign (e.g. a league "
+    "with one venue).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list who would own what.")
+def claim(config_file: Path, fallback: str, dry_run: bool) -> None:
+    """Give owners to records stored before the league kept them (migration 0007)."""
+    from lapgate.board.store.sql import SqlStore
+    from lapgate.board.sync.claims import apply_claims, plan_claims
+    from lapgate.board.sync.settings import load_league_settings
+
+    settings = load_league_settings(config_file)
+    timer_ids = [t.id for t in settings.timers]
+    if fallback and fallback not in timer_ids:
+        raise click.BadParameter(
+            f"got {fallback!r}, expected one of the configured timers {timer_ids}",
+            param_hint="--timer",
+        )
+    store = SqlStore(settings.database_url)
+    try:
+        plan = plan_claims(store, timer_ids, fallback)
+        for timer_id, count in sorted(plan.counts().items()):
+            click.echo(f"{timer_id}: {count} record(s)")
+        for kind, record_id in plan.ownerless:
+            click.echo(f"no owner: {kind} {record_id}")
+        if dry_run:
+            click.echo("dry run: nothing changed")
+            return
+        claimed = apply_claims(store, plan)
+        click.echo(f"claimed {claimed} record(s); {len(plan.ownerless)} left without owner")
+    finally:
+        store.close()
 
 
 @click.command("spectate")

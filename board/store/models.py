@@ -301,6 +301,17 @@ class SyncOwnerRow(Base):
     timer_id: Mapped[str] = mapped_column(String(100), index=True)
 
 
+class SyncContactRow(Base):
+    """The central league's last contact with each timer (naive UTC) and the backlog the
+    timer reported then (records, run events; None if it did not say)."""
+
+    __tablename__ = "sync_contacts"
+    timer_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    last_contact_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    backlog_records: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+    backlog_events: Mapped[int | None] = mapped_column(Integer, nullable=True, default=None)
+
+
 class SyncRefusalRow(Base):
     """A record the sync refused, with the reason, latest per (timer, kind, record).
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -22,12 +22,47 @@ from lapgate.board.store.models import (
     QueueRow,
     RacerRow,
     ResultRow,
+    RoundRow,
     RunRow,
+    SyncOwnerRow,
     TeamMemberRow,
     TeamRow,
 )
 from lapgate.board.store.results import ALIASES, RACERS
 from lapgate.timer.errors import RuleViolation, UnknownEvent
+
+
+class RacerOverview(NamedTuple):
+    """What staff need to tell two racers apart before merging them: who registered the
+    racer (`owner`, the timer that sent it; "" if none) and their runs per track."""
+
+    racer_id: str
+    alias: str
+    user_id: str | None
+    owner: str
+    runs_by_track: dict[str, int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "racer_id": self.racer_id,
+            "alias": self.alias,
+            "user_id": self.user_id,
+            "owner": self.owner,
+            "runs": sum(self.runs_by_track.values()),
+            "runs_by_track": self.runs_by_track,
+        }
+
+
+class MergeInfo(NamedTuple):
+    merge_id: int
+    kept_id: str
+    kept_alias: str
+    merged_id: str
+    merged_alias: str
+    undone: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._asdict()
 
 
 class RacersRepo:
@@ -148,6 +183,92 @@ class RacersRepo:
                 merged.user_id = moved["user_id"]
             merged.merged_into_id = None
             merge.undone = True
+
+    def find_racers(self, text: str, limit: int = 20) -> list[RacerOverview]:
+        """Racers not merged away whose alias, id or user id contains `text` (any case),
+        by alias, with their owner and runs per track."""
+        needle = text.strip().lower()
+        with self._tx() as s:
+            query = select(RacerRow).where(RacerRow.merged_into_id.is_(None))
+            if needle:
+                query = query.where(
+                    func.lower(RacerRow.alias).contains(needle, autoescape=True)
+                    | func.lower(RacerRow.id).contains(needle, autoescape=True)
+                    | func.lower(func.coalesce(RacerRow.user_id, "")).contains(
+                        needle, autoescape=True
+                    )
+                )
+            rows = list(s.scalars(query.order_by(RacerRow.alias, RacerRow.id).limit(limit)))
+            ids = [r.id for r in rows]
+            owners = dict(
+                s.execute(
+                    select(SyncOwnerRow.record_id, SyncOwnerRow.timer_id).where(
+                        SyncOwnerRow.kind == "racer", SyncOwnerRow.record_id.in_(ids)
+                    )
+                ).all()
+            )
+            track = func.coalesce(func.nullif(RunRow.track_id, ""), RoundRow.track_id)
+            runs: dict[str, dict[str, int]] = {}
+            for racer_id, track_id, count in s.execute(
+                select(RunRow.racer_id, track, func.count())
+                .join(RoundRow, RoundRow.id == RunRow.round_id)
+                .where(RunRow.racer_id.in_(ids))
+                .group_by(RunRow.racer_id, track)
+            ):
+                runs.setdefault(racer_id, {})[track_id or ""] = int(count)
+            return [
+                RacerOverview(r.id, r.alias, r.user_id, owners.get(r.id, ""), runs.get(r.id, {}))
+                for r in rows
+            ]
+
+    def merge_details(self) -> list[MergeInfo]:
+        """Every merge, newest first, with both racers' aliases."""
+        with self._tx() as s:
+            merges = list(s.scalars(select(MergeRow).order_by(MergeRow.id.desc())))
+            ids = {m.kept_id for m in merges} | {m.merged_id for m in merges}
+            aliases = dict(
+                s.execute(select(RacerRow.id, RacerRow.alias).where(RacerRow.id.in_(ids))).all()
+            )
+            return [
+                MergeInfo(
+                    m.id,
+                    m.kept_id,
+                    aliases.get(m.kept_id, m.kept_id),
+                    m.merged_id,
+                    aliases.get(m.merged_id, m.merged_id),
+                    m.undone,
+                )
+                for m in merges
+            ]
+
+    def live_racer_ids(self) -> dict[str, str]:
+        """Each merged-away racer id → the racer it now counts as (merges may chain)."""
+        with self._tx() as s:
+            merged_into: dict[str, str] = {
+                racer_id: target
+                for racer_id, target in s.execute(
+                    select(RacerRow.id, RacerRow.merged_into_id).where(
+                        RacerRow.merged_into_id.is_not(None)
+                    )
+                )
+                if target is not None
+            }
+        live: dict[str, str] = {}
+        for racer_id in merged_into:
+            target, seen = racer_id, {racer_id}
+            while target in merged_into and merged_into[target] not in seen:
+                target = merged_into[target]
+                seen.add(target)
+            live[racer_id] = target
+        return live
+
+    def merge_mark(self) -> tuple[int, int]:
+        """(merges, undone merges): changes with every merge and unmerge."""
+        with self._tx() as s:
+            row = s.execute(
+                select(func.count(MergeRow.id), func.count(MergeRow.id).filter(MergeRow.undone))
+            ).one()
+            return int(row[0]), int(row[1])
 
     def list_merges(self) -> list[tuple[int, str, str, bool]]:
         """(merge id, kept racer id, merged racer id, undone) of every merge."""

@@ -1,8 +1,10 @@
-"""Who owns each synced record, and which records the sync refused (`sync_owners`,
-`sync_refusals`).
+"""Who owns each synced record, which records the sync refused, and when the league last
+heard from each timer (`sync_owners`, `sync_refusals`, `sync_contacts`).
 
 The central league keeps the owner of every record a timer sent (the timer that created
-it) and the latest refusal per (timer, kind, record) for its staff page. A venue keeps its
+it), the latest refusal per (timer, kind, record) and each timer's last contact and
+reported backlog, for its staff page: all in the database, so every league process (and
+a restarted one) shows the same. A venue keeps its
 quarantine in the same refusals table under its own timer id: a refused record is not sent
 again while its digest is the refused one.
 """
@@ -16,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from lapgate.board.store.models import SyncOwnerRow, SyncRefusalRow
+from lapgate.board.store.models import SyncContactRow, SyncOwnerRow, SyncRefusalRow
 from lapgate.board.store.sql import SqlStore
 
 
@@ -39,6 +41,22 @@ class Refusal(NamedTuple):
             "event_id": self.event_id,
             "reason": self.reason,
             "refused_at": self.refused_at.replace(tzinfo=dt.UTC).isoformat(),
+        }
+
+
+class Contact(NamedTuple):
+    """A timer's last delivery: when (naive UTC) and the backlog it reported then."""
+
+    timer_id: str
+    last_contact_at: dt.datetime
+    backlog_records: int | None
+    backlog_events: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "last_contact_s": self.last_contact_at.replace(tzinfo=dt.UTC).timestamp(),
+            "backlog_records": self.backlog_records,
+            "backlog_events": self.backlog_events,
         }
 
 
@@ -68,6 +86,17 @@ class SyncLedger:
         except IntegrityError:  # another league process claimed it first
             return self.owner(kind, record_id) or ""
 
+    def owned(self, kind: str) -> dict[str, str]:
+        """The owner of every owned record of `kind`, by record id."""
+        with self._sessions.begin() as s:
+            return dict(
+                s.execute(
+                    select(SyncOwnerRow.record_id, SyncOwnerRow.timer_id).where(
+                        SyncOwnerRow.kind == kind
+                    )
+                ).all()
+            )
+
     def owners(self) -> dict[str, int]:
         """How many records each timer owns."""
         counts: dict[str, int] = {}
@@ -75,6 +104,34 @@ class SyncLedger:
             for timer_id in s.scalars(select(SyncOwnerRow.timer_id)):
                 counts[timer_id] = counts.get(timer_id, 0) + 1
         return counts
+
+    # contacts (the central league) --------------------------------------------------------
+
+    def contact(
+        self, timer_id: str, backlog_records: int | None, backlog_events: int | None
+    ) -> None:
+        """Record that `timer_id` delivered a batch now, reporting this backlog."""
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        for _ in range(2):  # two league processes may insert a timer's first row at once
+            try:
+                with self._sessions.begin() as s:
+                    row = s.get(SyncContactRow, timer_id) or SyncContactRow(timer_id=timer_id)
+                    row.last_contact_at = now
+                    row.backlog_records, row.backlog_events = backlog_records, backlog_events
+                    s.add(row)
+                return
+            except IntegrityError:
+                continue
+
+    def contacts(self) -> dict[str, Contact]:
+        """Every timer's last contact, by timer id."""
+        with self._sessions.begin() as s:
+            return {
+                r.timer_id: Contact(
+                    r.timer_id, r.last_contact_at, r.backlog_records, r.backlog_events
+                )
+                for r in s.scalars(select(SyncContactRow))
+            }
 
     # refusals (both sides) ----------------------------------------------------------------
 

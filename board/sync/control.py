@@ -3,7 +3,10 @@
 `start_sync(settings, store, app, host)` is the one hook the composition root calls: with
 ``[sync] upstream_url`` set (and a SQL store) it starts a `Pusher` woken by every stored
 change, and registers ``GET /api/sync`` (staff only): the pusher's state as JSON, or
-``{"enabled": false}``. The control page's `js/sync-control.js` polls it.
+``{"enabled": false}``, and ``POST /api/sync/retry`` (staff, CSRF) ``{"kind": ..., "id":
+...}`` or ``{}`` for all: send quarantined items again now ("Send again" on /control, once
+staff fixed what the league refused). The control page's `js/sync-control.js` polls the
+state and has the buttons.
 """
 
 from __future__ import annotations
@@ -11,8 +14,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, jsonify
+from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
+from lapgate.board.sync import wire
 from lapgate.board.sync.pusher import Pusher
 from lapgate.config.settings import Settings
 
@@ -44,6 +48,33 @@ def start_sync(settings: Settings, store: Any, app: Flask, host: Any) -> Pusher 
     pusher.start()
     log.info("sync: pushing to %s as timer %r", url, pusher.timer_id)
     return pusher
+
+
+@bp.post("/api/sync/retry")
+def sync_retry() -> Response:
+    from lapgate.board.web.auth import staff_required
+
+    return staff_required(_retry)()
+
+
+def _retry() -> Response:
+    pusher: Pusher | None = current_app.extensions.get("lapgate.sync")
+    if pusher is None:
+        abort(409, "sync: off (no [sync] upstream_url); nothing to send again")
+    body = request.get_json(silent=True)
+    body = {} if body is None else body
+    if not isinstance(body, dict) or set(body) - {"kind", "id"}:
+        abort(400, f'retry: got {body!r:.80}, expected JSON {{}} or {{"kind": ..., "id": ...}}')
+    kind, record_id = body.get("kind"), body.get("id")
+    kinds = (*wire.RECORD_KINDS, wire.EVENT_KIND)
+    if kind is not None and kind not in kinds:
+        abort(400, f"kind: got {kind!r:.40}, expected one of {list(kinds)}")
+    if record_id is not None and (not isinstance(record_id, str) or kind is None):
+        abort(400, f"id: got {record_id!r:.80}, expected a record id (text) with its kind")
+    released = pusher.retry(kind, record_id)
+    if kind is not None and record_id is not None and not released:
+        abort(404, f"{kind} {record_id!r:.80}: expected a quarantined item")
+    return jsonify({"released": released})
 
 
 @bp.get("/api/sync")

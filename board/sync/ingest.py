@@ -10,7 +10,9 @@ central store and answered: applied, duplicate, or refused with the reason.
   to the stored version (two tracks of one event share the event and the racer list: the
   second one's copy is a duplicate). A run may only be created in a round of the same
   timer, and only a run's owner appends to its log. Linking one person across venues is a
-  league staff action (merge), never a timer's write.
+  league staff action (merge), never a timer's write. Records stored before owners were
+  kept get theirs when the league starts (`board.sync.claims`); one still ownerless is
+  claimed by the first timer that sends it again (a run or round: one serving its track).
 - **Validation.** Every field's type and range is checked (`board.sync.wire`) before
   anything is written; an item that fails is refused with the reason.
 - **Idempotence.** Records are upserts; a run is created only if absent; a run event is
@@ -36,11 +38,12 @@ from flask import request
 from flask_socketio import Namespace
 from sqlalchemy.exc import SQLAlchemyError
 
-from lapgate.board.domain import Racer
+from lapgate.board.domain import Racer, RunInfo
 from lapgate.board.store.outbox import Outbox, append_delivered
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.board.sync import wire
+from lapgate.board.sync.claims import track_may_claim
 from lapgate.timer.errors import LapgateError, RuleViolation
 
 log = logging.getLogger(__name__)
@@ -208,6 +211,8 @@ class Applier:
         record = _FROM_WIRE[kind](data)
         record_id = str(data["id"])
         owner = self.ledger.owner(kind, record_id)
+        if owner is None and kind == "round":
+            self._check_unowned(timer_id, kind, record_id)
         if owner is not None and owner != timer_id:
             if self._stored_wire(kind, record_id) == _TO_WIRE[kind](record):
                 return True, ""  # another track's identical copy (a shared event or racer)
@@ -216,11 +221,29 @@ class Applier:
                 "change it (staff link records across venues in the league)"
             )
         if kind == "run":
-            result = self._apply_run(timer_id, data)
+            result = self._apply_run(timer_id, data, unowned=owner is None)
         else:
             result = self._apply_record(kind, record)
         self.ledger.claim(kind, record_id, timer_id)
         return result
+
+    def _check_unowned(
+        self, timer_id: str, kind: str, record_id: str, run: RunInfo | None = None
+    ) -> None:
+        """A run or round stored before the league kept owners (migration 0007) and not
+        claimed at start-up: only a timer serving its track may claim it by sending it."""
+        if kind == "run":
+            run = run or self.store.get_run(record_id)
+            track_id = None if run is None else run.track_id or self._track_of_round(run.round_id)
+        else:
+            info = self.store.get_round(record_id)
+            track_id = None if info is None else info.track_id
+        if track_id is not None and not track_may_claim(timer_id, track_id):
+            raise SyncConflict(
+                f"{kind} {record_id} was stored before the league kept owners and is raced on "
+                f"track {track_id!r}, which timer {timer_id!r} does not serve (league staff: "
+                "lapgate league claim)"
+            )
 
     def _apply_record(self, kind: str, record: Any) -> tuple[bool, str]:
         if kind == "event":
@@ -250,6 +273,9 @@ class Applier:
         the first refused event holds the rest of the run's events in this batch."""
         run_id = _kind_and_id(group[0][1])[1]
         owner = self.ledger.owner("run", run_id)
+        if owner is None and self.store.get_run(run_id) is not None:
+            self._check_unowned(timer_id, "run", run_id)  # raises: the group is refused
+            owner = self.ledger.claim("run", run_id, timer_id)
         if owner is not None and owner != timer_id:
             reason = (
                 f"run {run_id} belongs to timer {owner!r}; timer {timer_id!r} may not add "
@@ -299,11 +325,13 @@ class Applier:
             log.warning("sync: racer %s stored without its user id: %s", racer.racer_id, exc)
             self.store.save_racer(replace(racer, user_id=None))
 
-    def _apply_run(self, timer_id: str, data: dict[str, Any]) -> tuple[bool, str]:
+    def _apply_run(self, timer_id: str, data: dict[str, Any], *, unowned: bool) -> tuple[bool, str]:
         run = wire.run_from_wire(data)
         if "track_id" not in data:  # from a timer older than a run's own track: its round's
             run = replace(run, track_id=self._track_of_round(run.round_id))
         stored = self.store.get_run(run.run_id)
+        if stored is not None and unowned:
+            self._check_unowned(timer_id, "run", run.run_id, stored)
         if stored is None:
             round_owner = self.ledger.owner("round", run.round_id)
             if round_owner not in (None, timer_id):

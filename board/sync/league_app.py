@@ -7,7 +7,8 @@
 - ``/api/league/events``, ``/api/league/events/<event_id>/leaderboard`` (combined) and
   ``/api/league/events/<event_id>/rounds`` (each round in its own format) (JSON);
 - ``/standings`` and ``/api/standings`` (the board's season standings blueprint);
-- ``/staff``, ``/api/league/timers``, ``/api/league/racers/merge``: staff only
+- ``/staff``, ``/api/league/timers``, ``/api/league/racers``, ``/api/league/merges``,
+  ``/api/league/racers/merge`` and ``/racers/unmerge``: staff only
   (`board.sync.league_staff`).
 
 With `message_queue` set (Redis), several league processes behind a proxy share the
@@ -18,15 +19,16 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-import time
 from types import SimpleNamespace
 from typing import Any
 
-from flask import Flask, Response, abort, jsonify, render_template
+from flask import Flask, Response, abort, jsonify, render_template, request
 from flask_socketio import Namespace, SocketIO
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import HTTPException
 
 from lapgate.board.store.sql import SqlStore
+from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.board.sync.ingest import Applier, ApplyResult, IngestNamespace
 from lapgate.board.sync.league_view import LeagueViews, round_leaderboards
 from lapgate.board.sync.settings import LeagueSettings
@@ -34,27 +36,20 @@ from lapgate.config.settings import Settings
 
 log = logging.getLogger(__name__)
 LEAGUE_NAMESPACE = "/league"
+MAX_COUNT = 2**31 - 1  # a reported backlog beyond an INTEGER column is not believed
 
 
-class TimerContacts:
-    """Each timer's last contact (epoch seconds) and the backlog it reported then."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._seen: dict[str, dict[str, Any]] = {}
-
-    def seen(self, timer_id: str, backlog: dict[str, Any]) -> None:
-        records, events = backlog.get("records"), backlog.get("events")
-        with self._lock:
-            self._seen[timer_id] = {
-                "last_contact_s": time.time(),
-                "backlog_records": records if isinstance(records, int) else None,
-                "backlog_events": events if isinstance(events, int) else None,
-            }
-
-    def get(self, timer_id: str) -> dict[str, Any]:
-        with self._lock:
-            return dict(self._seen.get(timer_id, {}))
+def record_contact(ledger: SyncLedger, timer_id: str, backlog: dict[str, Any]) -> None:
+    """Store a timer's contact and reported backlog (every league process reads it)."""
+    records, events = backlog.get("records"), backlog.get("events")
+    try:
+        ledger.contact(
+            timer_id,
+            records if isinstance(records, int) and 0 <= records <= MAX_COUNT else None,
+            events if isinstance(events, int) and 0 <= events <= MAX_COUNT else None,
+        )
+    except SQLAlchemyError:  # the answer to the batch matters more than the staff page
+        log.exception("sync: timer %r: could not record its contact", timer_id)
 
 
 class LeagueNamespace(Namespace):
@@ -85,22 +80,30 @@ def create_league_app(
         serializer=jsonbody.CheckedPacket,  # an unreadable frame is refused, not a traceback
     )
     views = LeagueViews(store)
-    contacts = TimerContacts()
+    ledger = SyncLedger(store)
+
+    def notify(event_ids: tuple[str, ...]) -> None:
+        if event_ids:
+            socketio.emit(
+                "league_update", {"event_ids": list(event_ids)}, namespace=LEAGUE_NAMESPACE
+            )
 
     def applied(result: ApplyResult) -> None:
         views.changed(result.event_ids)
-        if result.event_ids:
-            socketio.emit(
-                "league_update", {"event_ids": list(result.event_ids)}, namespace=LEAGUE_NAMESPACE
-            )
+        notify(result.event_ids)
 
     socketio.on_namespace(
-        IngestNamespace(Applier(store), settings.tokens(), applied, contacts.seen)
+        IngestNamespace(
+            Applier(store),
+            settings.tokens(),
+            applied,
+            lambda timer_id, backlog: record_contact(ledger, timer_id, backlog),
+        )
     )
     socketio.on_namespace(LeagueNamespace(LEAGUE_NAMESPACE))
     app.extensions["lapgate.league_store"] = store
     app.extensions["lapgate.league_views"] = views
-    app.extensions["lapgate.league_contacts"] = contacts
+    app.extensions["lapgate.league_notify"] = notify
     app.extensions["lapgate.league_timer_ids"] = [t.id for t in settings.timers]
     app.extensions["lapgate.league_staff_hash"] = settings.staff_password_hash
     app.register_blueprint(league_staff.bp)
@@ -139,6 +142,16 @@ def _routes(app: Flask, store: SqlStore, views: LeagueViews) -> None:
         if store.load_event(event_id) is None:
             abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
         return jsonify(round_leaderboards(store, event_id))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):  # JSON errors for API clients and the pages
+            response = jsonify({"error": exc.description, "status": exc.code})
+            response.status_code = exc.code or 500
+            if exc.code == 401:
+                response.headers["WWW-Authenticate"] = 'Basic realm="lapgate league staff"'
+            return response
+        return exc
 
     @app.get("/healthz")
     def healthz() -> Any:

@@ -12,8 +12,10 @@ An item the central service refuses (its answer names it and says why) is quaran
 `sync_refusals` and the rest goes on: a record is not sent again while its digest is the
 refused one (staff fix it at the venue, its digest changes, it is sent again); a run's log
 is held from the refused event on. Everything quarantined is sent once more when the
-daemon starts and when a quarantined record was accepted (what depended on it, a round's
-runs say, may now apply). A failure of the connection
+daemon starts, when a quarantined record was accepted (what depended on it, a round's
+runs say, may now apply), and when staff press "Send again" on /control (`retry`: after a
+fix at the league, e.g. a conflicting record removed there, a held log goes again). A
+failure of the connection
 backs off exponentially with jitter (`min_backoff_s` doubling to `max_backoff_s`); wake-ups
 during a back-off only mark that there is work (they never cut the wait short), so a
 league outage while racing costs a handful of connection attempts, not one per lap.
@@ -119,6 +121,23 @@ class Pusher:
         """Push now instead of at the next poll (e.g. after a lap was stored)."""
         self._wake.set()
 
+    def retry(self, kind: str | None = None, record_id: str | None = None) -> int:
+        """Send quarantined items again (all, or the one of `kind` and `record_id`) on the
+        next cycle, now; how many were released. One still refused is quarantined again
+        with the league's new answer."""
+        released = 0
+        for held_kind, held in self._quarantine().items():
+            if kind is not None and held_kind != kind:
+                continue
+            ids = [i for i in held if record_id is None or i == record_id]
+            self.ledger.clear(self.timer_id, held_kind, ids)
+            released += len(ids)
+        self._refresh_refused()
+        if released:
+            log.info("sync: staff released %d quarantined item(s) to be sent again", released)
+            self.wake()
+        return released
+
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             return self.state.to_dict()
@@ -218,10 +237,11 @@ class Pusher:
             self._succeeded(0, 0)
             return 0
         client = self._connected_client()
-        backlog = {"records": len(records), "events": queued_events}
         sent = 0
         for start in range(0, len(records), self.batch_size):
             chunk = records[start : start + self.batch_size]
+            # the backlog told to the league: what is left once this batch is in
+            backlog = {"records": len(records) - start - len(chunk), "events": queued_events}
             refused = self._deliver(client, [item for item, _ in chunk], backlog)
             self._quarantine_records(chunk, refused)
             self._ack_records([c for n, c in enumerate(chunk) if n not in refused])
@@ -230,6 +250,7 @@ class Pusher:
         events = [e for e in events if e.run_id in acked_runs]
         if events:
             items = [{"kind": wire.EVENT_KIND, "data": e._asdict()} for e in events]
+            backlog = {"records": 0, "events": max(0, queued_events - len(events))}
             refused = self._deliver(client, items, backlog)
             marks: dict[str, int] = {}
             held: dict[str, int] = {}

@@ -233,6 +233,7 @@ def _other_paths() -> dict[str, Any]:
             "fmt",
         ),
         "/api/sync": _get("Sync to the central store: status (staff)", {"type": "object"}),
+        "/api/sync/retry": _sync_retry_path(),
         "/api/models": _get("Model cards: racer, model name, summary", {"type": "array"}),
         "/api/join": {"post": _public_post("Join a track's queue from a phone", "JoinRequest")},
         "/api/join/me": {
@@ -252,6 +253,30 @@ def _other_paths() -> dict[str, Any]:
             {"type": "object"},
             "card_id",
         ),
+    }
+
+
+def _sync_retry_path() -> dict[str, Any]:
+    s = {"type": "string"}
+    return {
+        "post": {
+            "summary": "Send quarantined sync items again now: all, or one {kind, id} (staff)",
+            "description": "After staff fixed what the league refused; one still refused "
+            "is quarantined again with the league's new answer.",
+            "parameters": [CSRF],
+            "requestBody": {
+                "required": False,
+                "content": {"application/json": {"schema": _obj(kind=s, id=s)}},
+            },
+            "responses": {
+                "200": {"description": "{released: N}"},
+                "400": {"description": "A wrong kind or id"},
+                "401": {"description": "Not logged in as staff"},
+                "403": {"description": "CSRF token missing or wrong"},
+                "404": {"description": "No such quarantined item"},
+                "409": {"description": "Sync is off"},
+            },
+        }
     }
 
 

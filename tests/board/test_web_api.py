@@ -65,7 +65,8 @@ def test_openapi_document_lists_every_path_and_action(board: Board) -> None:
         methods = {m.lower() for m in rule.methods or ()} - {"head", "options"}
         assert methods <= set(paths.get(path, {})), f"{path}: {methods} not documented"
     assert routes <= set(paths)
-    assert set(paths) - routes <= {"/api/sync"}  # registered when sync is configured
+    # registered when sync is configured
+    assert set(paths) - routes <= {"/api/sync", "/api/sync/retry"}
 
 
 def test_pages_load_only_local_assets(board: Board) -> None:

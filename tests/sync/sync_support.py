@@ -254,7 +254,7 @@ class LeagueProcess:
             stderr=out,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
-        wait_until(self.healthy, 30, "the league service to answer")
+        wait_until(self.healthy, 90, "the league service to answer")  # a loaded CI box is slow
 
     def healthy(self) -> bool:
         try:
