@@ -400,7 +400,7 @@
       if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
       button("✕", "Remove from the queue", () => act("queue_remove", payload()));
       button("✎", "Rename this racer", () => rename(entry.racer_id, entry.name));
-      if (entry.is_team) button("🚗", "Who drives (a member or a proxy)", () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
+      if (entry.is_team) button("Driver", "Who drives (a member or a proxy)", () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
       item.appendChild(tools);
       list.appendChild(item);
     });
