@@ -36,7 +36,7 @@ def make_settings() -> Settings:
     return settings_from_dict(
         {
             "event": {"name": "Clock Summit"},
-            "board": {"staff_password_hash": generate_password_hash(PASSWORD, "pbkdf2:sha256:1")},
+            "board": {"staff_password_hash": generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")},
         }
     )
 
