@@ -56,7 +56,9 @@ def test_a_card_from_the_cli_shows_beside_the_run_and_in_the_export(
         card_id = json.loads(submitted.stdout.splitlines()[-2])["card_id"]
         assert f"card: {base}/models/{card_id}" in submitted.stdout
 
-        staff.act("queue_add", alias="ada <i>lovelap</i>", model="fast-v3", car="Blue")
+        staff.act(
+            "queue_add", alias="ada <i>lovelap</i>", same_racer=True, model="fast-v3", car="Blue"
+        )
         run_id = staff.act("stage")["run_id"]
         wait_for(lambda: len(staff.get(f"/api/runs/{run_id}")["laps"]) >= 2, "two laps")
         staff.act("end", run_id=run_id)
