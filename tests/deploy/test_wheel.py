@@ -159,7 +159,9 @@ def test_demo_from_the_wheel_serves_the_board(demo: tuple[str, Path]) -> None:
         status, html = fetch(base + page)
         assert status == 200, page
         assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', html)  # templates from the wheel
-        assert any(asset.split("?")[0].endswith(".css") for asset in assets), f"{page}: no stylesheet"
+        assert any(asset.split("?")[0].endswith(".css") for asset in assets), (
+            f"{page}: no stylesheet"
+        )
         for asset in assets:
             assert fetch(base + asset)[0] == 200, asset  # static files from the wheel
     (database,) = data.glob("*.sqlite3")  # the store opened it before the board served

@@ -36,7 +36,9 @@ def make_settings() -> Settings:
     return settings_from_dict(
         {
             "event": {"name": "Clock Summit"},
-            "board": {"staff_password_hash": generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")},
+            "board": {
+                "staff_password_hash": generate_password_hash(PASSWORD, "pbkdf2:sha256:1000")
+            },
         }
     )
 
