@@ -162,7 +162,7 @@ def fresh_runs(staff: Staff) -> None:
         track = f"track-{n}"
         with contextlib.suppress(AssertionError):  # no run on track yet
             staff.act("end", track_id=track)
-        staff.act("queue_add", track_id=track, alias=f"Bench Racer {n}")
+        staff.act("queue_add", track_id=track, alias=f"Bench Racer {n}", same_racer=True)
         staff.act("stage", track_id=track)
 
 

@@ -186,6 +186,9 @@ class BoardSettings(_Section):
     staff_password_hash: str = ""
     public_url: str = ""  # what the QR code on the big screen points phones at
     leaderboard_rows: Annotated[int, Field(ge=3, le=50)] = 10
+    # The pages' language when a client asks for none we have (each client chooses its own:
+    # browser preference, the switch on every page, ?lang= for kiosks).
+    language: Literal["en", "de", "es", "ja"] = "en"
     speak_laps: bool = False
     # Race sounds the big screen plays (staff switch each on /control): any of
     # start, thirty_left, final_lap, time_up, new_leader.

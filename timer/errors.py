@@ -2,13 +2,27 @@
 
 Every error also inherits the matching builtin so callers that know nothing of lapgate
 still catch it sensibly (the gpiozero habit). Messages name the object and the bad value.
+
+A message is a template with `{name}` fields and the values as keyword arguments,
+`RuleViolation("run {run_id}: has {held} events", run_id=..., held=...)`, never an f-string:
+`str(error)` is the English text, and the board shows `template` translated into each
+client's language with the same `params` (board/i18n.py). The template is the gettext
+message id (tools/catalogs.py extracts the first argument of these classes).
 """
 
 from __future__ import annotations
 
 
 class LapgateError(Exception):
-    """Root of every error lapgate raises on purpose."""
+    """Root of every error lapgate raises on purpose.
+
+    `template` is the message with `{name}` fields; `params` their values.
+    """
+
+    def __init__(self, template: str = "", /, *args: object, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template.format(**params) if params else template, *args)
 
 
 class RuleViolation(LapgateError, ValueError):

@@ -56,7 +56,10 @@ def error_status(exc: Exception) -> int:
 
 def error_reply(exc: Exception) -> Payload:
     """An error as a command's JSON answer: the message, its status, and any question."""
-    reply: Payload = {"ok": False, "status": error_status(exc), "error": str(exc)}
+    from lapgate.board.i18n import request_error_text
+
+    status = error_status(exc)
+    reply: Payload = {"ok": False, "status": status, "error": request_error_text(exc)}
     if isinstance(exc, NeedsAnswer):
         reply.update(exc.details)
     return reply

@@ -15,6 +15,7 @@ from flask import Flask, jsonify
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
+from lapgate.board import i18n
 from lapgate.board.live.host import EngineHost
 from lapgate.board.web.proxy import TrustedProxies
 from lapgate.board.web.server import WebsocketCap
@@ -71,6 +72,7 @@ def create_app(
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep documented field order
     jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
+    i18n.init_app(app, settings.board.language)  # each client's language (board/i18n.py)
     app.extensions["lapgate.settings"] = settings
     app.extensions["lapgate.host"] = host
     # Stored results (exports, season standings) are read through the league service; live

@@ -19,21 +19,97 @@
     return node;
   }
 
+  // ---- the page's language (board/i18n.py) ------------------------------------------------
+  // The server renders <html lang> and, for a language other than English, that language's
+  // JSON catalog (board/static/i18n/<lang>.json) into <script id="lapgate-i18n">. Message ids
+  // are the English text; "{name}" fields are filled from `params`.
+  const lang = document.documentElement.lang || "en";
+  const catalog = (function () {
+    const node = document.getElementById("lapgate-i18n");
+    try { return node ? JSON.parse(node.textContent) : {}; } catch (e) { return {}; }
+  })();
+
+  function fill(text, params) {
+    if (!params) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+  }
+
+  function t(message, params) {
+    const text = catalog[message];
+    return fill(typeof text === "string" && text ? text : message, params);
+  }
+
+  // Plural forms as the catalogs hold them (CLDR's rules, as Babel writes Plural-Forms):
+  // the first for one, the last for any other n (Japanese has one form, German two,
+  // Spanish three: one, many for millions, other). `n` is also the {n} field.
+  function tn(singular, plural, n, params) {
+    const all = Object.assign({ n: n }, params || {});
+    const forms = catalog[singular];
+    if (Array.isArray(forms) && forms.length) {
+      return fill(forms[n === 1 ? 0 : forms.length - 1], all);
+    }
+    return fill(n === 1 ? singular : plural, all);
+  }
+
+  // One decimal separator for every time on a page: the locale's ("," in German and
+  // Spanish), as board/i18n.py's format_lap writes it on the server.
+  const decimal = (function () {
+    try {
+      const part = new Intl.NumberFormat(lang).formatToParts(1.5).find((p) => p.type === "decimal");
+      return part ? part.value : ".";
+    } catch (e) { return "."; }
+  })();
+
   function fmtLap(ms) {
     if (ms === null || ms === undefined) return "—";
     const sign = ms < 0 ? "-" : "";
     ms = Math.abs(Math.round(ms));
     const s = Math.floor(ms / 1000);
     const rest = String(ms % 1000).padStart(3, "0");
-    if (s >= 60) return sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + "." + rest;
-    return sign + s + "." + rest;
+    if (s >= 60) return sign + Math.floor(s / 60) + ":" + String(s % 60).padStart(2, "0") + decimal + rest;
+    return sign + s + decimal + rest;
   }
 
   function fmtLapTenths(ms) {
     if (ms === null || ms === undefined) return "—";
     ms = Math.max(0, ms);
     const s = Math.floor(ms / 1000);
-    return s + "." + Math.floor((ms % 1000) / 100);
+    return s + decimal + Math.floor((ms % 1000) / 100);
+  }
+
+  // Words the server sends as codes: a run's or round's status, a round's format.
+  const STATUS = {
+    staged: () => t("staged"), running: () => t("running"), finished: () => t("finished"),
+    dnf: () => t("DNF"), aborted: () => t("aborted"), pending: () => t("pending"),
+    open: () => t("open"), closed: () => t("closed"), queued: () => t("queued"),
+  };
+
+  function status(code) {
+    return STATUS[code] ? STATUS[code]() : code;
+  }
+
+  function formatLabel(round) {
+    const laps = round.format_laps;
+    switch (round.format) {
+      case "average": return t("average of {n} consecutive laps", { n: laps });
+      case "lap_count": return tn("total time of {n} lap", "total time of {n} laps", laps);
+      case "fastest_lap": return t("fastest lap");
+      case "single_lap": return t("single lap");
+      default: return round.format_label || round.format;
+    }
+  }
+
+  // A number (points, an average) in the page's locale, with `digits` decimals.
+  function fmtNumber(value, digits) {
+    if (value === null || value === undefined) return "—";
+    const d = digits || 0;
+    return new Intl.NumberFormat(lang, { minimumFractionDigits: d, maximumFractionDigits: d }).format(value);
+  }
+
+  // A wall-clock time (ms since the epoch) as the locale writes hours and minutes.
+  function fmtTime(epochMs) {
+    if (epochMs === null || epochMs === undefined) return "—";
+    return new Intl.DateTimeFormat(lang, { hour: "2-digit", minute: "2-digit" }).format(new Date(epochMs));
   }
 
   function fmtClock(ms) {
@@ -63,7 +139,7 @@
       document.body.prepend(banner);
     }
     banner.hidden = false;
-    banner.textContent = "Results are not being saved: " + store.detail;
+    banner.textContent = t("Results are not being saved: {detail}", { detail: store.detail });
   }
 
   // A patch as board/live/delta.py makes it: a plain value or array is the new value;
@@ -248,5 +324,7 @@
     return live;
   }
 
-  window.Lapgate = { el, fmtLap, fmtLapTenths, fmtClock, fmtGap, connect, applyPatch };
+  window.Lapgate = {
+    el, t, tn, lang, status, formatLabel, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
+  };
 })();

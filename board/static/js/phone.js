@@ -36,9 +36,9 @@
     box.replaceChildren();
     racer.runs.forEach((run) => {
       const card = L.el("div", "run-card");
-      card.appendChild(L.el("div", "muted", "Run " + run.seq + " · " + run.status + " · best " + L.fmtLap(run.best_lap_ms)));
+      card.appendChild(L.el("div", "muted", L.t("Run {seq} · {status} · best {best}", { seq: run.seq, status: L.status(run.status), best: L.fmtLap(run.best_lap_ms) })));
       if (run.model) {
-        const model = L.el("div", "model-line", "Model ");
+        const model = L.el("div", "model-line", L.t("Model") + " ");
         if (run.model_card) {
           const link = L.el("a", "", run.model);
           link.href = "/models/" + encodeURIComponent(run.model_card);
@@ -56,7 +56,7 @@
       card.appendChild(laps);
       if (run.laps.length) {
         const chart = L.el("img", "run-chart");
-        chart.alt = "Lap times of run " + run.seq;
+        chart.alt = L.t("Lap times of run {seq}", { seq: run.seq });
         chart.src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=phone&v=" + run.event_count;
         card.appendChild(chart);
       }
@@ -76,10 +76,10 @@
     const round = track.round;
     const next = live.nextRound(track);
     if (round) {
-      const status = round.status === "closed" ? " · results" : round.status === "open" ? "" : " · " + round.status;
-      $("format").textContent = round.name + status + " · " + round.format_label;
+      const status = round.status === "closed" ? " · " + L.t("results") : round.status === "open" ? "" : " · " + L.status(round.status);
+      $("format").textContent = round.name + status + " · " + L.formatLabel(round);
     } else {
-      $("format").textContent = next ? "Next: " + next.name : "No round on track";
+      $("format").textContent = next ? L.t("Next: {name}", { name: next.name }) : L.t("No round on track");
     }
     const run = track.run;
     $("racer").textContent = run ? run.racer : "—";
@@ -98,7 +98,7 @@
     const img = $("round-chart");
     if (img.getAttribute("src") !== src) {
       img.src = src;
-      img.alt = "Lap-time distribution of " + round.name;
+      img.alt = L.t("Lap-time distribution of {name}", { name: round.name });
     }
   }
 
@@ -113,7 +113,7 @@
     const run = track && track.run;
     let text = "";
     if (run && run.status === "running") text = L.fmtClock(run.deadline_at_ms - live.now(track));
-    else if (run) text = run.status;
+    else if (run) text = L.status(run.status);
     if ($("run-clock").textContent !== text) $("run-clock").textContent = text;
     setTimeout(() => tick(live), 250);
   }
