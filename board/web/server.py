@@ -17,7 +17,10 @@ What this adds, each checked before any work is done for the connection:
   keep a connection (and its thread) alive, as a per-read timeout would;
 - a per-address cap on websockets (`WebsocketCap`, after `TrustedProxies`, so behind nginx
   it counts real clients); an over-cap client stays on long-polling;
-- a write timeout, so a client that stops reading frees its thread.
+- a write timeout, so a client that stops reading frees its thread;
+- once the answer is out, what the client still sends (the rest of a refused 400 MB body)
+  is read only up to `DRAIN_BYTES_MAX` within `DRAIN_TIMEOUT_S`, then the connection
+  closes; werkzeug alone reads up to 10 GB of it to be polite.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from lapgate.config.settings import BoardSettings
 log = logging.getLogger(__name__)
 HEADER_BYTES_MAX = 64 * 1024
 WRITE_TIMEOUT_S = 30.0
+DRAIN_BYTES_MAX = 256 * 1024  # after the answer: a form's tail, not a refused upload
+DRAIN_TIMEOUT_S = 1.0
 WEBSOCKET_IDLE_S = 60.0  # engine.io pings every 10 s: a silent minute is a dead client
 FILES_RESERVED = 64  # open files kept for the store, the log, gates, the sync pusher
 FILES_WANTED = 4096
@@ -192,6 +197,7 @@ class _DeadlineReader(io.RawIOBase):
         self._prefix = prefix  # what the head reader already read
         self._deadline = float("inf")
         self._budget: int | None = None
+        self._over = f"request head over {HEADER_BYTES_MAX} bytes"
 
     def readable(self) -> bool:
         return True
@@ -199,6 +205,14 @@ class _DeadlineReader(io.RawIOBase):
     def start(self, timeout_s: float, budget: int | None = None) -> None:
         self._deadline = time.monotonic() + timeout_s
         self._budget = budget
+        self._over = f"request head over {HEADER_BYTES_MAX} bytes"
+
+    def drain(self) -> None:
+        """The answer is out: the rest of the body is read (and dropped) only up to
+        `DRAIN_BYTES_MAX` within `DRAIN_TIMEOUT_S`; past either, the connection closes."""
+        self._deadline = time.monotonic() + DRAIN_TIMEOUT_S
+        self._budget = DRAIN_BYTES_MAX
+        self._over = f"request body: more than {DRAIN_BYTES_MAX} bytes after the answer"
 
     def readinto(self, buffer: Any) -> int:
         if self._prefix:
@@ -217,8 +231,34 @@ class _DeadlineReader(io.RawIOBase):
         if self._budget is not None:
             self._budget -= count
             if self._budget < 0:
-                raise ConnectionAbortedError(f"request head over {HEADER_BYTES_MAX} bytes")
+                raise ConnectionAbortedError(self._over)
         return count
+
+
+DRAIN_KEY = "lapgate.drain"
+
+
+class _BoundedDrain:
+    """Tells the connection's reader when the application's answer is complete, so that
+    werkzeug's drain of an unread body after it is bounded (`_DeadlineReader.drain`)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: Any, start_response: Any) -> Iterable[bytes]:
+        return self._answer(environ, self.app(environ, start_response))
+
+    @staticmethod
+    def _answer(environ: Any, body: Iterable[bytes]) -> Iterable[bytes]:
+        try:
+            yield from body
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+            drain = environ.get(DRAIN_KEY)
+            if drain is not None:
+                drain()
 
 
 class LimitedRequestHandler(WSGIRequestHandler):
@@ -245,6 +285,11 @@ class LimitedRequestHandler(WSGIRequestHandler):
         self._reader.start(self.server.limits.body_timeout_s)
         return parsed
 
+    def make_environ(self) -> Any:
+        environ = super().make_environ()
+        environ[DRAIN_KEY] = self._reader.drain
+        return environ
+
     def connection_dropped(self, error: BaseException, environ: Any = None) -> None:
         self.close_connection = True  # a deadline passed, or the client went: no next request
 
@@ -262,7 +307,7 @@ class LimitedWSGIServer(ThreadedWSGIServer):
         self.limits = limits
         cap = connection_cap(limits.max_connections)
         self.connections = Connections(cap, limits.max_connections_per_address, limits.trusted)
-        super().__init__(host, port, app, handler=LimitedRequestHandler)
+        super().__init__(host, port, _BoundedDrain(app), handler=LimitedRequestHandler)
         self.heads = HeadReader(self)
 
     def verify_request(self, request: Any, client_address: Any) -> bool:

@@ -28,6 +28,9 @@ def _app(release: threading.Event) -> Any:
         if path == "/slow":
             release.wait(30)
         body = b"ok"
+        if path == "/refuse":  # answers without reading the body (a wrong login, a 413)
+            start_response("401 Unauthorized", [("Content-Length", "2")])
+            return [b"no"]
         if path == "/echo":
             length = int(environ.get("CONTENT_LENGTH") or 0)
             body = str(len(environ["wsgi.input"].read(length))).encode()
@@ -156,6 +159,24 @@ def test_a_normal_body_is_read(serve: Any) -> None:
     while not answer.endswith(b"\r\n\r\n5000"):
         answer += sock.recv(16)
     assert answer.startswith(b"HTTP/1.1 200")
+
+
+def test_the_rest_of_a_refused_endless_body_is_not_read(serve: Any) -> None:
+    """A 400 MB chunked upload to a page that refuses it: the answer goes out, then the
+    server reads at most DRAIN_BYTES_MAX more and closes (werkzeug alone reads 10 GB)."""
+    _, open_socket = serve(ServerLimits(body_timeout_s=60.0))
+    sock = open_socket()
+    sock.sendall(b"POST /refuse HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"100000\r\n" + b"x" * 0x100000 + b"\r\n"  # 1 MiB chunks, forever
+    sent, start = 0, time.monotonic()
+    sock.settimeout(5)
+    with pytest.raises(OSError):  # the server closed the connection: a send fails
+        while time.monotonic() - start < 20:
+            sock.sendall(chunk)
+            sent += len(chunk)
+    assert time.monotonic() - start < 10
+    limit = web_server.DRAIN_BYTES_MAX + 8 * 1024 * 1024  # what the kernel's buffers hold
+    assert sent < limit, f"the server went on reading: {sent} bytes sent"
 
 
 def test_a_huge_request_head_is_refused(serve: Any) -> None:
