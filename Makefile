@@ -34,6 +34,9 @@ typecheck: $(STAMP)
 	$(BIN)/python tools/typecheck.py --strict -p lapgate.timer -p lapgate.config tools
 	$(BIN)/python tools/typecheck.py -p lapgate.hardware -p lapgate.board lapgate
 
+# Both cores (pytest-xdist): a test file stays on one worker, Redis tests share one
+# (tests/conftest.py). PYTEST_ARGS= (empty) runs in one process.
+PYTEST_ARGS ?= -n auto --maxprocesses 4 --dist loadgroup
 pytest: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

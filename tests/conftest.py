@@ -42,6 +42,15 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Groups for `pytest -n N --dist loadgroup` (pytest-xdist, `make pytest`): each test
+    file runs on one worker (its module fixtures are set up once), and every test that
+    uses Redis on one worker, since their boards share Flask-SocketIO's Redis channel."""
+    for item in items:
+        group = "redis" if item.get_closest_marker("redis") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
