@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
+from flask_babel import gettext as _
 
+from lapgate.board.i18n import request_error_text
 from lapgate.board.live import cards
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.web.actions import error_status
@@ -21,12 +23,17 @@ from lapgate.timer.errors import LapgateError
 bp = Blueprint("models", __name__)
 
 
+def N_(message: str) -> str:
+    """`message` as it is, marked for tools/catalogs.py; the page translates it (`_(label)`)."""
+    return message
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     from lapgate.board.web.pages import NAV
 
-    if ("Models", "/models") not in NAV:
-        NAV.append(("Models", "/models"))
+    if (N_("Models"), "/models") not in NAV:
+        NAV.append((N_("Models"), "/models"))
 
 
 def _call(work: Any) -> Any:
@@ -34,9 +41,9 @@ def _call(work: Any) -> Any:
     try:
         return host.call(work)
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(503, _("the engine is not answering (%(problem)s); try again", problem=exc))
 
 
 @bp.get("/api/models")
