@@ -397,7 +397,7 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
     if not name or len(name) > MODEL_NAME_MAX or not name.isprintable():
         raise ModelCardError(
             "model name: got {got}, expected 1 to {limit} printable characters",
-            got=f"{name!r:.60}",
+            got=repr(name)[:60],
             limit=MODEL_NAME_MAX,
         )
     if not files:
