@@ -59,6 +59,16 @@ def test_a_malformed_model_card_is_refused_in_german_naming_file_and_field(
     assert missing.status_code == 400 and missing.get_json()["error"].startswith("Modellkarte: ")
 
 
+def test_a_refused_join_is_explained_in_spanish(board: Board) -> None:
+    phone = board.app.test_client()
+    body = {"track_id": "track-1", "alias": "Ada"}
+    closed = phone.post("/api/join?lang=es", json=body)
+    assert closed.status_code == 409
+    assert closed.get_json()["error"] == (
+        "inscripción: Track 1 no acepta inscripciones desde el móvil ahora; pregunta al staff"
+    )
+
+
 def test_model_card_errors_are_templates_with_the_file_and_field() -> None:
     try:
         read_card("m", {"hp.json": b'{"lr": "fast"}', "meta.json": b"{}"})
