@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import yaml
+from babel.numbers import format_decimal
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -39,6 +40,7 @@ from pydantic import (
     model_validator,
 )
 
+from lapgate.board.i18n import DEFAULT_LANGUAGE, translations
 from lapgate.config.limits import MODEL_NAME_MAX
 from lapgate.timer.errors import LapgateError
 
@@ -239,19 +241,27 @@ class ModelCard:
     def training_track(self) -> str:
         return str(self.training.get("WORLD_NAME", ""))
 
-    def summary(self) -> str:
-        """One line: the action space, the algorithm and the training track."""
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line: the action space, the algorithm and the training track, in `lang` (the
+        stored document keeps the English one)."""
+        catalog = translations(lang)
         space = self.metadata["action_space"]
         if isinstance(space, dict):
             speed = space["speed"]
-            shape = f"continuous {speed['low']}–{speed['high']} m/s"
+            shape = catalog.gettext("continuous {low}–{high} m/s").format(
+                low=format_decimal(speed["low"], locale=lang),
+                high=format_decimal(speed["high"], locale=lang),
+            )
         else:
             top = max(float(a["speed"]) for a in space)
-            shape = f"{len(space)} actions up to {top:g} m/s"
-        parts = [shape, str(self.metadata.get("training_algorithm", "clipped_ppo"))]
+            shape = catalog.ngettext(
+                "{n} action up to {top} m/s", "{n} actions up to {top} m/s", len(space)
+            ).format(n=len(space), top=format_decimal(top, locale=lang))
+        algorithm = str(self.metadata.get("training_algorithm", "clipped_ppo"))
         if self.training_track:
-            parts.append(f"trained on {self.training_track}")
-        return ", ".join(parts)
+            line = catalog.gettext("{shape}, {algorithm}, trained on {track}")
+            return line.format(shape=shape, algorithm=algorithm, track=self.training_track)
+        return catalog.gettext("{shape}, {algorithm}").format(shape=shape, algorithm=algorithm)
 
     def best_evaluation_ms(self) -> int | None:
         laps = [lap.ms for lap in self.evaluation if lap.complete]

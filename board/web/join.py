@@ -37,12 +37,12 @@ from flask import (
 from flask_babel import gettext as _  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import current_language, request_error_text
 from lapgate.board.live import cards, joins
 from lapgate.board.live.commands import describe
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import ActionError, NotFound
-from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
+from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCard, ModelCardError
 from lapgate.board.web.actions import error_status
 from lapgate.board.web.auth import is_staff
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX, TRACK_ID_MAX
@@ -222,6 +222,7 @@ def join_model() -> Response:
     except ValidationError as exc:
         abort(400, _("model card: %(problem)s", problem=describe(exc)))
     me = device()
+    lang = current_language()
     limit: RateLimit = current_app.extensions["lapgate.join_limit"]
     if not limit.allow("model:" + me, time.monotonic()):
         abort(429, _("model card: more than %(count)s tries in 10 minutes", count=JOINS_PER_WINDOW))
@@ -245,7 +246,7 @@ def join_model() -> Response:
         return {
             "card_id": record.card_id,
             "name": record.name,
-            "summary": record.document["summary"],
+            "summary": ModelCard.from_document(record.document).summary(lang),
         }
 
     return jsonify(_call(work))

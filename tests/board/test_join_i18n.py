@@ -57,6 +57,15 @@ def test_a_malformed_model_card_is_refused_in_german_naming_file_and_field(
     )
     missing = phone.post("/api/join/model?lang=de", json={"name": "m"})
     assert missing.status_code == 400 and missing.get_json()["error"].startswith("Modellkarte: ")
+    good = {"model_metadata.json": (SAMPLES / "model_metadata.json").read_text()}
+    stored = phone.post("/api/join/model", json={"name": "m", "files": good}, headers=german)
+    assert stored.get_json()["summary"] == "5 Aktionen bis 0,6 m/s, clipped_ppo"
+    page = phone.get("/models?lang=ja").get_data(as_text=True)
+    assert "5 アクション、最高 0.6 m/s、clipped_ppo" in page and "モデルカード" in page
+    card_id = board.app.test_client().get("/api/models").get_json()[0]["card_id"]
+    assert board.app.test_client().get(f"/api/models/{card_id}").get_json()["summary"] == (
+        "5 actions up to 0.6 m/s, clipped_ppo"  # the stored card keeps English
+    )
 
 
 def test_a_refused_join_is_explained_in_spanish(board: Board) -> None:
