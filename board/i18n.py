@@ -193,6 +193,10 @@ def error_text(exc: BaseException, lang: str) -> str:
     params = getattr(exc, "params", None) or {}
     if not isinstance(template, str) or not template or lang == DEFAULT_LANGUAGE:
         return str(exc)
+    # An error passed on as a param ("model card: {problem}") is translated too.
+    params = {
+        k: error_text(v, lang) if isinstance(v, BaseException) else v for k, v in params.items()
+    }
     text = translations(lang).gettext(template)
     try:
         return text.format(**params) if params else text

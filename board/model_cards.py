@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import yaml
+from babel.numbers import format_decimal
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -39,6 +40,7 @@ from pydantic import (
     model_validator,
 )
 
+from lapgate.board.i18n import DEFAULT_LANGUAGE, translations
 from lapgate.config.limits import MODEL_NAME_MAX
 from lapgate.timer.errors import LapgateError
 
@@ -56,7 +58,11 @@ Number = StrictFloat  # strict: 1 and 1.5, never "1" or true
 
 
 class ModelCardError(LapgateError, ValueError):
-    """A model file was refused; the message names the file, the field and the value."""
+    """A model file was refused; the message names the file, the field and the value.
+
+    A template with params, as every lapgate error (timer/errors.py): `{file}` and `{field}`
+    stay in every language, `{got}` and `{expected}` are the values as the file wrote them.
+    """
 
 
 class _Strict(BaseModel):
@@ -235,19 +241,27 @@ class ModelCard:
     def training_track(self) -> str:
         return str(self.training.get("WORLD_NAME", ""))
 
-    def summary(self) -> str:
-        """One line: the action space, the algorithm and the training track."""
+    def summary(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """One line: the action space, the algorithm and the training track, in `lang` (the
+        stored document keeps the English one)."""
+        catalog = translations(lang)
         space = self.metadata["action_space"]
         if isinstance(space, dict):
             speed = space["speed"]
-            shape = f"continuous {speed['low']}–{speed['high']} m/s"
+            shape = catalog.gettext("continuous {low}–{high} m/s").format(
+                low=format_decimal(speed["low"], locale=lang),
+                high=format_decimal(speed["high"], locale=lang),
+            )
         else:
             top = max(float(a["speed"]) for a in space)
-            shape = f"{len(space)} actions up to {top:g} m/s"
-        parts = [shape, str(self.metadata.get("training_algorithm", "clipped_ppo"))]
+            shape = catalog.ngettext(
+                "{n} action up to {top} m/s", "{n} actions up to {top} m/s", len(space)
+            ).format(n=len(space), top=format_decimal(top, locale=lang))
+        algorithm = str(self.metadata.get("training_algorithm", "clipped_ppo"))
         if self.training_track:
-            parts.append(f"trained on {self.training_track}")
-        return ", ".join(parts)
+            line = catalog.gettext("{shape}, {algorithm}, trained on {track}")
+            return line.format(shape=shape, algorithm=algorithm, track=self.training_track)
+        return catalog.gettext("{shape}, {algorithm}").format(shape=shape, algorithm=algorithm)
 
     def best_evaluation_ms(self) -> int | None:
         laps = [lap.ms for lap in self.evaluation if lap.complete]
@@ -300,37 +314,61 @@ def _problem(filename: str, exc: ValidationError) -> ModelCardError:
     where = ".".join(parts) or "the file"
     got = repr(error.get("input"))[:60]
     if error["type"] == "missing":
-        return ModelCardError(f"{filename}: {where}: got nothing, expected a value")
+        return ModelCardError(
+            "{file}: {field}: got nothing, expected a value", file=filename, field=where
+        )
+    # pydantic's own wording of what it wanted (English: pydantic has no catalogs)
     message = str(error["msg"]).removeprefix("Value error, ")
     message = message.removeprefix("Input should be ")
-    return ModelCardError(f"{filename}: {where}: got {got}, expected {message}")
+    return ModelCardError(
+        "{file}: {field}: got {got}, expected {expected}",
+        file=filename,
+        field=where,
+        got=got,
+        expected=message,
+    )
 
 
 def _decode(filename: str, data: bytes) -> Any:
     if len(data) > FILE_MAX_BYTES:
         raise ModelCardError(
-            f"{filename}: got {len(data)} bytes, expected at most {FILE_MAX_BYTES} bytes"
+            "{file}: got {size} bytes, expected at most {limit} bytes",
+            file=filename,
+            size=len(data),
+            limit=FILE_MAX_BYTES,
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ModelCardError(
-            f"{filename}: byte {exc.start}: got {data[exc.start : exc.start + 1]!r}, "
-            "expected UTF-8 text"
+            "{file}: byte {offset}: got {got}, expected UTF-8 text",
+            file=filename,
+            offset=exc.start,
+            got=repr(data[exc.start : exc.start + 1]),
         ) from None
     if filename.lower().endswith((".yaml", ".yml")):
         try:
             return yaml.safe_load(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else "the file"
-            raise ModelCardError(f"{filename}: {where}: got invalid YAML, expected YAML") from None
+            if mark is None:
+                raise ModelCardError(
+                    "{file}: got invalid YAML, expected YAML", file=filename
+                ) from None
+            raise ModelCardError(
+                "{file}: line {line}: got invalid YAML, expected YAML",
+                file=filename,
+                line=mark.line + 1,
+            ) from None
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise ModelCardError(
-            f"{filename}: line {exc.lineno} column {exc.colno}: got invalid JSON ({exc.msg}), "
-            "expected JSON"
+            "{file}: line {line} column {column}: got invalid JSON ({problem}), expected JSON",
+            file=filename,
+            line=exc.lineno,
+            column=exc.colno,
+            problem=exc.msg,
         ) from None
 
 
@@ -338,8 +376,10 @@ def kind_of(filename: str, content: Any) -> FileKind:
     """Which DeepRacer file this is, from its content."""
     if not isinstance(content, dict):
         raise ModelCardError(
-            f"{filename}: got {type(content).__name__}, expected an object (one of "
-            f"{', '.join(KIND_FILES.values())})"
+            "{file}: got {got}, expected an object (one of {kinds})",
+            file=filename,
+            got=type(content).__name__,
+            kinds=", ".join(KIND_FILES.values()),
         )
     if "action_space" in content:
         return "model_metadata"
@@ -351,8 +391,10 @@ def kind_of(filename: str, content: Any) -> FileKind:
         return "hyperparameters"
     keys = ", ".join(sorted(str(k) for k in content)[:6]) or "none"
     raise ModelCardError(
-        f"{filename}: got an object with keys {keys}, expected one of "
-        f"{', '.join(KIND_FILES.values())}"
+        "{file}: got an object with keys {keys}, expected one of {kinds}",
+        file=filename,
+        keys=keys,
+        kinds=", ".join(KIND_FILES.values()),
     )
 
 
@@ -364,20 +406,26 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
     name = name.strip()
     if not name or len(name) > MODEL_NAME_MAX or not name.isprintable():
         raise ModelCardError(
-            f"model name: got {name!r:.60}, expected 1 to {MODEL_NAME_MAX} printable characters"
+            "model name: got {got}, expected 1 to {limit} printable characters",
+            got=repr(name)[:60],
+            limit=MODEL_NAME_MAX,
         )
     if not files:
         raise ModelCardError("files: got none, expected model_metadata.json at least")
     if len(files) > FILES_MAX:
-        raise ModelCardError(f"files: got {len(files)}, expected at most {FILES_MAX}")
+        raise ModelCardError(
+            "files: got {count}, expected at most {limit}", count=len(files), limit=FILES_MAX
+        )
     checked: dict[str, tuple[str, dict[str, Any]]] = {}
     for filename, data in files.items():
         content = _decode(filename, data)
         kind = kind_of(filename, content)
         if kind in checked:
             raise ModelCardError(
-                f"{filename}: got a second {KIND_FILES[kind]} (first: {checked[kind][0]}), "
-                "expected one of each"
+                "{file}: got a second {kind} (first: {first}), expected one of each",
+                file=filename,
+                kind=KIND_FILES[kind],
+                first=checked[kind][0],
             )
         try:
             _MODELS[kind].model_validate(content)
@@ -386,7 +434,8 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
         checked[kind] = (filename, content)
     if "model_metadata" not in checked:
         raise ModelCardError(
-            f"files: got {', '.join(sorted(files))}, expected model_metadata.json among them"
+            "files: got {names}, expected model_metadata.json among them",
+            names=", ".join(sorted(files)),
         )
     evaluation: tuple[EvaluationLap, ...] = ()
     if "evaluation" in checked:
@@ -412,7 +461,9 @@ def read_card(name: str, files: Mapping[str, bytes]) -> ModelCard:
     size = len(json.dumps(card.document(), ensure_ascii=False))
     if size > CARD_MAX_CHARS:
         raise ModelCardError(
-            f"files: got a card of {size} characters, expected at most {CARD_MAX_CHARS} "
-            "(leave out the evaluation metrics or the training parameters)"
+            "files: got a card of {size} characters, expected at most {limit} "
+            "(leave out the evaluation metrics or the training parameters)",
+            size=size,
+            limit=CARD_MAX_CHARS,
         )
     return card

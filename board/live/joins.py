@@ -103,25 +103,29 @@ def request(
     track = race.track(track_id)
     taken = mode(race, track)
     if taken is JoinMode.CLOSED:
-        raise RuleViolation(f"join: {track.name} takes no joins from phones now; ask the staff")
+        raise RuleViolation(
+            "join: {track} takes no joins from phones now; ask the staff", track=track.name
+        )
     name = clean_alias(alias)
     for join in race.joins.items.values():
         if join.device == device and _active(race, join):
             raise RuleViolation(
-                f"join: this phone has already joined as {join.alias!r}; leave that entry first"
+                "join: this phone has already joined as {alias}; leave that entry first",
+                alias=repr(join.alias),
             )
         if join.alias.casefold() == name.casefold() and join.status is JoinStatus.PENDING:
-            raise RuleViolation(f"join: {name!r} is already waiting for approval")
+            raise RuleViolation("join: {alias} is already waiting for approval", alias=repr(name))
     known = _racer_named(race, name)
     if known is not None and any(
         e.racer_id == known.racer_id for t in race.tracks.values() for e in race.track_queue(t)
     ):
-        raise RuleViolation(f"join: {known.alias!r} is already in a queue")
+        raise RuleViolation("join: {alias} is already in a queue", alias=repr(known.alias))
     if taken is JoinMode.APPROVE:
         waiting = sum(1 for j in race.joins.items.values() if j.status is JoinStatus.PENDING)
         if waiting >= PENDING_MAX:
             raise RuleViolation(
-                f"join: {waiting} joins are waiting for approval already; try again later"
+                "join: {count} joins are waiting for approval already; try again later",
+                count=waiting,
             )
     join = Join(
         new_id(),

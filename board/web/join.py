@@ -34,13 +34,15 @@ from flask import (
     request,
     session,
 )
+from flask_babel import gettext as _  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from lapgate.board.i18n import current_language, request_error_text
 from lapgate.board.live import cards, joins
 from lapgate.board.live.commands import describe
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import ActionError, NotFound
-from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
+from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCard, ModelCardError
 from lapgate.board.web.actions import error_status
 from lapgate.board.web.auth import is_staff
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX, TRACK_ID_MAX
@@ -100,9 +102,9 @@ def _call(work: Any) -> Any:
     try:
         return _host().call(work)
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(503, _("the engine is not answering (%(problem)s); try again", problem=exc))
 
 
 def device() -> str:
@@ -151,17 +153,23 @@ def join_qr() -> Response:
 def join_request() -> Response:
     body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict):
-        abort(400, "body: got no JSON object, expected {track_id, alias, car, model}")
+        abort(400, _("body: got no JSON object, expected {track_id, alias, car, model}"))
     try:
         wanted = JoinRequest.model_validate(body)
     except ValidationError as exc:
-        abort(400, f"join: {describe(exc)}")
+        abort(400, _("join: %(problem)s", problem=describe(exc)))
     me = device()
     limit: RateLimit = current_app.extensions["lapgate.join_limit"]
     now = time.monotonic()
     address = request.remote_addr or "?"
     if not (limit.allow("device:" + me, now) and limit.allow("address:" + address, now)):
-        abort(429, f"join: more than {JOINS_PER_WINDOW} tries in 10 minutes; ask the staff")
+        abort(
+            429,
+            _(
+                "join: more than %(count)s tries in 10 minutes; ask the staff",
+                count=JOINS_PER_WINDOW,
+            ),
+        )
 
     def work(race: Any) -> dict[str, Any]:
         join = joins.request(
@@ -208,15 +216,16 @@ def join_model() -> Response:
     of the same name that exists already is kept: staff replace cards)."""
     body = request.get_json(silent=True) if request.is_json else None
     if not isinstance(body, dict):
-        abort(400, "body: got no JSON object, expected {name, files}")
+        abort(400, _("body: got no JSON object, expected {name, files}"))
     try:
         upload = ModelUpload.model_validate(body)
     except ValidationError as exc:
-        abort(400, f"model card: {describe(exc)}")
+        abort(400, _("model card: %(problem)s", problem=describe(exc)))
     me = device()
+    lang = current_language()
     limit: RateLimit = current_app.extensions["lapgate.join_limit"]
     if not limit.allow("model:" + me, time.monotonic()):
-        abort(429, f"model card: more than {JOINS_PER_WINDOW} tries in 10 minutes")
+        abort(429, _("model card: more than %(count)s tries in 10 minutes", count=JOINS_PER_WINDOW))
 
     def work(race: Any) -> dict[str, Any]:
         join = joins.latest(race, me)
@@ -224,18 +233,20 @@ def join_model() -> Response:
             raise NotFound("model card: join a queue first; the card goes with your entry")
         if cards.card_for(race, join.racer_id, upload.name) is not None:
             raise RuleViolation(
-                f"model card: {upload.name!r} exists already for {join.alias!r}; "
-                "ask the staff to replace it"
+                "model card: {name} exists already for {alias}; ask the staff to replace it",
+                name=repr(upload.name),
+                alias=repr(join.alias),
             )
         files = {name: text.encode("utf-8") for name, text in upload.files.items()}
         try:
             record = cards.submit(race, race.racer(join.racer_id), upload.name, files)
         except (ModelCardError, UnicodeEncodeError) as exc:
-            raise ActionError(f"model card: {exc}") from None
+            # the card's own error goes along as a param: translated with it (board.i18n)
+            raise ActionError("model card: {problem}", problem=exc) from None
         return {
             "card_id": record.card_id,
             "name": record.name,
-            "summary": record.document["summary"],
+            "summary": ModelCard.from_document(record.document).summary(lang),
         }
 
     return jsonify(_call(work))
@@ -244,7 +255,7 @@ def join_model() -> Response:
 @bp.get("/api/joins")
 def joins_staff() -> Response:
     if not is_staff():
-        abort(401, "staff login required: log in on /control")
+        abort(401, _("staff login required: log in on /control"))
     return jsonify(
         _call(lambda race: {"modes": joins.modes_view(race), "pending": joins.pending_view(race)})
     )

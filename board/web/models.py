@@ -12,21 +12,29 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
+from flask_babel import gettext as _  # type: ignore[import-untyped]
 
+from lapgate.board.i18n import current_language, request_error_text
 from lapgate.board.live import cards
 from lapgate.board.live.host import EngineHost, HostStopped
+from lapgate.board.model_cards import ModelCard
 from lapgate.board.web.actions import error_status
 from lapgate.timer.errors import LapgateError
 
 bp = Blueprint("models", __name__)
 
 
+def N_(message: str) -> str:
+    """`message` as it is, marked for tools/catalogs.py; the page translates it (`_(label)`)."""
+    return message
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     from lapgate.board.web.pages import NAV
 
-    if ("Models", "/models") not in NAV:
-        NAV.append(("Models", "/models"))
+    if (N_("Models"), "/models") not in NAV:
+        NAV.append((N_("Models"), "/models"))
 
 
 def _call(work: Any) -> Any:
@@ -34,9 +42,9 @@ def _call(work: Any) -> Any:
     try:
         return host.call(work)
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(503, _("the engine is not answering (%(problem)s); try again", problem=exc))
 
 
 @bp.get("/api/models")
@@ -49,11 +57,24 @@ def model_detail(card_id: str) -> Response:
     return jsonify(_call(lambda race: cards.card_view(race, cards.by_id(race, card_id))))
 
 
+def _summary(document: dict[str, Any], lang: str) -> str:
+    """The card's one-line summary in the page's language (the document keeps English)."""
+    return ModelCard.from_document(document).summary(lang)
+
+
 @bp.get("/models")
 def models_page() -> str:
     from lapgate.board.web.pages import NAV
 
-    return render_template("models.html", nav=NAV, cards=_call(cards.cards_view), card=None)
+    lang = current_language()
+
+    def work(race: Any) -> list[dict[str, Any]]:
+        return [
+            {**c, "summary": _summary(cards.by_id(race, c["card_id"]).document, lang)}
+            for c in cards.cards_view(race)
+        ]
+
+    return render_template("models.html", nav=NAV, cards=_call(work), card=None)
 
 
 @bp.get("/models/<card_id>")
@@ -61,4 +82,5 @@ def model_page(card_id: str) -> str:
     from lapgate.board.web.pages import NAV
 
     card = _call(lambda race: cards.card_view(race, cards.by_id(race, card_id)))
+    card["summary"] = _summary(card["document"], current_language())
     return render_template("models.html", nav=NAV, cards=None, card=card)

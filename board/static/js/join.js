@@ -13,14 +13,14 @@
   const $ = (id) => document.getElementById(id);
   const root = $("join");
   const STATE_TEXT = {
-    pending: "Waiting for the staff to accept you",
-    queued: "In the queue",
-    staged: "You're up!",
-    racing: "Racing",
-    done: "Your run is over — thanks for racing",
-    removed: "The staff took you off the queue",
-    rejected: "The staff did not accept this join",
-    cancelled: "You left the queue",
+    pending: () => L.t("Waiting for the staff to accept you"),
+    queued: () => L.t("In the queue"),
+    staged: () => L.t("You're up!"),
+    racing: () => L.t("Racing"),
+    done: () => L.t("Your run is over — thanks for racing"),
+    removed: () => L.t("The staff took you off the queue"),
+    rejected: () => L.t("The staff did not accept this join"),
+    cancelled: () => L.t("You left the queue"),
   };
   let me = null; // the server's answer for this phone's join
   let alerted = {}; // join id + kind → shown once
@@ -40,8 +40,9 @@
       credentials: "same-origin",
     });
     let answer = {};
-    try { answer = await response.json(); } catch (e) { answer = { error: "the board answered " + response.status }; }
-    if (!response.ok) throw new Error(answer.error || "the board answered " + response.status);
+    const fallback = L.t("the board answered {status}", { status: response.status });
+    try { answer = await response.json(); } catch (e) { answer = { error: fallback }; }
+    if (!response.ok) throw new Error(answer.error || fallback);
     return answer;
   }
 
@@ -72,10 +73,12 @@
     tone();
   }
 
-  function fmtWait(seconds) {
+  // The estimated wait, one sentence per case (word order differs by language).
+  function waitText(seconds) {
     if (seconds === null || seconds === undefined) return "";
-    if (seconds < 60) return "about a minute";
-    return "about " + Math.round(seconds / 60) + " min";
+    if (seconds < 60) return L.t("Wait about a minute");
+    const minutes = Math.round(seconds / 60);
+    return L.tn("Wait about {n} min", "Wait about {n} min", minutes, { n: L.fmtNumber(minutes) });
   }
 
   function showStatus() {
@@ -85,19 +88,23 @@
     if (!me || me.state === "none") return;
     $("jn-name").textContent = me.alias;
     $("jn-track-name").textContent = me.track;
-    $("jn-state").textContent = STATE_TEXT[me.state] || me.state;
-    if (me.state === "rejected" && me.reason) $("jn-state").textContent += ": " + me.reason;
+    const state = STATE_TEXT[me.state] ? STATE_TEXT[me.state]() : me.state;
+    $("jn-state").textContent = me.state === "rejected" && me.reason
+      ? L.t("The staff did not accept this join: {reason}", { reason: me.reason })
+      : state;
     const queued = me.state === "queued";
-    $("jn-position").textContent = queued ? String(me.position) : me.state === "staged" || me.state === "racing" ? "▶" : "—";
-    $("jn-position-label").textContent = queued ? (me.position === 1 ? "next on track" : "in line") : "";
-    $("jn-wait").textContent = queued ? "Wait " + fmtWait(me.wait_s) : "";
+    $("jn-position").textContent = queued ? L.fmtNumber(me.position) : me.state === "staged" || me.state === "racing" ? "▶" : "—";
+    $("jn-position-label").textContent = queued ? (me.position === 1 ? L.t("next on track") : L.t("in line")) : "";
+    $("jn-wait").textContent = queued ? waitText(me.wait_s) : "";
     $("jn-leave").hidden = !(me.state === "pending" || me.state === "queued");
     $("jn-card-form").hidden = !me.racer_id || !(me.state === "queued" || me.state === "staged");
     if (!$("jn-card-name").value && me.model) $("jn-card-name").value = me.model;
-    if (queued && me.position <= 2) {
-      alertOnce("next", me.position === 1 ? "You're next!" : "Get ready", "Go to " + me.track + ": " + (me.position === 1 ? "you race after the car on track" : "one racer before you"));
+    if (queued && me.position === 1) {
+      alertOnce("next", L.t("You're next!"), L.t("Go to {track}: you race after the car on track", { track: me.track }));
+    } else if (queued && me.position === 2) {
+      alertOnce("next", L.t("Get ready"), L.t("Go to {track}: one racer before you", { track: me.track }));
     }
-    if (me.state === "staged") alertOnce("staged", "You're up!", "Go to " + me.track + " now, your car is staged");
+    if (me.state === "staged") alertOnce("staged", L.t("You're up!"), L.t("Go to {track} now, your car is staged", { track: me.track }));
   }
 
   async function refresh() {
@@ -115,7 +122,7 @@
     const wanted = root.dataset.track;
     const track = live.state && live.state.tracks.find((t) => t.track_id === (me && me.track_id ? me.track_id : wanted));
     if (track && (!me || me.state === "none" || me.state === "cancelled")) {
-      $("jn-mode").textContent = track.join === "closed" ? "This track takes no joins from phones now." : track.join === "approve" ? "The staff accept each join." : "";
+      $("jn-mode").textContent = track.join === "closed" ? L.t("This track takes no joins from phones now.") : track.join === "approve" ? L.t("The staff accept each join.") : "";
       $("jn-submit").disabled = track.join === "closed";
     }
     if (!me || !track) return;
@@ -157,12 +164,12 @@
     result.textContent = "";
     const files = {};
     for (const file of $("jn-card-files").files) {
-      if (file.size > 256 * 1024) { result.textContent = file.name + ": larger than 256 KB"; return; }
+      if (file.size > 256 * 1024) { result.textContent = L.t("{file}: larger than 256 KB", { file: file.name }); return; }
       files[file.name] = await file.text();
     }
     try {
       const card = await api("POST", "/api/join/model", { name: $("jn-card-name").value, files: files });
-      result.textContent = "Card stored: " + card.summary;
+      result.textContent = L.t("Card stored: {summary}", { summary: card.summary });
     } catch (e) {
       result.textContent = e.message;
     }
