@@ -36,8 +36,8 @@ BOARD = ROOT / "board"
 TRANSLATIONS = BOARD / "translations"
 BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
-ERRORS = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError", "ActionError")
-ERRORS += ("NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
+ERRORS: tuple[str, ...] = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError")
+ERRORS += ("ActionError", "NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
 KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,

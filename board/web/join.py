@@ -34,7 +34,7 @@ from flask import (
     request,
     session,
 )
-from flask_babel import gettext as _  # type: ignore[import-untyped]
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from lapgate.board.i18n import current_language, request_error_text

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template
-from flask_babel import gettext as _  # type: ignore[import-untyped]
+from flask_babel import gettext as _
 
 from lapgate.board.i18n import current_language, request_error_text
 from lapgate.board.live import cards
