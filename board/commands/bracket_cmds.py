@@ -89,19 +89,19 @@ def _seed_text(seed: int | str | None) -> str:
 
 def _match_line(row: dict[str, Any]) -> str:
     sides = {"winners": _("winners"), "losers": _("losers"), "grand_final": _("grand final")}
+    side = sides.get(row["bracket"], row["bracket"]).ljust(max(map(len, sides.values())))
     outcome = (
         _("seed {winner} advances (bye)").format(winner=row["winner"])
         if row["walkover"]
         else _("seed {winner} beats seed {loser}").format(winner=row["winner"], loser=row["loser"])
     )
-    return (
-        f"{row['order']:3d}. {row['match']:6s} {sides.get(row['bracket'], row['bracket']):11s} "
-        + _("round {round}: {top} v {bottom}: {outcome}").format(
-            round=row["round"],
-            top=_seed_text(row["top"]),
-            bottom=_seed_text(row["bottom"]),
-            outcome=outcome,
-        )
+    return f"{row['order']:3d}. {row['match']:6s} {side} " + _(
+        "round {round}: {top} v {bottom}: {outcome}"
+    ).format(
+        round=row["round"],
+        top=_seed_text(row["top"]),
+        bottom=_seed_text(row["bottom"]),
+        outcome=outcome,
     )
 
 
