@@ -38,6 +38,7 @@ BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
 ERRORS: tuple[str, ...] = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError")
 ERRORS += ("ActionError", "NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
+ERRORS += ("ControlError", "BackupError", "ImportFormatError")  # raised in board/commands
 KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,

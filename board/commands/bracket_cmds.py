@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from lapgate.board.i18n import cli_gettext as _
 from lapgate.timer.bracket_layout import BracketKind, build_layout
 from lapgate.timer.brackets import (
     BracketLog,
@@ -82,57 +83,78 @@ def _new_walkovers(state: BracketState, played: list[dict[str, Any]]) -> list[di
     ]
 
 
+def _seed_text(seed: int | str | None) -> str:
+    return _("bye") if seed == "bye" else _("seed {seed}").format(seed=seed)
+
+
+def _match_line(row: dict[str, Any]) -> str:
+    sides = {"winners": _("winners"), "losers": _("losers"), "grand_final": _("grand final")}
+    side = sides.get(row["bracket"], row["bracket"]).ljust(max(map(len, sides.values())))
+    outcome = (
+        _("seed {winner} advances (bye)").format(winner=row["winner"])
+        if row["walkover"]
+        else _("seed {winner} beats seed {loser}").format(winner=row["winner"], loser=row["loser"])
+    )
+    return f"{row['order']:3d}. {row['match']:6s} {side} " + _(
+        "round {round}: {top} v {bottom}: {outcome}"
+    ).format(
+        round=row["round"],
+        top=_seed_text(row["top"]),
+        bottom=_seed_text(row["bottom"]),
+        outcome=outcome,
+    )
+
+
 def _text(result: dict[str, Any]) -> str:
-    lines = [f"{result['kind']} elimination, {result['size']} racers, stop at {result['stop_at']}"]
-    for row in result["matches"]:
-        top = "bye" if row["top"] == "bye" else f"seed {row['top']}"
-        bottom = "bye" if row["bottom"] == "bye" else f"seed {row['bottom']}"
-        outcome = (
-            f"seed {row['winner']} advances (bye)"
-            if row["walkover"]
-            else (f"seed {row['winner']} beats seed {row['loser']}")
-        )
-        lines.append(
-            f"{row['order']:3d}. {row['match']:6s} {row['bracket']:11s} round {row['round']}: "
-            f"{top} v {bottom}: {outcome}"
-        )
-    remaining = ", ".join(f"seed {s}" for s in result["remaining"])
-    lines.append(f"champion: seed {result['champion']}" if result["champion"] else "")
-    lines.append(f"remaining: {remaining}")
-    return "\n".join(line for line in lines if line)
+    """The simulation for a person, in the CLI's language (`--json` is the machine's)."""
+    heading = {
+        "single": _("single elimination, {size} racers, stop at {stop_at}"),
+        "double": _("double elimination, {size} racers, stop at {stop_at}"),
+    }[result["kind"]]
+    lines = [heading.format(size=result["size"], stop_at=result["stop_at"])]
+    lines.extend(_match_line(row) for row in result["matches"])
+    if result["champion"]:
+        lines.append(_("champion: seed {seed}").format(seed=result["champion"]))
+    remaining = ", ".join(_seed_text(seed) for seed in result["remaining"])
+    lines.append(_("remaining: {seeds}").format(seeds=remaining))
+    return "\n".join(lines)
 
 
-@click.group("bracket")
+@click.group("bracket", help=_("Head-to-head brackets."))
 def bracket() -> None:
-    """Head-to-head brackets."""
+    pass
 
 
-@bracket.command("simulate")
-@click.option("--size", type=click.IntRange(2, 256), required=True, help="Racers in the bracket.")
+@bracket.command(
+    "simulate", help=_("Play a bracket with random results and print every match in order.")
+)
+@click.option(
+    "--size", type=click.IntRange(2, 256), required=True, help=_("Racers in the bracket.")
+)
 @click.option(
     "--kind",
     type=click.Choice([k.value for k in BracketKind]),
     default="double",
     show_default=True,
-    help="Single or double elimination.",
+    help=_("Single or double elimination."),
 )
 @click.option(
     "--stop-at",
     type=click.IntRange(1, 256),
     default=1,
     show_default=True,
-    help="Stop when this many racers remain (hand them to a final round).",
+    help=_("Stop when this many racers remain (hand them to a final round)."),
 )
-@click.option("--seed", type=int, default=None, help="Random seed, for a repeatable preview.")
-@click.option("--reset/--no-reset", default=False, help="Grand-final reset (double only).")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+@click.option("--seed", type=int, default=None, help=_("Random seed, for a repeatable preview."))
+@click.option("--reset/--no-reset", default=False, help=_("Grand-final reset (double only)."))
+@click.option("--json", "as_json", is_flag=True, help=_("Print JSON instead of text."))
 def simulate_cmd(
     size: int, kind: str, stop_at: int, seed: int | None, reset: bool, as_json: bool
 ) -> None:
-    """Play a bracket with random results and print every match in order."""
     if stop_at > size:
         raise click.BadParameter(
-            f"got {stop_at}, expected at most --size {size}", param_hint="--stop-at"
+            _("got {stop_at}, expected at most --size {size}").format(stop_at=stop_at, size=size),
+            param_hint="--stop-at",
         )
     result = simulate(size, BracketKind(kind), stop_at, seed, reset)
     click.echo(json.dumps(result, indent=2) if as_json else _text(result))

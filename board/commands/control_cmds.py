@@ -22,6 +22,7 @@ from typing import Any
 
 import click
 
+from lapgate.board.i18n import cli_gettext as _
 from lapgate.board.live.commands import COMMANDS, parse
 from lapgate.timer.errors import LapgateError
 
@@ -48,7 +49,9 @@ def payload_of(fields: tuple[str, ...]) -> dict[str, Any]:
     for item in fields:
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"got {item!r}, expected field=value", param_hint="FIELDS")
+            raise click.BadParameter(
+                _("got {item!r}, expected field=value").format(item=item), param_hint="FIELDS"
+            )
         payload[key] = field_value(value)
     return payload
 
@@ -70,7 +73,9 @@ class BoardClient:
             return exc.code, exc.read().decode("utf-8", "replace")
         except (urllib.error.URLError, OSError) as exc:
             raise ControlError(
-                f"board {self.base}: not reachable ({exc}); is it running?"
+                "board {url}: not reachable ({reason}); is it running?",
+                url=self.base,
+                reason=str(exc),
             ) from None
 
     def _page_token(self, pattern: str) -> str:
@@ -78,7 +83,9 @@ class BoardClient:
         found = re.search(pattern, page)
         if status != 200 or found is None:
             raise ControlError(
-                f"board {self.base}: /control answered {status}, not a lapgate board"
+                "board {url}: /control answered {status}, not a lapgate board",
+                url=self.base,
+                status=status,
             )
         return found.group(1)
 
@@ -90,7 +97,12 @@ class BoardClient:
         if status >= 400:
             said = re.search(r'<p class="error" role="alert">([^<]*)</p>', body)
             reason = html.unescape(said.group(1)) if said else body[:200]
-            raise ControlError(f"login to {self.base}: refused ({status}): {reason}")
+            raise ControlError(
+                "login to {url}: refused ({status}): {reason}",
+                url=self.base,
+                status=status,
+                reason=reason,
+            )
         self.token = self._page_token(r'<meta name="csrf-token" content="([^"]+)">')
 
     def command(self, name: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -115,9 +127,19 @@ class BoardClient:
         try:
             answer: dict[str, Any] = json.loads(body)
         except ValueError:
-            raise ControlError(f"{name}: the board answered {status}: {body[:200]}") from None
+            raise ControlError(
+                "{command}: the board answered {status}: {body}",
+                command=name,
+                status=status,
+                body=body[:200],
+            ) from None
         if status != 200:
-            raise ControlError(f"{name}: {answer.get('error', body[:200])} (HTTP {status})")
+            raise ControlError(
+                "{command}: {error} (HTTP {status})",
+                command=name,
+                error=answer.get("error", body[:200]),
+                status=status,
+            )
         return answer
 
 
@@ -128,31 +150,36 @@ def command_list() -> str:
             f"{name}{'' if field.is_required() else '?'}"
             for name, field in spec.model.model_fields.items()
         )
-        lines.append(f"{spec.name:<22} {spec.summary}\n{'':<22} fields: {fields or '-'}")
+        listed = _("fields: {fields}").format(fields=fields or "-")
+        lines.append(f"{spec.name:<22} {spec.summary}\n{'':<22} {listed}")
     return "\n".join(lines)
 
 
-@click.command("control", context_settings={"ignore_unknown_options": False})
+@click.command(
+    "control",
+    context_settings={"ignore_unknown_options": False},
+    help=_(
+        "Send staff COMMAND with FIELDS (field=value ...) to a running board.\n\n"
+        'Example: lapgate control round_close round_id="Round of 32". Values are JSON where '
+        'they parse (5, true, ["a","b"]), else text. The staff password is read from '
+        "LAPGATE_STAFF_PASSWORD, or asked for."
+    ),
+)
 @click.argument("command", required=False)
 @click.argument("fields", nargs=-1)
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The board.")
-@click.option("--list", "list_commands", is_flag=True, help="List every command and its fields.")
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help=_("The board."))
+@click.option("--list", "list_commands", is_flag=True, help=_("List every command and its fields."))
 def control(command: str | None, fields: tuple[str, ...], url: str, list_commands: bool) -> None:
-    """Send staff COMMAND with FIELDS (field=value ...) to a running board.
-
-    Example: lapgate control round_close round_id="Round of 32". Values are JSON where
-    they parse (5, true, ["a","b"]), else text. The staff password is read from
-    LAPGATE_STAFF_PASSWORD, or asked for.
-    """
     if list_commands or command is None:
         click.echo(command_list())
         return
     payload = payload_of(fields)
     parse(command, payload)  # the board's own checks, before asking for a password
-    password = os.environ.get(PASSWORD_ENV) or click.prompt("Staff password", hide_input=True)
+    password = os.environ.get(PASSWORD_ENV) or click.prompt(_("Staff password"), hide_input=True)
     client = BoardClient(url)
     client.login(password)
-    click.echo(json.dumps(client.command(command, payload), indent=2, ensure_ascii=False))
+    answer = client.command(command, payload)
+    click.echo(json.dumps(answer, indent=2, ensure_ascii=False))  # machine output: the answer
 
 
 def register(group: click.Group) -> None:

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import click
 
+from lapgate.board.i18n import cli_gettext as _
+from lapgate.board.i18n import cli_ngettext as ngettext
 from lapgate.config import load_settings
 from lapgate.hardware.base import GateAdapter, GateNotice, build_gate
 from lapgate.hardware.emulator import ZRoundDecoderModel, ZRoundEmulator
@@ -34,10 +36,12 @@ class _Intervals:
         self.by_source[key] = crossing.t_ns
         gate_gap = format_s(None if gate_prev is None else crossing.t_ns - gate_prev)
         sensor_gap = format_s(None if source_prev is None else crossing.t_ns - source_prev)
+        intervals = _("gate Δ {gate_gap} s  sensor Δ {sensor_gap} s").format(
+            gate_gap=f"{gate_gap:>8}", sensor_gap=f"{sensor_gap:>8}"
+        )
         return (
             f"{crossing.gate_id:<10} {crossing.source:<18} {crossing.transponder or '-':<10} "
-            f"t={format_s(crossing.t_ns - origin_ns):>9} s  t_ns={crossing.t_ns}  "
-            f"gate Δ {gate_gap:>8} s  sensor Δ {sensor_gap:>8} s"
+            f"t={format_s(crossing.t_ns - origin_ns):>9} s  t_ns={crossing.t_ns}  {intervals}"
         )
 
 
@@ -46,29 +50,35 @@ def _notice_line(notice: GateNotice) -> str:
     return f"{notice.gate_id:<10} ! {notice.kind}{sensor}: {notice.detail}"
 
 
-@click.command("gate-test")
+@click.command(
+    "gate-test",
+    help=_(
+        "Print live crossings per gate and sensor, with timestamps and intervals.\n\n"
+        "Walk or push a car over each sensor: every press should print one line, both strips "
+        "of a gate should show one crossing per car, and notices (stuck strip, silent sensor, "
+        'decoder link) print with a "!".'
+    ),
+)
 @click.option(
     "--config",
     "config_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The lapgate TOML file whose [[gate]] sections to test.",
+    help=_("The lapgate TOML file whose [[gate]] sections to test."),
 )
-@click.option("--gate", "gate_ids", multiple=True, help="Only this gate id (repeatable).")
-@click.option("--duration-s", type=float, default=0.0, help="Stop after this long (0: Ctrl-C).")
-@click.option("--drive", default="test-car", show_default=True, help="Car on simulated gates.")
+@click.option("--gate", "gate_ids", multiple=True, help=_("Only this gate id (repeatable)."))
+@click.option("--duration-s", type=float, default=0.0, help=_("Stop after this long (0: Ctrl-C)."))
+@click.option("--drive", default="test-car", show_default=True, help=_("Car on simulated gates."))
 def gate_test(config_file: Path, gate_ids: tuple[str, ...], duration_s: float, drive: str) -> None:
-    """Print live crossings per gate and sensor, with timestamps and intervals.
-
-    Walk or push a car over each sensor: every press should print one line, both strips
-    of a gate should show one crossing per car, and notices (stuck strip, silent sensor,
-    decoder link) print with a "!".
-    """
     settings = load_settings(config_file)
     chosen = [g for g in settings.gate if not gate_ids or g.id in gate_ids]
     if not chosen:
         known = [g.id for g in settings.gate]
-        raise click.BadParameter(f"got {list(gate_ids)}, expected gate ids from {known}")
+        raise click.BadParameter(
+            _("got {gates}, expected gate ids from {known}").format(
+                gates=list(gate_ids), known=known
+            )
+        )
     events: queue.Queue[Crossing | GateNotice] = queue.Queue()
     adapters: list[GateAdapter] = []
     intervals = _Intervals()
@@ -80,7 +90,8 @@ def gate_test(config_file: Path, gate_ids: tuple[str, ...], duration_s: float, d
             adapters.append(adapter)
             if isinstance(adapter, SimulatedGateAdapter):
                 adapter.drive(drive)
-            click.echo(f"{gate_settings.id:<10} listening ({gate_settings.kind})")
+            listening = _("listening ({kind})").format(kind=gate_settings.kind)
+            click.echo(f"{gate_settings.id:<10} {listening}")
         origin_ns = adapters[0].now_ns()
         _print_events(events, intervals, origin_ns, duration_s)
     except KeyboardInterrupt:
@@ -115,28 +126,35 @@ def _echo_event(event: Crossing | GateNotice, intervals: _Intervals, origin_ns: 
         click.echo(_notice_line(event))
 
 
-@click.group("emulate")
+@click.group("emulate", help=_("Emulated timing hardware, to test a set-up without any."))
 def emulate() -> None:
-    """Emulated timing hardware, to test a set-up without any."""
+    pass
 
 
-@emulate.command("zround")
-@click.option("--pty", "pty_link", type=click.Path(path_type=Path), help="Symlink to the pty.")
-@click.option("--tcp", "tcp_port", type=int, help="Listen on this TCP port instead (0: any).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="TCP address to bind.")
-@click.option("--cars", default="01,02", show_default=True, help="Transponder ids (hex).")
-@click.option("--seed", default=1, show_default=True, help="Random seed of the simulated cars.")
-@click.option("--mean-lap-s", default=11.0, show_default=True, help="Mean lap time (s).")
+@emulate.command(
+    "zround",
+    help=_(
+        "A virtual ZRound decoder with simulated cars on a pty or a TCP port.\n\n"
+        'Point a [[gate]] of kind "serial" (url = the printed path) or "tcp" at it, then run '
+        "`lapgate gate-test` or the board. Passings are re-sent on each (re)connection."
+    ),
+)
+@click.option("--pty", "pty_link", type=click.Path(path_type=Path), help=_("Symlink to the pty."))
+@click.option("--tcp", "tcp_port", type=int, help=_("Listen on this TCP port instead (0: any)."))
+@click.option("--host", default="127.0.0.1", show_default=True, help=_("TCP address to bind."))
+@click.option("--cars", default="01,02", show_default=True, help=_("Transponder ids (hex)."))
+@click.option("--seed", default=1, show_default=True, help=_("Random seed of the simulated cars."))
+@click.option("--mean-lap-s", default=11.0, show_default=True, help=_("Mean lap time (s)."))
 @click.option(
-    "--sigma-lap-s", default=0.8, show_default=True, help="Spread of lap times (s, 1 sigma)."
+    "--sigma-lap-s", default=0.8, show_default=True, help=_("Spread of lap times (s, 1 sigma).")
 )
 @click.option(
     "--missed-probability",
     default=0.0,
     show_default=True,
-    help="Chance that a passage is not reported (0 to 1).",
+    help=_("Chance that a passage is not reported (0 to 1)."),
 )
-@click.option("--duration-s", type=float, default=0.0, help="Stop after this long (0: Ctrl-C).")
+@click.option("--duration-s", type=float, default=0.0, help=_("Stop after this long (0: Ctrl-C)."))
 def emulate_zround(
     pty_link: Path | None,
     tcp_port: int | None,
@@ -148,24 +166,25 @@ def emulate_zround(
     missed_probability: float,
     duration_s: float,
 ) -> None:
-    """A virtual ZRound decoder with simulated cars on a pty or a TCP port.
-
-    Point a [[gate]] of kind "serial" (url = the printed path) or "tcp" at it, then run
-    `lapgate gate-test` or the board. Passings are re-sent on each (re)connection.
-    """
     transponders = [c.strip() for c in cars.split(",") if c.strip()]
     bad = [t for t in transponders if not all(ch in "0123456789abcdefABCDEF" for ch in t)]
     if bad or not transponders:
-        raise click.BadParameter(f"got {cars!r}, expected comma-separated hex transponder ids")
+        raise click.BadParameter(
+            _("got {cars!r}, expected comma-separated hex transponder ids").format(cars=cars)
+        )
     profile = CarProfile(mean_lap_s, sigma_lap_s, missed_crossing_probability=missed_probability)
     model = ZRoundDecoderModel(transponders, profile, seed, now_ns=time.monotonic_ns())
     emulator = ZRoundEmulator(model)
     if tcp_port is not None:
         port = emulator.open_tcp(host, tcp_port)
-        click.echo(f"ZRound decoder listening on {host}:{port} (socket://{host}:{port})")
+        click.echo(
+            _("ZRound decoder listening on {host}:{port} (socket://{host}:{port})").format(
+                host=host, port=port
+            )
+        )
     else:
         path = emulator.open_pty(pty_link)
-        click.echo(f"ZRound decoder on serial port {path}")
+        click.echo(_("ZRound decoder on serial port {path}").format(path=path))
     emulator.start()
     stopped = threading.Event()
     try:
@@ -174,7 +193,10 @@ def emulate_zround(
         pass
     finally:
         emulator.stop()
-    click.echo(f"{len(model.passings)} passings this race")
+    passings = len(model.passings)
+    click.echo(
+        ngettext("{n} passing this race", "{n} passings this race", passings).format(n=passings)
+    )
 
 
 def register(group: click.Group) -> None:

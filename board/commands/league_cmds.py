@@ -9,6 +9,9 @@ from pathlib import Path
 import click
 
 from lapgate.board.commands.store_cmds import db_options, open_store
+from lapgate.board.i18n import cli_gettext as _
+from lapgate.board.i18n import cli_language, error_text
+from lapgate.board.i18n import cli_ngettext as ngettext
 from lapgate.board.league.exports import write_csv
 from lapgate.board.league.imports import (
     ImportFormatError,
@@ -25,13 +28,24 @@ from lapgate.board.store.api import ResultStore
 
 
 def _report(summary: ImportSummary, label: str) -> None:
+    imported = ngettext(
+        "{label}: {n} result imported ({replaced} replaced, {new_racers} new racers, "
+        "{skipped} rows skipped)",
+        "{label}: {n} results imported ({replaced} replaced, {new_racers} new racers, "
+        "{skipped} rows skipped)",
+        summary.imported,
+    )
     click.echo(
-        f"{label}: {summary.imported} results imported "
-        f"({summary.replaced} replaced, {summary.new_racers} new racers, "
-        f"{len(summary.problems)} rows skipped)"
+        imported.format(
+            label=label,
+            n=summary.imported,
+            replaced=summary.replaced,
+            new_racers=summary.new_racers,
+            skipped=len(summary.problems),
+        )
     )
     for problem in summary.problems:
-        click.echo(f"  skipped {problem}", err=True)
+        click.echo("  " + _("skipped {problem}").format(problem=problem), err=True)
 
 
 def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary:
@@ -43,19 +57,27 @@ def import_file(store: ResultStore, file: Path, meta: RaceMeta) -> ImportSummary
     """
     parsed = read_results(file)
     listed = "; ".join(str(p) for p in parsed.problems[:3]) + (
-        f"; … {len(parsed.problems) - 3} more" if len(parsed.problems) > 3 else ""
+        "; " + _("… {n} more").format(n=len(parsed.problems) - 3)
+        if len(parsed.problems) > 3
+        else ""
     )
     if not parsed.rows:
         raise ImportFormatError(
-            f"{file}: no row could be read ({listed or 'no rows'}); nothing imported, "
-            "stored results kept"
+            "{file}: no row could be read ({problems}); nothing imported, stored results kept",
+            file=str(file),
+            problems=listed or _("no rows"),
         )
     stored = _stored_results(store, meta)
     if parsed.problems and stored:
         raise ImportFormatError(
-            f"{file}: {len(parsed.problems)} of {len(parsed.rows) + len(parsed.problems)} rows "
-            f"cannot be read ({listed}); nothing imported: the {stored} stored results of "
-            f"{meta.name!r} are kept. Fix those rows and import again"
+            "{file}: {bad} of {total} rows cannot be read ({problems}); nothing imported: "
+            "the {stored} stored results of {race!r} are kept. Fix those rows and import again",
+            file=str(file),
+            bad=len(parsed.problems),
+            total=len(parsed.rows) + len(parsed.problems),
+            problems=listed,
+            stored=stored,
+            race=meta.name,
         )
     summary = store.import_race(meta, parsed.rows, source_name=str(file))
     problems = (*parsed.problems, *summary.problems)
@@ -73,20 +95,23 @@ def _stored_results(store: ResultStore, meta: RaceMeta) -> int:
     return sum(len(race.results) for race in races)
 
 
-@click.command("import-results")
+@click.command(
+    "import-results",
+    help=_("Import a race's final standings (deepracer-race-data CSV). Re-importing replaces."),
+)
 @db_options
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--season", required=True, help="Season the race belongs to (e.g. 2021).")
-@click.option("--event", "event_name", required=True, help="The race's name.")
+@click.option("--season", required=True, help=_("Season the race belongs to (e.g. 2021)."))
+@click.option("--event", "event_name", required=True, help=_("The race's name."))
 @click.option(
     "--kind",
     type=click.Choice(["virtual", "summit", "company"]),
     default="virtual",
     show_default=True,
-    help="What kind of race the file holds.",
+    help=_("What kind of race the file holds."),
 )
-@click.option("--date", default="", help="ISO date of the race (orders races and aliases).")
-@click.option("--race-id", default=None, help="Stable id of the race (default: file name).")
+@click.option("--date", default="", help=_("ISO date of the race (orders races and aliases)."))
+@click.option("--race-id", default=None, help=_("Stable id of the race (default: file name)."))
 def import_results(
     config_path: Path | None,
     db_url: str | None,
@@ -97,7 +122,6 @@ def import_results(
     date: str,
     race_id: str | None,
 ) -> None:
-    """Import a race's final standings (deepracer-race-data CSV). Re-importing replaces."""
     store = open_store(config_path, db_url)
     meta = RaceMeta(
         season=season,
@@ -111,16 +135,19 @@ def import_results(
     _report(summary, event_name)
 
 
-@click.command("import-leaderboards")
+@click.command(
+    "import-leaderboards",
+    help=_("Import every race of leaderboards.csv that has a results file, with a progress bar."),
+)
 @db_options
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option("--season", required=True, help="Season to import into (e.g. 2021).")
-@click.option("--name-filter", default="", help="Regex on race names (case-insensitive).")
+@click.option("--season", required=True, help=_("Season to import into (e.g. 2021)."))
+@click.option("--name-filter", default="", help=_("Regex on race names (case-insensitive)."))
 @click.option(
     "--races-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder of <race id>.csv files (default: <SEASON>/ next to FILE).",
+    help=_("Folder of <race id>.csv files (default: <SEASON>/ next to FILE)."),
 )
 def import_leaderboards(
     config_path: Path | None,
@@ -130,34 +157,50 @@ def import_leaderboards(
     name_filter: str,
     races_dir: Path | None,
 ) -> None:
-    """Import every race of leaderboards.csv that has a results file, with a progress bar."""
     folder = races_dir or file.parent / season
     races, problems = parse_leaderboards(read_text(file), str(file))
     for problem in problems:
-        click.echo(f"skipped {problem}", err=True)
+        click.echo(_("skipped {problem}").format(problem=problem), err=True)
     chosen = select_races(races, name_filter, lambda rid: (folder / f"{rid}.csv").exists())
     if not chosen:
         raise click.ClickException(
-            f"no race of {file} matches {name_filter!r} with a file in {folder}"
+            _("no race of {file} matches {filter!r} with a file in {folder}").format(
+                file=file, filter=name_filter, folder=folder
+            )
         )
     store = open_store(config_path, db_url)
     total_rows = total_skipped = 0
     skipped: list[str] = []  # shown after the bar, which a line in the middle would break
-    with click.progressbar(chosen, label="races", file=sys.stderr) as bar:
+    with click.progressbar(chosen, label=_("races"), file=sys.stderr) as bar:
         for race in bar:
             try:
                 summary = import_file(store, folder / f"{race.race_id}.csv", race.meta(season))
             except ImportFormatError as exc:
-                skipped.append(f"skipped race {race.race_id}: {exc}")
+                skipped.append(
+                    _("skipped race {race_id}: {problem}").format(
+                        race_id=race.race_id, problem=error_text(exc, cli_language())
+                    )
+                )
                 continue
             total_rows += summary.imported
             total_skipped += len(summary.problems)
-            skipped.extend(f"  skipped {problem}" for problem in summary.problems)
+            skipped.extend(
+                "  " + _("skipped {problem}").format(problem=problem)
+                for problem in summary.problems
+            )
     for line in skipped:
         click.echo(line)
     click.echo(
-        f"{len(chosen)} races ({iso_date(min(r.launch_time_ms or 0 for r in chosen))} on): "
-        f"{total_rows} results imported, {total_skipped} rows skipped"
+        ngettext(
+            "{n} race ({since} on): {rows} results imported, {skipped} rows skipped",
+            "{n} races ({since} on): {rows} results imported, {skipped} rows skipped",
+            len(chosen),
+        ).format(
+            n=len(chosen),
+            since=iso_date(min(r.launch_time_ms or 0 for r in chosen)),
+            rows=total_rows,
+            skipped=total_skipped,
+        )
     )
 
 
@@ -173,25 +216,32 @@ def standings_csv(rows: list[StandingRow]) -> str:
     return write_csv(columns, table)
 
 
-@click.command("standings")
+@click.command(
+    "standings",
+    help=_("Season standings in AWS points or community points, globally or for a region."),
+)
 @db_options
-@click.option("--season", required=True, help="Season to rank (e.g. 2021).")
+@click.option("--season", required=True, help=_("Season to rank (e.g. 2021)."))
 @click.option(
     "--scheme",
     type=click.Choice([s.value for s in Scheme]),
     default="aws",
     show_default=True,
-    help=(
+    help=_(
         "aws: 10 for 1st, 9 for 2nd … 2 for 9th, 1 for any other finisher; "
         "community: −ranking time (ms), absent: −race mean."
     ),
 )
-@click.option("--region", default=None, help="Only racers of this region (NA, LATAM, EMEA, APAC).")
 @click.option(
-    "--json", "as_json", is_flag=True, help="JSON rows: rank, alias, user_id, points, races."
+    "--region",
+    default=None,
+    help=_("Only racers of this region (NA, LATAM, EMEA, APAC)."),
 )
-@click.option("--csv", "as_csv", is_flag=True, help="CSV rows.")
-@click.option("--top", type=int, default=0, help="Only the first N rows (0: all).")
+@click.option(
+    "--json", "as_json", is_flag=True, help=_("JSON rows: rank, alias, user_id, points, races.")
+)
+@click.option("--csv", "as_csv", is_flag=True, help=_("CSV rows."))
+@click.option("--top", type=int, default=0, help=_("Only the first N rows (0: all)."))
 def standings(
     config_path: Path | None,
     db_url: str | None,
@@ -202,7 +252,6 @@ def standings(
     as_csv: bool,
     top: int,
 ) -> None:
-    """Season standings in AWS points or community points, globally or for a region."""
     store = open_store(config_path, db_url)
     races = season_races(store, season)
     rows = compute_standings(races, scheme, store.racer_records(history=False), region=region)
@@ -213,9 +262,18 @@ def standings(
     elif as_csv:
         click.echo(standings_csv(rows), nl=False)
     else:
-        click.echo(f"# {season} standings, {scheme} points, {len(races)} races")
+        heading = ngettext(
+            "{season} standings, {scheme} points, {n} race",
+            "{season} standings, {scheme} points, {n} races",
+            len(races),
+        )
+        click.echo("# " + heading.format(season=season, scheme=scheme, n=len(races)))
         for row in rows:
-            team = f"  (team: {row.team_members})" if row.team_members else ""
+            team = (
+                "  " + _("(team: {members})").format(members=row.team_members)
+                if row.team_members
+                else ""
+            )
             click.echo(
                 f"{row.rank:>5}  {row.as_json()['points']:>14}  {row.races:>2}  {row.alias}{team}"
             )

@@ -15,6 +15,9 @@ from pathlib import Path
 import click
 
 from lapgate.board.commands.control_cmds import PASSWORD_ENV, BoardClient
+from lapgate.board.i18n import cli_gettext as _
+from lapgate.board.i18n import cli_language, format_lap
+from lapgate.board.i18n import cli_ngettext as ngettext
 from lapgate.board.model_cards import FILE_MAX_BYTES, ModelCard, ModelCardError, read_card
 
 
@@ -22,11 +25,16 @@ def _read_files(paths: tuple[Path, ...]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for path in paths:
         if path.name in files:
-            raise click.BadParameter(f"got {path.name!r} twice, expected one file of each name")
+            raise click.BadParameter(
+                _("got {file!r} twice, expected one file of each name").format(file=path.name)
+            )
         size = path.stat().st_size
         if size > FILE_MAX_BYTES:
             raise ModelCardError(
-                f"{path.name}: got {size} bytes, expected at most {FILE_MAX_BYTES} bytes"
+                "{file}: got {size} bytes, expected at most {max_bytes} bytes",
+                file=path.name,
+                size=size,
+                max_bytes=FILE_MAX_BYTES,
             )
         files[path.name] = path.read_bytes()
     return files
@@ -36,14 +44,25 @@ def _describe(card: ModelCard) -> str:
     lines = [f"{card.name}: {card.summary()}"]
     if card.hyperparameters:
         shown = ", ".join(f"{k}={v}" for k, v in list(card.hyperparameters.items())[:6])
-        lines.append(f"  hyperparameters: {shown}")
+        lines.append("  " + _("hyperparameters: {values}").format(values=shown))
     if card.evaluation:
         best = card.best_evaluation_ms()
-        lines.append(
-            f"  evaluation: {len(card.evaluation)} trials"
-            + (f", best {best / 1000:.3f} s" if best is not None else ", no lap complete")
+        trials = len(card.evaluation)
+        evaluation = (
+            ngettext(
+                "evaluation: {n} trial, best lap {best}",
+                "evaluation: {n} trials, best lap {best}",
+                trials,
+            ).format(n=trials, best=format_lap(best, cli_language()))
+            if best is not None
+            else ngettext(
+                "evaluation: {n} trial, no lap complete",
+                "evaluation: {n} trials, no lap complete",
+                trials,
+            ).format(n=trials)
         )
-    lines.append(f"  files: {', '.join(card.files)}")
+        lines.append("  " + evaluation)
+    lines.append("  " + _("files: {files}").format(files=", ".join(card.files)))
     return "\n".join(lines)
 
 
@@ -52,36 +71,40 @@ FILES = click.argument(
 )
 
 
-@click.group("model")
+@click.group(
+    "model",
+    help=_("Model cards: model_metadata.json, hyperparameters.json, training_params.yaml, ..."),
+)
 def model() -> None:
-    """Model cards: model_metadata.json, hyperparameters.json, training_params.yaml, ..."""
+    pass
 
 
-@model.command("check")
-@click.option("--name", default="model", show_default=True, help="The model's name.")
+@model.command("check", help=_("Check FILES as a model card and print it (nothing is sent)."))
+@click.option("--name", default="model", show_default=True, help=_("The model's name."))
 @FILES
 def check(name: str, files: tuple[Path, ...]) -> None:
-    """Check FILES as a model card and print it (nothing is sent)."""
     click.echo(_describe(read_card(name, _read_files(files))))
 
 
-@model.command("submit")
-@click.option("--racer", required=True, help="The racer's alias (a new racer if unknown).")
-@click.option("--name", required=True, help="The model's name, as staff type it in the queue.")
-@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help="The board.")
+@model.command(
+    "submit", help=_("Check FILES and store them on the board as RACER's model card NAME.")
+)
+@click.option("--racer", required=True, help=_("The racer's alias (a new racer if unknown)."))
+@click.option("--name", required=True, help=_("The model's name, as staff type it in the queue."))
+@click.option("--url", default="http://127.0.0.1:5000", show_default=True, help=_("The board."))
 @FILES
 def submit(racer: str, name: str, url: str, files: tuple[Path, ...]) -> None:
-    """Check FILES and store them on the board as RACER's model card NAME."""
     raw = _read_files(files)
     card = read_card(name, raw)  # refused here, naming file and field, before any password
     texts = {filename: data.decode("utf-8-sig") for filename, data in raw.items()}
-    password = os.environ.get(PASSWORD_ENV) or click.prompt("Staff password", hide_input=True)
+    password = os.environ.get(PASSWORD_ENV) or click.prompt(_("Staff password"), hide_input=True)
     client = BoardClient(url)
     client.login(password)
     answer = client.command("model_submit", {"alias": racer, "name": name, "files": texts})
     click.echo(_describe(card))
     click.echo(json.dumps({k: answer[k] for k in ("card_id", "racer_id", "name")}))
-    click.echo(f"card: {url.rstrip('/')}/models/{answer['card_id']}")
+    card_url = f"{url.rstrip('/')}/models/{answer['card_id']}"
+    click.echo(_("card: {url}").format(url=card_url))
 
 
 def register(group: click.Group) -> None:

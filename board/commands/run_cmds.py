@@ -16,6 +16,7 @@ from werkzeug.security import generate_password_hash
 
 from lapgate.board import sdnotify
 from lapgate.board.demo_show import DemoShow, fresh_sqlite
+from lapgate.board.i18n import cli_gettext as _
 from lapgate.board.lockfile import DataDirLock
 from lapgate.board.service import Service, build_gates
 from lapgate.board.startup import check_listen, config_error, store_problem
@@ -71,7 +72,7 @@ def _wait_forever(service: Service) -> None:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         service.stop()
-        click.echo("lapgate stopped")
+        click.echo(_("lapgate stopped"))
 
 
 def _engine_answers(service: Service) -> bool:
@@ -86,31 +87,32 @@ def _engine_answers(service: Service) -> bool:
 def _urls(service: Service, settings: Settings) -> list[tuple[str, str]]:
     base = service.base_url
     return [
-        ("Big screen", f"{base}/"),
-        ("Phones", settings.board.public_url or f"{base}/m"),
-        ("Staff control", f"{base}/control"),
-        ("Stream overlay", f"{base}/overlay"),
-        ("JSON API", f"{base}/api/openapi.json"),
+        (_("Big screen"), f"{base}/"),
+        (_("Phones"), settings.board.public_url or f"{base}/m"),
+        (_("Staff control"), f"{base}/control"),
+        (_("Stream overlay"), f"{base}/overlay"),
+        (_("JSON API"), f"{base}/api/openapi.json"),
     ]
 
 
-@click.command("run")
+@click.command("run", help=_("Run the board at the venue: gates, engine, store and web pages."))
 @click.option(
     "--config",
     "config_file",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The venue's lapgate TOML config (gates, tracks, round rules, [board], [store]).",
+    help=_("The venue's lapgate TOML config (gates, tracks, round rules, [board], [store])."),
 )
-@click.option("--db", "db_url", default=None, help="Database URL (overrides the config).")
+@click.option("--db", "db_url", default=None, help=_("Database URL (overrides the config)."))
 @click.option(
     "--new-decoder-session",
     is_flag=True,
-    help="Start a new race on transponder decoders (their clock restarts at zero) instead "
-    "of resuming the race they were timing before this restart.",
+    help=_(
+        "Start a new race on transponder decoders (their clock restarts at zero) instead "
+        "of resuming the race they were timing before this restart."
+    ),
 )
 def run(config_file: Path, db_url: str | None, new_decoder_session: bool) -> None:
-    """Run the board at the venue: gates, engine, store and web pages."""
     from lapgate.board.store.location import data_dir, resolve_database_url
 
     try:
@@ -139,7 +141,7 @@ def run(config_file: Path, db_url: str | None, new_decoder_session: bool) -> Non
         click.echo(f"{label:>15}: {url}")
     if not settings.board.staff_password_hash:
         click.echo(
-            "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)"
+            _("Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)")
         )
     _wait_forever(service)
     lock.release()
@@ -211,20 +213,27 @@ def start_demo(
     return show, service, password
 
 
-@click.command("demo")
+@click.command(
+    "demo",
+    help=_(
+        "A simulated championship, played over and over: 12 racers, simulated gate, live "
+        "board.\n\nQualifying, an average-of-3 round, a double-elimination bracket down to 3 "
+        "and a one-lap shootout, about 5 minutes in all; then a fresh event starts."
+    ),
+)
 @click.option(
     "--host",
     "host_ip",
     default="127.0.0.1",
     show_default=True,
-    help="Address to serve on (0.0.0.0: every network, for phones on the venue Wi-Fi).",
+    help=_("Address to serve on (0.0.0.0: every network, for phones on the venue Wi-Fi)."),
 )
 @click.option(
     "--port",
     default=5000,
     show_default=True,
     type=click.IntRange(0, 65535),
-    help="HTTP port (0: any free port).",
+    help=_("HTTP port (0: any free port)."),
 )
 @click.option(
     "--data",
@@ -232,36 +241,32 @@ def start_demo(
     default="lapgate-demo",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the demo's database (wiped at every start and every new event).",
+    help=_("Folder for the demo's database (wiped at every start and every new event)."),
 )
 @click.option(
     "--speed",
     "speed_factor",
     default=None,
     type=click.FloatRange(0, 100, min_open=True),
-    help="Simulated seconds per real second (default: the demo config's 10).",
+    help=_("Simulated seconds per real second (default: the demo config's 10)."),
 )
 @click.option(
     "--events",
     default=0,
     show_default=True,
     type=click.IntRange(0),
-    help="Stop after this many events (0: start over forever).",
+    help=_("Stop after this many events (0: start over forever)."),
 )
 def demo(host_ip: str, port: int, data: Path, speed_factor: float | None, events: int) -> None:
-    """A simulated championship, played over and over: 12 racers, simulated gate, live board.
-
-    Qualifying, an average-of-3 round, a double-elimination bracket down to 3 and a
-    one-lap shootout, about 5 minutes in all; then a fresh event starts.
-    """
     check_listen(host_ip, port)
     show, service, password = start_demo(
         host_ip, port, data, speed_factor=speed_factor, events=events
     )
-    click.echo("lapgate demo: a simulated championship is running (Ctrl+C stops it)")
+    click.echo(_("lapgate demo: a simulated championship is running (Ctrl+C stops it)"))
     for label, url in _urls(service, service.settings):
         click.echo(f"{label:>15}: {url}")
-    click.echo(f"{'Staff password':>15}: {password}   (new at every start)")
+    new = _("(new at every start)")
+    click.echo(f"{_('Staff password'):>15}: {password}   {new}")
     try:
         show.wait()
     except KeyboardInterrupt:

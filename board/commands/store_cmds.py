@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from lapgate.board.i18n import cli_gettext as _
 from lapgate.board.lockfile import DataDirBusy, DataDirLock
 from lapgate.board.store.backup import BackupError
 from lapgate.board.store.backup import backup as backup_file
@@ -32,14 +33,14 @@ def db_options(command: F) -> F:
         "db_url",
         metavar="URL",
         default=None,
-        help="SQLAlchemy database URL (overrides the config's [store]).",
+        help=_("SQLAlchemy database URL (overrides the config's [store])."),
     )(command)
     command = click.option(
         "--config",
         "config_path",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
-        help="lapgate TOML config ([store] database_url / data_dir).",
+        help=_("lapgate TOML config ([store] database_url / data_dir)."),
     )(command)
     return command
 
@@ -80,10 +81,12 @@ def no_board_running(config_path: Path | None, db_url: str | None, what: str) ->
         except OSError:
             pid = "?"
         raise click.ClickException(
-            f"{what}: refused while a board runs on this database (pid {pid}, data folder "
-            f"{folder}): it would not see the change. Stop it first (sudo systemctl stop "
-            "lapgate), then run this again; rename, merge, split or delete racers on /control "
-            "while it runs"
+            _(
+                "{what}: refused while a board runs on this database (pid {pid}, data folder "
+                "{folder}): it would not see the change. Stop it first (sudo systemctl stop "
+                "lapgate), then run this again; rename, merge, split or delete racers on "
+                "/control while it runs"
+            ).format(what=what, pid=pid, folder=folder)
         ) from None
     try:
         yield
@@ -96,21 +99,22 @@ def _sqlite_file(config_path: Path | None, db_url: str | None, what: str) -> Pat
     path = sqlite_path(url)
     if path is None:
         raise BackupError(
-            f"{what}: got database {url!r}, expected a SQLite file "
-            "(back up PostgreSQL with pg_dump)"
+            "{what}: got database {url!r}, expected a SQLite file "
+            "(back up PostgreSQL with pg_dump)",
+            what=what,
+            url=url,
         )
     return path
 
 
-@click.group("db")
+@click.group("db", help=_("Database schema commands."))
 def db_group() -> None:
-    """Database schema commands."""
+    pass
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", help=_("Create the database or migrate it to the newest schema."))
 @db_options
 def db_upgrade(config_path: Path | None, db_url: str | None) -> None:
-    """Create the database or migrate it to the newest schema."""
     url = resolve_database_url(config_path, db_url)
     engine = make_engine(url)
     try:
@@ -119,39 +123,47 @@ def db_upgrade(config_path: Path | None, db_url: str | None) -> None:
         after = current_revision(engine)
     finally:
         engine.dispose()
-    click.echo(f"{url}: schema {before or 'empty'} → {after} (head {head_revision()})")
+    click.echo(
+        _("{url}: schema {before} → {after} (head {head})").format(
+            url=url, before=before or _("empty"), after=after, head=head_revision()
+        )
+    )
 
 
-@click.command("backup")
+@click.command(
+    "backup",
+    help=_("Copy the SQLite database to a timestamped file while the timer may keep running."),
+)
 @db_options
 @click.option(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Folder for the backup (default: backups/ next to the database).",
+    help=_("Folder for the backup (default: backups/ next to the database)."),
 )
 def backup_cmd(config_path: Path | None, db_url: str | None, out_dir: Path | None) -> None:
-    """Copy the SQLite database to a timestamped file while the timer may keep running."""
     path = _sqlite_file(config_path, db_url, "backup")
     target = backup_file(path, out_dir or path.parent / "backups")
-    click.echo(str(target))
+    click.echo(str(target))  # machine output: the file, for scripts
 
 
-@click.command("restore")
+@click.command(
+    "restore",
+    help=_("Replace the database with backup FILE (the current one is backed up first)."),
+)
 @db_options
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--yes", is_flag=True, help=_("Do not ask for confirmation."))
 def restore_cmd(config_path: Path | None, db_url: str | None, file: Path, yes: bool) -> None:
-    """Replace the database with backup FILE (the current one is backed up first)."""
     path = _sqlite_file(config_path, db_url, "restore")
     if not yes:
-        click.confirm(f"Replace {path} with {file}?", abort=True)
+        click.confirm(_("Replace {path} with {file}?").format(path=path, file=file), abort=True)
     with no_board_running(config_path, db_url, "restore"):
         safety = restore_file(file, path)
     if safety is not None:
-        click.echo(f"previous database saved as {safety}")
-    click.echo(f"restored {file} into {path}")
+        click.echo(_("previous database saved as {file}").format(file=safety))
+    click.echo(_("restored {file} into {path}").format(file=file, path=path))
 
 
 def register(group: click.Group) -> None:

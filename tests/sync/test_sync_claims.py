@@ -102,7 +102,7 @@ def test_the_league_gives_owners_by_track_when_it_starts(
     expected = {k: v for k, v in before.items() if k != ("racer", "b-no-runs")}
     expected[("event", EVENT.event_id)] = "track-a"
     assert after == expected
-    assert "1 record(s) have no owner yet" in league.log_text()
+    assert "1 record has no owner yet" in league.log_text()
 
     # the ownerless racer: the first timer that sends it again claims it
     reply = send(
