@@ -194,10 +194,16 @@ def error_text(exc: BaseException, lang: str) -> str:
     if not isinstance(template, str) or not template or lang == DEFAULT_LANGUAGE:
         return str(exc)
     text = translations(lang).gettext(template)
+    # a param may be a lapgate error itself (a config file's problems, one a line)
+    params = {k: error_text(v, lang) if _is_error(v) else v for k, v in params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return str(exc)
+
+
+def _is_error(value: object) -> bool:
+    return isinstance(value, BaseException) and isinstance(getattr(value, "template", None), str)
 
 
 def request_error_text(exc: BaseException) -> str:

@@ -45,7 +45,12 @@ class MatchRules:
     def __post_init__(self) -> None:
         low, high = ATTEMPTS_RANGE
         if not low <= self.attempts <= high:
-            raise RuleViolation(f"match attempts: got {self.attempts}, expected {low}–{high}")
+            raise RuleViolation(
+                "match attempts: got {attempts}, expected {low}–{high}",
+                attempts=self.attempts,
+                low=low,
+                high=high,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +85,17 @@ def _attempts(rules: MatchRules, side: MatchSide) -> tuple[RunLaps, ...]:
     open_runs = [r.run_id for r in counted if r.status in (RunStatus.STAGED, RunStatus.RUNNING)]
     if open_runs:
         raise RuleViolation(
-            f"match decision: {side.racer_id}'s runs {open_runs} are not over; "
-            "expected finished or DNF runs"
+            "match decision: {racer_id}'s runs {open_runs} are not over; expected "
+            "finished or DNF runs",
+            racer_id=side.racer_id,
+            open_runs=open_runs,
         )
     if len(counted) > rules.attempts:
         raise RuleViolation(
-            f"match attempts of {side.racer_id}: got {len(counted)}, "
-            f"expected at most {rules.attempts}"
+            "match attempts of {racer_id}: got {taken}, expected at most {allowed}",
+            racer_id=side.racer_id,
+            taken=len(counted),
+            allowed=rules.attempts,
         )
     return counted
 
@@ -103,7 +112,9 @@ def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchD
     """Who won the match between `top` and `bottom` under `rules`."""
     if top.seed == bottom.seed or top.racer_id == bottom.racer_id:
         raise RuleViolation(
-            f"match: got {top.racer_id} (seed {top.seed}) twice, expected two racers"
+            "match: got {racer_id} (seed {seed}) twice, expected two racers",
+            racer_id=top.racer_id,
+            seed=top.seed,
         )
     top_runs = () if top.no_show else _attempts(rules, top)
     bottom_runs = () if bottom.no_show else _attempts(rules, bottom)
@@ -149,9 +160,14 @@ def apply_decision(log: BracketLog, match_id: str, decision: MatchDecision) -> B
     recorded (RuleViolation names the match and what to do)."""
     if decision.unraced:
         raise RuleViolation(
-            f"decide {match_id}: {decision.reason}; "
-            "race it, record a no-show, or set the winner by hand"
+            "decide {match_id}: {reason}; race it, record a no-show, or set the winner by hand",
+            match_id=match_id,
+            reason=decision.reason,
         )
     if decision.winner_id is None:
-        raise RuleViolation(f"result for {match_id}: {decision.reason}; race the match again")
+        raise RuleViolation(
+            "result for {match_id}: {reason}; race the match again",
+            match_id=match_id,
+            reason=decision.reason,
+        )
     return record_result(log, match_id, decision.winner_id, decision.reason)

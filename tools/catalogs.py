@@ -38,6 +38,7 @@ BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
 ERRORS = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError", "ActionError")
 ERRORS += ("NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
+ERRORS += ("GateError", "UnknownProtocol")
 KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,
