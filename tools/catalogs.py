@@ -36,7 +36,13 @@ BOARD = ROOT / "board"
 TRANSLATIONS = BOARD / "translations"
 BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
-ERRORS = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError", "ActionError")
+ERRORS: tuple[str, ...] = (
+    "LapgateError",
+    "RuleViolation",
+    "UnknownEvent",
+    "ConfigError",
+    "ActionError",
+)
 ERRORS += ("NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
 ERRORS += ("GateError", "UnknownProtocol")
 KEYWORDS: dict[str, Any] = {
