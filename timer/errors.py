@@ -35,4 +35,7 @@ class UnknownEvent(LapgateError, LookupError):
 
 
 class ConfigError(LapgateError, ValueError):
-    """A settings file or value is malformed; the message reads `file:key: got X, expected Y`."""
+    """A settings file or value is malformed; the message reads `file:key: got X, expected Y`.
+
+    A settings validator raises one with just the `Y` (what it expects); config/loader.py
+    puts it in such a line as a param, so it is translated there too."""
