@@ -96,10 +96,40 @@ def test_no_lapgate_error_is_raised_with_an_f_string(folder: str, classes: set[s
     )
 
 
+def non_literal_raises(tree: ast.Module, classes: set[str]) -> list[tuple[int, str]]:
+    """(line, class) of each lapgate error raised with a message that is not one literal
+    template: a variable, a concatenation, a `.join` (the extractor cannot see it)."""
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)):
+            continue
+        cls = _name(node.exc.func)
+        if cls not in classes or not node.exc.args:
+            continue
+        first = node.exc.args[0]
+        if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
+            found.append((node.lineno, cls))
+    return found
+
+
+@pytest.mark.parametrize("folder", ("timer", "config", "hardware"))
+def test_the_core_raises_literal_templates(folder: str, classes: set[str]) -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}: {cls}(...)"
+        for path, tree in _trees((folder,)).items()
+        for line, cls in non_literal_raises(tree, classes)
+    ]
+    assert not found, f"pass the message as a literal template with params: {found}"
+
+
 def test_the_check_sees_an_f_string_raise(classes: set[str]) -> None:
     tree = ast.parse('raise RuleViolation(f"run {run_id}: over")\nraise ValueError(f"{x}")')
     assert f_string_raises(tree, classes) == [(1, "RuleViolation")]
     assert f_string_raises(ast.parse('raise RuleViolation("run {r}", r=1)'), classes) == []
+    assert non_literal_raises(ast.parse('raise RuleViolation("a: " + b)'), classes) == [
+        (1, "RuleViolation")
+    ]
+    assert non_literal_raises(ast.parse('raise RuleViolation("run {r}", r=1)'), classes) == []
 
 
 def test_a_rule_violation_reads_in_the_clients_language() -> None:
