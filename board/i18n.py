@@ -18,6 +18,7 @@ so one page never mixes the two.
 
 from __future__ import annotations
 
+import enum
 import gettext as _gettext
 import json
 import os
@@ -194,16 +195,22 @@ def error_text(exc: BaseException, lang: str) -> str:
     if not isinstance(template, str) or not template or lang == DEFAULT_LANGUAGE:
         return str(exc)
     text = translations(lang).gettext(template)
-    # a param may be a lapgate error itself (a config file's problems, one a line)
-    params = {k: error_text(v, lang) if _is_error(v) else v for k, v in params.items()}
+    params = {key: _param_text(value, lang) for key, value in params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return str(exc)
 
 
-def _is_error(value: object) -> bool:
-    return isinstance(value, BaseException) and isinstance(getattr(value, "template", None), str)
+def _param_text(value: object, lang: str) -> object:
+    """A param of a lapgate error as `lang` shows it: a lapgate error in it (a config
+    file's problems, one a line) translated too; a code such as a run's status
+    (`RunStatus.FINISHED`) as the board's word for it when the catalog has one."""
+    if isinstance(value, BaseException) and isinstance(getattr(value, "template", None), str):
+        return error_text(value, lang)
+    if isinstance(value, enum.Enum) and isinstance(value.value, str) and value.value:
+        return translations(lang).gettext(value.value)
+    return value
 
 
 def request_error_text(exc: BaseException) -> str:

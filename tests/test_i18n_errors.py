@@ -15,6 +15,9 @@ import pytest
 from lapgate.board.i18n import error_text
 from lapgate.config.loader import settings_from_dict
 from lapgate.timer.errors import ConfigError, RuleViolation
+from lapgate.timer.events import AbortRun, EndRun, MarkDnf
+from lapgate.timer.run import RunConfig, RunLog
+from lapgate.timer.staff import record
 
 ROOT = Path(__file__).resolve().parents[1]
 # Where lapgate's error classes are defined (all of them, so a check knows every class).
@@ -133,10 +136,17 @@ def test_the_check_sees_an_f_string_raise(classes: set[str]) -> None:
 
 
 def test_a_rule_violation_reads_in_the_clients_language() -> None:
-    error = RuleViolation("end: the run is already {status}", status="finished")
-    assert str(error) == "end: the run is already finished"
-    assert error_text(error, "de") == "Beenden: der Lauf ist bereits finished"
-    assert error_text(error, "en") == str(error)
+    log = RunLog(RunConfig()).append(MarkDnf(1))
+    with pytest.raises(RuleViolation) as caught:
+        record(log, EndRun(2))
+    assert str(caught.value) == "end: the run is already dnf"
+    assert error_text(caught.value, "en") == str(caught.value)
+    log = RunLog(RunConfig()).append(AbortRun(1))
+    with pytest.raises(RuleViolation) as caught:
+        record(log, EndRun(2))
+    # the run's status in the board's word for it, as on the pages
+    assert error_text(caught.value, "de") == "Beenden: der Lauf ist bereits abgebrochen"
+    assert error_text(caught.value, "ja") == "終了: 走行はすでに「中止」です"
 
 
 def test_config_problems_stay_one_line_each_and_translate_line_by_line() -> None:
