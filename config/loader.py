@@ -59,6 +59,7 @@ def _joined(problems: list[ConfigError]) -> ConfigError:
     board translates every line (a param that is a lapgate error is translated too)."""
     joined = problems[-1]
     for problem in reversed(problems[:-1]):
+        # i18n: two problems of a config file, one a line: keep it as it is
         joined = ConfigError("{problem}\n{more}", problem=problem, more=joined)
     return joined
 
