@@ -18,6 +18,7 @@ so one page never mixes the two.
 
 from __future__ import annotations
 
+import enum
 import gettext as _gettext
 import json
 import os
@@ -198,10 +199,22 @@ def error_text(exc: BaseException, lang: str) -> str:
         k: error_text(v, lang) if isinstance(v, BaseException) else v for k, v in params.items()
     }
     text = translations(lang).gettext(template)
+    params = {key: _param_text(value, lang) for key, value in params.items()}
     try:
         return text.format(**params) if params else text
     except (KeyError, IndexError, ValueError):
         return str(exc)
+
+
+def _param_text(value: object, lang: str) -> object:
+    """A param of a lapgate error as `lang` shows it: a lapgate error in it (a config
+    file's problems, one a line) translated too; a code such as a run's status
+    (`RunStatus.FINISHED`) as the board's word for it when the catalog has one."""
+    if isinstance(value, BaseException) and isinstance(getattr(value, "template", None), str):
+        return error_text(value, lang)
+    if isinstance(value, enum.Enum) and isinstance(value.value, str) and value.value:
+        return translations(lang).gettext(value.value)
+    return value
 
 
 def request_error_text(exc: BaseException) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lapgate.config.settings import Settings
-from lapgate.timer.errors import ConfigError
+from lapgate.timer.errors import ConfigError, LapgateError
 
 
 def load_settings(path: str | Path) -> Settings:
@@ -18,21 +18,30 @@ def load_settings(path: str | Path) -> Settings:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file; expected a lapgate TOML config") from None
+        raise ConfigError(
+            "{file}: no such file; expected a lapgate TOML config", file=file
+        ) from None
     except UnicodeDecodeError as exc:
         bad = exc.object[exc.start : exc.start + 1].hex()
         raise ConfigError(
-            f"{file}: not UTF-8 text (byte 0x{bad} at offset {exc.start}); expected a lapgate "
-            "TOML config saved as UTF-8"
+            "{file}: not UTF-8 text (byte 0x{bad} at offset {offset}); expected a "
+            "lapgate TOML config saved as UTF-8",
+            file=file,
+            bad=bad,
+            offset=exc.start,
         ) from None
     except IsADirectoryError:
-        raise ConfigError(f"{file}: is a folder; expected a lapgate TOML config file") from None
+        raise ConfigError(
+            "{file}: is a folder; expected a lapgate TOML config file", file=file
+        ) from None
     except OSError as exc:
         raise ConfigError(
-            f"{file}: cannot be read ({exc.strerror}); expected a readable lapgate TOML config"
+            "{file}: cannot be read ({reason}); expected a readable lapgate TOML config",
+            file=file,
+            reason=exc.strerror,
         ) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+        raise ConfigError("{file}: not valid TOML ({error})", file=file, error=exc) from None
     return settings_from_dict(data, source=str(file))
 
 
@@ -41,30 +50,87 @@ def settings_from_dict(data: dict[str, Any], source: str = "<config>") -> Settin
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError("\n".join(_describe(source, error) for error in exc.errors())) from None
+        problems = [_problem(source, error) for error in exc.errors()]
+        raise _joined(problems) from None
 
 
-def _describe(source: str, error: Any) -> str:
+def _joined(problems: list[ConfigError]) -> ConfigError:
+    """One error of all `problems`, one a line; each stays a template of its own so the
+    board translates every line (a param that is a lapgate error is translated too)."""
+    joined = problems[-1]
+    for problem in reversed(problems[:-1]):
+        # i18n: two problems of a config file, one a line: keep it as it is
+        joined = ConfigError("{problem}\n{more}", problem=problem, more=joined)
+    return joined
+
+
+def _key(loc: Any) -> str:
     location = ""
-    for part in error["loc"]:
+    for part in loc:
         if isinstance(part, int):
             location += f"[{part}]"
         elif part in {"gpio", "serial", "tcp", "simulated"}:
             continue  # the union member pydantic tried; the key path already says enough
         else:
             location += f".{part}" if location else str(part)
+    return location
+
+
+def _expected(error: Any) -> object:
+    """What pydantic expected: our validators' own error (a template), else its text."""
+    raised = (error.get("ctx") or {}).get("error")
+    if isinstance(raised, LapgateError):
+        return raised
     expected = str(error["msg"])
     for prefix in ("Input should be ", "Value error, ", "Assertion failed, "):
         expected = expected.removeprefix(prefix)
-    if error["type"] == "extra_forbidden":
-        expected = "no such key (a typo?)"
-    elif error["type"] == "missing":
-        expected = "a value"
+    return expected
+
+
+def _problem(source: str, error: Any) -> ConfigError:
+    """`file:key: got X, expected Y` for one pydantic error."""
+    location = _key(error["loc"])
+    key = location or "(top)"
+    kind = error["type"]
     shown = error.get("input")
-    got = "nothing" if error["type"] == "missing" else repr(shown)
-    if isinstance(shown, dict) and error["type"] not in ("extra_forbidden",):
-        got = "a table" if location else "the file"
-    return f"{source}:{location or '(top)'}: got {got}, expected {expected}"
+    if kind == "extra_forbidden":
+        return ConfigError(
+            "{source}:{key}: got {got!r}, expected no such key (a typo?)",
+            source=source,
+            key=key,
+            got=shown,
+        )
+    if isinstance(shown, dict):  # a whole table (or the file) where a value belongs
+        if kind == "missing" and location:
+            return ConfigError(
+                "{source}:{key}: got a table, expected a value", source=source, key=key
+            )
+        if kind == "missing":
+            return ConfigError(
+                "{source}:{key}: got the file, expected a value", source=source, key=key
+            )
+        if location:
+            return ConfigError(
+                "{source}:{key}: got a table, expected {expected}",
+                source=source,
+                key=key,
+                expected=_expected(error),
+            )
+        return ConfigError(
+            "{source}:{key}: got the file, expected {expected}",
+            source=source,
+            key=key,
+            expected=_expected(error),
+        )
+    if kind == "missing":
+        return ConfigError("{source}:{key}: got nothing, expected a value", source=source, key=key)
+    return ConfigError(
+        "{source}:{key}: got {got!r}, expected {expected}",
+        source=source,
+        key=key,
+        got=shown,
+        expected=_expected(error),
+    )
 
 
 def effective_toml(settings: Settings) -> str:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from lapgate.timer.bracket_layout import BracketKind
 from lapgate.timer.bracket_match import MatchRules, TiePolicy
+from lapgate.timer.errors import ConfigError
 from lapgate.timer.formats import Format, FormatKind
 from lapgate.timer.rounds import AdvanceKind, Advancement, BracketRules, RoundKind, RoundSpec
 from lapgate.timer.units import ns_from_s
@@ -51,9 +52,16 @@ class RoundSettings(BaseModel):
     def _rule_fits(self) -> RoundSettings:
         counted = (AdvanceKind.TOP, AdvanceKind.TOP_PER_REGION, AdvanceKind.WILDCARD)
         if self.advance in counted and self.advance_count < 1:
-            raise ValueError(f"round {self.name!r}: advance {self.advance} needs advance_count ≥ 1")
+            raise ConfigError(
+                "round {round_name!r}: advance {advance} needs advance_count ≥ 1",
+                round_name=self.name,
+                advance=self.advance,
+            )
         if self.advance is AdvanceKind.FIXED and not self.fixed:
-            raise ValueError(f"round {self.name!r}: advance fixed needs a fixed list of racer ids")
+            raise ConfigError(
+                "round {round_name!r}: advance fixed needs a fixed list of racer ids",
+                round_name=self.name,
+            )
         return self
 
     def ranking_format(self, defaults: RoundDefaults) -> Format:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from lapgate.config import limits
 from lapgate.config.round_settings import RoundSettings
+from lapgate.timer.errors import ConfigError
 from lapgate.timer.events import ExpiryPolicy, StartMode
 from lapgate.timer.formats import Format, FormatKind
 from lapgate.timer.rounds import EventPlan
@@ -33,7 +34,7 @@ class _Section(BaseModel):
     def _no_nul(cls, value: object) -> object:
         """No text setting may hold a NUL (paths and URLs with one fail deep in the OS)."""
         if isinstance(value, str) and "\0" in value:
-            raise ValueError("text without NUL characters (\\u0000)")
+            raise ConfigError("text without NUL characters (\\u0000)")
         return value
 
 
@@ -43,10 +44,6 @@ _PASSWORD_HASH = re.compile(
     r"|pbkdf2:(?P<digest>sha1|sha224|sha256|sha384|sha512):(?P<iterations>\d{1,8}))"
     r"\$[^$\s]{1,128}\$[0-9a-f]{32,256}"
 )
-PASSWORD_HASH_EXPECTED = (
-    "a werkzeug password hash like 'scrypt:32768:8:1$<salt>$<hex digest>' made by "
-    "`lapgate hash-password` (empty: staff login disabled)"
-)
 
 
 def check_password_hash_text(value: str) -> str:
@@ -55,16 +52,28 @@ def check_password_hash_text(value: str) -> str:
         return value
     found = _PASSWORD_HASH.fullmatch(value)
     if found is None:
-        raise ValueError(PASSWORD_HASH_EXPECTED)
+        raise ConfigError(
+            "a werkzeug password hash like 'scrypt:32768:8:1$<salt>$<hex digest>' made by "
+            "`lapgate hash-password` (empty: staff login disabled)"
+        )
     if found["n"] is not None:
         n, r, p = int(found["n"]), int(found["r"]), int(found["p"])
         # the memory a check takes is 128·N·r bytes: a hash may not make a login eat the Pi
         if n < 2 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16 or 128 * n * r > 2**27:
-            raise ValueError(
-                f"{PASSWORD_HASH_EXPECTED}; its scrypt cost N={n}, r={r}, p={p} is out of range"
+            raise ConfigError(
+                "a werkzeug password hash like 'scrypt:32768:8:1$<salt>$<hex digest>' made by "
+                "`lapgate hash-password` (empty: staff login disabled); its scrypt cost "
+                "N={n}, r={r}, p={p} is out of range",
+                n=n,
+                r=r,
+                p=p,
             )
     elif not 1_000 <= int(found["iterations"]) <= 10_000_000:
-        raise ValueError(f"{PASSWORD_HASH_EXPECTED}; its pbkdf2 iterations are out of range")
+        raise ConfigError(
+            "a werkzeug password hash like 'scrypt:32768:8:1$<salt>$<hex digest>' made by "
+            "`lapgate hash-password` (empty: staff login disabled); its pbkdf2 iterations "
+            "are out of range"
+        )
     return value
 
 
@@ -222,9 +231,10 @@ class BoardSettings(_Section):
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise ValueError(
+                raise ConfigError(
                     "IP addresses or networks such as '127.0.0.1' or '10.0.0.0/24' "
-                    f"({entry!r} is neither)"
+                    "({entry!r} is neither)",
+                    entry=entry,
                 ) from None
         return value
 
@@ -265,20 +275,28 @@ class Settings(_Section):
         gate_ids = [gate.id for gate in self.gate]
         duplicated = sorted({g for g in gate_ids if gate_ids.count(g) > 1})
         if duplicated:
-            raise ValueError(f"gate ids {duplicated} repeat; expected each gate id once")
+            raise ConfigError(
+                "gate ids {duplicated} repeat; expected each gate id once", duplicated=duplicated
+            )
         for track in self.track:
             if track.gate not in gate_ids:
-                raise ValueError(
-                    f"track {track.id!r} names gate {track.gate!r}; expected one of {gate_ids}"
+                raise ConfigError(
+                    "track {track_id!r} names gate {gate!r}; expected one of {gate_ids}",
+                    track_id=track.id,
+                    gate=track.gate,
+                    gate_ids=gate_ids,
                 )
         self.event_plan()  # round names unique, entry_from names earlier rounds
         track_ids = [track.id for track in self.track]
         for round_settings in self.rounds:
             unknown = [t for t in round_settings.tracks if t not in track_ids]
             if unknown:
-                raise ValueError(
-                    f"round {round_settings.name!r} tracks: got {unknown}, "
-                    f"expected track ids from {track_ids}"
+                raise ConfigError(
+                    "round {round_name!r} tracks: got {unknown}, expected track ids from "
+                    "{track_ids}",
+                    round_name=round_settings.name,
+                    unknown=unknown,
+                    track_ids=track_ids,
                 )
         return self
 

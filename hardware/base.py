@@ -130,4 +130,7 @@ def build_gate(
         return DecoderGateAdapter(
             settings, clock_ns=clock_ns, session_file=session_file, boot_id=boot_id
         )
-    raise GateError(f"gate settings {settings!r}: expected a gpio, serial, tcp or simulated gate")
+    raise GateError(
+        "gate settings {settings!r}: expected a gpio, serial, tcp or simulated gate",
+        settings=settings,
+    )

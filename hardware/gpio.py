@@ -51,10 +51,6 @@ TIMESTAMPED: Final[dict[str, str]] = {
 _PIGPIO_WRAP_US: Final = 2**32  # pigpio ticks are u32 microseconds
 SILENT_AFTER_CROSSINGS: Final = 3  # a sensor missing this many gate crossings in a row
 _HEALTH_INTERVAL_S: Final = 0.2
-_LG_HINT: Final = (
-    "lgpio creates a notification pipe in the working directory: run from a writable "
-    "directory (systemd: WorkingDirectory=) or set LG_WD"
-)
 
 
 def factory_label(factory: Any) -> str:
@@ -70,13 +66,24 @@ def load_factory(name: str) -> Any:
     """Instantiate the pin factory `name`; raise GateError naming why it failed."""
     path = FACTORY_CLASSES.get(name)
     if path is None:
-        raise GateError(f"pin factory: got {name!r}, expected one of {sorted(FACTORY_CLASSES)}")
+        raise GateError(
+            "pin factory: got {name!r}, expected one of {known}",
+            name=name,
+            known=sorted(FACTORY_CLASSES),
+        )
     module_name, cls_name = path.split(":")
     try:
         return getattr(importlib.import_module(module_name), cls_name)()
     except Exception as exc:  # gpiozero raises anything from ImportError to OSError
-        hint = f" ({_LG_HINT})" if name == "lgpio" else ""
-        raise GateError(f"pin factory {name!r} cannot start: {exc}{hint}") from exc
+        if name == "lgpio":
+            raise GateError(
+                "pin factory {name!r} cannot start: {error} (lgpio creates a notification pipe "
+                "in the working directory: run from a writable directory (systemd: "
+                "WorkingDirectory=) or set LG_WD)",
+                name=name,
+                error=exc,
+            ) from exc
+        raise GateError("pin factory {name!r} cannot start: {error}", name=name, error=exc) from exc
 
 
 def open_factory(configured: str) -> tuple[Any, list[str]]:
@@ -94,7 +101,7 @@ def open_factory(configured: str) -> tuple[Any, list[str]]:
             return load_factory(name), fallbacks
         except GateError as exc:
             fallbacks.append(str(exc))
-    raise GateError("no GPIO pin factory works here: " + "; ".join(fallbacks))
+    raise GateError("no GPIO pin factory works here: {fallbacks}", fallbacks="; ".join(fallbacks))
 
 
 @dataclass
@@ -138,12 +145,19 @@ class GpioGateAdapter:
         counting_active = {"falling": False, "rising": True}.get(settings.edge)
         if counting_active is not None and counting_active != settings.active_high:
             raise GateError(
-                f"gate {settings.id!r}: edge {settings.edge!r} with active_high="
-                f"{settings.active_high} counts the release, not the press; expected "
-                f"edge {'rising' if settings.active_high else 'falling'!r} or 'both'"
+                "gate {gate_id!r}: edge {edge!r} with active_high={active_high} counts "
+                "the release, not the press; expected edge {expected_edge!r} or 'both'",
+                gate_id=settings.id,
+                edge=settings.edge,
+                active_high=settings.active_high,
+                expected_edge="rising" if settings.active_high else "falling",
             )
         if len(set(settings.pins_bcm)) != len(settings.pins_bcm):
-            raise GateError(f"gate {settings.id!r}: pins_bcm {settings.pins_bcm} repeat a pin")
+            raise GateError(
+                "gate {gate_id!r}: pins_bcm {pins_bcm} repeat a pin",
+                gate_id=settings.id,
+                pins_bcm=settings.pins_bcm,
+            )
         self.gate_id = settings.id
         self._settings = settings
         self._clock_ns = clock_ns
@@ -255,9 +269,13 @@ class GpioGateAdapter:
         on_notice(GateNotice(self.gate_id, now_ns, "factory", f"pin factory {name} ({quality})"))
         if not stamped and not self._settings.allow_untimestamped:
             raise GateError(
-                f"gate {self.gate_id!r}: pin factory {name!r} gives no kernel edge "
-                "timestamps, so lap times would include callback delays; expected lgpio "
-                f"or pigpio ({_LG_HINT}), or allow_untimestamped = true for practice"
+                "gate {gate_id!r}: pin factory {name!r} gives no kernel edge "
+                "timestamps, so lap times would include callback delays; expected "
+                "lgpio or pigpio (lgpio creates a notification pipe in the working "
+                "directory: run from a writable directory (systemd: WorkingDirectory=) "
+                "or set LG_WD), or allow_untimestamped = true for practice",
+                gate_id=self.gate_id,
+                name=name,
             )
 
     def _open_pins(self) -> None:
@@ -266,7 +284,10 @@ class GpioGateAdapter:
                 sensor.pin = self._open_pin(sensor.bcm, handler)
             except Exception as exc:  # gpiozero: PinInvalidPin, GPIOPinInUse, OSError…
                 raise GateError(
-                    f"gate {self.gate_id!r}: cannot open GPIO BCM {sensor.bcm}: {exc}"
+                    "gate {gate_id!r}: cannot open GPIO BCM {bcm}: {error}",
+                    gate_id=self.gate_id,
+                    bcm=sensor.bcm,
+                    error=exc,
                 ) from exc
             sensor.active = self._is_active(bool(sensor.pin.state))
             sensor.activated_ns = self._clock_ns()  # held since start-up at least

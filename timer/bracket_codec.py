@@ -47,8 +47,10 @@ def bracket_event_from_dict(data: dict[str, Any]) -> BracketEvent:
         if kind == "undo":
             return UndoResult(int(data["target_id"]))
     except (KeyError, TypeError, ValueError) as exc:
-        raise RuleViolation(f"bracket event {kind!r}: got {data!r}: missing {exc}") from None
-    raise RuleViolation(f"bracket event kind: got {kind!r}, expected 'result' or 'undo'")
+        raise RuleViolation(
+            "bracket event {kind!r}: got {data!r}: missing {error}", kind=kind, data=data, error=exc
+        ) from None
+    raise RuleViolation("bracket event kind: got {kind!r}, expected 'result' or 'undo'", kind=kind)
 
 
 def bracket_log_to_dict(log: BracketLog) -> dict[str, Any]:
@@ -77,11 +79,17 @@ def bracket_log_from_dict(data: dict[str, Any]) -> BracketLog:
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RuleViolation):
             raise
-        raise RuleViolation(f"bracket log: got {sorted(data)}: {exc}") from None
+        raise RuleViolation(
+            "bracket log: got {keys}: {error}", keys=sorted(data), error=exc
+        ) from None
     entries: list[LoggedBracketEvent] = []
     for expected_id, event in enumerate(events, start=1):
         if event.get("id") != expected_id:
-            raise RuleViolation(f"bracket event id: got {event.get('id')}, expected {expected_id}")
+            raise RuleViolation(
+                "bracket event id: got {got_id}, expected {expected_id}",
+                got_id=event.get("id"),
+                expected_id=expected_id,
+            )
         fields = {k: v for k, v in event.items() if k != "id"}
         entries.append(LoggedBracketEvent(expected_id, bracket_event_from_dict(fields)))
     return BracketLog(layout, entrants, tuple(entries))

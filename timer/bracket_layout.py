@@ -108,7 +108,9 @@ class BracketLayout:
             if slot.match_id == match_id:
                 return slot
         ids = ", ".join(s.match_id for s in self.slots[:6])
-        raise RuleViolation(f"match id: got {match_id!r}, expected one of {ids}, …")
+        raise RuleViolation(
+            "match id: got {match_id!r}, expected one of {ids}, …", match_id=match_id, ids=ids
+        )
 
 
 def _next_power_of_two(n: int) -> int:
@@ -145,9 +147,15 @@ def build_layout(
 ) -> BracketLayout:
     """The layout of a bracket of `size` racers that stops when `stop_at` remain."""
     if not 2 <= size <= MAX_BRACKET_SIZE:
-        raise RuleViolation(f"bracket size: got {size}, expected 2–{MAX_BRACKET_SIZE} racers")
+        raise RuleViolation(
+            "bracket size: got {size}, expected 2–{max_size} racers",
+            size=size,
+            max_size=MAX_BRACKET_SIZE,
+        )
     if not 1 <= stop_at <= size:
-        raise RuleViolation(f"bracket stop_at: got {stop_at}, expected 1–{size} racers")
+        raise RuleViolation(
+            "bracket stop_at: got {stop_at}, expected 1–{size} racers", stop_at=stop_at, size=size
+        )
     padded = _next_power_of_two(size)
     rounds = padded.bit_length() - 1
     raw = _winners(padded, rounds, kind)

@@ -45,7 +45,12 @@ class MatchRules:
     def __post_init__(self) -> None:
         low, high = ATTEMPTS_RANGE
         if not low <= self.attempts <= high:
-            raise RuleViolation(f"match attempts: got {self.attempts}, expected {low}–{high}")
+            raise RuleViolation(
+                "match attempts: got {attempts}, expected {low}–{high}",
+                attempts=self.attempts,
+                low=low,
+                high=high,
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +74,8 @@ class MatchDecision:
     top_metric: Metric | None
     bottom_metric: Metric | None
     unraced: bool = False
+    racers: tuple[str, str] = ("", "")  # top, bottom: to name them in a message
+    times: str = ""  # "12.345 v 13.456": the metrics compared, for a message
 
     @property
     def rerun(self) -> bool:
@@ -80,13 +87,17 @@ def _attempts(rules: MatchRules, side: MatchSide) -> tuple[RunLaps, ...]:
     open_runs = [r.run_id for r in counted if r.status in (RunStatus.STAGED, RunStatus.RUNNING)]
     if open_runs:
         raise RuleViolation(
-            f"match decision: {side.racer_id}'s runs {open_runs} are not over; "
-            "expected finished or DNF runs"
+            "match decision: {racer_id}'s runs {open_runs} are not over; expected "
+            "finished or DNF runs",
+            racer_id=side.racer_id,
+            open_runs=open_runs,
         )
     if len(counted) > rules.attempts:
         raise RuleViolation(
-            f"match attempts of {side.racer_id}: got {len(counted)}, "
-            f"expected at most {rules.attempts}"
+            "match attempts of {racer_id}: got {taken}, expected at most {allowed}",
+            racer_id=side.racer_id,
+            taken=len(counted),
+            allowed=rules.attempts,
         )
     return counted
 
@@ -103,13 +114,16 @@ def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchD
     """Who won the match between `top` and `bottom` under `rules`."""
     if top.seed == bottom.seed or top.racer_id == bottom.racer_id:
         raise RuleViolation(
-            f"match: got {top.racer_id} (seed {top.seed}) twice, expected two racers"
+            "match: got {racer_id} (seed {seed}) twice, expected two racers",
+            racer_id=top.racer_id,
+            seed=top.seed,
         )
     top_runs = () if top.no_show else _attempts(rules, top)
     bottom_runs = () if bottom.no_show else _attempts(rules, bottom)
     if not (top_runs or bottom_runs or top.no_show or bottom.no_show):
         why = f"neither {top.racer_id} nor {bottom.racer_id} has raced an attempt"
-        return MatchDecision(None, None, why, None, None, unraced=True)
+        racers = (top.racer_id, bottom.racer_id)
+        return MatchDecision(None, None, why, None, None, unraced=True, racers=racers)
     top_metric = None if top.no_show else metric(rules.format, top_runs)
     bottom_metric = None if bottom.no_show else metric(rules.format, bottom_runs)
     times = f"{_shown(top_metric)} v {_shown(bottom_metric)}"
@@ -120,7 +134,8 @@ def decide_match(rules: MatchRules, top: MatchSide, bottom: MatchSide) -> MatchD
             winner.racer_id, loser.racer_id, f"{times}{why}", top_metric, bottom_metric
         )
     if rules.tie is TiePolicy.RERUN:
-        return MatchDecision(None, None, f"{times}: tie, re-run", top_metric, bottom_metric)
+        why = f"{times}: tie, re-run"
+        return MatchDecision(None, None, why, top_metric, bottom_metric, times=times)
     higher, lower = (top, bottom) if top.seed < bottom.seed else (bottom, top)
     why = f"{times}: tie, seed {higher.seed} goes through"
     return MatchDecision(higher.racer_id, lower.racer_id, why, top_metric, bottom_metric)
@@ -149,9 +164,16 @@ def apply_decision(log: BracketLog, match_id: str, decision: MatchDecision) -> B
     recorded (RuleViolation names the match and what to do)."""
     if decision.unraced:
         raise RuleViolation(
-            f"decide {match_id}: {decision.reason}; "
-            "race it, record a no-show, or set the winner by hand"
+            "decide {match_id}: neither {top} nor {bottom} has raced an attempt; "
+            "race it, record a no-show, or set the winner by hand",
+            match_id=match_id,
+            top=decision.racers[0],
+            bottom=decision.racers[1],
         )
     if decision.winner_id is None:
-        raise RuleViolation(f"result for {match_id}: {decision.reason}; race the match again")
+        raise RuleViolation(
+            "result for {match_id}: {times}: tie, re-run; race the match again",
+            match_id=match_id,
+            times=decision.times,
+        )
     return record_result(log, match_id, decision.winner_id, decision.reason)

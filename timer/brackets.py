@@ -93,12 +93,15 @@ class BracketLog:
     def __post_init__(self) -> None:
         if len(self.entrants) != self.layout.size:
             raise RuleViolation(
-                f"bracket entrants: got {len(self.entrants)}, expected {self.layout.size}"
+                "bracket entrants: got {got}, expected {size}",
+                got=len(self.entrants),
+                size=self.layout.size,
             )
         if len(set(self.entrants)) != len(self.entrants) or not all(self.entrants):
             repeated = sorted({r for r in self.entrants if self.entrants.count(r) > 1})
             raise RuleViolation(
-                f"bracket entrants: got repeated or empty ids {repeated}, expected unique ids"
+                "bracket entrants: got repeated or empty ids {repeated}, expected unique ids",
+                repeated=repeated,
             )
 
     def append(self, event: BracketEvent) -> BracketLog:
@@ -408,17 +411,24 @@ def record_result(
     allowed = (MatchStatus.READY, MatchStatus.DECIDED, MatchStatus.FLAGGED)
     if match.status not in allowed or len(match.racers) != 2 or match.needs_undo:
         raise RuleViolation(
-            f"result for {match_id}: the match is {match.status}, expected ready, "
-            "decided (a correction) or flagged with both racers known"
+            "result for {match_id}: the match is {status}, expected ready, decided "
+            "(a correction) or flagged with both racers known",
+            match_id=match_id,
+            status=match.status,
         )
     if state.finished and match.status is not MatchStatus.DECIDED:
         raise RuleViolation(
-            f"result for {match_id}: the bracket finished with {len(state.remaining)} racers "
-            "without this match; undo its result instead"
+            "result for {match_id}: the bracket finished with {remaining} racers "
+            "without this match; undo its result instead",
+            match_id=match_id,
+            remaining=len(state.remaining),
         )
     if winner_id not in match.racers:
         raise RuleViolation(
-            f"result for {match_id}: got winner {winner_id!r}, expected one of {match.racers}"
+            "result for {match_id}: got winner {winner_id!r}, expected one of {racers}",
+            match_id=match_id,
+            winner_id=winner_id,
+            racers=match.racers,
         )
     loser_id = match.racers[1] if match.racers[0] == winner_id else match.racers[0]
     return log.append(MatchResult(match_id, winner_id, loser_id, note))
@@ -427,9 +437,13 @@ def record_result(
 def undo_event(log: BracketLog, event_id: int) -> BracketLog:
     """`log` with event `event_id` cancelled (undo of an undo restores it)."""
     if not 1 <= event_id <= len(log.entries):
-        raise UnknownEvent(f"undo: got event id {event_id}, expected 1–{len(log.entries)}")
+        raise UnknownEvent(
+            "undo: got event id {event_id}, expected 1–{last_id}",
+            event_id=event_id,
+            last_id=len(log.entries),
+        )
     if event_id not in active_event_ids(log):
-        raise RuleViolation(f"undo: event {event_id} is already undone")
+        raise RuleViolation("undo: event {event_id} is already undone", event_id=event_id)
     return log.append(UndoResult(event_id))
 
 

@@ -7,7 +7,8 @@ A message is a template with `{name}` fields and the values as keyword arguments
 `RuleViolation("run {run_id}: has {held} events", run_id=..., held=...)`, never an f-string:
 `str(error)` is the English text, and the board shows `template` translated into each
 client's language with the same `params` (board/i18n.py). The template is the gettext
-message id (tools/catalogs.py extracts the first argument of these classes).
+message id (tools/catalogs.py extracts the first argument of these classes). A param may
+itself be a lapgate error: the board translates it too (a config file's problems, one a line).
 """
 
 from __future__ import annotations
@@ -34,4 +35,7 @@ class UnknownEvent(LapgateError, LookupError):
 
 
 class ConfigError(LapgateError, ValueError):
-    """A settings file or value is malformed; the message reads `file:key: got X, expected Y`."""
+    """A settings file or value is malformed; the message reads `file:key: got X, expected Y`.
+
+    A settings validator raises one with just the `Y` (what it expects); config/loader.py
+    puts it in such a line as a param, so it is translated there too."""

@@ -188,11 +188,18 @@ def event_from_dict(data: dict[str, Any]) -> RunEvent:
     kind = fields.pop("kind", None)
     cls = _KINDS.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise RuleViolation(f"event kind: got {kind!r}, expected one of {sorted(_KINDS)}")
+        raise RuleViolation(
+            "event kind: got {kind!r}, expected one of {kinds}", kind=kind, kinds=sorted(_KINDS)
+        )
     try:
         if cls is GateCrossing:
             return GateCrossing(Crossing(**fields))
         event: RunEvent = cls(**fields)
     except TypeError as exc:
-        raise RuleViolation(f"event {kind!r}: got fields {sorted(fields)}: {exc}") from None
+        raise RuleViolation(
+            "event {kind!r}: got fields {fields}: {error}",
+            kind=kind,
+            fields=sorted(fields),
+            error=exc,
+        ) from None
     return event

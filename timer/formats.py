@@ -53,7 +53,12 @@ class Format:
         low, high = ranges.get(self.kind, (1, 1))
         if not low <= self.laps <= high:
             expected = f"{low}–{high}" if low != high else str(low)
-            raise RuleViolation(f"{self.kind} laps: got {self.laps}, expected {expected}")
+            raise RuleViolation(
+                "{kind} laps: got {laps}, expected {expected}",
+                kind=self.kind,
+                laps=self.laps,
+                expected=expected,
+            )
 
     @classmethod
     def average(cls, laps: int = 3) -> Format:

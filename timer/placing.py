@@ -148,7 +148,10 @@ def _check_round(index: int, placings: Sequence[Placing]) -> None:
     if len(set(racers)) != len(racers):
         repeated = sorted({r for r in racers if racers.count(r) > 1})
         raise RuleViolation(
-            f"round {index + 1} placings: got racers {repeated} more than once, expected each once"
+            "round {round_number} placings: got racers {repeated} more than once, "
+            "expected each once",
+            round_number=index + 1,
+            repeated=repeated,
         )
 
 

@@ -68,11 +68,15 @@ class Advancement:
 
     def __post_init__(self) -> None:
         if self.kind in COUNTED and self.count < 1:
-            raise RuleViolation(f"advance {self.kind}: got count {self.count}, expected ≥ 1")
+            raise RuleViolation(
+                "advance {kind}: got count {count}, expected ≥ 1", kind=self.kind, count=self.count
+            )
         if self.kind is AdvanceKind.FIXED and not self.fixed:
             raise RuleViolation("advance fixed: got an empty list, expected racer ids")
         if len(set(self.fixed)) != len(self.fixed):
-            raise RuleViolation(f"advance fixed: got repeated ids in {list(self.fixed)}")
+            raise RuleViolation(
+                "advance fixed: got repeated ids in {fixed}", fixed=list(self.fixed)
+            )
 
     @property
     def label(self) -> str:
@@ -101,7 +105,9 @@ def advancement_from_dict(data: Mapping[str, Any]) -> Advancement:
     except (TypeError, ValueError) as exc:
         if isinstance(exc, RuleViolation):
             raise
-        raise RuleViolation(f"advancement: got {dict(data)!r}, expected kind/count/fixed") from None
+        raise RuleViolation(
+            "advancement: got {data!r}, expected kind/count/fixed", data=dict(data)
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,19 +135,28 @@ class RoundSpec:
         if not self.name.strip():
             raise RuleViolation("round name: got an empty name, expected a name")
         if self.runs_per_racer < 0:
-            raise RuleViolation(f"runs_per_racer: got {self.runs_per_racer}, expected ≥ 0")
+            raise RuleViolation(
+                "runs_per_racer: got {runs_per_racer}, expected ≥ 0",
+                runs_per_racer=self.runs_per_racer,
+            )
         if (self.kind is RoundKind.BRACKET) != (self.bracket is not None):
             raise RuleViolation(
-                f"round {self.name!r}: bracket rules are for bracket rounds only, "
-                f"got kind {self.kind} with bracket rules {self.bracket is not None}"
+                "round {round_name!r}: bracket rules are for bracket rounds only, got "
+                "kind {kind} with bracket rules {has_bracket}",
+                round_name=self.name,
+                kind=self.kind,
+                has_bracket=self.bracket is not None,
             )
         if self.kind is RoundKind.SHOOTOUT and self.format.kind is not FormatKind.SINGLE_LAP:
             raise RuleViolation(
-                f"round {self.name!r}: a shootout got format {self.format.kind}, "
-                "expected single_lap"
+                "round {round_name!r}: a shootout got format {format_kind}, expected single_lap",
+                round_name=self.name,
+                format_kind=self.format.kind,
             )
         if self.kind is RoundKind.EXTERNAL and self.entry_from:
-            raise RuleViolation(f"round {self.name!r}: an external round takes no entry_from")
+            raise RuleViolation(
+                "round {round_name!r}: an external round takes no entry_from", round_name=self.name
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,12 +169,17 @@ class EventPlan:
         seen: list[str] = []
         for spec in self.rounds:
             if spec.name in seen:
-                raise RuleViolation(f"round names: got {spec.name!r} twice, expected unique")
+                raise RuleViolation(
+                    "round names: got {round_name!r} twice, expected unique", round_name=spec.name
+                )
             for source in spec.entry_from:
                 if source not in seen:
                     raise RuleViolation(
-                        f"round {spec.name!r} entry_from: got {source!r}, "
-                        f"expected an earlier round ({seen})"
+                        "round {round_name!r} entry_from: got {source!r}, expected an earlier "
+                        "round ({seen})",
+                        round_name=spec.name,
+                        source=source,
+                        seen=seen,
                     )
             seen.append(spec.name)
 
@@ -168,7 +188,7 @@ class EventPlan:
             if spec.name == name:
                 return spec
         names = [spec.name for spec in self.rounds]
-        raise RuleViolation(f"round: got {name!r}, expected one of {names}")
+        raise RuleViolation("round: got {name!r}, expected one of {names}", name=name, names=names)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +215,9 @@ def entrants(plan: EventPlan, name: str, outcomes: Outcomes) -> tuple[str, ...] 
     ordered: list[str] = []
     for source in spec.entry_from:
         if source not in outcomes:
-            raise RuleViolation(f"round {name!r}: round {source!r} has not finished yet")
+            raise RuleViolation(
+                "round {name!r}: round {source!r} has not finished yet", name=name, source=source
+            )
         ordered.extend(r for r in outcomes[source].advanced if r not in ordered)
     return tuple(ordered)
 
@@ -222,11 +244,19 @@ def check_may_run(
 ) -> None:
     """Raise RuleViolation when `racer_id` may not take another run in `spec`."""
     if allowed is not None and racer_id not in allowed:
-        raise RuleViolation(f"round {spec.name!r}: {racer_id} did not qualify for it")
+        raise RuleViolation(
+            "round {round_name!r}: {racer_id} did not qualify for it",
+            round_name=spec.name,
+            racer_id=racer_id,
+        )
     limit = spec.runs_per_racer
     if limit and runs_taken >= limit:
         raise RuleViolation(
-            f"round {spec.name!r}: {racer_id} has taken {runs_taken} of {limit} runs allowed"
+            "round {round_name!r}: {racer_id} has taken {runs_taken} of {limit} runs allowed",
+            round_name=spec.name,
+            racer_id=racer_id,
+            runs_taken=runs_taken,
+            limit=limit,
         )
 
 
@@ -298,7 +328,11 @@ def _tied_at_cut(chosen: Sequence[Standing], rest: Sequence[Standing]) -> tuple[
 def open_bracket(spec: RoundSpec, seeded: Sequence[str]) -> BracketLog:
     """An empty bracket for a bracket round; `seeded[0]` is seed 1."""
     if spec.bracket is None:
-        raise RuleViolation(f"round {spec.name!r} is {spec.kind}, expected a bracket round")
+        raise RuleViolation(
+            "round {round_name!r} is {kind}, expected a bracket round",
+            round_name=spec.name,
+            kind=spec.kind,
+        )
     rules = spec.bracket
     layout = build_layout(len(seeded), rules.kind, rules.stop_at, rules.grand_final_reset)
     return new_bracket(layout, tuple(seeded))
@@ -307,7 +341,9 @@ def open_bracket(spec: RoundSpec, seeded: Sequence[str]) -> BracketLog:
 def bracket_qualification(spec: RoundSpec, state: BracketState) -> Qualification:
     """A finished bracket's finalists, best bracket place first."""
     if not state.finished:
-        raise RuleViolation(f"round {spec.name!r}: the bracket is not finished")
+        raise RuleViolation(
+            "round {round_name!r}: the bracket is not finished", round_name=spec.name
+        )
     order = tuple(reversed(running_order(state)))
     losses = dict(state.losses)
     reasons = tuple((r, f"finalist, {losses[r]} loss(es)") for r in order)

@@ -73,22 +73,33 @@ class RunConfig:
         low, high = TIME_LIMIT_RANGE_S
         if not low * NS_PER_S <= self.time_limit_ns <= high * NS_PER_S:
             raise RuleViolation(
-                f"time_limit_ns: got {self.time_limit_ns}, expected {low}–{high} s in ns"
+                "time_limit_ns: got {time_limit_ns}, expected {low}–{high} s in ns",
+                time_limit_ns=self.time_limit_ns,
+                low=low,
+                high=high,
             )
         if self.grace_ns < 0:
-            raise RuleViolation(f"grace_ns: got {self.grace_ns}, expected ≥ 0")
+            raise RuleViolation("grace_ns: got {grace_ns}, expected ≥ 0", grace_ns=self.grace_ns)
         if self.lockout_ns < 0:
-            raise RuleViolation(f"lockout_ns: got {self.lockout_ns}, expected ≥ 0")
+            raise RuleViolation(
+                "lockout_ns: got {lockout_ns}, expected ≥ 0", lockout_ns=self.lockout_ns
+            )
         low, high = MAX_RESETS_RANGE
         if self.max_resets_per_lap is not None and not low <= self.max_resets_per_lap <= high:
             raise RuleViolation(
-                f"max_resets_per_lap: got {self.max_resets_per_lap}, "
-                f"expected {low}–{high} or None (unlimited)"
+                "max_resets_per_lap: got {max_resets_per_lap}, expected {low}–{high} "
+                "or None (unlimited)",
+                max_resets_per_lap=self.max_resets_per_lap,
+                low=low,
+                high=high,
             )
         low, high = FINISH_LAPS_RANGE
         if self.finish_laps is not None and not low <= self.finish_laps <= high:
             raise RuleViolation(
-                f"finish_laps: got {self.finish_laps}, expected {low}–{high} or None (timed run)"
+                "finish_laps: got {finish_laps}, expected {low}–{high} or None (timed run)",
+                finish_laps=self.finish_laps,
+                low=low,
+                high=high,
             )
 
 
@@ -115,7 +126,11 @@ class RunLog:
 
     def get(self, event_id: int) -> RunEvent:
         if not 1 <= event_id <= len(self.entries):
-            raise UnknownEvent(f"event id: got {event_id}, expected 1–{len(self.entries)}")
+            raise UnknownEvent(
+                "event id: got {event_id}, expected 1–{last_id}",
+                event_id=event_id,
+                last_id=len(self.entries),
+            )
         return self.entries[event_id - 1].event
 
 

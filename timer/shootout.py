@@ -34,8 +34,10 @@ def running_order(state: BracketState) -> tuple[str, ...]:
     """The finalists of a finished bracket, in the order they run (best-placed last)."""
     if not state.finished:
         raise RuleViolation(
-            f"shootout order: the bracket is not finished ({len(state.remaining)} racers "
-            f"remain, expected {state.layout.stop_at})"
+            "shootout order: the bracket is not finished ({remaining} racers "
+            "remain, expected {stop_at})",
+            remaining=len(state.remaining),
+            stop_at=state.layout.stop_at,
         )
     finalists = state.ranking()[: len(state.remaining)]
     return tuple(reversed(finalists))
@@ -45,7 +47,9 @@ def _counted(racer_id: str, runs: Sequence[RunLaps]) -> tuple[RunLaps, ...]:
     counted = tuple(run for run in runs if run.status is not RunStatus.ABORTED)
     if len(counted) > 1:
         ids = [run.run_id for run in counted]
-        raise RuleViolation(f"shootout: {racer_id} has runs {ids}, expected one run each")
+        raise RuleViolation(
+            "shootout: {racer_id} has runs {ids}, expected one run each", racer_id=racer_id, ids=ids
+        )
     return counted
 
 
@@ -62,10 +66,16 @@ def shootout_places(
 ) -> tuple[ShootoutPlace, ...]:
     """Places 1..K of the racers in running `order` from their single-lap runs."""
     if len(set(order)) != len(order) or not order:
-        raise RuleViolation(f"shootout order: got {list(order)}, expected unique racers")
+        raise RuleViolation(
+            "shootout order: got {order}, expected unique racers", order=list(order)
+        )
     unknown = sorted(set(runs) - set(order))
     if unknown:
-        raise RuleViolation(f"shootout runs: got racers {unknown}, expected only {list(order)}")
+        raise RuleViolation(
+            "shootout runs: got racers {unknown}, expected only {order}",
+            unknown=unknown,
+            order=list(order),
+        )
     scored: list[tuple[tuple[int, Fraction, int], str, Metric | None, int]] = []
     for position, racer_id in enumerate(order, start=1):
         lap = single_lap(_counted(racer_id, runs.get(racer_id, ())))

@@ -62,19 +62,29 @@ def _check(log: RunLog, state: RunState, event: RunEvent) -> None:
                 "start: this run uses a rolling start; its first crossing starts the clock"
             )
         if state.status is not RunStatus.STAGED:
-            raise RuleViolation(f"start: the run is {state.status}, expected staged")
+            raise RuleViolation("start: the run is {status}, expected staged", status=state.status)
     elif isinstance(event, ManualCrossing):
-        _check_not_after_end(state, event.t_ns, "manual lap")
+        if _after_end(state, event.t_ns):
+            raise RuleViolation(
+                "manual lap: the run is already {status}; pick a lap of it to correct, or "
+                "stage the next racer",
+                status=state.status,
+            )
     elif isinstance(event, AdjustResets):
-        _check_not_after_end(state, event.at_ns, "reset")
+        if _after_end(state, event.at_ns):
+            raise RuleViolation(
+                "reset: the run is already {status}; pick a lap of it to correct, or "
+                "stage the next racer",
+                status=state.status,
+            )
         _check_resets(state, event)
     elif isinstance(event, InvalidateLap | RestoreLap):
         _check_validity(state, event)
     elif isinstance(event, EndRun | TimeUp):
         if state.status not in (RunStatus.STAGED, RunStatus.RUNNING):
-            raise RuleViolation(f"end: the run is already {state.status}")
+            raise RuleViolation("end: the run is already {status}", status=state.status)
     elif isinstance(event, MarkDnf) and state.status in (RunStatus.DNF, RunStatus.ABORTED):
-        raise RuleViolation(f"dnf: the run is already {state.status}")
+        raise RuleViolation("dnf: the run is already {status}", status=state.status)
     elif isinstance(event, AbortRun) and state.status is RunStatus.ABORTED:
         raise RuleViolation("abort: the run is already aborted")
 
@@ -84,19 +94,20 @@ def _check_undo(log: RunLog, event: Undo) -> None:
         target = log.get(event.target_id)
     except UnknownEvent:
         raise UnknownEvent(
-            f"undo: got event id {event.target_id}, expected one of 1–{len(log.entries)}"
+            "undo: got event id {event_id}, expected one of 1–{last_id}",
+            event_id=event.target_id,
+            last_id=len(log.entries),
         ) from None
     if event.target_id not in active_event_ids(log):
         kind = type(target).__name__
-        raise RuleViolation(f"undo: event {event.target_id} ({kind}) is already undone")
-
-
-def _check_not_after_end(state: RunState, at_ns: int, what: str) -> None:
-    if state.is_over and state.ended_ns is not None and at_ns > state.ended_ns:
         raise RuleViolation(
-            f"{what}: the run is already {state.status}; "
-            "pick a lap of it to correct, or stage the next racer"
+            "undo: event {event_id} ({kind}) is already undone", event_id=event.target_id, kind=kind
         )
+
+
+def _after_end(state: RunState, at_ns: int) -> bool:
+    """Whether `at_ns` falls after the end of a run that is over (nothing to correct there)."""
+    return state.is_over and state.ended_ns is not None and at_ns > state.ended_ns
 
 
 def _open_lap_holds(state: RunState, at_ns: int) -> bool:
@@ -106,22 +117,31 @@ def _open_lap_holds(state: RunState, at_ns: int) -> bool:
 
 def _check_resets(state: RunState, event: AdjustResets) -> None:
     if event.delta not in (1, -1):
-        raise RuleViolation(f"resets: got delta {event.delta}, expected +1 or -1")
+        raise RuleViolation("resets: got delta {delta}, expected +1 or -1", delta=event.delta)
     lap = state.lap_at(event.at_ns)
     if lap is None and not _open_lap_holds(state, event.at_ns):
-        raise RuleViolation(f"resets: no lap contains t={event.at_ns} ns")
+        raise RuleViolation("resets: no lap contains t={at_ns} ns", at_ns=event.at_ns)
     resets = lap.resets if lap is not None else state.current_lap_resets
     if event.delta < 0 and resets == 0:
-        where = f"lap {lap.number}" if lap is not None else "the current lap"
-        raise RuleViolation(f"resets: {where} has no reset to remove")
+        if lap is None:
+            raise RuleViolation("resets: the current lap has no reset to remove")
+        raise RuleViolation(
+            "resets: lap {lap_number} has no reset to remove", lap_number=lap.number
+        )
 
 
 def _check_validity(state: RunState, event: InvalidateLap | RestoreLap) -> None:
     lap: Lap | None = state.lap_at(event.at_ns)
     if lap is None:
-        raise RuleViolation(f"lap validity: no completed lap contains t={event.at_ns} ns")
+        raise RuleViolation(
+            "lap validity: no completed lap contains t={at_ns} ns", at_ns=event.at_ns
+        )
     staff_invalid = lap.invalidated_by_staff
     if isinstance(event, InvalidateLap) and staff_invalid:
-        raise RuleViolation(f"invalidate: lap {lap.number} is already invalidated by staff")
+        raise RuleViolation(
+            "invalidate: lap {lap_number} is already invalidated by staff", lap_number=lap.number
+        )
     if isinstance(event, RestoreLap) and not staff_invalid:
-        raise RuleViolation(f"restore: lap {lap.number} was not invalidated by staff")
+        raise RuleViolation(
+            "restore: lap {lap_number} was not invalidated by staff", lap_number=lap.number
+        )

@@ -19,6 +19,7 @@ board/static/i18n/<lang>.json (the messages whose source is a script).
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import json
 import sys
@@ -36,9 +37,31 @@ BOARD = ROOT / "board"
 TRANSLATIONS = BOARD / "translations"
 BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
-ERRORS: tuple[str, ...] = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError")
-ERRORS += ("ActionError", "NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
-ERRORS += ("ControlError", "BackupError", "ImportFormatError")  # raised in board/commands
+CODE = ("timer", "config", "hardware", "board")
+
+
+def error_classes() -> tuple[str, ...]:
+    """Every class in the code that derives from LapgateError (by name, through the
+    class bases): their first argument is a message template (timer/errors.py)."""
+    bases: dict[str, set[str]] = {}
+    for folder in CODE:
+        for path in (ROOT / folder).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+                if isinstance(node, ast.ClassDef):
+                    names = {
+                        b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")
+                        for b in node.bases
+                    }
+                    bases.setdefault(node.name, set()).update(names)
+    found = {"LapgateError"}
+    while True:
+        more = {name for name, parents in bases.items() if parents & found} - found
+        if not more:
+            return tuple(sorted(found))
+        found |= more
+
+
+ERRORS = error_classes()
 KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,

@@ -87,7 +87,11 @@ def make_parser(name: str) -> DecoderParser:
     _load_builtin()
     factory = _PARSERS.get(name)
     if factory is None:
-        raise UnknownProtocol(f"decoder protocol: got {name!r}, expected one of {sorted(_PARSERS)}")
+        raise UnknownProtocol(
+            "decoder protocol: got {name!r}, expected one of {known}",
+            name=name,
+            known=sorted(_PARSERS),
+        )
     return factory()
 
 
