@@ -12,7 +12,7 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
-from flask_babel import LazyString
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 
 from lapgate.board.wallclock import clock_warning
@@ -101,7 +101,7 @@ def control() -> Any:
         keys={action: key for key, action, _label in SHORTCUTS},
         sounds=SOUNDS,
         track_id=request.args.get("track", ""),
-        clock_warning=clock_warning(current_app),
+        clock_warning=clock_warning(current_app, gettext),
     )
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
 from web_support import Board, login
+
+from lapgate.board.wallclock import CHECK_EXTENSION, WallClockCheck
 
 
 def test_control_page_in_japanese_keeps_the_keys(board: Board) -> None:
@@ -53,3 +56,15 @@ def test_login_form_of_a_logged_in_tablet_leads_to_control(board: Board) -> None
     login(client)
     response = client.get("/control/login")
     assert response.status_code == 302 and response.headers["Location"].endswith("/control")
+
+
+def test_wall_clock_warning_in_spanish(board: Board) -> None:
+    stored_at = dt.datetime(2026, 5, 2, 10, 0)
+    board.app.extensions[CHECK_EXTENSION] = WallClockCheck(
+        stored_at, lambda: dt.datetime(2020, 1, 1)
+    )
+    client = board.app.test_client()
+    login(client)
+    page = client.get("/control?lang=es").get_data(as_text=True)
+    assert "El reloj de este ordenador marca 2020-01-01 00:00 UTC" in page
+    assert "2026-05-02 10:00 UTC" in page

@@ -178,8 +178,8 @@
     manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
       if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: reply.ignored }));
     }),
-    "reset_plus": () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
-    "reset_minus": () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
+    reset_plus: () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
+    reset_minus: () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
     toggle_valid: () => {
       const lap = selected();
       if (!lap) { toast(L.t("Select a lap first (↑/↓ or click)")); return; }
