@@ -31,6 +31,18 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs (tools/catalogs.py); it is translated where shown."""
+    return message
+
+
+# The control page shows it in the staff's language (board/web/pages.py), the log in English.
+WARNING = N_(
+    "This computer's clock says %(now)s but results were stored at %(stored)s: set the date "
+    "(or connect to NTP); lap times are unaffected."
+)
+
+
 def _shown(when: dt.datetime) -> str:
     return when.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -42,18 +54,19 @@ class WallClockCheck:
     latest_stored: dt.datetime | None  # naive UTC; None: nothing stored yet
     wall_clock: WallClock = utc_now
 
-    def warning(self) -> str:
-        """One sentence for staff when the wall clock reads before the latest result; else ""."""
+    def warning_fields(self) -> dict[str, str] | None:
+        """`WARNING`'s fields when the wall clock reads before the latest result; else None."""
         if self.latest_stored is None:
-            return ""
+            return None
         now = self.wall_clock()
         if now >= self.latest_stored - SLACK:
-            return ""
-        return (
-            f"This computer's clock says {_shown(now)} but results were stored at "
-            f"{_shown(self.latest_stored)}: set the date (or connect to NTP); "
-            "lap times are unaffected."
-        )
+            return None
+        return {"now": _shown(now), "stored": _shown(self.latest_stored)}
+
+    def warning(self) -> str:
+        """One sentence for staff when the wall clock reads before the latest result; else ""."""
+        fields = self.warning_fields()
+        return WARNING % fields if fields else ""
 
 
 class _LatestRecorded(Protocol):
@@ -74,7 +87,9 @@ def check_wall_clock(app: Flask, store: _LatestRecorded, wall_clock: WallClock) 
     return check
 
 
-def clock_warning(app: Flask) -> str:
-    """The control page's wall-clock warning now ("" when the clock looks right)."""
+def clock_warning(app: Flask, translate: Callable[[str], str] = N_) -> str:
+    """The control page's wall-clock warning now ("" when the clock looks right), in the
+    language of `translate` (a gettext)."""
     check = app.extensions.get(CHECK_EXTENSION)
-    return check.warning() if isinstance(check, WallClockCheck) else ""
+    fields = check.warning_fields() if isinstance(check, WallClockCheck) else None
+    return translate(WARNING) % fields if fields else ""

@@ -55,11 +55,14 @@ def error_status(exc: Exception) -> int:
 
 
 def error_reply(exc: Exception) -> Payload:
-    """An error as a command's JSON answer: the message, its status, and any question."""
+    """An error as a command's JSON answer: the message in the client's language, its
+    status, any question, and `template`: the English message id, the same in every
+    language, for pages that tell one refusal from another."""
     from lapgate.board.i18n import request_error_text
 
     status = error_status(exc)
     reply: Payload = {"ok": False, "status": status, "error": request_error_text(exc)}
+    reply["template"] = getattr(exc, "template", "") or str(exc)
     if isinstance(exc, NeedsAnswer):
         reply.update(exc.details)
     return reply

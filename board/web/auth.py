@@ -35,6 +35,7 @@ from flask import (
     session,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from lapgate.board.web.sessions import StaffSessions
@@ -125,6 +126,15 @@ def _check_password(password_hash: str, password: str) -> bool | None:
         slots.release()
 
 
+@bp.get("/control/login")
+def login_form() -> Any:
+    """The login form at its own address too: after a refused login the browser shows
+    /control/login, and reloading it or switching the language there asks for it by GET."""
+    if is_staff():
+        return redirect("/control")
+    return render_template("login.html", error="")
+
+
 @bp.post("/control/login")
 def login() -> Any:
     settings: Settings = current_app.extensions["lapgate.settings"]
@@ -132,26 +142,34 @@ def login() -> Any:
     address = request.remote_addr or "?"  # the real client's (board.web.proxy)
     password_hash = settings.board.staff_password_hash
     if not csrf_ok(request.form.get("csrf_token")):
-        return render_template("login.html", error="The form expired; try again."), 401
+        return render_template("login.html", error=_("The form expired; try again.")), 401
     if not password_hash:
-        error = "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)."
+        error = _(
+            "Staff login is disabled: set [board] staff_password_hash (lapgate hash-password)."
+        )
         return render_template("login.html", error=error), 401
     if wait_s := throttle.wait_s(address):
-        error = f"Too many wrong passwords from {address}; wait {math.ceil(wait_s)} s."
+        error = _(
+            "Too many wrong passwords from %(address)s; wait %(seconds)s s.",
+            address=address,
+            seconds=math.ceil(wait_s),
+        )
         return render_template("login.html", error=error), 429
     if not throttle.begin(address):
-        error = f"A password from {address} is being checked; wait for its answer."
+        error = _(
+            "A password from %(address)s is being checked; wait for its answer.", address=address
+        )
         return render_template("login.html", error=error), 429
     try:
         checked = _check_password(password_hash, request.form.get("password", ""))
     finally:
         throttle.end(address)
     if checked is None:
-        error = "The board is busy checking other logins; try again in a moment."
+        error = _("The board is busy checking other logins; try again in a moment.")
         return render_template("login.html", error=error), 429
     if not checked:
         throttle.failed(address)
-        return render_template("login.html", error="Wrong password."), 401
+        return render_template("login.html", error=_("Wrong password.")), 401
     throttle.succeeded(address)
     session.clear()
     session["staff"] = True

@@ -12,6 +12,8 @@ from typing import Any
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, request
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 
 from lapgate.board.wallclock import clock_warning
 from lapgate.board.web.auth import is_staff
@@ -21,32 +23,34 @@ bp = Blueprint("pages", __name__)
 
 # (label, path) of the spectator navigation; /brackets and /standings join when they land.
 NAV: list[tuple[str, str]] = [("Live", "/m")]
-SHORTCUTS: list[tuple[str, str, str]] = [
-    # (key, action, label) — the control page shows this table and binds the same keys.
-    ("N", "stage", "Stage next racer"),
-    ("G", "start", "Start clock (staff start)"),
-    ("Space", "manual_lap", "Manual lap"),
-    ("R", "reset+", "Reset +1 (selected or current lap)"),
-    ("Shift+R", "reset-", "Reset −1"),
-    ("↓ / ↑", "select", "Select a lap (↓: down the newest-first table)"),
-    ("Esc", "unselect", "Back to the current lap"),
-    ("I", "toggle_valid", "Invalidate / restore selected lap"),
-    ("X", "undo_crossing", "Undo the crossing that ended the selected lap"),
-    ("Z", "undo_mine", "Undo your newest action (one per press; never a gate crossing)"),
-    ("Shift+Z", "redo_mine", "Redo what Z undid"),
-    ("E", "end", "End run"),
-    ("D", "dnf", "Mark DNF"),
-    ("A", "add", "Add a racer to the queue"),
-    ("Q", "queue", "Queue: ↑/↓ pick, Shift+↑/↓ move, Enter stage, Del remove, Esc leave"),
-    ("V", "speak", "Spoken lap times on/off"),
+SHORTCUTS: list[tuple[str, str, LazyString]] = [
+    # (key, action, label) — the control page shows this table, puts each key on its action's
+    # button and binds the same keys.
+    # The keys are the same in every language; the labels are translated as the page renders.
+    ("N", "stage", _l("Stage next racer")),
+    ("G", "start", _l("Start clock (staff start)")),
+    ("Space", "manual_lap", _l("Manual lap")),
+    ("R", "reset_plus", _l("Reset +1 (selected or current lap)")),
+    ("Shift+R", "reset_minus", _l("Reset −1")),
+    ("↓ / ↑", "select", _l("Select a lap (↓: down the newest-first table)")),
+    ("Esc", "unselect", _l("Back to the current lap")),
+    ("I", "toggle_valid", _l("Invalidate / restore selected lap")),
+    ("X", "undo_crossing", _l("Undo the crossing that ended the selected lap")),
+    ("Z", "undo_mine", _l("Undo your newest action (one per press; never a gate crossing)")),
+    ("Shift+Z", "redo_mine", _l("Redo what Z undid")),
+    ("E", "end", _l("End run")),
+    ("D", "dnf", _l("Mark DNF")),
+    ("A", "add", _l("Add a racer to the queue")),
+    ("Q", "queue", _l("Queue: ↑/↓ pick, Shift+↑/↓ move, Enter stage, Del remove, Esc leave")),
+    ("V", "speak", _l("Spoken lap times on/off")),
 ]
 # (name, label) of the race sounds the big screen plays (`sounds` command), in cue order.
-SOUNDS: list[tuple[str, str]] = [
-    ("start", "Start"),
-    ("thirty_left", "30 s left"),
-    ("final_lap", "Final lap"),
-    ("time_up", "Time up"),
-    ("new_leader", "New leader"),
+SOUNDS: list[tuple[str, LazyString]] = [
+    ("start", _l("Start")),
+    ("thirty_left", _l("30 s left")),
+    ("final_lap", _l("Final lap")),
+    ("time_up", _l("Time up")),
+    ("new_leader", _l("New leader")),
 ]
 
 
@@ -94,9 +98,10 @@ def control() -> Any:
     return render_template(
         "control.html",
         shortcuts=SHORTCUTS,
+        keys={action: key for key, action, _label in SHORTCUTS},
         sounds=SOUNDS,
         track_id=request.args.get("track", ""),
-        clock_warning=clock_warning(current_app),
+        clock_warning=clock_warning(current_app, gettext),
     )
 
 

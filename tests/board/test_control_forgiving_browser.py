@@ -100,7 +100,7 @@ def test_end_and_dnf_ask_first_and_enter_answers_only_that_dialog(
     page.wait_for_selector("#confirm-dialog[open]")  # the key right after the close acts
     page.keyboard.type("car broke")  # the reason field has the focus: these are not keys
     page.keyboard.press("Enter")  # answers the DNF question, and nothing else
-    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('dnf')")
+    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('DNF')")
     board.host.sync()
     run = board.host.snapshot()["tracks"][0]["run"]
     assert run["status"] == "dnf"
@@ -220,7 +220,7 @@ def test_a_past_run_corrected_after_the_next_racer_is_staged_changes_the_export(
     assert _final_row(page, served, "Alice")["BestLapTime"] == "12000"
     page.keyboard.press("d")  # a DNF by mistake on the past run, then undone with Z
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('dnf')")
+    page.wait_for_function("document.getElementById('run-status').textContent.startsWith('DNF')")
     page.keyboard.press("z")
     page.wait_for_function(
         "document.getElementById('run-status').textContent.startsWith('finished')"

@@ -202,6 +202,7 @@ def test_rule_violations_and_bad_values_are_clear_errors(board: Board) -> None:
         "ok": False,
         "status": 409,
         "error": "stage: the queue is empty; add a racer first",
+        "template": "stage: the queue is empty; add a racer first",  # the same in every language
     }
     reply = _act(control, "queue_add", alias="")
     assert reply["status"] == 400 and "alias: got 0 characters, expected 1–60" in reply["error"]

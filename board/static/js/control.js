@@ -17,7 +17,7 @@
   control.on("disconnect", (reason) => { if (reason === "io server disconnect") window.location.reload(); });
   control.on("connect_error", (err) => {
     if (err.message.indexOf("staff login required") === 0) { window.location.reload(); return; }
-    toast("Control link refused: " + err.message);
+    toast(L.t("Control link refused: {reason}", { reason: err.message }));
   });
 
   function toast(text, ok) {
@@ -52,7 +52,7 @@
           const busy = err || (!reply.ok && reply.status === 503);
           if (busy && left > 0) { setTimeout(() => attempt(left - 1), 1000); return; }
           pending -= 1;
-          if (err) { toast("No answer from the board (" + name + ")"); resolve(null); return; }
+          if (err) { toast(L.t("No answer from the board ({action})", { action: actionName(name) })); resolve(null); return; }
           if (!reply.ok && !quiet) toast(reply.error);
           resolve(reply);
         });
@@ -77,12 +77,24 @@
     renderUndoButtons();
   }
 
+  // An action's name in the page's language, for the undo button's title and toasts.
+  const ACTION_NAMES = {
+    start: () => L.t("clock start"), manual_lap: () => L.t("manual lap"), reset: () => L.t("reset"),
+    invalidate: () => L.t("invalidation"), restore: () => L.t("restored lap"), undo: () => L.t("undo"),
+    end: () => L.t("end of run"), dnf: () => L.t("DNF"), abort: () => L.t("abort"),
+  };
+  function actionName(name) {
+    return ACTION_NAMES[name] ? ACTION_NAMES[name]() : name;
+  }
+
   function idsOf(reply) {
     return reply && reply.ok && reply.event_id ? { run_id: reply.run_id, event_id: reply.event_id } : null;
   }
 
   function renderUndoButtons() {
-    $("undo-mine").title = mine.length ? "Undo your " + mine[mine.length - 1].what + " (" + mine.length + " to undo)" : "Nothing of yours to undo";
+    $("undo-mine").title = mine.length
+      ? L.t("Undo your {action} ({n} to undo)", { action: actionName(mine[mine.length - 1].what), n: mine.length })
+      : L.t("Nothing of yours to undo");
     $("redo-mine").disabled = !undone.length;
   }
 
@@ -117,7 +129,7 @@
     const options = opts || {};
     if (confirmDialog.open) return Promise.resolve(null);
     $("cd-text").textContent = text;
-    $("cd-confirm").textContent = options.confirm || "Confirm";
+    $("cd-confirm").textContent = options.confirm || L.t("Confirm");
     const reason = $("cd-reason");
     reason.hidden = !options.reason;
     reason.required = Boolean(options.reasonRequired);
@@ -135,13 +147,17 @@
   // The run as it is when staff press the key: a confirmation answered later still acts on
   // that run, even if the next racer was staged meanwhile.
   function confirmed(text, opts, name, extra) {
-    if (!current) { toast("No run is staged"); return Promise.resolve(null); }
+    if (!current) { toast(L.t("No run is staged")); return Promise.resolve(null); }
     const payload = runPayload(extra);
     return ask(text, opts).then((reason) => {
       if (reason === null) return null;
       if (opts && opts.reason) payload.reason = reason;
       return act(name, payload);
     });
+  }
+
+  function racerOnTrack() {
+    return current ? current.racer : "";
   }
 
   function runPayload(extra) {
@@ -160,25 +176,31 @@
     unstage: () => act("unstage", { track_id: root.dataset.track || null }),
     start: () => act("start", runPayload()),
     manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
-      if (reply && reply.ok && reply.ignored) toast("Manual lap ignored: " + reply.ignored);
+      if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: reply.ignored }));
     }),
-    "reset+": () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
-    "reset-": () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
+    reset_plus: () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
+    reset_minus: () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
     toggle_valid: () => {
       const lap = selected();
-      if (!lap) { toast("Select a lap first (↑/↓ or click)"); return; }
+      if (!lap) { toast(L.t("Select a lap first (↑/↓ or click)")); return; }
       act(lap.invalidated_by_staff ? "restore" : "invalidate", runPayload({ lap: lap.number }));
     },
     undo_crossing: () => {
       const lap = selected();
-      if (!lap) { toast("Select the lap whose end was a false crossing"); return; }
+      if (!lap) { toast(L.t("Select the lap whose end was a false crossing")); return; }
       act("undo", runPayload({ event_id: lap.end_event_id }));
     },
-    undo_mine: () => undoNewest(mine, undone, "Nothing of yours to undo"),
-    redo_mine: () => undoNewest(undone, mine, "Nothing to redo"),
-    end: () => confirmed("End " + (current ? current.racer : "") + "'s run now? The lap in progress is dropped.", { confirm: "End run" }, "end"),
-    dnf: () => confirmed("Mark " + (current ? current.racer : "") + "'s run DNF? Its laps will not rank.", { confirm: "DNF", reason: "Reason (optional, logged)" }, "dnf"),
-    abort: () => confirmed("Abort " + (current ? current.racer : "") + "'s run (a track fault)? It does not count as a run.", { confirm: "Abort run", reason: "Reason (logged)", reasonRequired: true }, "abort"),
+    undo_mine: () => undoNewest(mine, undone, L.t("Nothing of yours to undo")),
+    redo_mine: () => undoNewest(undone, mine, L.t("Nothing to redo")),
+    end: () => confirmed(
+      L.t("End {racer}'s run now? The lap in progress is dropped.", { racer: racerOnTrack() }),
+      { confirm: L.t("End run") }, "end"),
+    dnf: () => confirmed(
+      L.t("Mark {racer}'s run DNF? Its laps will not rank.", { racer: racerOnTrack() }),
+      { confirm: L.t("DNF"), reason: L.t("Reason (optional, logged)") }, "dnf"),
+    abort: () => confirmed(
+      L.t("Abort {racer}'s run (a track fault)? It does not count as a run.", { racer: racerOnTrack() }),
+      { confirm: L.t("Abort run"), reason: L.t("Reason (logged)"), reasonRequired: true }, "abort"),
     speak: () => act("speak", { on: !$("speak").checked }),
     add: () => $("add-alias").focus(),
   };
@@ -193,7 +215,7 @@
   }
 
   const keys = {
-    n: "stage", g: "start", " ": "manual_lap", r: "reset+", R: "reset-", i: "toggle_valid",
+    n: "stage", g: "start", " ": "manual_lap", r: "reset_plus", R: "reset_minus", i: "toggle_valid",
     x: "undo_crossing", z: "undo_mine", Z: "redo_mine", e: "end", d: "dnf", v: "speak", a: "add",
   };
   let queueIndex = null; // selected queue entry while in queue mode (Q), else null
@@ -305,7 +327,7 @@
     if (reply.ok) {
       addDone(payload);
       if (reply.warning) toast(reply.warning);
-      else if (sent) toast(sent.new_racer ? "Queued as a new racer" : "Queued", true);
+      else if (sent) toast(sent.new_racer ? L.t("Queued as a new racer") : L.t("Queued"), true);
       return;
     }
     addRefused(payload);
@@ -313,7 +335,8 @@
       askSamePerson(payload, reply);
       return;
     }
-    if (reply.status === 409 && reply.error.indexOf("not an entrant") >= 0) {
+    // matched on the English message id: `error` is in the page's language
+    if (reply.status === 409 && (reply.template || reply.error).indexOf("not an entrant") >= 0) {
       // a racer who did not qualify: staff may let them race, with a reason that is logged
       refused = sent || payload;
       $("override-text").textContent = reply.error;
@@ -332,7 +355,7 @@
     const reply = await act("queue_add", Object.assign({}, refused, { override_reason: reason }));
     if (reply && reply.ok) {
       addDone(refused);
-      toast("Queued with the reason logged", true);
+      toast(L.t("Queued with the reason logged"), true);
       // the override is logged in the round's entrant log, which no /live update carries
       document.dispatchEvent(new CustomEvent("lapgate:program-stale"));
     }
@@ -345,21 +368,24 @@
   function askSamePerson(payload, reply) {
     if (sameDialog.open) return;
     const name = reply.matches[0].alias;
+    const typed = payload.alias.trim();
     $("sd-text").textContent = reply.matches.length === 1
-      ? "“" + payload.alias.trim() + "” is already a racer: " + name + ". Same person?"
-      : "“" + payload.alias.trim() + "” is the name of " + reply.matches.length + " racers. Which one is it?";
+      ? L.t("“{typed}” is already a racer: {name}. Same person?", { typed: typed, name: name })
+      : L.tn("“{typed}” is the name of {n} racer. Which one is it?", "“{typed}” is the name of {n} racers. Which one is it?",
+        reply.matches.length, { typed: typed });
     const box = $("sd-matches");
     box.replaceChildren();
     reply.matches.forEach((match) => {
       const item = L.el("div", "sd-match");
-      item.appendChild(L.el("strong", "", match.alias + ": " + (match.runs.length ? plural(match.runs.length, "run") : "no runs yet")));
+      item.appendChild(L.el("strong", "", match.runs.length
+        ? L.tn("{name}: {n} run", "{name}: {n} runs", match.runs.length, { name: match.alias })
+        : L.t("{name}: no runs yet", { name: match.alias })));
       const list = L.el("ol");
       match.runs.forEach((run) => {
-        const best = run.best_lap_ms === null ? "no valid lap" : "best " + L.fmtLap(run.best_lap_ms);
-        list.appendChild(L.el("li", "", run.round_name + " · run " + run.seq + " · " + run.status + " · " + plural(run.laps, "lap") + " · " + best + (run.car ? " · " + run.car : "")));
+        list.appendChild(L.el("li", "", runLine(run, run.laps) + (run.car ? " · " + run.car : "")));
       });
       item.appendChild(list);
-      const same = L.el("button", "primary sd-same", "Same person: queue " + match.alias);
+      const same = L.el("button", "primary sd-same", L.t("Same person: queue {name}", { name: match.alias }));
       same.type = "button";
       same.dataset.racer = match.racer_id;
       same.addEventListener("click", () => answerSame(payload, { racer_id: match.racer_id }));
@@ -386,7 +412,7 @@
       const item = L.el("li");
       item.appendChild(L.el("span", "name", entry.name));
       if (entry.car) item.appendChild(L.el("span", "muted", " " + entry.car));
-      if (entry.is_team) item.appendChild(L.el("span", "muted driver", entry.raced_by ? " driven by " + entry.raced_by + (entry.proxy ? " (proxy)" : "") : " driver?"));
+      if (entry.is_team) item.appendChild(L.el("span", "muted driver", " " + (drivenBy(entry) || L.t("driver?"))));
       const tools = L.el("span", "tools");
       const button = (label, title, fn) => {
         const b = L.el("button", "small", label);
@@ -395,12 +421,12 @@
         tools.appendChild(b);
       };
       const payload = (extra) => Object.assign({ entry_id: entry.entry_id, track_id: track.track_id }, extra);
-      button("▶", "Stage this racer", () => act("stage", payload()));
-      if (index > 0) button("↑", "Move up", () => act("queue_move", payload({ position: index - 1 })));
-      if (index < track.queue.length - 1) button("↓", "Move down", () => act("queue_move", payload({ position: index + 1 })));
-      button("✕", "Remove from the queue", () => act("queue_remove", payload()));
-      button("✎", "Rename this racer", () => rename(entry.racer_id, entry.name));
-      if (entry.is_team) button("Driver", "Who drives (a member or a proxy)", () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
+      button("▶", L.t("Stage this racer"), () => act("stage", payload()));
+      if (index > 0) button("↑", L.t("Move up"), () => act("queue_move", payload({ position: index - 1 })));
+      if (index < track.queue.length - 1) button("↓", L.t("Move down"), () => act("queue_move", payload({ position: index + 1 })));
+      button("✕", L.t("Remove from the queue"), () => act("queue_remove", payload()));
+      button("✎", L.t("Rename this racer"), () => rename(entry.racer_id, entry.name));
+      if (entry.is_team) button(L.t("Driver"), L.t("Who drives (a member or a proxy)"), () => document.dispatchEvent(new CustomEvent("lapgate:team-driver", { detail: { entry: entry, track_id: track.track_id } })));
       item.appendChild(tools);
       list.appendChild(item);
     });
@@ -409,10 +435,11 @@
 
   function renderRun() {
     const run = current;
-    $("racer-label").textContent = correcting ? "Correcting a run (the clocks are the track's)" : "On track";
+    $("racer-label").textContent = correcting ? L.t("Correcting a run (the clocks are the track's)") : L.t("On track");
     $("racer").textContent = run ? run.racer : "—";
-    const driver = run && run.raced_by ? " · driven by " + run.raced_by + (run.proxy ? " (proxy)" : "") : "";
-    $("run-status").textContent = run ? run.status + (run.car ? " · " + run.car : "") + driver + " · " + plural(run.laps.length, "lap") : "no run staged";
+    $("run-status").textContent = run
+      ? [L.status(run.status), run.car, drivenBy(run), L.tn("{n} lap", "{n} laps", run.laps.length)].filter(Boolean).join(" · ")
+      : L.t("no run staged");
     const body = $("laps");
     body.replaceChildren();
     if (selectedLap !== null && (!run || !run.laps.some((lap) => lap.number === selectedLap))) selectedLap = null;
@@ -422,18 +449,20 @@
       row.appendChild(L.el("td", "", lap.number));
       row.appendChild(L.el("td", "digits" + (lap.valid ? "" : " invalid"), L.fmtLap(lap.duration_ms)));
       row.appendChild(L.el("td", "", lap.resets));
-      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? "manual" : "ok") : lap.invalid_reasons.join("; ")));
+      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? L.t("manual") : L.t("ok")) : lap.invalid_reasons.join("; ")));
       row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
       body.appendChild(row);
     });
     renderRunChart(run);
-    $("target").textContent = selectedLap === null ? "Target: the lap in progress (↑/↓ to pick a lap)" : "Target: lap " + selectedLap + " (Esc: back to the lap in progress)";
+    $("target").textContent = selectedLap === null
+      ? L.t("Target: the lap in progress (↑/↓ to pick a lap)")
+      : L.t("Target: lap {lap} (Esc: back to the lap in progress)", { lap: selectedLap });
     const undo = $("undo-list");
     undo.replaceChildren();
     (run ? run.undoable : []).forEach((entry) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "", entry.label));
-      const b = L.el("button", "small", "Undo");
+      const b = L.el("button", "small", L.t("Undo"));
       b.addEventListener("click", () => act("undo", runPayload({ event_id: entry.event_id })));
       item.appendChild(b);
       undo.appendChild(item);
@@ -448,7 +477,7 @@
     const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=tablet&v=" + run.event_count;
     if (img.getAttribute("src") !== src) {
       img.src = src;
-      img.alt = "Lap times of " + run.racer + ", run " + run.seq;
+      img.alt = L.t("Lap times of {racer}, run {seq}", { racer: run.racer, seq: run.seq });
     }
   }
 
@@ -464,7 +493,7 @@
     if (!runId) return;
     const response = await fetch("/api/runs/" + encodeURIComponent(runId), { cache: "no-store" });
     if (runId !== correcting) return;
-    if (!response.ok) { stopCorrecting(); toast("That run no longer exists"); return; }
+    if (!response.ok) { stopCorrecting(); toast(L.t("That run no longer exists")); return; }
     correctedView = await response.json();
     current = correctedView;
     renderCorrecting();
@@ -495,12 +524,23 @@
     if (!run) return;
     const closed = run.round_status === "closed";
     box.className = "correcting" + (closed ? " closed" : "");
-    $("correcting-text").textContent = "Correcting " + run.racer + "'s run " + run.seq + " (" + run.round_name + ", " + run.status + ")" +
-      (closed ? ". The round is closed: a change here changes results already announced." : ".");
+    const fields = { racer: run.racer, seq: run.seq, round: run.round_name, status: L.status(run.status) };
+    $("correcting-text").textContent = closed
+      ? L.t("Correcting {racer}'s run {seq} ({round}, {status}). The round is closed: a change here changes results already announced.", fields)
+      : L.t("Correcting {racer}'s run {seq} ({round}, {status}).", fields);
   }
 
-  function plural(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
+  // "driven by Pat (proxy)" for a team's entry or run with a driver named, else "".
+  function drivenBy(entry) {
+    if (!entry.raced_by) return "";
+    return entry.proxy ? L.t("driven by {name} (proxy)", { name: entry.raced_by }) : L.t("driven by {name}", { name: entry.raced_by });
+  }
+
+  // One run in a racer's list: round · run · status · laps · best lap. `laps`: the count.
+  function runLine(run, laps) {
+    const round = run.round_status === "closed" ? L.t("{round} (closed)", { round: run.round_name }) : run.round_name;
+    const best = run.best_lap_ms === null ? L.t("no valid lap") : L.t("best {time}", { time: L.fmtLap(run.best_lap_ms) });
+    return [round, L.t("run {seq}", { seq: run.seq }), L.status(run.status), L.tn("{n} lap", "{n} laps", laps), best].join(" · ");
   }
 
   function renderBoard(track) {
@@ -509,7 +549,7 @@
     (track ? track.leaderboard : []).forEach((row) => {
       const item = L.el("li", row.racer_id === shownRacer ? "selected" : "");
       item.dataset.racer = row.racer_id;
-      item.title = plural(row.runs, "run") + ", " + plural(row.valid_laps, "valid lap");
+      item.title = L.tn("{n} run", "{n} runs", row.runs) + ", " + L.tn("{n} valid lap", "{n} valid laps", row.valid_laps);
       item.appendChild(L.el("span", "rank", row.rank === null ? "–" : String(row.rank)));
       item.appendChild(L.el("span", "name", row.name));
       item.appendChild(L.el("span", "value", row.value_ms === null ? "—" : L.fmtLap(row.value_ms)));
@@ -544,29 +584,29 @@
     if (!response.ok || shownRacer !== racerId) { if (!response.ok) box.hidden = true; return; }
     const racer = await response.json();
     box.replaceChildren();
-    box.appendChild(L.el("strong", "", racer.alias + ": " + plural(racer.runs.length, "run")));
+    box.appendChild(L.el("strong", "", L.tn("{name}: {n} run", "{name}: {n} runs", racer.runs.length, { name: racer.alias })));
     const tools = L.el("div", "racer-tools");
-    tools.appendChild(smallButton("Rename", "rename-racer", () => rename(racer.racer_id, racer.alias)));
-    tools.appendChild(smallButton("Queue again", "queue-racer", () => {
+    tools.appendChild(smallButton(L.t("Rename"), "rename-racer", () => rename(racer.racer_id, racer.alias)));
+    tools.appendChild(smallButton(L.t("Queue again"), "queue-racer", () => {
       act("queue_add", { racer_id: racer.racer_id, track_id: root.dataset.track || null }).then((reply) => {
-        if (reply && reply.ok) toast(reply.warning || racer.alias + " queued", !reply.warning);
+        if (reply && reply.ok) toast(reply.warning || L.t("{name} queued", { name: racer.alias }), !reply.warning);
       });
     }));
-    if (!racer.runs.length) tools.appendChild(smallButton("Delete racer", "delete-racer", () => deleteRacer(racer), "danger"));
+    if (!racer.runs.length) tools.appendChild(smallButton(L.t("Delete racer"), "delete-racer", () => deleteRacer(racer), "danger"));
     box.appendChild(tools);
     const candidates = others.filter((other) => other.racer_id !== racer.racer_id);
     if (candidates.length) {
       const merge = L.el("div", "racer-tools");
       const select = L.el("select");
       select.id = "merge-from";
-      select.title = "The other racer: their runs and queue entries become " + racer.alias + "'s";
+      select.title = L.t("The other racer: their runs and queue entries become {name}'s", { name: racer.alias });
       candidates.forEach((other) => {
-        const option = L.el("option", "", other.alias + " (" + plural(other.runs, "run") + ")");
+        const option = L.el("option", "", L.tn("{name} ({n} run)", "{name} ({n} runs)", other.runs, { name: other.alias }));
         option.value = other.racer_id;
         select.appendChild(option);
       });
       merge.appendChild(select);
-      merge.appendChild(smallButton("Merge into " + racer.alias, "merge-racer", () => {
+      merge.appendChild(smallButton(L.t("Merge into {name}", { name: racer.alias }), "merge-racer", () => {
         const other = candidates.find((c) => c.racer_id === select.value);
         if (other) mergeRacer(racer, other);
       }));
@@ -574,17 +614,15 @@
     }
     racer.merged.forEach((merged) => {
       const row = L.el("div", "racer-tools");
-      row.appendChild(L.el("span", "muted", "Merged in: " + merged.alias));
-      row.appendChild(smallButton("Split", "", () => splitRacer(racer, merged)));
+      row.appendChild(L.el("span", "muted", L.t("Merged in: {name}", { name: merged.alias })));
+      row.appendChild(smallButton(L.t("Split"), "", () => splitRacer(racer, merged)));
       box.appendChild(row);
     });
     const list = L.el("ol");
     racer.runs.forEach((run) => {
       const item = L.el("li");
-      const best = run.best_lap_ms === null ? "no valid lap" : "best " + L.fmtLap(run.best_lap_ms);
-      const closed = run.round_status === "closed" ? " (closed)" : "";
-      item.appendChild(L.el("span", "", run.round_name + closed + " · run " + run.seq + " · " + run.status + " · " + plural(run.laps.length, "lap") + " · " + best));
-      const button = L.el("button", "small", "Correct");
+      item.appendChild(L.el("span", "", runLine(run, run.laps.length)));
+      const button = L.el("button", "small", L.t("Correct"));
       button.type = "button";
       button.dataset.run = run.run_id;
       button.addEventListener("click", () => correct(run.run_id));
@@ -597,11 +635,12 @@
 
   // A typo in an alias, fixed everywhere at once (the board refuses another racer's alias).
   function rename(racerId, alias) {
-    return ask("Rename " + alias + " to:", { confirm: "Rename", reason: "New alias", reasonRequired: true, value: alias }).then((newAlias) => {
+    const options = { confirm: L.t("Rename"), reason: L.t("New alias"), reasonRequired: true, value: alias };
+    return ask(L.t("Rename {name} to:", { name: alias }), options).then((newAlias) => {
       if (newAlias === null || newAlias === alias) return null;
       return act("racer_rename", { racer_id: racerId, alias: newAlias }).then((reply) => {
         if (reply && reply.ok) {
-          toast("Renamed to " + reply.alias, true);
+          toast(L.t("Renamed to {name}", { name: reply.alias }), true);
           if (shownRacer === racerId) openRacer(racerId);
         }
         return reply;
@@ -611,32 +650,42 @@
 
   // Two names of one person: the other racer's runs and queue entries move here (live).
   function mergeRacer(racer, other) {
-    const text = "Merge " + other.alias + " (" + plural(other.runs, "run") + ") into " + racer.alias +
-      "? " + other.alias + "'s runs and queue entries become " + racer.alias + "'s; Split undoes it.";
-    return ask(text, { confirm: "Merge" }).then((yes) => {
+    const text = L.tn(
+      "Merge {other} ({n} run) into {kept}? {other}'s runs and queue entries become {kept}'s; Split undoes it.",
+      "Merge {other} ({n} runs) into {kept}? {other}'s runs and queue entries become {kept}'s; Split undoes it.",
+      other.runs, { other: other.alias, kept: racer.alias });
+    return ask(text, { confirm: L.t("Merge") }).then((yes) => {
       if (yes === null) return null;
       return act("racer_merge", { kept_id: racer.racer_id, merged_id: other.racer_id }).then((reply) => {
-        if (reply && reply.ok) { toast("Merged: " + plural(reply.runs, "run") + " under " + racer.alias, true); openRacer(racer.racer_id); }
+        if (reply && reply.ok) {
+          toast(L.tn("Merged: {n} run under {name}", "Merged: {n} runs under {name}", reply.runs, { name: racer.alias }), true);
+          openRacer(racer.racer_id);
+        }
         return reply;
       });
     });
   }
 
   function splitRacer(racer, merged) {
-    return ask("Split " + merged.alias + " from " + racer.alias + "? The runs that moved go back.", { confirm: "Split" }).then((yes) => {
+    const text = L.t("Split {merged} from {kept}? The runs that moved go back.", { merged: merged.alias, kept: racer.alias });
+    return ask(text, { confirm: L.t("Split") }).then((yes) => {
       if (yes === null) return null;
       return act("racer_split", { merge_id: merged.merge_id }).then((reply) => {
-        if (reply && reply.ok) { toast("Split: " + merged.alias + " is a racer of their own again", true); openRacer(racer.racer_id); }
+        if (reply && reply.ok) {
+          toast(L.t("Split: {name} is a racer of their own again", { name: merged.alias }), true);
+          openRacer(racer.racer_id);
+        }
         return reply;
       });
     });
   }
 
   function deleteRacer(racer) {
-    return ask("Delete " + racer.alias + "? They have no runs; the racer is forgotten.", { confirm: "Delete" }).then((yes) => {
+    const text = L.t("Delete {name}? They have no runs; the racer is forgotten.", { name: racer.alias });
+    return ask(text, { confirm: L.t("Delete") }).then((yes) => {
       if (yes === null) return null;
       return act("racer_delete", { racer_id: racer.racer_id }).then((reply) => {
-        if (reply && reply.ok) { toast(racer.alias + " deleted", true); openRacer(null); findRacers(); }
+        if (reply && reply.ok) { toast(L.t("{name} deleted", { name: racer.alias }), true); openRacer(null); findRacers(); }
         return reply;
       });
     });
@@ -652,12 +701,12 @@
     const found = await response.json();
     list.replaceChildren();
     found.slice(0, 12).forEach((racer) => {
-      const item = L.el("li", "", racer.alias + " · " + plural(racer.runs, "run"));
+      const item = L.el("li", "", L.tn("{name} · {n} run", "{name} · {n} runs", racer.runs, { name: racer.alias }));
       item.dataset.racer = racer.racer_id;
       item.addEventListener("click", () => openRacer(racer.racer_id));
       list.appendChild(item);
     });
-    if (!found.length) list.appendChild(L.el("li", "muted", "No racer matches"));
+    if (!found.length) list.appendChild(L.el("li", "muted", L.t("No racer matches")));
   }
   $("racer-find").addEventListener("input", findRacers);
 
@@ -676,8 +725,9 @@
     if (!track) return;
     $("event-name").textContent = live.state.event.name;
     const round = track.round;
-    $("round-name").textContent = round ? round.name + (round.status === "closed" ? " (closed)" : "") : "no round open";
-    $("format").textContent = round ? round.format_label : "open one under Program";
+    if (!round) $("round-name").textContent = L.t("no round open");
+    else $("round-name").textContent = round.status === "closed" ? L.t("{round} (closed)", { round: round.name }) : round.name;
+    $("format").textContent = round ? L.formatLabel(round) : L.t("open one under Program");
     $("speak").checked = live.state.settings.speak_laps;
     const sounds = live.state.settings.sounds || {};
     document.querySelectorAll("#sounds input[data-sound]").forEach((box) => { box.checked = sounds[box.dataset.sound] !== false; });
@@ -693,7 +743,7 @@
 
   function onUpdate(message) {
     if (message.type === "notice") {
-      const item = L.el("li", "", new Date().toLocaleTimeString() + " " + message.text);
+      const item = L.el("li", "", L.fmtTime(Date.now()) + " " + message.text);
       $("notices").prepend(item);
       while ($("notices").children.length > 8) $("notices").lastChild.remove();
     }
@@ -719,11 +769,16 @@
     requestAnimationFrame(() => tick(live));
   }
 
+  // The socket's state as live.js reports it (a code), in the page's language.
+  const CONNECTION = {
+    connected: () => L.t("connected"), live: () => L.t("live"),
+    reconnecting: () => L.t("reconnecting"), resyncing: () => L.t("resyncing"),
+  };
   const live = L.connect({
     trackId: root.dataset.track,
     onState: render,
     onUpdate: onUpdate,
-    onStatus: (text) => { $("conn").textContent = text; },
+    onStatus: (code) => { $("conn").textContent = CONNECTION[code] ? CONNECTION[code]() : code; },
   });
   requestAnimationFrame(() => tick(live));
   renderUndoButtons();
