@@ -55,12 +55,12 @@ MAX_QUERY_CHARS = 100
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the spectators' navigation entry."""
-    from lapgate.board.web.pages import NAV
+    from lapgate.board.web.pages import N_, NAV
 
     app.register_blueprint(bp)
     app.extensions["lapgate.standings_cache"] = StandingsCache(CACHE_TTL_S)
     if ("Standings", "/standings") not in NAV:
-        NAV.append(("Standings", "/standings"))
+        NAV.append((N_("Standings"), "/standings"))
 
 
 class StandingsCache:
