@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     Flask,
@@ -38,6 +39,7 @@ from flask import (
 
 from lapgate.board.charts.figures import Progression, SeasonRace
 from lapgate.board.charts.season import progression_svg
+from lapgate.board.charts.words import _, language
 from lapgate.board.league.model import RacerRecord
 from lapgate.board.league.service import ResultStore, season_standings, seasons
 from lapgate.board.league.standings import Scheme, StandingRow, racer_history
@@ -212,7 +214,7 @@ def standings() -> Response:
 def racer(racer_id: str) -> Response:
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _seasons = _season(store)
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
         abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
@@ -245,9 +247,10 @@ def racer(racer_id: str) -> Response:
 def _race_label(date: str, name: str) -> str:
     """A race on the chart's axis: its day ("Mar 31") when the date is known, else its name."""
     try:
-        return dt.date.fromisoformat(date[:10]).strftime("%b %d").replace(" 0", " ")
+        day = dt.date.fromisoformat(date[:10])
     except ValueError:
         return name
+    return format_skeleton("MMMd", day, locale=language())
 
 
 @bp.get("/standings/racers/<racer_id>/chart.svg")
@@ -255,7 +258,7 @@ def racer_chart(racer_id: str) -> Response:
     """A racer's season progression as an SVG image (see `board.web.charts`)."""
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _seasons = _season(store)
     size, theme = chart_options()
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
@@ -266,5 +269,5 @@ def racer_chart(racer_id: str) -> Response:
         f"{records[racer_id].alias} · {season}",
         [SeasonRace(_race_label(e.date, e.race), e.rank, e.points) for e in history],
     )
-    points_name = "AWS points" if scheme is Scheme.AWS else "community points"
+    points_name = _("AWS points") if scheme is Scheme.AWS else _("community points")
     return svg_response(progression_svg(chart, size, theme, points_name))
