@@ -1,0 +1,94 @@
+"""The spectator pages in the racers' language: the big screen, the standings, the league,
+the charts they show, and the big screen in a real browser (German words, German lap times).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from web_support import Board
+
+from lapgate.board.store.sql import SqlStore
+from lapgate.board.sync.league_app import create_league_app
+from lapgate.board.sync.settings import LeagueSettings
+
+NS = "{http://www.w3.org/2000/svg}"
+
+
+def _race_a_run(board: Board, alias: str, laps_s: list[float]) -> str:
+    board.queue(alias)
+    run_id = board.stage()
+    board.cross(1.0)  # rolling start: the first crossing starts lap 1
+    for lap_s in laps_s:
+        board.cross(lap_s)
+    return run_id
+
+
+def _catalog(html: str) -> dict[str, Any]:
+    found = re.search(r'<script id="lapgate-i18n" type="application/json">(.*?)</script>', html)
+    assert found, "no browser catalog on the page"
+    catalog: dict[str, Any] = json.loads(found.group(1))
+    return catalog
+
+
+def test_the_big_screen_in_german(board: Board) -> None:
+    html = board.app.test_client().get("/?lang=de").get_data(as_text=True)
+    assert '<html lang="de">' in html
+    assert 'id="board-title">Rangliste<' in html
+    assert ">Letzte Runde<" in html and ">Beste Runde<" in html
+    assert ">Live-Ergebnisse auf Ihrem Handy<" in html
+    # the words the scripts write come with the page, in German
+    assert _catalog(html)["New leader"] == "Neue Führung"
+
+
+def test_the_standings_in_japanese(board: Board) -> None:
+    response = board.app.test_client().get("/standings?lang=ja")
+    html = response.get_data(as_text=True)
+    assert '<html lang="ja">' in html
+    assert "シーズン順位表" in html and "ポイント" in html
+    assert ">順位表</a>" in html  # the navigation, translated where it is shown
+    assert _catalog(html)["No racer matches."] == "該当するレーサーはいません。"
+    assert "lapgate_lang=ja" in response.headers["Set-Cookie"]  # the choice is kept
+
+
+def test_a_run_chart_in_german_has_german_lap_times(board: Board) -> None:
+    run_id = _race_a_run(board, "Ada", [8.2, 7.9, 8.4])
+    client = board.app.test_client()
+    german = client.get(f"/charts/runs/{run_id}.svg?lang=de").get_data(as_text=True)
+    shown = [e.text for e in ET.fromstring(german).iter(NS + "text")]
+    assert "Ada · Lauf 1" in shown
+    assert "7,900" in shown and "7.900" not in shown
+    assert any(text and text.startswith("beste 7,900") for text in shown)
+    english = client.get(f"/charts/runs/{run_id}.svg?lang=en").get_data(as_text=True)
+    assert "7.900" in english and "best 7.900" in english
+
+
+def test_the_league_page_speaks_the_visitors_language(tmp_path: Path) -> None:
+    store = SqlStore(f"sqlite:///{tmp_path / 'league.db'}")
+    app, _socketio = create_league_app(LeagueSettings(database_url=store.url), store)
+    client = app.test_client()
+    html = client.get("/", headers={"Accept-Language": "es-ES,es;q=0.9"}).get_data(as_text=True)
+    store.close()
+    assert '<html lang="es">' in html
+    assert "Mejor vuelta" in html and "Rondas" in html
+    assert "Best lap" not in html
+
+
+def test_the_big_screen_in_a_browser_in_german(board: Board, served: str, page: Any) -> None:
+    board.queue("Hana")
+    board.stage()
+    page.goto(served + "/?lang=de")
+    page.wait_for_function(
+        "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+    )
+    board.cross(1)
+    board.cross(9.25)
+    page.wait_for_function("document.querySelectorAll('#laps li').length === 1")
+    assert page.text_content("#laps li .t") == "9,250"
+    assert page.text_content("#best-lap") == "9,250"
+    assert page.text_content("#run-label") == "Laufzeit"
+    assert page.text_content("#window-label") == "Bester Ø 3"
