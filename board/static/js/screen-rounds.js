@@ -188,7 +188,7 @@
     setText("board-count", order.length ? L.tn("{n} finalist", "{n} finalists", order.length) : "");
   }
 
-  // "1st", "2nd" … in English; one form per other language ("1.", "1.º", "1位")
+  // "1st", "2nd" … in English; other languages need one form ("1." in German)
   function placeText(rank) {
     if (rank % 10 === 1 && rank % 100 !== 11) return L.t("{n}st", { n: rank });
     if (rank % 10 === 2 && rank % 100 !== 12) return L.t("{n}nd", { n: rank });
