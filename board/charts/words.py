@@ -1,53 +1,39 @@
 """The words and numbers drawn into a chart, in the language of the request being served.
 
-A chart drawn for a page (`board.web.charts`, the standings) speaks the page's language
-(board/i18n.py: `?lang=`, cookie, Accept-Language, `[board] language`) through Flask-Babel;
-one drawn outside a request (a printout, a test) is English, with "." decimals. `_` and
-`ngettext` take `%(name)s` fields, as Flask-Babel's do, and tools/catalogs.py extracts
-their messages like any other.
+A chart drawn for a page (`board.web.charts`, the standings) speaks the language Flask-Babel
+chose for the request (board/i18n.py: `?lang=`, cookie, Accept-Language, `[board]
+language`), from the same compiled catalogs; one drawn outside a request (a printout, a
+test) is English, with "." decimals. `_` and `ngettext` take `%(name)s` fields, as
+Flask-Babel's do, and tools/catalogs.py extracts their messages like any other.
 """
 
 from __future__ import annotations
 
 from babel.numbers import get_decimal_symbol
 
-from lapgate.board.i18n import DEFAULT_LANGUAGE, format_lap
-
-
-def _babel_ready() -> bool:
-    """A request of an app with Flask-Babel (a bare test app has none)."""
-    from flask import current_app, has_request_context
-
-    return has_request_context() and "babel" in current_app.extensions
+from lapgate.board.i18n import DEFAULT_LANGUAGE, current_language, format_lap, translations
 
 
 def language() -> str:
-    """The request's language; English outside a request."""
-    if not _babel_ready():
-        return DEFAULT_LANGUAGE
-    from lapgate.board.i18n import current_language
+    """The language of the request being served; English outside a request (or in an app
+    without board/i18n.py's `init_app`, such as a bare test app)."""
+    from flask import current_app, has_request_context
 
+    if not has_request_context() or "lapgate.language" not in current_app.extensions:
+        return DEFAULT_LANGUAGE
     return current_language()
 
 
 def _(message: str, **params: object) -> str:
     """`message` in the request's language, its `%(name)s` fields filled from `params`."""
-    if not _babel_ready():
-        return message % params if params else message
-    from flask_babel import gettext
-
-    text: str = gettext(message, **params)
-    return text
+    text = translations(language()).gettext(message)
+    return text % params if params else text
 
 
 def ngettext(singular: str, plural: str, num: int, **params: object) -> str:
-    """The form of `singular`/`plural` for `num` (also the `%(num)s` field)."""
-    if not _babel_ready():
-        return (singular if num == 1 else plural) % {"num": num, **params}
-    from flask_babel import ngettext as babel_ngettext
-
-    text: str = babel_ngettext(singular, plural, num, **params)
-    return text
+    """The form of `singular`/`plural` for `num` (also the `%(name)s` field `num`)."""
+    text = translations(language()).ngettext(singular, plural, num)
+    return text % {"num": num, **params}
 
 
 def decimal(number_text: str) -> str:

@@ -10,12 +10,15 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from standings_support import LeagueBoard, league
 from web_support import Board
 
+from lapgate.board.charts.figures import lap_text, points_label, seconds_label
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.sync.league_app import create_league_app
 from lapgate.board.sync.settings import LeagueSettings
 
+__all__ = ["league"]
 NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -65,6 +68,28 @@ def test_a_run_chart_in_german_has_german_lap_times(board: Board) -> None:
     assert any(text and text.startswith("beste 7,900") for text in shown)
     english = client.get(f"/charts/runs/{run_id}.svg?lang=en").get_data(as_text=True)
     assert "7.900" in english and "best 7.900" in english
+
+
+def test_a_season_chart_in_japanese_and_german(league: LeagueBoard) -> None:
+    client = league.app.test_client()
+    ben = f"/standings/racers/{league.racer_id('u-ben')}/chart.svg?season=2021"
+    japanese = ET.fromstring(client.get(ben + "&lang=ja").get_data(as_text=True))
+    assert "2レースで 19 AWSポイント" in [e.text for e in japanese.iter(NS + "text")]
+    ann = f"/standings/racers/{league.racer_id('u-ann')}/chart.svg?season=2021"
+    german = ET.fromstring(client.get(ann + "&scheme=community&lang=de").get_data(as_text=True))
+    assert "-10k Community-Punkte in 1 Rennen" in [e.text for e in german.iter(NS + "text")]
+
+
+def test_chart_numbers_take_the_requests_decimal_symbol(board: Board) -> None:
+    with board.app.test_request_context("/?lang=de"):
+        assert (points_label(-12_500), seconds_label(7_500, 500), lap_text(62_345)) == (
+            "-12,5k",
+            "7,5",
+            "1:02,345",
+        )
+    with board.app.test_request_context("/?lang=ja"):
+        assert (points_label(-12_500), seconds_label(7_500, 500)) == ("-12.5k", "7.5")
+    assert lap_text(62_345) == "1:02.345"  # outside a request (printouts): English
 
 
 def test_the_league_page_speaks_the_visitors_language(tmp_path: Path) -> None:
