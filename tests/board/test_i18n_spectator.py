@@ -1,5 +1,6 @@
 """The spectator pages in the racers' language: the big screen, the standings, the league,
-the charts they show, and the big screen in a real browser (German words, German lap times).
+the charts they show; in a real browser the big screen in German (words and lap times) and
+the bracket page in Spanish (round titles, where a racer comes from, decimal commas).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+from brackets_support import Staff, open_bracket, play_staged, qualify
 from standings_support import LeagueBoard, league
 from web_support import Board
 
@@ -117,3 +119,27 @@ def test_the_big_screen_in_a_browser_in_german(board: Board, served: str, page: 
     assert page.text_content("#best-lap") == "9,250"
     assert page.text_content("#run-label") == "Laufzeit"
     assert page.text_content("#window-label") == "Bester Ø 3"
+
+
+def test_the_bracket_page_in_a_browser_in_spanish(board: Board, served: str, browser: Any) -> None:
+    qualify(board, ["Ann", "Ben", "Cat", "Dan"])
+    staff = Staff(board.app.test_client())
+    bracket_id = open_bracket(staff, kind="single", name="Final 4")
+    staff.post(f"/api/brackets/{bracket_id}/stage")
+    play_staged(board, [10.4], [9.9])  # W1-1: the bottom racer wins
+    assert staff.post(f"/api/brackets/{bracket_id}/decide").status_code == 200
+    errors: list[str] = []
+    page = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{served}/brackets?lang=es")
+    page.wait_for_selector('.bk-match[data-match="W1-1"] .bk-slot.win')
+    assert page.locator(".bk-bracket-title").first.inner_text().lower() == "cuadro de invictos"
+    titles = page.locator(".bk-round-title").all_inner_texts()
+    assert [t.lower() for t in titles] == ["semifinales", "final"]
+    final = page.locator('.bk-match[data-match="W2-1"] .bk-racer').all_inner_texts()
+    assert "ganador de W1-2" in final  # where the racer still to come comes from
+    note = page.locator('.bk-match[data-match="W1-1"] .bk-note').inner_text()
+    assert note == "10,400 v 9,900"  # top v bottom, with a decimal comma
+    assert "eliminación directa" in page.text_content("#bk-rules")
+    page.context.close()
+    assert errors == []
