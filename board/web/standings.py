@@ -119,7 +119,15 @@ def _scheme() -> Scheme:
     try:
         return Scheme(value)
     except ValueError:
-        abort(400, f"scheme: got {value!r:.40}, expected one of {[str(s) for s in Scheme]}")
+        known = [str(s) for s in Scheme]
+        abort(
+            400,
+            _(
+                "scheme: got %(value)s, expected one of %(known)s",
+                value=f"{value!r:.40}",
+                known=known,
+            ),
+        )
 
 
 def _season(store: ResultStore) -> tuple[str, list[str]]:
@@ -130,7 +138,14 @@ def _season(store: ResultStore) -> tuple[str, list[str]]:
         settings: Settings = current_app.extensions["lapgate.settings"]
         value = settings.event.season if settings.event.season in known else (known or [""])[-1]
     if value not in known:
-        abort(404, f"season: got {value!r:.40}, expected one of {known}")
+        abort(
+            404,
+            _(
+                "season: got %(value)s, expected one of %(known)s",
+                value=f"{value!r:.40}",
+                known=known,
+            ),
+        )
     return value, known
 
 
@@ -143,14 +158,31 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        abort(400, f"{name}: got {raw!r:.40}, expected a whole number {low}–{high}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(value)s, expected a whole number %(low)s–%(high)s",
+                name=name,
+                value=f"{raw!r:.40}",
+                low=low,
+                high=high,
+            ),
+        )
     return value
 
 
 def _text_arg(name: str) -> str:
     value = request.args.get(name, "").strip()
     if len(value) > MAX_QUERY_CHARS:
-        abort(400, f"{name}: got {len(value)} characters, expected at most {MAX_QUERY_CHARS}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(count)s characters, expected at most %(most)s",
+                name=name,
+                count=len(value),
+                most=MAX_QUERY_CHARS,
+            ),
+        )
     return value
 
 
@@ -217,7 +249,7 @@ def racer(racer_id: str) -> Response:
     season, _seasons = _season(store)
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(404, _("racer: got %(value)s, expected a known racer id", value=f"{racer_id!r:.40}"))
     record = records[racer_id]
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
@@ -262,7 +294,7 @@ def racer_chart(racer_id: str) -> Response:
     size, theme = chart_options()
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(404, _("racer: got %(value)s, expected a known racer id", value=f"{racer_id!r:.40}"))
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
     chart = Progression(

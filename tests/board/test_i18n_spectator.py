@@ -143,3 +143,10 @@ def test_the_bracket_page_in_a_browser_in_spanish(board: Board, served: str, bro
     assert "eliminación directa" in page.text_content("#bk-rules")
     page.context.close()
     assert errors == []
+
+
+def test_a_bad_standings_request_answers_in_the_pages_language(league: LeagueBoard) -> None:
+    client = league.app.test_client()
+    german = client.get("/api/standings?season=1999&lang=de").json
+    assert german["error"].startswith("season: '1999' erhalten, erwartet wird eines von")
+    assert "season: got '1999'" in client.get("/api/standings?season=1999&lang=en").json["error"]
