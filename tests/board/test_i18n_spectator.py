@@ -1,6 +1,7 @@
 """The spectator pages in the racers' language: the big screen, the standings, the league,
-the charts they show; in a real browser the big screen in German (words and lap times) and
-the bracket page in Spanish (round titles, where a racer comes from, decimal commas).
+the charts they show, the standings' refusals; in a real browser the big screen in German
+(words, lap times, spoken lap times) and the bracket page in Spanish (round titles, where a
+racer comes from, decimal commas).
 """
 
 from __future__ import annotations
@@ -150,3 +151,23 @@ def test_a_bad_standings_request_answers_in_the_pages_language(league: LeagueBoa
     german = client.get("/api/standings?season=1999&lang=de").json
     assert german["error"].startswith("season: '1999' erhalten, erwartet wird eines von")
     assert "season: got '1999'" in client.get("/api/standings?season=1999&lang=en").json["error"]
+
+
+def test_spoken_lap_times_in_the_pages_language(board: Board, served: str, page: Any) -> None:
+    page.add_init_script(
+        "window.__spoken = [];"
+        "window.SpeechSynthesisUtterance = function (text) { this.text = text; };"
+        "Object.defineProperty(window, 'speechSynthesis',"
+        " {value: {speak: (u) => window.__spoken.push([u.lang, u.text])}});"
+    )
+    board.host.call(lambda race: race.set_speak(True))
+    board.queue("Hana")
+    board.stage()
+    page.goto(served + "/?lang=de")
+    page.wait_for_function(
+        "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+    )
+    board.cross(1)
+    board.cross(9.25)
+    page.wait_for_function("window.__spoken.length === 1")
+    assert page.evaluate("window.__spoken") == [["de", "Runde 1, 9,25"]]
