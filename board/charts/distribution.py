@@ -27,21 +27,24 @@ from lapgate.board.charts.geometry import (
 )
 from lapgate.board.charts.style import Size, Theme
 from lapgate.board.charts.svg import num
+from lapgate.board.charts.words import _, ngettext
 
 # ---- a round's lap-time distribution ---------------------------------------------------
 
 
 def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
     """A round's valid lap times as a histogram (see the module docstring)."""
-    svg = start(size, theme, f"Lap-time distribution: {chart.title}")
+    svg = start(size, theme, _("Lap-time distribution: %(title)s", title=chart.title))
     font = size.font_px
     values = sorted(chart.valid_ms)
-    summary = f"{len(values)} valid laps"
+    summary = ngettext("%(num)s valid lap", "%(num)s valid laps", len(values))
     if chart.invalid_count:
-        summary += f" · {chart.invalid_count} invalid not shown"
+        summary += " · " + ngettext(
+            "%(num)s invalid not shown", "%(num)s invalid not shown", chart.invalid_count
+        )
     extra = title(svg, size, theme, chart.title, summary)
     if not values:
-        return empty(svg, size, theme, "No valid laps yet")
+        return empty(svg, size, theme, _("No valid laps yet"))
     cap = outlier_cap(values, 1.5)
     shown = [v for v in values if cap is None or v <= cap]
     slower = len(values) - len(shown)
@@ -105,7 +108,7 @@ def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
         svg.text(
             left + width / 2,
             y(slower) - font * 0.3,
-            "slower",
+            _("slower"),
             font * 0.75,
             theme.muted,
             anchor="middle",
@@ -127,7 +130,12 @@ def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
     mark = font * 0.7
     svg.add("rect", x=box.left, y=key_y - mark, width=mark, height=mark, fill=theme.best)
     svg.text(
-        box.left + mark * 1.5, key_y, f"best {lap_text(best)}", font * 0.9, theme.best, weight=700
+        box.left + mark * 1.5,
+        key_y,
+        _("best %(time)s", time=lap_text(best)),
+        font * 0.9,
+        theme.best,
+        weight=700,
     )
     svg.add(
         "line",
@@ -142,7 +150,7 @@ def distribution_svg(chart: Distribution, size: Size, theme: Theme) -> str:
     svg.text(
         box.right - mark * 1.3,
         key_y,
-        f"median {lap_text(median)}",
+        _("median %(time)s", time=lap_text(median)),
         font * 0.9,
         theme.ink,
         anchor="end",

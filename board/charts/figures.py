@@ -14,6 +14,7 @@ from lapgate.board.charts.geometry import (
 )
 from lapgate.board.charts.style import Size, Theme
 from lapgate.board.charts.svg import Svg
+from lapgate.board.charts.words import decimal, lap
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +63,23 @@ def seconds_label(ms: float, step_ms: float) -> str:
         and abs(round(step_ms / 10 ** (3 - decimals)) * 10 ** (3 - decimals) - step_ms) > 1e-6
     ):
         decimals += 1
-    return f"{ms / 1000:.{decimals}f}"
+    return decimal(f"{ms / 1000:.{decimals}f}")
 
 
 def lap_text(ms: float) -> str:
-    """A lap as results show it: 13.393, or 1:02.345 from a minute on."""
-    whole = round(ms)
-    seconds, rest = divmod(whole, 1000)
-    if seconds >= 60:
-        return f"{seconds // 60}:{seconds % 60:02d}.{rest:03d}"
-    return f"{seconds}.{rest:03d}"
+    """A lap as results show it: 13.393, or 1:02.345 from a minute on (the decimal symbol of
+    the request's language: 13,393 in German)."""
+    return lap(ms)
 
 
 def points_label(value: float) -> str:
     """Points compactly: 42, 7.5, -12.3k, -1.25M (community points run into millions)."""
     size = abs(value)
     if size >= 1_000_000:
-        return f"{value / 1_000_000:.3g}M"
+        return decimal(f"{value / 1_000_000:.3g}M")
     if size >= 10_000:
-        return f"{value / 1000:.3g}k"
-    return f"{value:g}" if value == int(value) else f"{value:.1f}"
+        return decimal(f"{value / 1000:.3g}k")
+    return decimal(f"{value:g}" if value == int(value) else f"{value:.1f}")
 
 
 def chars_for(width_px: float, font_px: float) -> int:

@@ -31,24 +31,27 @@ from lapgate.board.charts.geometry import (
 )
 from lapgate.board.charts.style import Size, Theme
 from lapgate.board.charts.svg import Svg, num
+from lapgate.board.charts.words import _
 
 # ---- a run's laps ---------------------------------------------------------------------
 
 
 def run_laps_svg(chart: RunChart, size: Size, theme: Theme) -> str:
     """One run's laps, in order (see the module docstring for the marks)."""
-    svg = start(size, theme, f"Lap times: {chart.title}")
+    svg = start(size, theme, _("Lap times: %(title)s", title=chart.title))
     font = size.font_px
     summary = []
     valid = [lap for lap in chart.laps if lap.valid]
     best = next((lap for lap in chart.laps if lap.number == chart.best_lap_number), None)
     if best is not None:
-        summary.append(f"best {lap_text(best.duration_ms)}")
+        summary.append(_("best %(time)s", time=lap_text(best.duration_ms)))
     if chart.window_ms is not None:
-        summary.append(f"avg{chart.window_laps} {lap_text(chart.window_ms)}")
+        summary.append(
+            _("avg%(laps)s %(time)s", laps=chart.window_laps, time=lap_text(chart.window_ms))
+        )
     extra = title(svg, size, theme, chart.title, " · ".join(summary))
     if not chart.laps:
-        return empty(svg, size, theme, "No laps yet")
+        return empty(svg, size, theme, _("No laps yet"))
     base = frame(size.width, size.height, font)
     box = Frame(
         base.width,
@@ -232,15 +235,15 @@ def _legend(
     x = size.font_px * 0.8
     items: list[tuple[str, str, str]] = []  # (kind, colour, text)
     if has_valid:
-        items.append(("dot", theme.valid, "valid"))
+        items.append(("dot", theme.valid, _("valid")))
     if has_invalid:
-        items.append(("ring", theme.invalid, "invalid"))
+        items.append(("ring", theme.invalid, _("invalid")))
     if chart.best_lap_number is not None:
-        items.append(("dot", theme.best, "best"))
+        items.append(("dot", theme.best, _("best")))
     if chart.window_ms is not None:
-        items.append(("band", theme.window, f"best avg {chart.window_laps}"))
+        items.append(("band", theme.window, _("best avg %(laps)s", laps=chart.window_laps)))
     if any(lap.resets for lap in chart.laps):
-        items.append(("text", theme.reset, "↺ resets"))
+        items.append(("text", theme.reset, _("↺ resets")))
     for kind, colour, text in items:
         r = font * 0.38
         if kind == "dot":

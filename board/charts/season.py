@@ -24,6 +24,7 @@ from lapgate.board.charts.geometry import (
 )
 from lapgate.board.charts.style import Size, Theme
 from lapgate.board.charts.svg import num
+from lapgate.board.charts.words import _, ngettext
 
 # ---- a racer's season ---------------------------------------------------------------------
 
@@ -32,7 +33,7 @@ def progression_svg(
     chart: Progression, size: Size, theme: Theme, points_name: str = "points"
 ) -> str:
     """The racer's points total after each race of the season, rank of each race on top."""
-    svg = start(size, theme, f"Season progression: {chart.title}")
+    svg = start(size, theme, _("Season progression: %(title)s", title=chart.title))
     font = size.font_px
     races = list(chart.races)
     totals: list[float] = []
@@ -42,11 +43,16 @@ def progression_svg(
         totals.append(running)
     right = ""
     if races:
-        plural = "" if len(races) == 1 else "s"
-        right = f"{points_label(totals[-1])} {points_name} in {len(races)} race{plural}"
+        right = ngettext(
+            "%(points)s %(name)s in %(num)s race",
+            "%(points)s %(name)s in %(num)s races",
+            len(races),
+            points=points_label(totals[-1]),
+            name=points_name,
+        )
     extra = title(svg, size, theme, chart.title, right)
     if not races:
-        return empty(svg, size, theme, "No races this season")
+        return empty(svg, size, theme, _("No races this season"))
     box = frame(size.width, size.height, font)
     box = Frame(box.width, box.height, box.left, box.right, box.top + extra + font, box.bottom)
     low, high = min([*totals, 0.0]), max([*totals, 0.0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lapgate.board.charts.figures import Distribution, LapPoint, RunChart
+from lapgate.board.charts.words import _
 from lapgate.board.live.race import Race
 from lapgate.timer.units import ms_from_ns
 
@@ -16,7 +17,7 @@ def run_chart_of(view: dict[str, Any]) -> RunChart:
         for lap in view["laps"]
     ]
     return RunChart(
-        title=f"{view['racer']} · run {view['seq']}",
+        title=_("%(racer)s · run %(seq)s", racer=view["racer"], seq=view["seq"]),
         laps=laps,
         best_lap_number=view["best_lap_number"],
         window_lap_numbers=tuple(view["window_lap_numbers"]),
@@ -25,8 +26,12 @@ def run_chart_of(view: dict[str, Any]) -> RunChart:
     )
 
 
-def round_distribution(race: Race, round_id: str) -> Distribution:
-    """Every lap raced in the round, valid ones as times, invalid ones counted."""
+def round_distribution(
+    race: Race, round_id: str, title: str = "%(name)s · lap times"
+) -> Distribution:
+    """Every lap raced in the round, valid ones as times, invalid ones counted; `title`
+    names the chart from the round's `%(name)s` (translated before: this runs on the
+    engine host's thread, outside the request)."""
     info = race.find_round(round_id)
     valid: list[int] = []
     invalid = 0
@@ -36,4 +41,4 @@ def round_distribution(race: Race, round_id: str) -> Distribution:
                 valid.append(ms_from_ns(lap.duration_ns))
             else:
                 invalid += 1
-    return Distribution(f"{info.name} · lap times", valid, invalid)
+    return Distribution(title % {"name": info.name}, valid, invalid)

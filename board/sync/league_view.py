@@ -99,6 +99,8 @@ def round_leaderboards(store: SqlStore, event_id: str) -> list[dict[str, Any]]:
                 "track_id": info.track_id,
                 "name": info.name,
                 "format": info.format.label,
+                "format_kind": str(info.format.kind),
+                "format_laps": info.format.laps,
                 "rows": rows,
             }
         )

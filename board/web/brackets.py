@@ -33,10 +33,10 @@ Payload = dict[str, Any]
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    from lapgate.board.web.pages import NAV
+    from lapgate.board.web.pages import N_, NAV
 
     if ("Brackets", "/m/brackets") not in NAV:
-        NAV.append(("Brackets", "/m/brackets"))
+        NAV.append((N_("Brackets"), "/m/brackets"))
 
 
 def _host() -> EngineHost:

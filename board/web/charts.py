@@ -20,6 +20,7 @@ from lapgate.board.charts.distribution import distribution_svg
 from lapgate.board.charts.run_chart import run_laps_svg
 from lapgate.board.charts.sources import round_distribution, run_chart_of
 from lapgate.board.charts.style import Size, Theme, size_of, theme_of
+from lapgate.board.charts.words import _
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import run_view
@@ -76,5 +77,6 @@ def run_chart(run_id: str) -> Response:
 def round_chart(round_id: str) -> Response:
     """A round's valid lap times as a histogram (round id, name or number)."""
     size, theme = chart_options()
-    data = _on_host(lambda race: round_distribution(race, round_id))
+    title = _("%(name)s · lap times")  # filled on the host's thread
+    data = _on_host(lambda race: round_distribution(race, round_id, title))
     return svg_response(distribution_svg(data, size, theme))

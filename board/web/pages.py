@@ -21,8 +21,15 @@ from lapgate.config.settings import Settings
 
 bp = Blueprint("pages", __name__)
 
+
+def N_(message: str) -> str:
+    """Marks `message` for the catalogs (tools/catalogs.py) and returns it as it is: labels
+    kept in English here are translated where they are shown (`_(label)` in templates)."""
+    return message
+
+
 # (label, path) of the spectator navigation; /brackets and /standings join when they land.
-NAV: list[tuple[str, str]] = [("Live", "/m")]
+NAV: list[tuple[str, str]] = [(N_("Live"), "/m")]
 SHORTCUTS: list[tuple[str, str, LazyString]] = [
     # (key, action, label) — the control page shows this table, puts each key on its action's
     # button and binds the same keys.

@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from babel.dates import format_skeleton
 from flask import (
     Blueprint,
     Flask,
@@ -38,6 +39,7 @@ from flask import (
 
 from lapgate.board.charts.figures import Progression, SeasonRace
 from lapgate.board.charts.season import progression_svg
+from lapgate.board.charts.words import _, language
 from lapgate.board.league.model import RacerRecord
 from lapgate.board.league.service import ResultStore, season_standings, seasons
 from lapgate.board.league.standings import Scheme, StandingRow, racer_history
@@ -55,12 +57,12 @@ MAX_QUERY_CHARS = 100
 
 def init_app(app: Flask) -> None:
     """Register the blueprint and the spectators' navigation entry."""
-    from lapgate.board.web.pages import NAV
+    from lapgate.board.web.pages import N_, NAV
 
     app.register_blueprint(bp)
     app.extensions["lapgate.standings_cache"] = StandingsCache(CACHE_TTL_S)
     if ("Standings", "/standings") not in NAV:
-        NAV.append(("Standings", "/standings"))
+        NAV.append((N_("Standings"), "/standings"))
 
 
 class StandingsCache:
@@ -117,7 +119,15 @@ def _scheme() -> Scheme:
     try:
         return Scheme(value)
     except ValueError:
-        abort(400, f"scheme: got {value!r:.40}, expected one of {[str(s) for s in Scheme]}")
+        known = [str(s) for s in Scheme]
+        abort(
+            400,
+            _(
+                "scheme: got %(value)s, expected one of %(known)s",
+                value=f"{value!r:.40}",
+                known=known,
+            ),
+        )
 
 
 def _season(store: ResultStore) -> tuple[str, list[str]]:
@@ -128,7 +138,14 @@ def _season(store: ResultStore) -> tuple[str, list[str]]:
         settings: Settings = current_app.extensions["lapgate.settings"]
         value = settings.event.season if settings.event.season in known else (known or [""])[-1]
     if value not in known:
-        abort(404, f"season: got {value!r:.40}, expected one of {known}")
+        abort(
+            404,
+            _(
+                "season: got %(value)s, expected one of %(known)s",
+                value=f"{value!r:.40}",
+                known=known,
+            ),
+        )
     return value, known
 
 
@@ -141,14 +158,31 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        abort(400, f"{name}: got {raw!r:.40}, expected a whole number {low}–{high}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(value)s, expected a whole number %(low)s–%(high)s",
+                name=name,
+                value=f"{raw!r:.40}",
+                low=low,
+                high=high,
+            ),
+        )
     return value
 
 
 def _text_arg(name: str) -> str:
     value = request.args.get(name, "").strip()
     if len(value) > MAX_QUERY_CHARS:
-        abort(400, f"{name}: got {len(value)} characters, expected at most {MAX_QUERY_CHARS}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(count)s characters, expected at most %(most)s",
+                name=name,
+                count=len(value),
+                most=MAX_QUERY_CHARS,
+            ),
+        )
     return value
 
 
@@ -212,10 +246,10 @@ def standings() -> Response:
 def racer(racer_id: str) -> Response:
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _seasons = _season(store)
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(404, _("racer: got %(value)s, expected a known racer id", value=f"{racer_id!r:.40}"))
     record = records[racer_id]
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
@@ -245,9 +279,10 @@ def racer(racer_id: str) -> Response:
 def _race_label(date: str, name: str) -> str:
     """A race on the chart's axis: its day ("Mar 31") when the date is known, else its name."""
     try:
-        return dt.date.fromisoformat(date[:10]).strftime("%b %d").replace(" 0", " ")
+        day = dt.date.fromisoformat(date[:10])
     except ValueError:
         return name
+    return format_skeleton("MMMd", day, locale=language())
 
 
 @bp.get("/standings/racers/<racer_id>/chart.svg")
@@ -255,16 +290,16 @@ def racer_chart(racer_id: str) -> Response:
     """A racer's season progression as an SVG image (see `board.web.charts`)."""
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _seasons = _season(store)
     size, theme = chart_options()
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(404, _("racer: got %(value)s, expected a known racer id", value=f"{racer_id!r:.40}"))
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
     chart = Progression(
         f"{records[racer_id].alias} · {season}",
         [SeasonRace(_race_label(e.date, e.race), e.rank, e.points) for e in history],
     )
-    points_name = "AWS points" if scheme is Scheme.AWS else "community points"
+    points_name = _("AWS points") if scheme is Scheme.AWS else _("community points")
     return svg_response(progression_svg(chart, size, theme, points_name))

@@ -172,6 +172,10 @@ def test_correct_and_undo_recompute_downstream(board: Board, staff: Staff) -> No
         "event_id": 3,
         "label": "W1-1: Dan beat Ann (gate fault)",
         "active": True,
+        "match_id": "W1-1",
+        "winner": "Dan",
+        "loser": "Ann",
+        "note": "gate fault",
     }
     undone = staff.post(f"/api/brackets/{bracket_id}/undo")
     assert undone.json == {"ok": True, "undone": 3}

@@ -12,9 +12,67 @@
   const L = window.Lapgate;
 
   const STATUS_TEXT = {
-    waiting: "waiting", ready: "ready", decided: "", walkover: "bye",
-    flagged: "re-race", void: "not needed", not_needed: "not needed",
+    waiting: () => L.t("waiting"), ready: () => L.t("ready"), decided: () => "", walkover: () => L.t("bye"),
+    flagged: () => L.t("re-race"), void: () => L.t("not needed"), not_needed: () => L.t("not needed"),
   };
+  const SIDE_TEXT = {
+    winners: () => L.t("Undefeated bracket"), losers: () => L.t("Last chance bracket"),
+    grand_final: () => L.t("Grand final"),
+  };
+
+  // Words of the bracket view (timer/bracket_view.py, board/live/brackets.py) said in the
+  // page's language; what a page cannot recognise stays as the view wrote it.
+
+  // Where a slot's racer comes from: "seed 3", "winner of W1-2", "loser of W1-2".
+  function sourceText(from) {
+    const found = /^(seed|winner of|loser of) (.+)$/.exec(from || "");
+    if (!found) return from;
+    if (found[1] === "seed") return L.t("seed {n}", { n: found[2] });
+    if (found[1] === "winner of") return L.t("winner of {match}", { match: found[2] });
+    return L.t("loser of {match}", { match: found[2] });
+  }
+
+  // A round's title by its place in its side, as timer/bracket_view.py's round_title names it.
+  function roundTitle(side, round, count) {
+    if (side === "grand_final") return round === 1 ? L.t("Grand final") : L.t("Grand final reset");
+    const fromEnd = count - round;
+    if (side === "winners") {
+      if (fromEnd === 0) return L.t("Final");
+      if (fromEnd === 1) return L.t("Semi-finals");
+      if (fromEnd === 2) return L.t("Quarter-finals");
+      return L.t("Round {n}", { n: round });
+    }
+    return fromEnd === 0 ? L.t("Last chance final") : L.t("Last chance round {n}", { n: round });
+  }
+
+  // A decision's note: its times in the page's decimal style ("7.192 v 9.519").
+  function noteText(note) {
+    return String(note || "")
+      .replace(/\b\d+\.\d{3}\b/g, (time) => L.fmtLap(Math.round(Number(time) * 1000)))
+      .replace(/\bno time\b/g, () => L.t("no time"));
+  }
+
+  // A bracket log entry: a result ("W1-1: Dan beat Ann (7.192 v 9.519)") or an undo.
+  function eventText(event) {
+    if (event.undo_of !== undefined) return L.t("undo of #{n}", { n: event.undo_of });
+    if (!event.match_id) return event.label;
+    const result = L.t("{match}: {winner} beat {loser}", { match: event.match_id, winner: event.winner, loser: event.loser });
+    return event.note ? result + " (" + noteText(event.note) + ")" : result;
+  }
+
+  function kindText(view) {
+    const kind = view.kind === "double" ? L.t("double elimination") : L.t("single elimination");
+    return view.stop_at > 1 ? kind + " · " + L.t("until {n} remain", { n: view.stop_at }) : kind;
+  }
+
+  function formatText(rules) {
+    if (!rules.format_kind) return rules.format;
+    return L.formatLabel({ format: rules.format_kind, format_laps: rules.format_laps, format_label: rules.format });
+  }
+
+  function attemptsText(rules) {
+    return L.tn("{n} attempt", "{n} attempts", rules.attempts);
+  }
 
   function seedText(racer) {
     return racer ? String(racer.seed) : "";
@@ -29,8 +87,8 @@
     node.appendChild(L.el("span", "bk-seed", seedText(racer)));
     let name;
     if (racer) name = L.el("span", "bk-racer", racer.name);
-    else if (slot.bye) name = L.el("span", "bk-racer bk-tbd", "bye");
-    else name = L.el("span", "bk-racer bk-tbd", slot.from);
+    else if (slot.bye) name = L.el("span", "bk-racer bk-tbd", L.t("bye"));
+    else name = L.el("span", "bk-racer bk-tbd", sourceText(slot.from));
     node.appendChild(name);
     node.appendChild(L.el("span", "bk-mark", winner ? "✓" : ""));
     if (racer) node.dataset.racer = racer.id;
@@ -44,19 +102,19 @@
     node.dataset.match = match.id;
     const head = L.el("div", "bk-match-head");
     head.appendChild(L.el("span", "bk-id", match.id));
-    const label = match.current ? "now" : match.status in STATUS_TEXT ? STATUS_TEXT[match.status] : match.status;
+    const label = match.current ? L.t("now") : match.status in STATUS_TEXT ? STATUS_TEXT[match.status]() : match.status;
     head.appendChild(L.el("span", "bk-match-status", label));
     node.appendChild(head);
     node.appendChild(slotNode(match, "top"));
     node.appendChild(slotNode(match, "bottom"));
-    if (match.note && match.status === "decided") node.appendChild(L.el("div", "bk-note digits", match.note));
+    if (match.note && match.status === "decided") node.appendChild(L.el("div", "bk-note digits", noteText(match.note)));
     if (match.flag_reason) node.appendChild(L.el("div", "bk-flag", match.flag_reason));
     return node;
   }
 
-  function roundNode(round) {
+  function roundNode(round, side, count) {
     const column = L.el("div", "bk-round");
-    column.appendChild(L.el("div", "bk-round-title", round.title));
+    column.appendChild(L.el("div", "bk-round-title", roundTitle(side, round.round, count)));
     const list = L.el("div", "bk-matches");
     round.matches.forEach((m) => list.appendChild(matchNode(m)));
     column.appendChild(list);
@@ -66,9 +124,9 @@
   function bracketNode(bracket) {
     const block = L.el("div", "bk-bracket side-" + bracket.side);
     block.dataset.side = bracket.side;
-    block.appendChild(L.el("h2", "bk-bracket-title", bracket.title));
+    block.appendChild(L.el("h2", "bk-bracket-title", SIDE_TEXT[bracket.side] ? SIDE_TEXT[bracket.side]() : bracket.title));
     const rounds = L.el("div", "bk-rounds");
-    bracket.rounds.forEach((r) => rounds.appendChild(roundNode(r)));
+    bracket.rounds.forEach((r) => rounds.appendChild(roundNode(r, bracket.side, bracket.rounds.length)));
     block.appendChild(rounds);
     return block;
   }
@@ -93,7 +151,7 @@
     if (!compact && winners && grand) {
       const row = bracketNode(winners);
       grand.rounds.forEach((r) => {
-        const column = roundNode(r);
+        const column = roundNode(r, grand.side, grand.rounds.length);
         column.classList.add("bk-grand");
         row.querySelector(".bk-rounds").appendChild(column);
       });
@@ -119,10 +177,13 @@
   function markOnTrack(container, racerId) {
     container.querySelectorAll(".bk-slot.on-track").forEach((n) => n.classList.remove("on-track"));
     if (!racerId) return;
-    container.querySelectorAll('.bk-match.current .bk-slot[data-racer="' + CSS.escape(racerId) + '"]').forEach((n) => n.classList.add("on-track"));
+    container.querySelectorAll(`.bk-match.current .bk-slot[data-racer="${CSS.escape(racerId)}"]`).forEach((n) => n.classList.add("on-track"));
   }
 
-  window.LapgateBrackets = { draw: draw, fit: fit, markOnTrack: markOnTrack, findMatch: findMatch };
+  window.LapgateBrackets = {
+    draw: draw, fit: fit, markOnTrack: markOnTrack, findMatch: findMatch,
+    sourceText: sourceText, eventText: eventText, kindText: kindText, formatText: formatText, attemptsText: attemptsText,
+  };
 
   const $ = (id) => document.getElementById(id);
   const root = $("brackets");
@@ -133,8 +194,8 @@
   let live = null;
 
   function matchLine(match) {
-    const top = match.top.racer ? match.top.racer.name : match.top.from;
-    const bottom = match.bottom.racer ? match.bottom.racer.name : match.bottom.from;
+    const top = match.top.racer ? match.top.racer.name : sourceText(match.top.from);
+    const bottom = match.bottom.racer ? match.bottom.racer.name : sourceText(match.bottom.from);
     const item = L.el("li", match.current ? "current" : "");
     item.appendChild(L.el("span", "bk-id", match.id));
     item.appendChild(L.el("span", "bk-vs-name", top));
@@ -148,30 +209,30 @@
     const box = $("bk-current");
     box.replaceChildren();
     if (current) {
-      box.appendChild(L.el("div", "bk-current-id", current.id + (view.staged === current.id ? " · on the queue" : "")));
+      box.appendChild(L.el("div", "bk-current-id", view.staged === current.id ? L.t("{match} · on the queue", { match: current.id }) : current.id));
       [current.top, current.bottom].forEach((slot, i) => {
         const racer = slot.racer;
         const line = L.el("div", "bk-current-racer");
         line.appendChild(L.el("span", "bk-seed", racer ? racer.seed : ""));
-        line.appendChild(L.el("span", "bk-racer", racer ? racer.name : slot.from));
+        line.appendChild(L.el("span", "bk-racer", racer ? racer.name : sourceText(slot.from)));
         box.appendChild(line);
         if (i === 0) box.appendChild(L.el("div", "bk-vs big", "v"));
       });
     } else {
-      box.textContent = view.finished ? "Bracket finished" : "—";
+      box.textContent = view.finished ? L.t("Bracket finished") : "—";
     }
     const next = $("bk-next");
     next.replaceChildren();
     view.next_up.filter((m) => m.id !== view.current_match).slice(0, phone ? 20 : 4).forEach((m) => next.appendChild(matchLine(m)));
-    if (!next.children.length) next.appendChild(L.el("li", "bk-muted", view.finished ? "—" : "after this match"));
+    if (!next.children.length) next.appendChild(L.el("li", "bk-muted", view.finished ? "—" : L.t("after this match")));
     const done = view.finished && (view.champion || view.finalists.length);
     $("bk-finalists-card").hidden = !done;
     if (done) {
-      $("bk-finalists-label").textContent = view.champion ? "Champion" : "Finalists (to the shootout)";
+      $("bk-finalists-label").textContent = view.champion ? L.t("Champion") : L.t("Finalists (to the shootout)");
       const list = $("bk-finalists");
       list.replaceChildren();
       const people = view.champion ? [view.champion] : view.finalists;
-      people.forEach((r) => list.appendChild(L.el("li", "", r.name + " · seed " + r.seed)));
+      people.forEach((r) => list.appendChild(L.el("li", "", L.t("{name} · seed {seed}", { name: r.name, seed: r.seed }))));
     }
   }
 
@@ -179,10 +240,11 @@
     shown = view;
     $("bk-empty").hidden = true;
     $("bk-name").textContent = view.name;
-    const kind = view.kind === "double" ? "double elimination" : "single elimination";
-    const stop = view.stop_at > 1 ? " · until " + view.stop_at + " remain" : "";
-    $("bk-rules").textContent = view.rules.format + " · " + kind + stop + " · " + view.rules.attempts + (view.rules.attempts === 1 ? " attempt" : " attempts");
-    $("bk-state").textContent = view.finished ? "finished" : view.flagged.length ? view.flagged.length + " flagged" : "live";
+    $("bk-rules").textContent = [formatText(view.rules), kindText(view), attemptsText(view.rules)].join(" · ");
+    let state = L.t("live");
+    if (view.finished) state = L.status("finished");
+    else if (view.flagged.length) state = L.tn("{n} flagged", "{n} flagged", view.flagged.length);
+    $("bk-state").textContent = state;
     $("bk-state").className = "bk-badge " + (view.finished ? "done" : view.flagged.length ? "flagged" : "live");
     draw($("bk-trees"), view, phone);
     renderSide(view);
@@ -199,8 +261,8 @@
     const run = track && track.run;
     if (!run || !track.round || track.round.round_id !== shown.round_id) return;
     const active = run.status === "running" || run.status === "staged";
-    const text = (active ? "On track: " : "Last run: ") + run.racer + " · best " + L.fmtLap(run.best_lap_ms);
-    box.textContent = text;
+    const words = { name: run.racer, best: L.fmtLap(run.best_lap_ms) };
+    box.textContent = active ? L.t("On track: {name} · best {best}", words) : L.t("Last run: {name} · best {best}", words);
     if (active && shown.current_match) markOnTrack($("bk-trees"), run.racer_id);
   }
 
@@ -216,7 +278,7 @@
       // none (any more): a new event started, or it was never opened; drop what was shown
       shown = null;
       $("bk-trees").textContent = "";
-      $("bk-name").textContent = "Brackets";
+      $("bk-name").textContent = L.t("Brackets");
       $("bk-rules").textContent = "";
       $("bk-state").textContent = "";
       $("bk-empty").hidden = false;
@@ -240,9 +302,14 @@
     }
   }
 
+  // the words of the live link's state (board/static/js/live.js) in the page's language
+  const CONNECTION = {
+    connected: () => L.t("connected"), resyncing: () => L.t("resyncing"), reconnecting: () => L.t("reconnecting"),
+  };
+
   function status(text) {
     const conn = $("conn");
-    if (conn) conn.textContent = text === "live" ? "" : text;
+    if (conn) conn.textContent = text === "live" ? "" : CONNECTION[text] ? CONNECTION[text]() : text;
   }
 
   live = L.connect({

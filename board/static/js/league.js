@@ -1,6 +1,7 @@
 // The league page: pick an event, show its combined leaderboard, reload it live.
 (function () {
   "use strict";
+  const L = window.Lapgate;
   const select = document.getElementById("lg-event");
   const rows = document.getElementById("lg-rows");
   const tracks = document.getElementById("lg-tracks");
@@ -12,17 +13,23 @@
     return td;
   }
 
+  // a round's format from its codes (board/sync/league_view.py), in the page's language
+  function formatText(round) {
+    if (!round.format_kind) return round.format;
+    return L.formatLabel({ format: round.format_kind, format_laps: round.format_laps, format_label: round.format });
+  }
+
   async function loadBoard() {
     if (!select.value) return;
     const res = await fetch("/api/league/events/" + encodeURIComponent(select.value) + "/leaderboard");
     if (!res.ok) return;
     const view = await res.json();
-    tracks.textContent = "Tracks: " + view.tracks.join(", ");
+    tracks.textContent = L.t("Tracks: {tracks}", { tracks: view.tracks.join(", ") });
     rows.replaceChildren(...view.rows.map(function (row) {
       const tr = document.createElement("tr");
       tr.append(
         cell(row.rank, "rank"), cell(row.alias),
-        cell(row.best_lap_ms == null ? null : (row.best_lap_ms / 1000).toFixed(3), "num"),
+        cell(row.best_lap_ms == null ? null : L.fmtLap(row.best_lap_ms), "num digits"),
         cell(row.track_id), cell(row.valid_laps, "num"), cell(row.runs, "num"));
       return tr;
     }));
@@ -37,14 +44,14 @@
     box.replaceChildren(...rounds.map(function (round) {
       const section = document.createElement("section");
       const head = document.createElement("h3");
-      head.textContent = round.name + " · " + round.track_id + " · " + round.format;
+      head.textContent = round.name + " · " + round.track_id + " · " + formatText(round);
       const table = document.createElement("table");
       table.className = "st-table";
       const body = document.createElement("tbody");
       body.append(...round.rows.map(function (row) {
         const tr = document.createElement("tr");
         tr.append(cell(row.rank, "rank"), cell(row.alias),
-          cell(row.result_ms == null ? null : (row.result_ms / 1000).toFixed(3), "num"),
+          cell(row.result_ms == null ? null : L.fmtLap(row.result_ms), "num digits"),
           cell(row.valid_laps, "num"), cell(row.runs, "num"));
         return tr;
       }));
@@ -68,6 +75,7 @@
     await loadBoard();
   }
 
+  document.body.classList.remove("offline"); // the live link of this page is /league below
   select.addEventListener("change", loadBoard);
   const socket = io("/league", { transports: ["websocket", "polling"] });
   socket.on("league_update", function (msg) {

@@ -10,8 +10,8 @@
     const track = live.track();
     if (!track) return;
     $("round-name").textContent = track.round
-      ? track.round.name + " · " + track.round.format_label
-      : "No round open";
+      ? track.round.name + " · " + L.formatLabel(track.round)
+      : L.t("No round open");
     const run = track.run;
     $("racer").textContent = run ? run.racer : "—";
     $("last-lap").textContent = run ? L.fmtLap(run.last_lap_ms) : "—";
@@ -34,7 +34,7 @@
       const now = live.now(track);
       const running = run.status === "running";
       $("lap-clock").textContent = running && run.current_lap_start_at_ms !== null ? L.fmtLapTenths(now - run.current_lap_start_at_ms) : "—";
-      $("run-clock").textContent = running ? L.fmtClock(run.deadline_at_ms - now) : run.status;
+      $("run-clock").textContent = running ? L.fmtClock(run.deadline_at_ms - now) : L.status(run.status);
     }
     requestAnimationFrame(() => tick(live));
   }

@@ -16,8 +16,11 @@
   let drawn = ""; // "<bracket id>:<rev>" of the drawing on screen
   let lastLive = null;
 
-  const KIND_TEXT = { timed: "timed runs", bracket: "head-to-head bracket", shootout: "final shootout", external: "raced elsewhere" };
-  const STATUS_TEXT = { pending: "", open: "now", closed: "done" };
+  const KIND_TEXT = {
+    timed: () => L.t("timed runs"), bracket: () => L.t("head-to-head bracket"),
+    shootout: () => L.t("final shootout"), external: () => L.t("raced elsewhere"),
+  };
+  const STATUS_TEXT = { pending: () => "", open: () => L.t("now"), closed: () => L.t("done") };
   const LARGEST_DRAWING = 1.6; // a small bracket is drawn larger than on /brackets, for 10 m
 
   function setText(id, text) {
@@ -54,10 +57,10 @@
   }
 
   function attemptText(run, format) {
-    if (run.status === "running" || run.status === "staged") return "on track";
-    if (run.status === "dnf" || run.status === "aborted") return run.status.toUpperCase();
+    if (run.status === "running" || run.status === "staged") return L.t("on track");
+    if (run.status === "dnf" || run.status === "aborted") return L.status(run.status).toUpperCase();
     const value = score(run, format);
-    return value === null ? "no time" : L.fmtLap(value);
+    return value === null ? L.t("no time") : L.fmtLap(value);
   }
 
   function sideNode(track, view, match, which, format) {
@@ -65,7 +68,7 @@
     const racer = slot.racer;
     const node = L.el("div", "match-side");
     node.appendChild(L.el("span", "match-seed", racer ? racer.seed : ""));
-    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? "bye" : slot.from));
+    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? L.t("bye") : B.sourceText(slot.from)));
     const attempts = L.el("ol", "match-attempts");
     let best = null;
     if (racer) {
@@ -82,7 +85,7 @@
       node.classList.toggle("on-track", Boolean(onTrack && view.staged === match.id));
       node.dataset.racer = racer.id;
     }
-    if (!attempts.children.length) attempts.appendChild(L.el("li", "waiting", view.staged === match.id ? "to race" : "waiting"));
+    if (!attempts.children.length) attempts.appendChild(L.el("li", "waiting", view.staged === match.id ? L.t("to race") : L.t("waiting")));
     node.appendChild(attempts);
     node.appendChild(L.el("span", "match-best digits", best === null ? "—" : L.fmtLap(best)));
     node.dataset.best = best === null ? "" : String(best);
@@ -95,12 +98,13 @@
     sides.replaceChildren();
     const match = view.current_match ? B.findMatch(view, view.current_match) : null;
     if (!match) {
-      setText("match-title", view.finished ? "Bracket finished" : "Match");
+      setText("match-title", view.finished ? L.t("Bracket finished") : L.t("Match"));
       const people = view.champion ? [view.champion] : view.finalists;
-      const title = view.champion ? "Champion" : "To the next round";
-      sides.appendChild(L.el("div", "match-done", people.length ? title + ": " + people.map((r) => r.name).join(", ") : "—"));
+      const names = people.map((r) => r.name).join(", ");
+      const done = view.champion ? L.t("Champion: {names}", { names: names }) : L.t("To the next round: {names}", { names: names });
+      sides.appendChild(L.el("div", "match-done", people.length ? done : "—"));
     } else {
-      const title = (view.staged === match.id ? "On track · " : "Next match · ") + match.id;
+      const title = view.staged === match.id ? L.t("On track · {match}", { match: match.id }) : L.t("Next match · {match}", { match: match.id });
       setText("match-title", title);
       const top = sideNode(track, view, match, "top", round.format);
       const bottom = sideNode(track, view, match, "bottom", round.format);
@@ -113,14 +117,14 @@
       needRuns(match);
     }
     const last = view.events.find((event) => event.active);
-    setText("match-last", last ? "Last result · " + last.label : "");
+    setText("match-last", last ? L.t("Last result · {result}", { result: B.eventText(last) }) : "");
     const later = view.next_up.filter((m) => !match || m.id !== match.id).slice(0, 3);
     const line = later.map((m) => m.id + " " + slotName(m.top) + " v " + slotName(m.bottom)).join("  ·  ");
-    setText("match-next", line ? "Then · " + line : "");
+    setText("match-next", line ? L.t("Then · {matches}", { matches: line }) : "");
   }
 
   function slotName(slot) {
-    return slot.racer ? slot.racer.name : slot.from;
+    return slot.racer ? slot.racer.name : B.sourceText(slot.from);
   }
 
   function needRuns(match) {
@@ -141,10 +145,8 @@
   function renderBracket(track) {
     const view = (lastLive.state.brackets || {})[track.round.bracket_id];
     if (!view) return;
-    const kind = view.kind === "double" ? "double elimination" : "single elimination";
     setText("bracket-name", view.name);
-    const attempts = view.rules.attempts + (view.rules.attempts === 1 ? " attempt" : " attempts");
-    setText("bracket-rules", [kind + (view.stop_at > 1 ? " until " + view.stop_at + " remain" : ""), view.rules.format, attempts].join(" · "));
+    setText("bracket-rules", [B.kindText(view), B.formatText(view.rules), B.attemptsText(view.rules)].join(" · "));
     const trees = $("bracket-trees");
     const key = view.bracket_id + ":" + view.rev;
     if (drawn !== key) {
@@ -176,33 +178,38 @@
       item.appendChild(L.el("span", "order", index + 1));
       item.appendChild(L.el("span", "name", racer.name));
       let time = "—";
-      if (onTrack) time = "on track";
+      if (onTrack) time = L.t("on track");
       else if (row && row.value_ms !== null) time = L.fmtLap(row.value_ms);
       item.appendChild(L.el("span", "value digits", time));
       const place = row && row.rank !== null && row.value_ms !== null ? placeText(row.rank) : "";
       item.appendChild(L.el("span", "place", place));
       list.appendChild(item);
     });
-    setText("board-count", order.length ? order.length + " finalists" : "");
+    setText("board-count", order.length ? L.tn("{n} finalist", "{n} finalists", order.length) : "");
   }
 
+  // "1st", "2nd" … in English; other languages need one form ("1." in German)
   function placeText(rank) {
-    const suffix = rank % 10 === 1 && rank % 100 !== 11 ? "st" : rank % 10 === 2 && rank % 100 !== 12 ? "nd" : rank % 10 === 3 && rank % 100 !== 13 ? "rd" : "th";
-    return rank + suffix;
+    if (rank % 10 === 1 && rank % 100 !== 11) return L.t("{n}st", { n: rank });
+    if (rank % 10 === 2 && rank % 100 !== 12) return L.t("{n}nd", { n: rank });
+    if (rank % 10 === 3 && rank % 100 !== 13) return L.t("{n}rd", { n: rank });
+    return L.t("{n}th", { n: rank });
   }
 
   /* ---- no round on the track: what comes next ----------------------------------------- */
 
   function renderIdle(track, next) {
-    setText("idle-next", next ? "Next: " + next.name : "No round on this track");
-    const rules = next ? [KIND_TEXT[next.kind] || next.kind, next.format_label].concat(next.entry_from.length ? ["from " + next.entry_from.join(" + ")] : []) : [];
+    setText("idle-next", next ? L.t("Next: {name}", { name: next.name }) : L.t("No round on this track"));
+    const kind = KIND_TEXT[next && next.kind] ? KIND_TEXT[next.kind]() : next && next.kind;
+    const from = next && next.entry_from.length ? [L.t("from {rounds}", { rounds: next.entry_from.join(" + ") })] : [];
+    const rules = next ? [kind, L.formatLabel(next)].concat(from) : [];
     setText("idle-rules", rules.join(" · "));
     const list = $("idle-program");
     list.replaceChildren();
     (lastLive.state.program || []).forEach((round) => {
       const item = L.el("li", "status-" + round.status + (next && round.round_id === next.round_id ? " next" : ""));
       item.appendChild(L.el("span", "name", round.name));
-      const label = next && round.round_id === next.round_id ? "next" : STATUS_TEXT[round.status];
+      const label = next && round.round_id === next.round_id ? L.t("next") : STATUS_TEXT[round.status] ? STATUS_TEXT[round.status]() : L.status(round.status);
       item.appendChild(L.el("span", "state", label));
       list.appendChild(item);
     });
@@ -218,8 +225,11 @@
     root.classList.toggle("no-round", !track.round);
     const round = track.round ? live.round(track.round.round_id) : null;
     const next = live.nextRound(track);
-    setText("round-status", track.round && track.round.status === "closed" ? "results" : "");
-    setText("board-title", mode === "shootout" ? "Running order" : track.round && track.round.status === "closed" ? "Results" : "Leaderboard");
+    setText("round-status", track.round && track.round.status === "closed" ? L.t("results") : "");
+    let title = L.t("Leaderboard");
+    if (mode === "shootout") title = L.t("Running order");
+    else if (track.round && track.round.status === "closed") title = L.t("Results");
+    setText("board-title", title);
     if (mode === "idle") renderIdle(track, next);
     else if (mode === "bracket") renderBracket(track);
     else if (mode === "shootout") renderShootout(track, round);

@@ -16,6 +16,8 @@
  *   final lap done, or N laps of a lap-count race). A DNF or an abort plays nothing.
  * A screen that joins during a run plays nothing for what already happened.
  *
+ * `speakLap(lap)` says a lap time aloud (speech synthesis) in the page's language.
+ *
  * `window.lapgateSounds` is for tests and staff: `enabled` (name → on), `played` (each
  * sound with the time it was due, played or muted) and `audio` (the WebAudio state; a
  * browser may keep it "suspended" until the page is clicked, see docs/board.md).
@@ -119,6 +121,22 @@
     return { memo: next, sounds: sounds };
   }
 
+  // Spoken lap times (staff switch them on: `speak_laps`), in the page's language: the
+  // voice is picked by `utterance.lang`, the words and the decimal separator follow it.
+  function lapWords(lap) {
+    const L = window.Lapgate;
+    const seconds = L.fmtNumber(lap.duration_ms / 1000, 2);
+    if (lap.valid) return L.t("Lap {n}, {seconds}", { n: lap.number, seconds: seconds });
+    return L.t("Lap {n}, {seconds}, invalid", { n: lap.number, seconds: seconds });
+  }
+
+  function speakLap(lap) {
+    if (!("speechSynthesis" in window)) return;
+    const utterance = new SpeechSynthesisUtterance(lapWords(lap));
+    utterance.lang = window.Lapgate.lang;
+    window.speechSynthesis.speak(utterance);
+  }
+
   let memo = null;
   // Called on every frame of the big screen with the track's run and the gate clock's now.
   function check(run, nowMs) {
@@ -128,5 +146,7 @@
   }
 
   window.lapgateSounds = state;
-  window.LapgateSounds = { NAMES: NAMES, due: due, check: check, play: play, configure: configure };
+  window.LapgateSounds = {
+    NAMES: NAMES, due: due, check: check, play: play, configure: configure, lapWords: lapWords, speakLap: speakLap,
+  };
 })();

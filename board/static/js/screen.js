@@ -36,8 +36,18 @@
     const src = "/charts/runs/" + encodeURIComponent(run.run_id) + ".svg?size=screen&theme=dark&v=" + run.event_count;
     if (img.getAttribute("src") !== src) {
       img.src = src;
-      img.alt = "Lap times of " + run.racer;
+      img.alt = L.t("Lap times of {name}", { name: run.racer });
     }
+  }
+
+  // Why a lap does not count, as timer/run.py words it: "3 resets, 2 allowed", "staff",
+  // "staff: <what staff wrote>"; anything else as it came.
+  function reasonText(reason) {
+    const resets = /^(\d+) resets, (\d+) allowed$/.exec(reason);
+    if (resets) return L.t("{resets} resets, {allowed} allowed", { resets: resets[1], allowed: resets[2] });
+    if (reason === "staff") return L.t("invalidated by staff");
+    if (reason.startsWith("staff: ")) return L.t("invalidated by staff: {reason}", { reason: reason.slice(7) });
+    return reason;
   }
 
   function renderLaps(run) {
@@ -52,7 +62,7 @@
       item.appendChild(L.el("span", "n", lap.number));
       item.appendChild(L.el("span", "t digits", L.fmtLap(lap.duration_ms)));
       if (lap.resets) item.appendChild(L.el("span", "r", "↺" + lap.resets));
-      item.title = lap.invalid_reasons.join("; ");
+      item.title = lap.invalid_reasons.map(reasonText).join("; ");
       list.appendChild(item);
     });
   }
@@ -75,8 +85,8 @@
       list.appendChild(item);
     });
     const windowBox = $("leaderboard-window");
-    windowBox.style.height = "calc(" + Math.min(rows, Math.max(ranked.length, 1)) + " * 3.3vw)";
-    setText("board-count", ranked.length ? ranked.length + " racers" : "");
+    windowBox.style.height = `calc(${Math.min(rows, Math.max(ranked.length, 1))} * 3.3vw)`;
+    setText("board-count", ranked.length ? L.tn("{n} racer", "{n} racers", ranked.length) : "");
     scrollBoard();
   }
 
@@ -84,7 +94,7 @@
     const list = $("leaderboard");
     const pages = Math.max(1, Math.ceil(list.children.length / rows));
     if (scrollPage >= pages) scrollPage = 0;
-    list.style.transform = "translateY(calc(" + -scrollPage * rows + " * 3.3vw))";
+    list.style.transform = `translateY(calc(${-scrollPage * rows} * 3.3vw))`;
   }
 
   function nextPage() {
@@ -107,21 +117,22 @@
   }
 
   let leaderShown = null; // the racer of the "New leader" box while it is up
+  const HIGHLIGHTS = { new_leader: () => L.t("New leader"), personal_best: () => L.t("Personal best") };
+  // the words of the live link's state (board/static/js/live.js) in the page's language
+  const CONNECTION = {
+    connected: () => L.t("connected"), live: () => L.t("live"),
+    resyncing: () => L.t("resyncing"), reconnecting: () => L.t("reconnecting"),
+  };
 
-  function showHighlight(kind, name, racerId) {
+  function showHighlight(code, name, racerId) {
     const box = $("highlight");
-    leaderShown = kind === "New leader" ? racerId : null;
-    box.replaceChildren(L.el("div", "kind", kind), L.el("div", "who", name));
+    leaderShown = code === "new_leader" ? racerId : null;
+    box.replaceChildren(L.el("div", "kind", HIGHLIGHTS[code]()), L.el("div", "who", name));
     box.hidden = false;
     clearTimeout(showHighlight.timer);
     showHighlight.timer = setTimeout(() => { box.hidden = true; leaderShown = null; }, 4000);
-    const row = document.querySelector('#leaderboard li[data-racer="' + CSS.escape(racerId) + '"]');
+    const row = document.querySelector(`#leaderboard li[data-racer="${CSS.escape(racerId)}"]`);
     if (row) row.classList.add("flash");
-  }
-
-  function speak(text) {
-    if (!("speechSynthesis" in window)) return;
-    window.speechSynthesis.speak(new SpeechSynthesisUtterance(text));
   }
 
   function render(live) {
@@ -131,7 +142,7 @@
     if (!track) return;
     setText("event-name", state.event.name);
     setText("round-name", track.round ? track.round.name : "");
-    setText("format", track.round ? track.round.format_label : "");
+    setText("format", track.round ? L.formatLabel(track.round) : "");
     renderGates(state.gates);
     const run = track.run;
     setText("racer", run ? run.racer : "—");
@@ -143,27 +154,27 @@
     setText("last-lap", run ? L.fmtLap(run.last_lap_ms) : "—");
     setText("best-lap", run ? L.fmtLap(run.best_lap_ms) : "—");
     if (run && run.finish_laps) {
-      setText("window-label", "Total " + run.finish_laps + (run.finish_laps === 1 ? " lap" : " laps"));
+      setText("window-label", L.tn("Total {n} lap", "Total {n} laps", run.finish_laps));
       setText("window", L.fmtLap(run.race_total_ms));
     } else {
-      setText("window-label", "Best avg " + (run ? run.window_laps : 3));
+      setText("window-label", L.t("Best avg {n}", { n: run ? run.window_laps : 3 }));
       setText("window", run ? L.fmtLap(run.window_ms) : "—");
     }
     const resets = run && run.status === "running" ? run.current_lap_resets : 0;
-    setText("lap-resets", resets ? "↺ " + resets + (resets === 1 ? " reset" : " resets") : "");
+    setText("lap-resets", resets ? L.tn("↺ {n} reset", "↺ {n} resets", resets) : "");
     renderLaps(run);
     renderBoard(track);
     const shown = window.LapgateScreenRounds.render(live, track);
     let next = track.queue.slice(0, 3).map((q) => q.name).join("  ·  ");
-    if (track.round && track.round.status === "closed") next = shown.next ? "Next round: " + shown.next.name : "";
+    if (track.round && track.round.status === "closed") next = shown.next ? L.t("Next round: {name}", { name: shown.next.name }) : "";
     setText("next-up", next || "—");
     // nothing raced yet in this round: a waiting screen rather than empty clocks
     const waiting = shown.mode === "timed" && !run && !track.leaderboard.length;
     $("screen").classList.toggle("waiting", waiting);
     if (waiting) {
       setText("waiting-event", state.event.name);
-      setText("waiting-round", track.round ? track.round.name + " · " + track.round.format_label : "");
-      setText("waiting-next", next ? "Next up: " + next : "");
+      setText("waiting-round", track.round ? track.round.name + " · " + L.formatLabel(track.round) : "");
+      setText("waiting-next", next ? L.t("Next up: {names}", { names: next }) : "");
     }
     lastRunId = run ? run.run_id : null;
     lastLapCount = run ? run.laps.length : null;
@@ -182,16 +193,14 @@
     }
     highlights.forEach((h) => {
       if (h === "new_leader") {
-        showHighlight("New leader", run.racer, run.racer_id);
+        showHighlight("new_leader", run.racer, run.racer_id);
         window.LapgateSounds.play("new_leader");
       }
-      else if (h === "personal_best") showHighlight("Personal best", run.racer, run.racer_id);
+      else if (h === "personal_best") showHighlight("personal_best", run.racer, run.racer_id);
     });
     if (run && run.run_id === lastRunId && run.laps.length > (lastLapCount || 0)) {
       const lap = run.laps[run.laps.length - 1];
-      if (live.state.settings.speak_laps) {
-        speak("Lap " + lap.number + ", " + (lap.duration_ms / 1000).toFixed(2) + (lap.valid ? "" : ", invalid"));
-      }
+      if (live.state.settings.speak_laps) window.LapgateSounds.speakLap(lap);
     }
   }
 
@@ -199,7 +208,9 @@
   function carLine(run) {
     if (!run) return "";
     const parts = [run.car, run.model].filter(Boolean);
-    if (run.raced_by) parts.push("driven by " + run.raced_by + (run.proxy ? ", proxy" : ""));
+    if (run.raced_by) {
+      parts.push(run.proxy ? L.t("driven by {name}, proxy", { name: run.raced_by }) : L.t("driven by {name}", { name: run.raced_by }));
+    }
     return parts.join(" · ");
   }
 
@@ -221,23 +232,23 @@
       let lapText = "—";
       let runText = "—";
       let runClass = "run-clock digits";
-      let label = "Run time";
+      let label = L.t("Run time");
       if (run) {
         const limit = run.time_limit_ms;
         if (run.status === "staged") {
           runText = L.fmtClock(limit);
-          label = run.start_mode === "staff" ? "Ready" : "Ready · rolling start";
-          lapText = "0.0";
+          label = run.start_mode === "staff" ? L.t("Ready") : L.t("Ready · rolling start");
+          lapText = L.fmtLapTenths(0);
         } else if (run.status === "running") {
           const remaining = run.deadline_at_ms - now;
           runText = L.fmtClock(remaining);
-          if (remaining <= 0) { runText = "0:00"; label = run.expiry === "finish_lap" ? "Final lap" : "Time up"; runClass += " red"; }
+          if (remaining <= 0) { runText = "0:00"; label = run.expiry === "finish_lap" ? L.t("Final lap") : L.t("Time up"); runClass += " red"; }
           else if (remaining <= 30000) runClass += " red";
           else if (remaining <= 60000) runClass += " amber";
-          lapText = run.current_lap_start_at_ms === null ? "0.0" : L.fmtLapTenths(now - run.current_lap_start_at_ms);
+          lapText = L.fmtLapTenths(run.current_lap_start_at_ms === null ? 0 : now - run.current_lap_start_at_ms);
         } else {
-          runText = run.status === "finished" ? "0:00" : run.status.toUpperCase();
-          label = run.status === "finished" ? "Finished" : "Run";
+          runText = run.status === "finished" ? "0:00" : L.status(run.status).toUpperCase();
+          label = run.status === "finished" ? L.t("Finished") : L.t("Run");
           runClass += " over";
           lapText = run.last_lap_ms === null ? "—" : L.fmtLap(run.last_lap_ms);
         }
@@ -257,7 +268,7 @@
     trackId: root.dataset.track,
     onState: render,
     onUpdate: onUpdate,
-    onStatus: (text) => setText("conn", text),
+    onStatus: (text) => setText("conn", CONNECTION[text] ? CONNECTION[text]() : text),
   });
   requestAnimationFrame(() => tick(live));
 })();

@@ -6,8 +6,8 @@
   const $ = (id) => document.getElementById(id);
   const PAGE = 200;
   const EXPLAIN = {
-    aws: "AWS points: 1st 10, 2nd 9, … 9th 2, every other finisher 1 per race. Summed over the season.",
-    community: "Community points: −(your ranking time in ms) per race; a race you missed counts −(that race's mean time). Least negative first.",
+    aws: () => L.t("AWS points: 1st 10, 2nd 9, … 9th 2, every other finisher 1 per race. Summed over the season."),
+    community: () => L.t("Community points: −(your ranking time in ms) per race; a race you missed counts −(that race's mean time). Least negative first."),
   };
   let shown = 0;
   let request = 0;
@@ -28,7 +28,7 @@
 
   function fmtPoints(points, scheme) {
     if (scheme === "aws") return String(points);
-    return Number(points).toLocaleString("en-US", { minimumFractionDigits: 3, maximumFractionDigits: 3 });
+    return L.fmtNumber(Number(points), 3);
   }
 
   function message(text) {
@@ -55,14 +55,14 @@
     const body = await response.json();
     if (mine !== request) return; // a newer search is on its way
     if (!response.ok) { message(body.error); return; }
-    message(body.total ? "" : "No racer matches.");
+    message(body.total ? "" : L.t("No racer matches."));
     fillSelect($("st-season"), body.seasons, body.season);
     if (!body.region) {
-      const all = L.el("option", "", "All regions");
+      const all = L.el("option", "", L.t("All regions"));
       all.value = "";
       fillSelect($("st-region"), body.regions, "", all);
     }
-    $("st-explain").textContent = EXPLAIN[body.scheme];
+    $("st-explain").textContent = EXPLAIN[body.scheme] ? EXPLAIN[body.scheme]() : "";
     const rows = $("st-rows");
     if (!append) rows.replaceChildren();
     body.rows.forEach((row) => {
@@ -72,7 +72,7 @@
       const name = L.el("td", "name");
       name.appendChild(L.el("span", "alias", row.alias));
       if (row.user_id) name.appendChild(L.el("span", "uid", row.user_id));
-      if (row.team_members) name.appendChild(L.el("span", "uid team", "team: " + row.team_members));
+      if (row.team_members) name.appendChild(L.el("span", "uid team", L.t("team: {members}", { members: row.team_members })));
       tr.appendChild(name);
       tr.appendChild(L.el("td", "region", row.region || row.country || ""));
       tr.appendChild(L.el("td", "num", row.races));
@@ -81,7 +81,7 @@
       rows.appendChild(tr);
     });
     shown = offset + body.rows.length;
-    $("st-count").textContent = body.total ? shown + " of " + body.total + " racers" : "";
+    $("st-count").textContent = body.total ? L.tn("{shown} of {n} racer", "{shown} of {n} racers", body.total, { shown: shown }) : "";
     $("st-more").hidden = shown >= body.total;
     if (historyFor) showHistory(historyFor, true);
   }
@@ -92,11 +92,11 @@
     const body = await response.json();
     if (!response.ok) { message(body.error); return; }
     $("st-history-name").textContent = body.alias;
-    $("st-history-user").textContent = body.user_id ? "User id " + body.user_id : "No user id (summit racer)";
+    $("st-history-user").textContent = body.user_id ? L.t("User id {id}", { id: body.user_id }) : L.t("No user id (summit racer)");
     const chart = $("st-history-chart");
     const size = window.innerWidth < 700 ? "phone" : "tablet";
-    chart.src = "/standings/racers/" + encodeURIComponent(racerId) + "/chart.svg?" + params({ size: size });
-    chart.alt = "Season progression of " + body.alias;
+    chart.src = "/standings/racers/" + encodeURIComponent(racerId) + "/chart.svg?" + params({ size: size, lang: L.lang });
+    chart.alt = L.t("Season progression of {name}", { name: body.alias });
     const rows = $("st-history-rows");
     rows.replaceChildren();
     body.races.forEach((race) => {
