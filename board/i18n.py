@@ -195,9 +195,54 @@ def error_text(exc: BaseException, lang: str) -> str:
         return str(exc)
     text = translations(lang).gettext(template)
     try:
-        return text.format(**params) if params else text
+        filled = {name: _param_text(value, lang) for name, value in params.items()}
+        return text.format(**filled) if params else text
     except (KeyError, IndexError, ValueError):
         return str(exc)
+
+
+class Phrase:
+    """Part of an error's message with its own `{name}` fields (say "{count} runs"), given as
+    one of the error's params and translated along with it (`error_text`). The template is a
+    message id too (tools/catalogs.py extracts `Phrase("...")`); `str()` is the English."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.template.format(**self.params) if self.params else self.template
+
+
+class Joined:
+    """Phrases (or plain values) shown one after another with `separator` between them."""
+
+    def __init__(self, separator: str, items: list[object]) -> None:
+        self.separator = separator
+        self.items = items
+
+    def __str__(self) -> str:
+        return self.separator.join(str(item) for item in self.items)
+
+
+def _param_text(value: object, lang: str) -> object:
+    """A param in `lang`: phrases and nested lapgate errors translated, other values as is."""
+    if isinstance(value, Joined):
+        return value.separator.join(str(_param_text(item, lang)) for item in value.items)
+    if isinstance(value, Phrase):
+        return _phrase(value, lang)
+    if isinstance(value, BaseException):
+        return error_text(value, lang)
+    return value
+
+
+def _phrase(phrase: Phrase, lang: str) -> str:
+    text = translations(lang).gettext(phrase.template)
+    filled = {name: _param_text(value, lang) for name, value in phrase.params.items()}
+    try:
+        return text.format(**filled) if phrase.params else text
+    except (KeyError, IndexError, ValueError):
+        return str(phrase)
 
 
 def request_error_text(exc: BaseException) -> str:

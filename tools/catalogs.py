@@ -38,6 +38,9 @@ BROWSER = BOARD / "static" / "i18n"
 LANGUAGES = ("de", "es", "ja")  # English is the message ids themselves
 ERRORS = ("LapgateError", "RuleViolation", "UnknownEvent", "ConfigError", "ActionError")
 ERRORS += ("NotFound", "NeedsAnswer", "ActionFailed", "ModelCardError", "CsvError")
+ERRORS += ("BackupError", "DataDirBusy", "ExportError", "HostStopped", "ImportFormatError")
+ERRORS += ("LeagueConfigError", "NotADemoFolder", "PortUnavailable", "StoreUnavailable")
+ERRORS += ("SyncConflict", "SyncRefused", "WireError", "Phrase")  # Phrase: board/i18n.py
 KEYWORDS: dict[str, Any] = {
     "_": None,
     "gettext": None,

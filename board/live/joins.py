@@ -103,25 +103,30 @@ def request(
     track = race.track(track_id)
     taken = mode(race, track)
     if taken is JoinMode.CLOSED:
-        raise RuleViolation(f"join: {track.name} takes no joins from phones now; ask the staff")
+        raise RuleViolation(
+            "join: {track_name} takes no joins from phones now; ask the staff",
+            track_name=track.name,
+        )
     name = clean_alias(alias)
     for join in race.joins.items.values():
         if join.device == device and _active(race, join):
             raise RuleViolation(
-                f"join: this phone has already joined as {join.alias!r}; leave that entry first"
+                "join: this phone has already joined as {alias!r}; leave that entry first",
+                alias=join.alias,
             )
         if join.alias.casefold() == name.casefold() and join.status is JoinStatus.PENDING:
-            raise RuleViolation(f"join: {name!r} is already waiting for approval")
+            raise RuleViolation("join: {name!r} is already waiting for approval", name=name)
     known = _racer_named(race, name)
     if known is not None and any(
         e.racer_id == known.racer_id for t in race.tracks.values() for e in race.track_queue(t)
     ):
-        raise RuleViolation(f"join: {known.alias!r} is already in a queue")
+        raise RuleViolation("join: {alias!r} is already in a queue", alias=known.alias)
     if taken is JoinMode.APPROVE:
         waiting = sum(1 for j in race.joins.items.values() if j.status is JoinStatus.PENDING)
         if waiting >= PENDING_MAX:
             raise RuleViolation(
-                f"join: {waiting} joins are waiting for approval already; try again later"
+                "join: {waiting} joins are waiting for approval already; try again later",
+                waiting=waiting,
             )
     join = Join(
         new_id(),
@@ -177,9 +182,13 @@ def _keep(race: Race, join: Join) -> None:
 def _pending(race: Race, join_id: str) -> Join:
     join = race.joins.items.get(join_id)
     if join is None:
-        raise NotFound(f"join: got {join_id!r:.40}, expected a join waiting for approval")
+        raise NotFound(
+            "join: got {join_id!r:.40}, expected a join waiting for approval", join_id=join_id
+        )
     if join.status is not JoinStatus.PENDING:
-        raise RuleViolation(f"join: {join.alias!r} was {join.status} already")
+        raise RuleViolation(
+            "join: {alias!r} was {join_status} already", alias=join.alias, join_status=join.status
+        )
     return join
 
 

@@ -31,6 +31,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from werkzeug.security import check_password_hash
 
+from lapgate.board.i18n import request_error_text
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.timer.errors import LapgateError
@@ -133,9 +134,9 @@ def merge() -> Response:
     try:
         merge_id = store.merge_racers(kept, merged)
     except LookupError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     except LapgateError as exc:
-        abort(409, str(exc))
+        abort(409, request_error_text(exc))
     log.info("league staff: merged racer %s into %s (merge %d)", merged, kept, merge_id)
     _standings_changed(store)
     return jsonify({"merge_id": merge_id, "kept_id": kept, "merged_id": merged})
@@ -150,9 +151,9 @@ def unmerge() -> Response:
     try:
         store.undo_merge(merge_id)
     except LookupError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     except LapgateError as exc:
-        abort(409, str(exc))
+        abort(409, request_error_text(exc))
     log.info("league staff: undid merge %d", merge_id)
     _standings_changed(store)
     return jsonify({"merge_id": merge_id, "undone": True})

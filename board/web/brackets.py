@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
+from lapgate.board.i18n import request_error_text
 from lapgate.board.live import brackets
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
@@ -48,7 +49,7 @@ def _read(work: Any) -> Response:
     try:
         return jsonify(_host().call(work))
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
         abort(503, f"the engine is not answering ({exc}); try again")
 
@@ -57,7 +58,7 @@ def _command(name: str, payload: Payload) -> Response:
     try:
         result = perform(_host(), name, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     return jsonify({"ok": True, **result})
 
 
@@ -105,7 +106,7 @@ def latest() -> Response:
     try:
         view = _host().call(work)
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
         abort(503, f"the engine is not answering ({exc}); try again")
     return Response(status=204) if view is None else jsonify(view)

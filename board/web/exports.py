@@ -16,6 +16,7 @@ import re
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
+from lapgate.board.i18n import request_error_text
 from lapgate.board.league.event_export import PRINT_FORMATS, ExportError, ExportFormat, export_file
 from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.service import ResultStore
@@ -59,7 +60,7 @@ def download(fmt: str) -> Response:
     try:
         body = export_file(result_store, event.event_id, export_format, round_key, kind=kind)
     except ExportError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     media_type, extension = MEDIA_TYPES[export_format]
     printed = export_format in PRINT_FORMATS
     label = f"{fmt}-{kind}" if printed else fmt
