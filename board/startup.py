@@ -90,7 +90,8 @@ def config_error(exc: ConfigError, config_file: Path) -> ConfigError:
             config_file=config_file,
         )
     check = f"Fix these, then check the file with `lapgate check-config {config_file}`"
-    return ConfigError("\n".join([*lines, check]))
+    problems = "\n".join([*lines, check])  # the loader's lines, in English as it wrote them
+    return ConfigError(problems)
 
 
 def _can_open(path: Path) -> bool:

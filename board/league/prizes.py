@@ -97,7 +97,8 @@ def rules_from_dict(data: dict[str, Any], source: str = "<rules>") -> PrizeRules
             f"got {err.get('input')!r}, expected {err['msg']}"
             for err in exc.errors()
         ]
-        raise ConfigError("\n".join(lines)) from None
+        problems = "\n".join(lines)  # pydantic's words, one line per problem
+        raise ConfigError(problems) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -228,10 +228,10 @@ def open_adhoc(
         seeds = ranked[:size] if size else ranked
         if size and len(seeds) < size:
             raise RuleViolation(
-                "size: got {size}, but the round's leaderboard has only {seeds_count} racers "
+                "size: got {size}, but the round's leaderboard has only {count} racers "
                 "with a result",
                 size=size,
-                seeds_count=len(seeds),
+                count=len(seeds),
             )
     else:
         for racer_id in seeds:

@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
+from lapgate.board.i18n import Phrase
 from lapgate.board.live import brackets, cards, joins, program, racers, teams
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
@@ -700,7 +701,7 @@ def parse(name: object, payload: object) -> tuple[CommandSpec, Command]:
     try:
         return spec, spec.model.model_validate(payload)
     except ValidationError as exc:
-        raise ActionError("{name}: {describe}", name=name, describe=describe(exc)) from None
+        raise ActionError("{name}: {problem}", name=name, problem=describe(exc)) from None
 
 
 MAX_PAYLOAD_DEPTH = 8  # the deepest command (a bracket's seeds) needs 2
@@ -748,32 +749,39 @@ def check_text(name: str, payload: dict[str, Any]) -> None:
 
 
 EXPECTED = {
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "list_type": "a list",
-    "dict_type": "an object",
-    "model_type": "an object",
+    "int_type": Phrase("a whole number"),
+    "int_parsing": Phrase("a whole number"),
+    "int_from_float": Phrase("a whole number"),
+    "bool_type": Phrase("true or false"),
+    "string_type": Phrase("text"),
+    "list_type": Phrase("a list"),
+    "dict_type": Phrase("an object"),
+    "model_type": Phrase("an object"),
 }
 
 
-def describe(exc: ValidationError) -> str:
-    """The first problem of a validation error as `field: got X, expected Y`."""
+def describe(exc: ValidationError) -> Phrase:
+    """The first problem of a validation error as `field: got X, expected Y` (a `Phrase`:
+    `str()` is the English, and an error that carries it is translated with it)."""
     error = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in error["loc"]) or "payload"
     got = repr(error.get("input"))[:60]
     kind = error["type"]
     if kind == "missing":
-        return f"{where}: got nothing, expected a value"
+        return Phrase("{where}: got nothing, expected a value", where=where)
     if kind == "extra_forbidden":
-        return f"{where}: got {got}, expected no such field (not part of this command)"
+        return Phrase(
+            "{where}: got {got}, expected no such field (not part of this command)",
+            where=where,
+            got=got,
+        )
     message = str(error["msg"])
     expected = EXPECTED.get(kind) or message.removeprefix("Input should be ").removeprefix(
         "Value should be "
     )
-    return f"{where}: got {got}, expected {expected}"
+    return Phrase(
+        "{where}: got {got}, expected {expected}", where=where, got=got, expected=expected
+    )
 
 
 def execute(race: Race, spec: CommandSpec, command: Command) -> Payload:

@@ -582,7 +582,7 @@ def advancers_from_csv(text: str) -> list[str]:
             names = [r[column].strip() for r in rows[1:] if len(r) > column and r[column].strip()]
             if not names:
                 raise ActionError(
-                    "csv: column {rows!r} is empty, expected names", rows=rows[0][column]
+                    "csv: column {column!r} is empty, expected names", column=rows[0][column]
                 )
             return names
     return [r[0].strip() for r in rows if r and r[0].strip()]
