@@ -18,6 +18,7 @@ so one page never mixes the two.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
 import json
 import os
@@ -243,6 +244,22 @@ def _phrase(phrase: Phrase, lang: str) -> str:
         return text.format(**filled) if phrase.params else text
     except (KeyError, IndexError, ValueError):
         return str(phrase)
+
+
+def request_gettext(message: str, **params: object) -> str:
+    """`message` (a message id with `%(name)s` fields) in the language of the request being
+    served, filled from `params`; English outside a request or in an app without `init_app`
+    (the league service). Import it as `_` so tools/catalogs.py extracts the message."""
+    from flask import has_request_context
+
+    lang = DEFAULT_LANGUAGE
+    if has_request_context():
+        with contextlib.suppress(KeyError):  # no `init_app`: English
+            lang = current_language()
+    try:
+        return gettext_in(lang, message, **params)
+    except (KeyError, ValueError, TypeError):  # a translation that does not fit the params
+        return message % params if params else message
 
 
 def request_error_text(exc: BaseException) -> str:

@@ -37,6 +37,7 @@ from flask import (
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.security import check_password_hash
 
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.web.sessions import StaffSessions
 from lapgate.board.web.throttle import LoginThrottle
 from lapgate.config.settings import Settings
@@ -103,10 +104,10 @@ def staff_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not is_staff():
-            abort(401, "staff login required: log in on /control")
+            abort(401, _("staff login required: log in on /control"))
         token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
         if not csrf_ok(token):
-            abort(403, "CSRF token missing or wrong: reload /control")
+            abort(403, _("CSRF token missing or wrong: reload /control"))
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -174,9 +175,9 @@ def logout() -> Any:
 def logout_everywhere() -> Any:
     """Every staff login ends: each tablet and any copied cookie must log in again."""
     if not is_staff():
-        abort(401, "staff login required: log in on /control")
+        abort(401, _("staff login required: log in on /control"))
     if not csrf_ok(request.form.get("csrf_token")):
-        abort(403, "CSRF token missing or wrong: reload /control")
+        abort(403, _("CSRF token missing or wrong: reload /control"))
     staff_sessions().close_all()
     session.clear()
     return redirect("/control")

@@ -21,6 +21,7 @@ from lapgate.board.charts.run_chart import run_laps_svg
 from lapgate.board.charts.sources import round_distribution, run_chart_of
 from lapgate.board.charts.style import Size, Theme, size_of, theme_of
 from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import run_view
@@ -60,7 +61,9 @@ def _on_host(work: Callable[[Race], Any]) -> Any:
     try:
         return host.call(work)
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(
+            503, _("the engine is not answering (%(exc)s); try again", exc=request_error_text(exc))
+        )
     except LapgateError as exc:
         abort(error_status(exc), request_error_text(exc))
 

@@ -38,6 +38,7 @@ from flask import (
 
 from lapgate.board.charts.figures import Progression, SeasonRace
 from lapgate.board.charts.season import progression_svg
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.league.model import RacerRecord
 from lapgate.board.league.service import ResultStore, season_standings, seasons
 from lapgate.board.league.standings import Scheme, StandingRow, racer_history
@@ -108,7 +109,7 @@ def _search(
 def _store() -> ResultStore:
     store: ResultStore | None = current_app.extensions["lapgate.results"]
     if store is None:
-        abort(503, "standings: this board's store keeps no league results; use the SQL store")
+        abort(503, _("standings: this board's store keeps no league results; use the SQL store"))
     return store
 
 
@@ -117,7 +118,14 @@ def _scheme() -> Scheme:
     try:
         return Scheme(value)
     except ValueError:
-        abort(400, f"scheme: got {value!r:.40}, expected one of {[str(s) for s in Scheme]}")
+        abort(
+            400,
+            _(
+                "scheme: got %(value)s, expected one of %(schemes)s",
+                value=repr(value)[:40],
+                schemes=[str(s) for s in Scheme],
+            ),
+        )
 
 
 def _season(store: ResultStore) -> tuple[str, list[str]]:
@@ -128,7 +136,14 @@ def _season(store: ResultStore) -> tuple[str, list[str]]:
         settings: Settings = current_app.extensions["lapgate.settings"]
         value = settings.event.season if settings.event.season in known else (known or [""])[-1]
     if value not in known:
-        abort(404, f"season: got {value!r:.40}, expected one of {known}")
+        abort(
+            404,
+            _(
+                "season: got %(value)s, expected one of %(known)s",
+                value=repr(value)[:40],
+                known=known,
+            ),
+        )
     return value, known
 
 
@@ -141,14 +156,31 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     except ValueError:
         value = low - 1
     if not low <= value <= high:
-        abort(400, f"{name}: got {raw!r:.40}, expected a whole number {low}–{high}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(raw)s, expected a whole number %(low)s–%(high)s",
+                name=name,
+                raw=repr(raw)[:40],
+                low=low,
+                high=high,
+            ),
+        )
     return value
 
 
 def _text_arg(name: str) -> str:
     value = request.args.get(name, "").strip()
     if len(value) > MAX_QUERY_CHARS:
-        abort(400, f"{name}: got {len(value)} characters, expected at most {MAX_QUERY_CHARS}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(chars)s characters, expected at most %(max_chars)s",
+                name=name,
+                chars=len(value),
+                max_chars=MAX_QUERY_CHARS,
+            ),
+        )
     return value
 
 
@@ -212,10 +244,13 @@ def standings() -> Response:
 def racer(racer_id: str) -> Response:
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _known = _season(store)
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(
+            404,
+            _("racer: got %(racer_id)s, expected a known racer id", racer_id=repr(racer_id)[:40]),
+        )
     record = records[racer_id]
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
@@ -255,11 +290,14 @@ def racer_chart(racer_id: str) -> Response:
     """A racer's season progression as an SVG image (see `board.web.charts`)."""
     store = _store()
     scheme = _scheme()
-    season, _ = _season(store)
+    season, _known = _season(store)
     size, theme = chart_options()
     records = store.racer_records([racer_id], history=False)
     if racer_id not in records:
-        abort(404, f"racer: got {racer_id!r:.40}, expected a known racer id")
+        abort(
+            404,
+            _("racer: got %(racer_id)s, expected a known racer id", racer_id=repr(racer_id)[:40]),
+        )
     races = _cached(("races", season), lambda: season_races(store, season))
     history = racer_history(races, racer_id, scheme)
     chart = Progression(
