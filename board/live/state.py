@@ -54,7 +54,7 @@ class NeedsAnswer(LapgateError, ValueError):
     """A request staff must answer a question about first ("same person?").
 
     `details` is the question for a page to show (which racers, with their runs); the
-    message says in words how to answer it.
+    message (a template with `params`, as every lapgate error) says in words how to answer.
     """
 
     def __init__(self, template: str, details: dict[str, Any], /, **params: object) -> None:

@@ -27,6 +27,7 @@ from flask_socketio import Namespace, SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from lapgate.board import i18n
 from lapgate.board.i18n import request_gettext as _
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
@@ -72,6 +73,7 @@ def create_league_app(
     app.config.update(SECRET_KEY=secrets.token_hex(32), SEND_FILE_MAX_AGE_DEFAULT=3600)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
+    i18n.init_app(app)  # the shared pages (standings) in each client's language
     socketio = SocketIO(
         app,
         async_mode="threading",
