@@ -98,7 +98,11 @@ def bracket_from_payload(bracket_id: str, round_id: str, data: Payload) -> LiveB
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, RuleViolation):
             raise
-        raise RuleViolation(f"bracket {bracket_id}: stored document is damaged: {exc!r}") from None
+        raise RuleViolation(
+            "bracket {bracket_id}: stored document is damaged: {exc!r}",
+            bracket_id=bracket_id,
+            exc=exc,
+        ) from None
     layout = log.layout
     rules = BracketRules(layout.kind, layout.stop_at, layout.grand_final_reset, rules_match)
     return LiveBracket(

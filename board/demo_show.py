@@ -70,16 +70,21 @@ def check_demo_folder(db_file: Path, demo_event: str = "lapgate Demo Championshi
             results = connection.execute("SELECT count(*) FROM results").fetchone()[0]
     except sqlite3.Error as exc:
         raise NotADemoFolder(
-            f"--data {str(folder)!r}: {db_file.name} is not a demo database ({exc}); the demo "
-            "wipes its folder's database: give it a folder of its own (default lapgate-demo)"
+            "--data {folder!r}: {db_file_name} is not a demo database ({exc}); the demo wipes "
+            "its folder's database: give it a folder of its own (default lapgate-demo)",
+            folder=str(folder),
+            db_file_name=db_file.name,
+            exc=exc,
         ) from None
     real = [n for n in names if not re.fullmatch(re.escape(demo_event) + r" #\d+", n)]
     if real or results:
         shown = ", ".join(repr(n) for n in real[:3]) or f"{results} league results"
         raise NotADemoFolder(
-            f"--data {str(folder)!r} holds a real event database ({shown}); the demo wipes "
-            "its folder's database at every start, so it refuses this one: give it a folder "
-            "of its own (default lapgate-demo)"
+            "--data {folder!r} holds a real event database ({shown}); the demo wipes its "
+            "folder's database at every start, so it refuses this one: give it a folder of its "
+            "own (default lapgate-demo)",
+            folder=str(folder),
+            shown=shown,
         )
 
 

@@ -18,6 +18,7 @@ so one page never mixes the two.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import gettext as _gettext
 import json
@@ -194,27 +195,78 @@ def error_text(exc: BaseException, lang: str) -> str:
     params = getattr(exc, "params", None) or {}
     if not isinstance(template, str) or not template or lang == DEFAULT_LANGUAGE:
         return str(exc)
-    # An error passed on as a param ("model card: {problem}") is translated too.
-    params = {
-        k: error_text(v, lang) if isinstance(v, BaseException) else v for k, v in params.items()
-    }
     text = translations(lang).gettext(template)
-    params = {key: _param_text(value, lang) for key, value in params.items()}
     try:
-        return text.format(**params) if params else text
+        # Params translated too: an error passed on ("model card: {problem}"), phrases,
+        # codes such as a run's status.
+        filled = {name: _param_text(value, lang) for name, value in params.items()}
+        return text.format(**filled) if params else text
     except (KeyError, IndexError, ValueError):
         return str(exc)
 
 
+class Phrase:
+    """Part of an error's message with its own `{name}` fields (say "{count} runs"), given as
+    one of the error's params and translated along with it (`error_text`). The template is a
+    message id too (tools/catalogs.py extracts `Phrase("...")`); `str()` is the English."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params = params
+
+    def __str__(self) -> str:
+        return self.template.format(**self.params) if self.params else self.template
+
+
+class Joined:
+    """Phrases (or plain values) shown one after another with `separator` between them."""
+
+    def __init__(self, separator: str, items: list[object]) -> None:
+        self.separator = separator
+        self.items = items
+
+    def __str__(self) -> str:
+        return self.separator.join(str(item) for item in self.items)
+
+
 def _param_text(value: object, lang: str) -> object:
-    """A param of a lapgate error as `lang` shows it: a lapgate error in it (a config
-    file's problems, one a line) translated too; a code such as a run's status
-    (`RunStatus.FINISHED`) as the board's word for it when the catalog has one."""
-    if isinstance(value, BaseException) and isinstance(getattr(value, "template", None), str):
+    """A param in `lang`: phrases and nested lapgate errors translated (a config file's
+    problems, one a line); a code such as a run's status (`RunStatus.FINISHED`) as the
+    board's word for it when the catalog has one; other values as they are."""
+    if isinstance(value, Joined):
+        return value.separator.join(str(_param_text(item, lang)) for item in value.items)
+    if isinstance(value, Phrase):
+        return _phrase(value, lang)
+    if isinstance(value, BaseException):
         return error_text(value, lang)
     if isinstance(value, enum.Enum) and isinstance(value.value, str) and value.value:
         return translations(lang).gettext(value.value)
     return value
+
+
+def _phrase(phrase: Phrase, lang: str) -> str:
+    text = translations(lang).gettext(phrase.template)
+    filled = {name: _param_text(value, lang) for name, value in phrase.params.items()}
+    try:
+        return text.format(**filled) if phrase.params else text
+    except (KeyError, IndexError, ValueError):
+        return str(phrase)
+
+
+def request_gettext(message: str, **params: object) -> str:
+    """`message` (a message id with `%(name)s` fields) in the language of the request being
+    served, filled from `params`; English outside a request or in an app without `init_app`
+    (the league service). Import it as `_` so tools/catalogs.py extracts the message."""
+    from flask import has_request_context
+
+    lang = DEFAULT_LANGUAGE
+    if has_request_context():
+        with contextlib.suppress(KeyError):  # no `init_app`: English
+            lang = current_language()
+    try:
+        return gettext_in(lang, message, **params)
+    except (KeyError, ValueError, TypeError):  # a translation that does not fit the params
+        return message % params if params else message
 
 
 def request_error_text(exc: BaseException) -> str:

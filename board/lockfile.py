@@ -34,8 +34,10 @@ class DataDirLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise DataDirBusy(
-                f"data folder {self.path.parent}: cannot hold the daemon's lock file "
-                f"({exc.strerror}); set [store] data_dir to a folder this user may write"
+                "data folder {parent}: cannot hold the daemon's lock file ({strerror}); set "
+                "[store] data_dir to a folder this user may write",
+                parent=self.path.parent,
+                strerror=exc.strerror,
             ) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -43,9 +45,11 @@ class DataDirLock:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "?"
             os.close(fd)
             raise DataDirBusy(
-                f"data folder {self.path.parent}: another lapgate (pid {holder}) is running on "
-                "it; stop that one first (systemctl stop lapgate), or give this one another "
-                "[store] data_dir"
+                "data folder {parent}: another lapgate (pid {holder}) is running on it; stop "
+                "that one first (systemctl stop lapgate), or give this one another [store] "
+                "data_dir",
+                parent=self.path.parent,
+                holder=holder,
             ) from None
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())

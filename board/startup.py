@@ -35,45 +35,63 @@ def check_listen(host: str, port: int) -> None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise PortUnavailable(_host_problem(host, str(exc.strerror))) from None
+        raise _host_problem(host, str(exc.strerror)) from None
     family, _, _, _, address = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug does
         try:
             sock.bind(address)
         except OSError as exc:
-            raise PortUnavailable(_bind_problem(host, port, exc)) from None
+            raise _bind_problem(host, port, exc) from None
 
 
-def _host_problem(host: str, why: str) -> str:
-    return (
-        f"cannot listen on {host!r} ({why}): set [board] host (--host for the demo) to an "
-        "address of this computer, 0.0.0.0 for every network or 127.0.0.1 for this one only"
+def _host_problem(host: str, why: str) -> PortUnavailable:
+    return PortUnavailable(
+        "cannot listen on {host!r} ({why}): set [board] host (--host for the demo) to an "
+        "address of this computer, 0.0.0.0 for every network or 127.0.0.1 for this one only",
+        host=host,
+        why=why,
     )
 
 
-def _bind_problem(host: str, port: int, exc: OSError) -> str:
+def _bind_problem(host: str, port: int, exc: OSError) -> PortUnavailable:
     if exc.errno == errno.EADDRINUSE:
-        return (
-            f"port {port} on {host} is already in use (is lapgate already running? "
-            f"`systemctl status lapgate`): stop that program or choose a free port ({PORT_HINT})"
+        return PortUnavailable(
+            "port {port} on {host} is already in use (is lapgate already running? "
+            "`systemctl status lapgate`): stop that program or choose a free port ({hint})",
+            port=port,
+            host=host,
+            hint=PORT_HINT,
         )
     if exc.errno == errno.EACCES:
-        return f"port {port} needs root: choose a port above 1023 ({PORT_HINT})"
+        return PortUnavailable(
+            "port {port} needs root: choose a port above 1023 ({hint})", port=port, hint=PORT_HINT
+        )
     if exc.errno == errno.EADDRNOTAVAIL:
         return _host_problem(host, "not an address of this computer")
-    return f"cannot listen on {host}:{port} ({exc.strerror}): choose another port ({PORT_HINT})"
+    return PortUnavailable(
+        "cannot listen on {host}:{port} ({why}): choose another port ({hint})",
+        host=host,
+        port=port,
+        why=exc.strerror,
+        hint=PORT_HINT,
+    )
 
 
 def config_error(exc: ConfigError, config_file: Path) -> ConfigError:
     """The loader's error with the fix appended (one line per problem it found)."""
     if not config_file.exists():
         return exc  # the message names the missing file: nothing to check yet
-    check = f"fix it, then check the file with `lapgate check-config {config_file}`"
     lines = str(exc).splitlines()
     if len(lines) == 1:
-        return ConfigError(f"{lines[0]}: {check}")
-    return ConfigError("\n".join([*lines, check.replace("fix it", "Fix these", 1)]))
+        return ConfigError(
+            "{error}: fix it, then check the file with `lapgate check-config {config_file}`",
+            error=lines[0],
+            config_file=config_file,
+        )
+    check = f"Fix these, then check the file with `lapgate check-config {config_file}`"
+    problems = "\n".join([*lines, check])  # the loader's lines, in English as it wrote them
+    return ConfigError(problems)
 
 
 def _can_open(path: Path) -> bool:
@@ -154,7 +172,9 @@ def store_problem(url: str, exc: Exception) -> StoreUnavailable:
     why = getattr(exc, "strerror", None) or str(getattr(exc, "orig", None) or exc)
     why = why.strip().splitlines()[0] if why.strip() else type(exc).__name__
     return StoreUnavailable(
-        f"cannot open the database {shown} ({why}): set [store] data_dir to a folder this "
-        "user can write (or database_url to a reachable server), or run the installed "
-        "service (`sudo systemctl start lapgate`)"
+        "cannot open the database {shown} ({why}): set [store] data_dir to a folder this user "
+        "can write (or database_url to a reachable server), or run the installed service (`sudo "
+        "systemctl start lapgate`)",
+        shown=shown,
+        why=why,
     )

@@ -71,6 +71,7 @@ KEYWORDS: dict[str, Any] = {
     "N_": None,
     "t": None,  # L.t in scripts
     "tn": (1, 2),  # L.tn in scripts
+    "Phrase": None,  # part of an error's message (board/i18n.py)
     **{name: None for name in ERRORS},
 }
 SOURCES: list[tuple[Path, list[tuple[str, str]]]] = [

@@ -64,14 +64,17 @@ def find_event(store: ResultStore, key: str, season: str | None = None) -> Event
         if len(found) > 1:
             seasons = sorted({e.season for e in found})
             raise ExportError(
-                f"event {key!r}: {len(found)} events match (seasons {seasons}); "
-                "expected one: give its id or --season"
+                "event {key!r}: {count} events match (seasons {seasons}); expected one: "
+                "give its id or --season",
+                key=key,
+                count=len(found),
+                seasons=seasons,
             )
     for event in events:
         meta = store.event_meta(event.event_id)
         if meta is not None and meta.source_id == key:
             return event
-    raise ExportError(f"event {key!r}: no such event id or name; see `lapgate standings`")
+    raise ExportError("event {key!r}: no such event id or name; see `lapgate standings`", key=key)
 
 
 def _round_id(store: ResultStore, event: EventInfo, round_key: str | None) -> str | None:
@@ -80,7 +83,11 @@ def _round_id(store: ResultStore, event: EventInfo, round_key: str | None) -> st
     for round_info in store.list_rounds(event.event_id):
         if round_key in (round_info.round_id, round_info.name, str(round_info.seq)):
             return round_info.round_id
-    raise ExportError(f"round {round_key!r}: not a round (id, name or number) of {event.name!r}")
+    raise ExportError(
+        "round {round_key!r}: not a round (id, name or number) of {event_name!r}",
+        round_key=round_key,
+        event_name=event.name,
+    )
 
 
 def export_event(
@@ -94,13 +101,15 @@ def export_event(
     ``html``: `export_file` prints those)."""
     fmt = ExportFormat(fmt)
     if fmt in PRINT_FORMATS:
-        raise ExportError(f"export format {fmt}: printed pages; call export_file")
+        raise ExportError("export format {fmt}: printed pages; call export_file", fmt=fmt)
     event = find_event(store, event_key, season)
     round_id = _round_id(store, event, round_key)
     imported = store.imported_races(event.season, [event.event_id])
     if imported:
         if fmt in LAP_FORMATS:
-            raise ExportError(f"event {event.name!r} was imported: it has results, not laps")
+            raise ExportError(
+                "event {event_name!r} was imported: it has results, not laps", event_name=event.name
+            )
         results = imported[0].results
         rounds = []
     else:

@@ -108,13 +108,19 @@ def parse_results(text: str, source: str) -> ParsedResults:
         header = next(reader, None)
     except csv.Error as exc:
         raise ImportFormatError(
-            f"{source}:1: got a header the CSV reader cannot take ({exc})"
+            "{source}:1: got a header the CSV reader cannot take ({exc})", source=source, exc=exc
         ) from None
     if not header:
-        raise ImportFormatError(f"{source}:1: got an empty file, expected a CSV header")
+        raise ImportFormatError(
+            "{source}:1: got an empty file, expected a CSV header", source=source
+        )
     canon = [_LOOKUP.get(_norm(name), name.strip()) for name in header]
     if "Alias" not in canon:
-        raise ImportFormatError(f"{source}:1: got columns {header}, expected an Alias column")
+        raise ImportFormatError(
+            "{source}:1: got columns {header}, expected an Alias column",
+            source=source,
+            header=header,
+        )
     rows: list[ImportRow] = []
     problems: list[ImportProblem] = []
     while True:
@@ -188,14 +194,18 @@ def read_text(file: Path) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise ImportFormatError(
-                f"{file}: a UTF-16 file with a broken character at byte {exc.start}; "
-                "expected UTF-8 or UTF-16 text"
+                "{file}: a UTF-16 file with a broken character at byte {start}; expected UTF-8 "
+                "or UTF-16 text",
+                file=file,
+                start=exc.start,
             ) from None
     if b"\0" in data:
         line = data.count(b"\n", 0, data.index(b"\0")) + 1
         raise ImportFormatError(
-            f"{file}:{line}: got NUL bytes (UTF-16 without its BOM, or not text); "
-            "expected UTF-8 text"
+            "{file}:{line}: got NUL bytes (UTF-16 without its BOM, or not text); expected UTF-8 "
+            "text",
+            file=file,
+            line=line,
         )
     try:
         text = data.decode("utf-8-sig")
@@ -203,8 +213,11 @@ def read_text(file: Path) -> str:
         line = data.count(b"\n", 0, exc.start) + 1
         byte = data[exc.start : exc.start + 1].hex()
         raise ImportFormatError(
-            f"{file}:{line}: got byte 0x{byte} that is not UTF-8 (a cp1252/Latin-1 file?); "
-            "expected UTF-8 text: save it as 'CSV UTF-8'"
+            "{file}:{line}: got byte 0x{byte} that is not UTF-8 (a cp1252/Latin-1 file?); "
+            "expected UTF-8 text: save it as 'CSV UTF-8'",
+            file=file,
+            line=line,
+            byte=byte,
         ) from None
     return text
 
@@ -256,10 +269,14 @@ def parse_leaderboards(text: str, source: str) -> tuple[list[LeaderboardRace], l
         fieldnames = reader.fieldnames
     except csv.Error as exc:
         raise ImportFormatError(
-            f"{source}:1: got a header the CSV reader cannot take ({exc})"
+            "{source}:1: got a header the CSV reader cannot take ({exc})", source=source, exc=exc
         ) from None
     if not fieldnames or "Arn" not in fieldnames:
-        raise ImportFormatError(f"{source}:1: got {fieldnames}, expected an Arn column")
+        raise ImportFormatError(
+            "{source}:1: got {fieldnames}, expected an Arn column",
+            source=source,
+            fieldnames=fieldnames,
+        )
     races: list[LeaderboardRace] = []
     problems: list[ImportProblem] = []
     while True:

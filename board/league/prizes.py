@@ -82,9 +82,9 @@ def load_rules(path: str | Path) -> PrizeRules:
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(f"{file}: no such file; expected prize rules (TOML)") from None
+        raise ConfigError("{file}: no such file; expected prize rules (TOML)", file=file) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML ({exc})") from None
+        raise ConfigError("{file}: not valid TOML ({exc})", file=file, exc=exc) from None
     return rules_from_dict(data, str(file))
 
 
@@ -97,7 +97,8 @@ def rules_from_dict(data: dict[str, Any], source: str = "<rules>") -> PrizeRules
             f"got {err.get('input')!r}, expected {err['msg']}"
             for err in exc.errors()
         ]
-        raise ConfigError("\n".join(lines)) from None
+        problems = "\n".join(lines)  # pydantic's words, one line per problem
+        raise ConfigError(problems) from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -267,8 +267,10 @@ def before_action(race: Race) -> None:
     """Before a staff action on a run: the held crossings go first, or the action waits."""
     if race.backlog.held and not retry(race):
         raise StoreUnavailable(
-            f"{race.backlog.crossings} gate crossing(s) wait for the store, and nothing is "
-            f"stored before them ({race.store_health.detail}); try again when it commits"
+            "{crossings} gate crossing(s) wait for the store, and nothing is stored before them "
+            "({detail}); try again when it commits",
+            crossings=race.backlog.crossings,
+            detail=race.store_health.detail,
         )
 
 

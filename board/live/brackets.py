@@ -60,7 +60,9 @@ def load(race: Race) -> None:
 def get(race: Race, bracket_id: str) -> LiveBracket:
     bracket = race.brackets.get(bracket_id)
     if bracket is None:
-        raise NotFound(f"bracket: got {bracket_id!r:.60}, expected a known bracket id")
+        raise NotFound(
+            "bracket: got {bracket_id!r:.60}, expected a known bracket id", bracket_id=bracket_id
+        )
     return bracket
 
 
@@ -167,10 +169,16 @@ def _create(
     race: Race, info: RoundInfo, rules: BracketRules, seeds: Sequence[str], source: str | None
 ) -> LiveBracket:
     if len(seeds) < 2:
-        raise RuleViolation(f"open {info.name}: got {len(seeds)} entrants, expected at least 2")
+        raise RuleViolation(
+            "open {info_name}: got {count} entrants, expected at least 2",
+            info_name=info.name,
+            count=len(seeds),
+        )
     if rules.stop_at > len(seeds):
         raise ActionError(
-            f"stop_at: got {rules.stop_at}, expected at most {len(seeds)} (the field)"
+            "stop_at: got {stop_at}, expected at most {field_size} (the field)",
+            stop_at=rules.stop_at,
+            field_size=len(seeds),
         )
     layout = build_layout(len(seeds), rules.kind, rules.stop_at, rules.grand_final_reset)
     bracket_log = new_bracket(layout, tuple(seeds))
@@ -196,7 +204,7 @@ def open_for_round(race: Race, info: RoundInfo, seeds: Sequence[str]) -> LiveBra
         return existing[0]
     rules = race.specs[info.round_id].bracket
     if rules is None:
-        raise RuleViolation(f"open {info.name}: it has no bracket rules")
+        raise RuleViolation("open {info_name}: it has no bracket rules", info_name=info.name)
     return _create(race, info, rules, seeds, None)
 
 
@@ -215,32 +223,40 @@ def open_adhoc(
     track = race.track(track_id)
     source = source_round_id or track.round_id
     if source not in race.rounds:
-        raise NotFound(f"source_round_id: got {source!r:.60}, expected a known round id")
+        raise NotFound(
+            "source_round_id: got {source!r:.60}, expected a known round id", source=source
+        )
     if seeds is None:
         ranked = [s.racer_id for s in race.standings(source) if s.rank is not None]
         seeds = ranked[:size] if size else ranked
         if size and len(seeds) < size:
             raise RuleViolation(
-                f"size: got {size}, but the round's leaderboard has only {len(seeds)} "
-                "racers with a result"
+                "size: got {size}, but the round's leaderboard has only {count} racers "
+                "with a result",
+                size=size,
+                count=len(seeds),
             )
     else:
         for racer_id in seeds:
             race.racer(racer_id)
         if len(set(seeds)) != len(seeds):
-            raise ActionError(f"seeds: got repeated racer ids in {list(seeds)!r:.80}")
+            raise ActionError("seeds: got repeated racer ids in {seeds!r:.80}", seeds=list(seeds))
     running = race.running_on(track)
     if running is not None:
         raise RuleViolation(
-            f"open bracket: a run is {running.state.status} on {track.track_id}; end it first"
+            "open bracket: a run is {state_status} on {track_id}; end it first",
+            state_status=running.state.status,
+            track_id=track.track_id,
         )
     assert race.event is not None
     old = race.rounds.get(track.round_id)
     if old is not None and old.status == RoundStatus.OPEN and race.queues.get(old.round_id):
         queued = len(race.queues[old.round_id])
         raise RuleViolation(
-            f"open bracket: {queued} racers are still queued for {old.name}; "
-            "race or remove them first"
+            "open bracket: {queued} racers are still queued for {old_name}; race or remove them "
+            "first",
+            queued=queued,
+            old_name=old.name,
         )
     seq = max((r.seq for r in race.rounds.values()), default=0) + 1
     info = RoundInfo(
@@ -278,24 +294,31 @@ def stage(race: Race, bracket_id: str, match_id: str | None, replace_staged: boo
     match_id = match_id or state.current_match
     if match_id is None:
         raise RuleViolation(
-            f"stage: {bracket.name} has no match to race (finished: {state.finished})"
+            "stage: {bracket_name} has no match to race (finished: {finished})",
+            bracket_name=bracket.name,
+            finished=state.finished,
         )
     if match_id not in state.next_up:
         status = state.match(match_id).status
         raise RuleViolation(
-            f"stage: match {match_id} is {status}, "
-            f"expected one of the next-up matches {list(state.next_up)}"
+            "stage: match {match_id} is {status}, expected one of the next-up matches {next_up}",
+            match_id=match_id,
+            status=status,
+            next_up=list(state.next_up),
         )
     track = race.track(bracket.track_id)
     if track.round_id != bracket.round_id or race.rounds[bracket.round_id].status != "open":
         raise RuleViolation(
-            f"stage: {bracket.name} is not the open round on {track.track_id}; "
-            "it can take corrections only"
+            "stage: {bracket_name} is not the open round on {track_id}; it can take corrections "
+            "only",
+            bracket_name=bracket.name,
+            track_id=track.track_id,
         )
     if bracket.staged is not None and not replace_staged:
         raise RuleViolation(
-            f"stage: match {bracket.staged.match_id} is staged and not decided; "
-            "decide it first or stage again with replace=true"
+            "stage: match {match_id} is staged and not decided; decide it first or stage again "
+            "with replace=true",
+            match_id=bracket.staged.match_id,
         )
     _unqueue(race, bracket)
     match = state.match(match_id)
@@ -335,13 +358,18 @@ def decide(race: Race, bracket_id: str, no_show: Sequence[str]) -> Payload:
     """Decide the staged match from its runs (`decide_match`) and record the result."""
     bracket = _draft(race, bracket_id)
     if bracket.staged is None:
-        raise RuleViolation(f"decide: no match of {bracket.name} is staged; stage one first")
+        raise RuleViolation(
+            "decide: no match of {bracket_name} is staged; stage one first",
+            bracket_name=bracket.name,
+        )
     match = bracket.state.match(bracket.staged.match_id)
     unknown = [r for r in no_show if r not in match.racers]
     if unknown:
         raise ActionError(
-            f"no_show: got {unknown!r:.60}, "
-            f"expected racers of {match.match_id}: {list(match.racers)}"
+            "no_show: got {unknown!r:.60}, expected racers of {match_id}: {racers}",
+            unknown=unknown,
+            match_id=match.match_id,
+            racers=list(match.racers),
         )
     sides = []
     used: list[str] = []
@@ -353,8 +381,11 @@ def decide(race: Race, bracket_id: str, no_show: Sequence[str]) -> Payload:
     if not used and not no_show:
         top, bottom = (race.racers[r].alias for r in match.racers)
         raise RuleViolation(
-            f"decide {match.match_id}: neither {top} nor {bottom} has raced an attempt; "
-            "race it, record a no-show, or set the winner by hand"
+            "decide {match_id}: neither {top} nor {bottom} has raced an attempt; race it, record "
+            "a no-show, or set the winner by hand",
+            match_id=match.match_id,
+            top=top,
+            bottom=bottom,
         )
     decision = decide_match(bracket.rules.match, sides[0], sides[1])
     new_log = apply_decision(bracket.log, match.match_id, decision)  # a re-run raises (409)
@@ -429,7 +460,9 @@ def undo(race: Race, bracket_id: str, event_id: int | None) -> Payload:
     if event_id is None:
         active = active_event_ids(bracket.log)
         if not active:
-            raise RuleViolation(f"undo: {bracket.name} has no result to undo")
+            raise RuleViolation(
+                "undo: {bracket_name} has no result to undo", bracket_name=bracket.name
+            )
         event_id = max(active)
     new_log = undo_event(bracket.log, event_id)
     _commit(race, bracket, new_log)
@@ -440,7 +473,9 @@ def unstage(race: Race, bracket_id: str) -> Payload:
     """Cancel the staged match: its entries leave the queue; runs already raced stay."""
     bracket = _draft(race, bracket_id)
     if bracket.staged is None:
-        raise RuleViolation(f"unstage: no match of {bracket.name} is staged")
+        raise RuleViolation(
+            "unstage: no match of {bracket_name} is staged", bracket_name=bracket.name
+        )
     match_id = bracket.staged.match_id
     _unqueue(race, bracket)
     _commit(race, bracket)

@@ -70,7 +70,7 @@ def by_id(race: Race, card_id: str) -> ModelCardRecord:
     for card in race.cards.values():
         if card.card_id == card_id:
             return card
-    raise NotFound(f"model card: got {card_id!r:.40}, expected a known card id")
+    raise NotFound("model card: got {card_id!r:.40}, expected a known card id", card_id=card_id)
 
 
 def card_view(race: Race, card: ModelCardRecord) -> dict[str, Any]:

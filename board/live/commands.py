@@ -24,6 +24,7 @@ from pydantic import (
     ValidationError,
 )
 
+from lapgate.board.i18n import Phrase
 from lapgate.board.live import brackets, cards, joins, program, racers, teams
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
 from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
@@ -279,7 +280,9 @@ def _run(race: Race, cmd: OnRun) -> RunRecord:
         return race.run(cmd.run_id)
     track = race.track(cmd.track_id)
     if track.current_run_id is None:
-        raise RuleViolation(f"track {track.track_id}: no run is staged; stage a racer first")
+        raise RuleViolation(
+            "track {track_id}: no run is staged; stage a racer first", track_id=track.track_id
+        )
     return race.runs[track.current_run_id]
 
 
@@ -291,7 +294,9 @@ def _lap_end_ns(run: RunRecord, number: int) -> int:
     for lap in run.state.laps:
         if lap.number == number:
             return lap.end_ns
-    raise NotFound(f"lap: got {number}, expected 1–{len(run.state.laps)} of this run")
+    raise NotFound(
+        "lap: got {number}, expected 1–{laps} of this run", number=number, laps=len(run.state.laps)
+    )
 
 
 def _record(race: Race, run: RunRecord, event: RunEvent) -> Payload:
@@ -335,8 +340,10 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
         }
     if cmd.raced_by.strip():
         raise ActionError(
-            f"raced_by: got {cmd.raced_by!r:.60} for racer {alias!r:.60}; "
-            "expected it only with a team (a racer drives themself)"
+            "raced_by: got {raced_by!r:.60} for racer {alias!r:.60}; expected it only with a "
+            "team (a racer drives themself)",
+            raced_by=cmd.raced_by,
+            alias=alias,
         )
     if cmd.alias is None and cmd.racer_id is None:
         raise ActionError("alias: got nothing, expected an alias or a racer_id")
@@ -422,7 +429,7 @@ def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
         files = {name: text.encode("utf-8") for name, text in cmd.files.items()}
         record = cards.submit(race, racer, cmd.name, files)
     except (ModelCardError, UnicodeEncodeError) as exc:
-        raise ActionError(f"model_submit: {exc}") from None
+        raise ActionError("model_submit: {exc}", exc=exc) from None
     return {
         "card_id": record.card_id,
         "racer_id": record.racer_id,
@@ -472,7 +479,7 @@ def manual_lap(race: Race, cmd: OnRun) -> Payload:
 def reset(race: Race, cmd: Reset) -> Payload:
     """A reset +1/−1 on lap `lap`, or on the lap in progress when `lap` is absent."""
     if cmd.delta not in (1, -1):
-        raise ActionError(f"delta: got {cmd.delta}, expected 1 or -1")
+        raise ActionError("delta: got {delta}, expected 1 or -1", delta=cmd.delta)
     run = _run(race, cmd)
     at_ns = _lap_end_ns(run, cmd.lap) if cmd.lap is not None else _now(race, run)
     return _record(race, run, AdjustResets(at_ns, cmd.delta))
@@ -502,8 +509,8 @@ def sounds(race: Race, cmd: Sounds) -> Payload:
     changes = {name: on for name, on in cmd.model_dump().items() if on is not None}
     if not changes:
         raise ActionError(
-            f"sounds: got no sound, expected one or more of {list(Sounds.model_fields)}"
-            " set to true or false"
+            "sounds: got no sound, expected one or more of {names} set to true or false",
+            names=list(Sounds.model_fields),
         )
     race.set_sounds(changes)
     return {"sounds": dict(race.sounds)}
@@ -514,7 +521,7 @@ def _entrant_pairs(race: Race, changes: list[EntrantChange], by: str) -> list[tu
     for change in changes:
         value = change.alias if by == "alias" else change.racer_id
         if value is None:
-            raise ActionError(f"{by}: got nothing in an entrant change, expected a {by}")
+            raise ActionError("{by}: got nothing in an entrant change, expected a {by}", by=by)
         pairs.append((value, change.reason))
     return pairs
 
@@ -678,17 +685,23 @@ COMMANDS: dict[str, CommandSpec] = {
 def parse(name: object, payload: object) -> tuple[CommandSpec, Command]:
     """The command `name` with `payload` checked (ActionError/NotFound name what is wrong)."""
     if not isinstance(name, str) or name not in COMMANDS:
-        raise NotFound(f"command: got {name!r:.60}, expected one of {sorted(COMMANDS)}")
+        raise NotFound(
+            "command: got {name!r:.60}, expected one of {commands}",
+            name=name,
+            commands=sorted(COMMANDS),
+        )
     spec = COMMANDS[name]
     if payload is None:
         payload = {}
     if not isinstance(payload, dict):
-        raise ActionError(f"payload: got {type(payload).__name__}, expected a JSON object")
+        raise ActionError(
+            "payload: got {type_name}, expected a JSON object", type_name=type(payload).__name__
+        )
     check_text(name, payload)
     try:
         return spec, spec.model.model_validate(payload)
     except ValidationError as exc:
-        raise ActionError(f"{name}: {describe(exc)}") from None
+        raise ActionError("{name}: {problem}", name=name, problem=describe(exc)) from None
 
 
 MAX_PAYLOAD_DEPTH = 8  # the deepest command (a bracket's seeds) needs 2
@@ -703,8 +716,11 @@ def check_text(name: str, payload: dict[str, Any]) -> None:
         if isinstance(value, dict):
             if depth > MAX_PAYLOAD_DEPTH:
                 raise ActionError(
-                    f"{name}: {where or 'payload'}: nested {depth} levels deep, "
-                    f"expected at most {MAX_PAYLOAD_DEPTH}"
+                    "{name}: {where}: nested {depth} levels deep, expected at most {max_depth}",
+                    name=name,
+                    where=where or "payload",
+                    depth=depth,
+                    max_depth=MAX_PAYLOAD_DEPTH,
                 )
             items = [(str(k), v) for k, v in value.items()]
             pending.extend((f"{where}.{k}" if where else k, k, depth) for k, _ in items)
@@ -712,46 +728,60 @@ def check_text(name: str, payload: dict[str, Any]) -> None:
         elif isinstance(value, list):
             if depth > MAX_PAYLOAD_DEPTH:
                 raise ActionError(
-                    f"{name}: {where}: nested {depth} levels deep, "
-                    f"expected at most {MAX_PAYLOAD_DEPTH}"
+                    "{name}: {where}: nested {depth} levels deep, expected at most {max_depth}",
+                    name=name,
+                    where=where,
+                    depth=depth,
+                    max_depth=MAX_PAYLOAD_DEPTH,
                 )
             pending.extend((f"{where}[{i}]", v, depth + 1) for i, v in enumerate(value))
         elif isinstance(value, str):
             lone = next((c for c in value if "\ud800" <= c <= "\udfff"), None)
             if lone is not None:
                 raise ActionError(
-                    f"{name}: {where}: got a lone UTF-16 surrogate U+{ord(lone):04X} in "
-                    f"{value[:40]!r}, expected text of whole characters"
+                    "{name}: {where}: got a lone UTF-16 surrogate U+{code:04X} in {value!r}, "
+                    "expected text of whole characters",
+                    name=name,
+                    where=where,
+                    code=ord(lone),
+                    value=value[:40],
                 )
 
 
 EXPECTED = {
-    "int_type": "a whole number",
-    "int_parsing": "a whole number",
-    "int_from_float": "a whole number",
-    "bool_type": "true or false",
-    "string_type": "text",
-    "list_type": "a list",
-    "dict_type": "an object",
-    "model_type": "an object",
+    "int_type": Phrase("a whole number"),
+    "int_parsing": Phrase("a whole number"),
+    "int_from_float": Phrase("a whole number"),
+    "bool_type": Phrase("true or false"),
+    "string_type": Phrase("text"),
+    "list_type": Phrase("a list"),
+    "dict_type": Phrase("an object"),
+    "model_type": Phrase("an object"),
 }
 
 
-def describe(exc: ValidationError) -> str:
-    """The first problem of a validation error as `field: got X, expected Y`."""
+def describe(exc: ValidationError) -> Phrase:
+    """The first problem of a validation error as `field: got X, expected Y` (a `Phrase`:
+    `str()` is the English, and an error that carries it is translated with it)."""
     error = exc.errors(include_url=False)[0]
     where = ".".join(str(part) for part in error["loc"]) or "payload"
     got = repr(error.get("input"))[:60]
     kind = error["type"]
     if kind == "missing":
-        return f"{where}: got nothing, expected a value"
+        return Phrase("{where}: got nothing, expected a value", where=where)
     if kind == "extra_forbidden":
-        return f"{where}: got {got}, expected no such field (not part of this command)"
+        return Phrase(
+            "{where}: got {got}, expected no such field (not part of this command)",
+            where=where,
+            got=got,
+        )
     message = str(error["msg"])
     expected = EXPECTED.get(kind) or message.removeprefix("Input should be ").removeprefix(
         "Value should be "
     )
-    return f"{where}: got {got}, expected {expected}"
+    return Phrase(
+        "{where}: got {got}, expected {expected}", where=where, got=got, expected=expected
+    )
 
 
 def execute(race: Race, spec: CommandSpec, command: Command) -> Payload:

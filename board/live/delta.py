@@ -227,7 +227,7 @@ def apply_update(state: dict[str, Any], message: dict[str, Any]) -> dict[str, An
     if kind == "track":
         tracks = list(state["tracks"])
         track_id = message["track_id"]
-        index = next((i for i, t in enumerate(tracks) if t["track_id"] == track_id), None)
+        index = next((i for i, entry in enumerate(tracks) if entry["track_id"] == track_id), None)
         if "track" in message:
             track = message["track"]
         elif index is None:

@@ -86,7 +86,7 @@ class _Keyed:
 def _checked_key(key: object) -> str:
     if not isinstance(key, str) or not KEY_PATTERN.fullmatch(key):
         raise ActionError(
-            f"Idempotency-Key: got {key!r:.60}, expected 8 to 128 letters, digits or ._:-"
+            "Idempotency-Key: got {key!r:.60}, expected 8 to 128 letters, digits or ._:-", key=key
         )
     return key
 
@@ -230,8 +230,11 @@ class EngineHost:
                     self._keys.popitem(last=False)
             elif entry.what != what:
                 raise ActionError(
-                    f"Idempotency-Key {key!r} was sent with {entry.what[0]} "
-                    f"{entry.what[1]:.80}; expected a new key for each action"
+                    "Idempotency-Key {key!r} was sent with {action} {payload:.80}; expected a new "
+                    "key for each action",
+                    key=key,
+                    action=entry.what[0],
+                    payload=entry.what[1],
                 )
         try:
             return _wait(entry.future, timeout_s)

@@ -104,28 +104,29 @@ def request(
     taken = mode(race, track)
     if taken is JoinMode.CLOSED:
         raise RuleViolation(
-            "join: {track} takes no joins from phones now; ask the staff", track=track.name
+            "join: {track_name} takes no joins from phones now; ask the staff",
+            track_name=track.name,
         )
     name = clean_alias(alias)
     for join in race.joins.items.values():
         if join.device == device and _active(race, join):
             raise RuleViolation(
-                "join: this phone has already joined as {alias}; leave that entry first",
-                alias=repr(join.alias),
+                "join: this phone has already joined as {alias!r}; leave that entry first",
+                alias=join.alias,
             )
         if join.alias.casefold() == name.casefold() and join.status is JoinStatus.PENDING:
-            raise RuleViolation("join: {alias} is already waiting for approval", alias=repr(name))
+            raise RuleViolation("join: {name!r} is already waiting for approval", name=name)
     known = _racer_named(race, name)
     if known is not None and any(
         e.racer_id == known.racer_id for t in race.tracks.values() for e in race.track_queue(t)
     ):
-        raise RuleViolation("join: {alias} is already in a queue", alias=repr(known.alias))
+        raise RuleViolation("join: {alias!r} is already in a queue", alias=known.alias)
     if taken is JoinMode.APPROVE:
         waiting = sum(1 for j in race.joins.items.values() if j.status is JoinStatus.PENDING)
         if waiting >= PENDING_MAX:
             raise RuleViolation(
-                "join: {count} joins are waiting for approval already; try again later",
-                count=waiting,
+                "join: {waiting} joins are waiting for approval already; try again later",
+                waiting=waiting,
             )
     join = Join(
         new_id(),
@@ -181,9 +182,13 @@ def _keep(race: Race, join: Join) -> None:
 def _pending(race: Race, join_id: str) -> Join:
     join = race.joins.items.get(join_id)
     if join is None:
-        raise NotFound(f"join: got {join_id!r:.40}, expected a join waiting for approval")
+        raise NotFound(
+            "join: got {join_id!r:.40}, expected a join waiting for approval", join_id=join_id
+        )
     if join.status is not JoinStatus.PENDING:
-        raise RuleViolation(f"join: {join.alias!r} was {join.status} already")
+        raise RuleViolation(
+            "join: {alias!r} was {join_status} already", alias=join.alias, join_status=join.status
+        )
     return join
 
 

@@ -189,7 +189,8 @@ def qualify(race: Race, info: RoundInfo, known: dict[str, Qualification]) -> Qua
         advancers = tuple(str(r) for r in info.state.get("advancers", []))
         if not advancers:
             raise RuleViolation(
-                f"close {info.name}: no advancers yet; type them in or import a CSV first"
+                "close {info_name}: no advancers yet; type them in or import a CSV first",
+                info_name=info.name,
             )
         return Qualification(info.name, advancers, tuple((r, "named") for r in advancers))
     if kind == str(RoundKind.BRACKET):
@@ -197,9 +198,12 @@ def qualify(race: Race, info: RoundInfo, known: dict[str, Qualification]) -> Qua
         if not bracket.state.finished:
             remaining = len(bracket.state.remaining)
             raise RuleViolation(
-                f"close {info.name}: the bracket is not finished ({remaining} racers remain, "
-                f"expected {bracket.state.layout.stop_at}); next match "
-                f"{bracket.state.current_match}"
+                "close {info_name}: the bracket is not finished ({remaining} racers remain, "
+                "expected {stop_at}); next match {current_match}",
+                info_name=info.name,
+                remaining=remaining,
+                stop_at=bracket.state.layout.stop_at,
+                current_match=bracket.state.current_match,
             )
         rules_spec = spec if spec.bracket is not None else replace(spec, kind=RoundKind.TIMED)
         return bracket_qualification(rules_spec, bracket.state)
@@ -213,7 +217,9 @@ def race_bracket(race: Race, round_id: str) -> Any:
     for bracket in race.brackets.values():
         if bracket.round_id == round_id:
             return bracket
-    raise NotFound(f"bracket: round {race.rounds[round_id].name} has no bracket")
+    raise NotFound(
+        "bracket: round {rounds_name} has no bracket", rounds_name=race.rounds[round_id].name
+    )
 
 
 def results(race: Race, round_id: str) -> tuple[Placing, ...]:
@@ -280,13 +286,17 @@ def check_entrant(race: RaceState, info: RoundInfo, racer: Any, override_reason:
     """Refuse a racer who is not an entrant of `info`, unless staff give a reason."""
     allowed = entrants_of(info)
     if info.kind == str(RoundKind.EXTERNAL):
-        raise RuleViolation(f"queue: {info.name} is raced outside lapgate; nobody queues for it")
+        raise RuleViolation(
+            "queue: {info_name} is raced outside lapgate; nobody queues for it", info_name=info.name
+        )
     if allowed is None or racer.racer_id in allowed:
         return
     if not override_reason:
         raise RuleViolation(
-            f"queue: {racer.alias} is not an entrant of {info.name}; "
-            "give a reason to let them race anyway"
+            "queue: {alias} is not an entrant of {info_name}; give a reason to let them race "
+            "anyway",
+            alias=racer.alias,
+            info_name=info.name,
         )
     _log_entrant(race, info, "override", racer.racer_id, override_reason)
 
@@ -302,7 +312,13 @@ def check_runs_left(race: RaceState, info: RoundInfo, racer_id: str) -> None:
     ]
     if len(done) >= limit:
         alias = race.racers[racer_id].alias
-        raise RuleViolation(f"stage: {alias} has had {len(done)} of {limit} runs in {info.name}")
+        raise RuleViolation(
+            "stage: {alias} has had {runs_done} of {limit} runs in {info_name}",
+            alias=alias,
+            runs_done=len(done),
+            limit=limit,
+            info_name=info.name,
+        )
 
 
 def _log_entrant(race: RaceState, info: RoundInfo, action: str, racer_id: str, reason: str) -> None:
@@ -319,9 +335,13 @@ def _log_entrant(race: RaceState, info: RoundInfo, action: str, racer_id: str, r
 def clean_reason(reason: str, what: str) -> str:
     reason = " ".join(reason.split())
     if not reason:
-        raise ActionError(f"reason: got nothing for {what}, expected why (it is logged)")
+        raise ActionError("reason: got nothing for {what}, expected why (it is logged)", what=what)
     if len(reason) > MAX_REASON_CHARS:
-        raise ActionError(f"reason: got {len(reason)} characters, expected ≤ {MAX_REASON_CHARS}")
+        raise ActionError(
+            "reason: got {chars} characters, expected ≤ {max_chars}",
+            chars=len(reason),
+            max_chars=MAX_REASON_CHARS,
+        )
     return reason
 
 
@@ -335,12 +355,18 @@ def change_entrants(
     current = entrants_of(info)
     if current is None:
         if add or remove:
-            raise RuleViolation(f"entrants: {info.name} has open entry; anyone may queue")
+            raise RuleViolation(
+                "entrants: {info_name} has open entry; anyone may queue", info_name=info.name
+            )
         return info
     log = list(info.state.get("entrant_log", []))
     for racer_id, reason in remove:
         if racer_id not in current:
-            raise NotFound(f"remove: got {racer_id!r:.60}, expected an entrant of {info.name}")
+            raise NotFound(
+                "remove: got {racer_id!r:.60}, expected an entrant of {info_name}",
+                racer_id=racer_id,
+                info_name=info.name,
+            )
         current.remove(racer_id)
         log.append(
             {"action": "remove", "racer_id": racer_id, "reason": clean_reason(reason, racer_id)}
@@ -348,7 +374,11 @@ def change_entrants(
     for alias, reason in add:
         racer = race.add_racer(alias)
         if racer.racer_id in current:
-            raise RuleViolation(f"add: {racer.alias} is already an entrant of {info.name}")
+            raise RuleViolation(
+                "add: {alias} is already an entrant of {info_name}",
+                alias=racer.alias,
+                info_name=info.name,
+            )
         current.append(racer.racer_id)
         log.append(
             {"action": "add", "racer_id": racer.racer_id, "reason": clean_reason(reason, alias)}
@@ -366,8 +396,13 @@ def _check_tracks_free(race: Race, info: RoundInfo, action: str) -> None:
         if running is not None and (action != "close" or track.round_id == info.round_id):
             name = race.racers[running.info.racer_id].alias
             raise RuleViolation(
-                f"{action} {info.name}: {name}'s run is {running.state.status} on "
-                f"{track.name}; end it first"
+                "{action} {info_name}: {name}'s run is {state_status} on {track_name}; end it "
+                "first",
+                action=action,
+                info_name=info.name,
+                name=name,
+                state_status=running.state.status,
+                track_name=track.name,
             )
         other = race.rounds.get(track.round_id)
         if (
@@ -377,7 +412,10 @@ def _check_tracks_free(race: Race, info: RoundInfo, action: str) -> None:
             and other.status == RoundStatus.OPEN
         ):
             raise RuleViolation(
-                f"open {info.name}: {track.name} still races {other.name}; close it first"
+                "open {info_name}: {track_name} still races {other_name}; close it first",
+                info_name=info.name,
+                track_name=track.name,
+                other_name=other.name,
             )
 
 
@@ -392,9 +430,11 @@ def open_round(
 
     info = race.round(round_id)
     if info.status == RoundStatus.OPEN:
-        raise RuleViolation(f"open {info.name}: it is open already")
+        raise RuleViolation("open {info_name}: it is open already", info_name=info.name)
     if info.status == RoundStatus.CLOSED:
-        raise RuleViolation(f"open {info.name}: it is closed; reopen it instead")
+        raise RuleViolation(
+            "open {info_name}: it is closed; reopen it instead", info_name=info.name
+        )
     ordered = entrants(plan(race), info.name, outcomes(race))  # raises while feeders run
     state = dict(info.state)
     if ordered is not None:
@@ -439,9 +479,9 @@ def close_round(race: Race, round_id: str) -> dict[str, Any]:
     """Fix the round's outcome (who advances) and close it."""
     info = race.round(round_id)
     if info.status == RoundStatus.CLOSED:
-        raise RuleViolation(f"close {info.name}: it is closed already")
+        raise RuleViolation("close {info_name}: it is closed already", info_name=info.name)
     if info.status == RoundStatus.PENDING and info.kind != str(RoundKind.EXTERNAL):
-        raise RuleViolation(f"close {info.name}: it has not been opened")
+        raise RuleViolation("close {info_name}: it has not been opened", info_name=info.name)
     _check_tracks_free(race, info, "close")
     qualification = qualify(race, info, outcomes(race))
     queued = len(race.queues.get(round_id, []))
@@ -464,13 +504,20 @@ def reopen_round(race: Race, round_id: str) -> dict[str, Any]:
     """Reopen a closed round (its outcome is dropped until it closes again)."""
     info = race.round(round_id)
     if info.status != RoundStatus.CLOSED:
-        raise RuleViolation(f"reopen {info.name}: it is {info.status}, expected closed")
+        raise RuleViolation(
+            "reopen {info_name}: it is {info_status}, expected closed",
+            info_name=info.name,
+            info_status=info.status,
+        )
     for later in race.ordered_rounds():
         spec = race.specs[later.round_id]
         if info.name in spec.entry_from and later.status != RoundStatus.PENDING:
             raise RuleViolation(
-                f"reopen {info.name}: {later.name} took its advancers and is {later.status}; "
-                "its entrants would change under it"
+                "reopen {info_name}: {later_name} took its advancers and is {later_status}; its "
+                "entrants would change under it",
+                info_name=info.name,
+                later_name=later.name,
+                later_status=later.status,
             )
     if info.kind != str(RoundKind.EXTERNAL):
         _check_tracks_free(race, info, "open")
@@ -494,7 +541,9 @@ def resolve_names(race: Race, names: Sequence[str]) -> list[str]:
         found = next((r for r in race.racers.values() if r.user_id == cleaned), None)
         racer = found or race.add_racer(cleaned)
         if racer.racer_id in ids:
-            raise ActionError(f"advancers: got {cleaned!r:.60} twice, expected each racer once")
+            raise ActionError(
+                "advancers: got {cleaned!r:.60} twice, expected each racer once", cleaned=cleaned
+            )
         ids.append(racer.racer_id)
     return ids
 
@@ -504,10 +553,14 @@ def set_advancers(race: Race, round_id: str, names: Sequence[str]) -> dict[str, 
     info = race.round(round_id)
     if info.kind != str(RoundKind.EXTERNAL):
         raise RuleViolation(
-            f"advancers: {info.name} is {info.kind}; only external rounds take them"
+            "advancers: {info_name} is {info_kind}; only external rounds take them",
+            info_name=info.name,
+            info_kind=info.kind,
         )
     if info.status == RoundStatus.CLOSED:
-        raise RuleViolation(f"advancers: {info.name} is closed; reopen it first")
+        raise RuleViolation(
+            "advancers: {info_name} is closed; reopen it first", info_name=info.name
+        )
     if not names:
         raise ActionError("advancers: got an empty list, expected at least one racer")
     ids = resolve_names(race, names)
@@ -528,6 +581,8 @@ def advancers_from_csv(text: str) -> list[str]:
             column = header.index(wanted)
             names = [r[column].strip() for r in rows[1:] if len(r) > column and r[column].strip()]
             if not names:
-                raise ActionError(f"csv: column {rows[0][column]!r} is empty, expected names")
+                raise ActionError(
+                    "csv: column {column!r} is empty, expected names", column=rows[0][column]
+                )
             return names
     return [r[0].strip() for r in rows if r and r[0].strip()]

@@ -57,13 +57,19 @@ class RaceQueues(RaceState):
         info = self.rounds.get(track.round_id)
         if info is None:
             raise RuleViolation(
-                f"{action}: no round is open on track {track.track_id}; "
-                "open one from the program on /control"
+                "{action}: no round is open on track {track_id}; open one from the program on "
+                "/control",
+                action=action,
+                track_id=track.track_id,
             )
         if info.status != RoundStatus.OPEN:
             raise RuleViolation(
-                f"{action}: {info.name} is {info.status} on track {track.track_id}; "
-                "reopen it or open the next round"
+                "{action}: {info_name} is {info_status} on track {track_id}; reopen it or open "
+                "the next round",
+                action=action,
+                info_name=info.name,
+                info_status=info.status,
+                track_id=track.track_id,
             )
         return info
 
@@ -102,7 +108,11 @@ class RaceQueues(RaceState):
         queue = list(self.track_queue(track))
         entry = self._entry(queue, entry_id)
         if not 0 <= position < len(queue):
-            raise ActionError(f"position: got {position}, expected 0–{len(queue) - 1}")
+            raise ActionError(
+                "position: got {position}, expected 0–{last}",
+                position=position,
+                last=len(queue) - 1,
+            )
         queue.remove(entry)
         queue.insert(position, entry)
         self._save_queue(track, queue)
@@ -117,7 +127,9 @@ class RaceQueues(RaceState):
         for entry in queue:
             if entry.entry_id == entry_id:
                 return entry
-        raise NotFound(f"queue entry: got {entry_id!r:.60}, expected an entry in the queue")
+        raise NotFound(
+            "queue entry: got {entry_id!r:.60}, expected an entry in the queue", entry_id=entry_id
+        )
 
     def save_queue_of(self, track: TrackRecord, queue: list[QueueEntry]) -> None:
         """Store `track`'s queue as given (entries changed in place, e.g. who drives)."""

@@ -112,6 +112,10 @@ class Race(RaceRuns):
         """Switch race sounds on or off by name (kept until restart, as spoken laps)."""
         unknown = sorted(set(changes) - set(RACE_SOUNDS))
         if unknown:
-            raise ActionError(f"sounds: got {unknown}, expected names from {list(RACE_SOUNDS)}")
+            raise ActionError(
+                "sounds: got {unknown}, expected names from {sounds}",
+                unknown=unknown,
+                sounds=list(RACE_SOUNDS),
+            )
         self.sounds = {**self.sounds, **changes}
         self.outbox.append(SettingsChanged(("sounds",)))

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from lapgate.board.domain import Racer
+from lapgate.board.i18n import Joined, Phrase
 from lapgate.board.live import program
 from lapgate.board.live.race import NeedsAnswer, Race, clean_alias
 from lapgate.timer.errors import RuleViolation
@@ -31,8 +32,9 @@ def rename(race: Race, racer_id: str, alias: object) -> Racer:
     for other in race.racers.values():
         if other.racer_id != racer_id and other.alias.casefold() == cleaned.casefold():
             raise RuleViolation(
-                f"rename: {other.alias!r} is another racer's alias; merge them if they are "
-                "one person, or choose another alias"
+                "rename: {alias!r} is another racer's alias; merge them if they are one person, "
+                "or choose another alias",
+                alias=other.alias,
             )
     renamed = replace(racer, alias=cleaned)
     race.store.save_racer(renamed)
@@ -72,9 +74,11 @@ def delete(race: Race, racer_id: str) -> Payload:
     queued = [e for q in race.queues.values() for e in q if e.racer_id == racer_id]
     if runs or queued:
         raise RuleViolation(
-            f"delete {racer.alias}: has {counted(len(runs), 'run')} and "
-            f"{counted(len(queued), 'queue entry', 'queue entries')}; "
-            "expected a racer with none (take them off the queue, or merge them)"
+            "delete {alias}: has {runs} and {entries}; expected a racer with none (take them "
+            "off the queue, or merge them)",
+            alias=racer.alias,
+            runs=runs_counted(len(runs)),
+            entries=entries_counted(len(queued)),
         )
     _check_unreferenced(race, racer, f"delete {racer.alias}")
     race.store.delete_racer(racer_id)
@@ -126,7 +130,24 @@ def racer_to_queue(
     entrants = _entrants_named(race, track_id, matches)
     if len(entrants) == 1:
         return entrants[0]
-    raise NeedsAnswer(_question_text(race, cleaned, matches, same_racer), _question(race, matches))
+    names = _names_with_runs(race, matches)
+    if same_racer:
+        raise NeedsAnswer(
+            "queue: {count} racers are named {alias!r} ({names}); "
+            "expected racer_id to say which one",
+            _question(race, matches),
+            count=len(matches),
+            alias=cleaned,
+            names=names,
+        )
+    raise NeedsAnswer(
+        "queue: {alias!r} is the name of a known racer: {names}. Same person? "
+        "Send same_racer: true (or their racer_id) to queue them, or new_racer: true for "
+        "another person with that name",
+        _question(race, matches),
+        alias=cleaned,
+        names=names,
+    )
 
 
 def _entrants_named(race: Race, track_id: str | None, matches: list[Racer]) -> list[Racer]:
@@ -135,17 +156,14 @@ def _entrants_named(race: Race, track_id: str | None, matches: list[Racer]) -> l
     return [] if allowed is None else [r for r in matches if r.racer_id in allowed]
 
 
-def _question_text(race: Race, alias: str, matches: list[Racer], same_racer: bool) -> str:
-    names = "; ".join(f"{r.alias} ({_runs_summary(race, r.racer_id)})" for r in matches)
-    if same_racer:
-        return (
-            f"queue: {len(matches)} racers are named {alias!r} ({names}); "
-            "expected racer_id to say which one"
-        )
-    return (
-        f"queue: {alias!r} is the name of a known racer: {names}. Same person? "
-        "Send same_racer: true (or their racer_id) to queue them, or new_racer: true for "
-        "another person with that name"
+def _names_with_runs(race: Race, matches: list[Racer]) -> Joined:
+    """ "Sam (2 runs); Sam (no runs yet)": the racers a name matches, for the question."""
+    return Joined(
+        "; ",
+        [
+            Phrase("{alias} ({runs})", alias=r.alias, runs=_runs_summary(race, r.racer_id))
+            for r in matches
+        ],
     )
 
 
@@ -179,14 +197,23 @@ def _runs_of(race: Race, racer_id: str) -> list[Payload]:
     return out
 
 
-def _runs_summary(race: Race, racer_id: str) -> str:
-    runs = _runs_of(race, racer_id)
-    return counted(len(runs), "run") if runs else "no runs yet"
+def _runs_summary(race: Race, racer_id: str) -> Phrase:
+    count = len(_runs_of(race, racer_id))
+    if count == 0:
+        return Phrase("no runs yet")
+    return runs_counted(count)
 
 
-def counted(count: int, word: str, words: str = "") -> str:
-    """ "1 run", "2 runs": a count with its noun in the right number."""
-    return f"{count} {word if count == 1 else (words or word + 's')}"
+def runs_counted(count: int) -> Phrase:
+    """ "1 run", "2 runs"."""
+    return Phrase("{count} run", count=count) if count == 1 else Phrase("{count} runs", count=count)
+
+
+def entries_counted(count: int) -> Phrase:
+    """ "1 queue entry", "2 queue entries"."""
+    if count == 1:
+        return Phrase("{count} queue entry", count=count)
+    return Phrase("{count} queue entries", count=count)
 
 
 # ---- keeping memory in step with the store --------------------------------------------------
@@ -198,14 +225,21 @@ def _check_unreferenced(race: Race, racer: Racer, action: str) -> None:
         for key in ("entrants", "advancers"):
             if racer.racer_id in (info.state.get(key) or []):
                 raise RuleViolation(
-                    f"{action}: {racer.alias} is named in the {key} of {info.name}; "
-                    "keep that racer (merge the other one into them)"
+                    "{action}: {alias} is named in the {key} of {info_name}; keep that racer "
+                    "(merge the other one into them)",
+                    action=action,
+                    alias=racer.alias,
+                    key=key,
+                    info_name=info.name,
                 )
     for bracket in race.brackets.values():
         if racer.racer_id in bracket.log.entrants:
             raise RuleViolation(
-                f"{action}: {racer.alias} is seeded in the bracket {bracket.name}; "
-                "keep that racer (merge the other one into them)"
+                "{action}: {alias} is seeded in the bracket {bracket_name}; keep that racer "
+                "(merge the other one into them)",
+                action=action,
+                alias=racer.alias,
+                bracket_name=bracket.name,
             )
 
 

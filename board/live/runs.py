@@ -40,7 +40,11 @@ class RaceRuns(RaceQueues):
         current = self.running_on(track)
         if current is not None:
             name = self.racers[current.info.racer_id].alias
-            raise RuleViolation(f"stage: {name}'s run is {current.state.status}; end it first")
+            raise RuleViolation(
+                "stage: {name}'s run is {state_status}; end it first",
+                name=name,
+                state_status=current.state.status,
+            )
         info = self.open_round_of(track, "stage")
         queue = list(self.track_queue(track))
         if not queue:
@@ -85,8 +89,10 @@ class RaceRuns(RaceQueues):
         name = self.racers[run.info.racer_id].alias
         if run.log.entries:
             raise RuleViolation(
-                f"unstage: {name}'s run has {len(run.log.entries)} events logged "
-                "(a crossing or an action); abort it with a reason instead"
+                "unstage: {name}'s run has {events} events logged (a crossing or an "
+                "action); abort it with a reason instead",
+                name=name,
+                events=len(run.log.entries),
             )
         info = run.info
         self.store.delete_empty_run(info.run_id)

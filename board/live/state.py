@@ -54,11 +54,11 @@ class NeedsAnswer(LapgateError, ValueError):
     """A request staff must answer a question about first ("same person?").
 
     `details` is the question for a page to show (which racers, with their runs); the
-    message says in words how to answer it.
+    message (a template with `params`, as every lapgate error) says in words how to answer.
     """
 
-    def __init__(self, message: str, details: dict[str, Any]) -> None:
-        super().__init__(message)
+    def __init__(self, template: str, details: dict[str, Any], /, **params: object) -> None:
+        super().__init__(template, **params)
         self.details = details
 
 
@@ -184,7 +184,9 @@ class RaceState:
             return self.tracks[track_id]
         except KeyError:
             raise NotFound(
-                f"track: got {track_id!r:.60}, expected one of {sorted(self.tracks)}"
+                "track: got {track_id!r:.60}, expected one of {tracks}",
+                track_id=track_id,
+                tracks=sorted(self.tracks),
             ) from None
 
     def round(self, round_id: str) -> RoundInfo:
@@ -192,7 +194,11 @@ class RaceState:
             return self.rounds[round_id]
         except KeyError:
             names = [r.name for r in self.ordered_rounds()]
-            raise NotFound(f"round: got {round_id!r:.60}, expected a round id of {names}") from None
+            raise NotFound(
+                "round: got {round_id!r:.60}, expected a round id of {names}",
+                round_id=round_id,
+                names=names,
+            ) from None
 
     def find_round(self, key: str) -> RoundInfo:
         """A round by id, name or number (1 = first of the program)."""
@@ -210,13 +216,17 @@ class RaceState:
         try:
             return self.runs[run_id]
         except KeyError:
-            raise NotFound(f"run: got {run_id!r:.60}, expected a known run id") from None
+            raise NotFound(
+                "run: got {run_id!r:.60}, expected a known run id", run_id=run_id
+            ) from None
 
     def racer(self, racer_id: str) -> Racer:
         try:
             return self.racers[racer_id]
         except KeyError:
-            raise NotFound(f"racer: got {racer_id!r:.60}, expected a known racer id") from None
+            raise NotFound(
+                "racer: got {racer_id!r:.60}, expected a known racer id", racer_id=racer_id
+            ) from None
 
     def round_runs(self, round_id: str) -> list[RunRecord]:
         runs = [r for r in self.runs.values() if r.info.round_id == round_id]
@@ -305,8 +315,14 @@ def _joins() -> Joins:
 def clean_alias(alias: object) -> str:
     """A racer alias as typed by staff: trimmed, 1–60 characters, any text (escaped on show)."""
     if not isinstance(alias, str):
-        raise ActionError(f"alias: got {type(alias).__name__}, expected a string")
+        raise ActionError(
+            "alias: got {type_name}, expected a string", type_name=type(alias).__name__
+        )
     alias = " ".join(alias.split())
     if not 1 <= len(alias) <= MAX_ALIAS_CHARS:
-        raise ActionError(f"alias: got {len(alias)} characters, expected 1–{MAX_ALIAS_CHARS}")
+        raise ActionError(
+            "alias: got {chars} characters, expected 1–{max_chars}",
+            chars=len(alias),
+            max_chars=MAX_ALIAS_CHARS,
+        )
     return alias

@@ -46,7 +46,9 @@ def find(race: Race, key: str) -> Team:
         if key in (team.team_id, team.entrant_id) or team.name.casefold() == key.casefold():
             return team
     names = sorted(t.name for t in race.teams.values())
-    raise NotFound(f"team: got {key!r:.60}, expected one of {names} (create it first)")
+    raise NotFound(
+        "team: got {key!r:.60}, expected one of {names} (create it first)", key=key, names=names
+    )
 
 
 def is_team_name(race: Race, alias: str) -> bool:
@@ -66,18 +68,22 @@ def _member(race: Race, team: Team | None, alias: object) -> Racer:
     """The racer `alias` (created if new), checked free to race for `team`."""
     racer = race.add_racer(alias)
     if team_of_entrant(race, racer.racer_id) is not None:
-        raise RuleViolation(f"team member: {racer.alias!r} is a team, expected a racer")
+        raise RuleViolation("team member: {alias!r} is a team, expected a racer", alias=racer.alias)
     current = team_of_member(race, racer.racer_id)
     if current is not None and (team is None or current.team_id != team.team_id):
         raise RuleViolation(
-            f"team member: {racer.alias} races for team {current.name} in this event; "
-            "a racer races for one team per event (remove them from it first)"
+            "team member: {alias} races for team {current_name} in this event; a racer races for "
+            "one team per event (remove them from it first)",
+            alias=racer.alias,
+            current_name=current.name,
         )
     drove = _drove_for(race, racer.racer_id)
     if drove is not None and (team is None or drove.team_id != team.team_id):
         raise RuleViolation(
-            f"team member: {racer.alias} drove for team {drove.name} in this event; "
-            "a racer races for one team per event"
+            "team member: {alias} drove for team {drove_name} in this event; a racer races for "
+            "one team per event",
+            alias=racer.alias,
+            drove_name=drove.name,
         )
     return racer
 
@@ -96,9 +102,13 @@ def create(race: Race, name: object, members: list[str], car: str = "") -> Team:
     cleaned = clean_alias(name)
     assert race.event is not None
     if any(t.name.casefold() == cleaned.casefold() for t in race.teams.values()):
-        raise RuleViolation(f"team: {cleaned!r} is already a team of this event")
+        raise RuleViolation("team: {cleaned!r} is already a team of this event", cleaned=cleaned)
     if len(members) > MAX_MEMBERS:
-        raise RuleViolation(f"team members: got {len(members)}, expected at most {MAX_MEMBERS}")
+        raise RuleViolation(
+            "team members: got {count}, expected at most {max_members}",
+            count=len(members),
+            max_members=MAX_MEMBERS,
+        )
     existing = next(
         (r for r in race.racers.values() if r.alias.casefold() == cleaned.casefold()), None
     )
@@ -107,11 +117,12 @@ def create(race: Race, name: object, members: list[str], car: str = "") -> Team:
         or any(run.info.racer_id == existing.racer_id for run in race.runs.values())
     ):
         raise RuleViolation(
-            f"team: {cleaned!r} is a racer of this event; expected a name no racer uses"
+            "team: {cleaned!r} is a racer of this event; expected a name no racer uses",
+            cleaned=cleaned,
         )
     for alias in members:
         if clean_alias(alias).casefold() == cleaned.casefold():
-            raise RuleViolation(f"team member: {cleaned!r} is the team's own name")
+            raise RuleViolation("team member: {cleaned!r} is the team's own name", cleaned=cleaned)
     member_ids: list[str] = []
     for alias in members:
         racer = _member(race, None, alias)
@@ -126,9 +137,15 @@ def add_member(race: Race, key: str, alias: object) -> Team:
     team = find(race, key)
     racer = _member(race, team, alias)
     if racer.racer_id in team.members:
-        raise RuleViolation(f"team {team.name}: {racer.alias} is a member already")
+        raise RuleViolation(
+            "team {team_name}: {alias} is a member already", team_name=team.name, alias=racer.alias
+        )
     if len(team.members) >= MAX_MEMBERS:
-        raise RuleViolation(f"team {team.name}: has {MAX_MEMBERS} members, the most allowed")
+        raise RuleViolation(
+            "team {team_name}: has {max_members} members, the most allowed",
+            team_name=team.name,
+            max_members=MAX_MEMBERS,
+        )
     return _save(race, replace(team, members=(*team.members, racer.racer_id)))
 
 
@@ -138,7 +155,12 @@ def remove_member(race: Race, key: str, alias: str) -> Team:
     racer_id = members.get(alias.strip().casefold())
     if racer_id is None:
         names = sorted(race.racers[m].alias for m in team.members if m in race.racers)
-        raise NotFound(f"team {team.name}: got {alias!r:.60}, expected a member of {names}")
+        raise NotFound(
+            "team {team_name}: got {alias!r:.60}, expected a member of {names}",
+            team_name=team.name,
+            alias=alias,
+            names=names,
+        )
     return _save(race, replace(team, members=tuple(m for m in team.members if m != racer_id)))
 
 
@@ -149,12 +171,15 @@ def driver(race: Race, team: Team, alias: object) -> Racer:
     if racer.racer_id in team.members:
         return racer
     if team_of_entrant(race, racer.racer_id) is not None:
-        raise RuleViolation(f"raced_by: {racer.alias!r} is a team, expected a racer")
+        raise RuleViolation("raced_by: {alias!r} is a team, expected a racer", alias=racer.alias)
     other = team_of_member(race, racer.racer_id)
     if other is not None:
         raise RuleViolation(
-            f"raced_by: {racer.alias} races for team {other.name} in this event; "
-            f"expected a member of {team.name} or a proxy in no team"
+            "raced_by: {alias} races for team {other_name} in this event; expected a member of "
+            "{team_name} or a proxy in no team",
+            alias=racer.alias,
+            other_name=other.name,
+            team_name=team.name,
         )
     return racer
 
@@ -164,8 +189,10 @@ def check_solo(race: Race, racer: Racer) -> None:
     team = team_of_member(race, racer.racer_id)
     if team is not None:
         raise RuleViolation(
-            f"queue: {racer.alias} races for team {team.name} in this event; "
-            f"queue the team with raced_by {racer.alias!r}"
+            "queue: {alias} races for team {team_name} in this event; queue the team with "
+            "raced_by {alias!r}",
+            alias=racer.alias,
+            team_name=team.name,
         )
 
 
@@ -182,8 +209,9 @@ def queue(
     team = find(race, key)
     if not raced_by.strip():
         raise RuleViolation(
-            f"queue team {team.name}: raced_by: got nothing, expected who drives "
-            "(a member or a proxy)"
+            "queue team {team_name}: raced_by: got nothing, expected who drives (a member or a "
+            "proxy)",
+            team_name=team.name,
         )
     drives = driver(race, team, raced_by)
     entrant = race.racer(team.entrant_id)
@@ -199,11 +227,15 @@ def set_driver(race: Race, track_id: str | None, entry_id: str, raced_by: str) -
     queue_now = list(race.track_queue(track))
     entry = next((e for e in queue_now if e.entry_id == entry_id), None)
     if entry is None:
-        raise NotFound(f"queue entry: got {entry_id!r:.60}, expected an entry in the queue")
+        raise NotFound(
+            "queue entry: got {entry_id!r:.60}, expected an entry in the queue", entry_id=entry_id
+        )
     team = team_of_entrant(race, entry.racer_id)
     if team is None:
         name = race.racers[entry.racer_id].alias if entry.racer_id in race.racers else "?"
-        raise RuleViolation(f"raced_by: {name} is a racer, not a team; they drive themself")
+        raise RuleViolation(
+            "raced_by: {name} is a racer, not a team; they drive themself", name=name
+        )
     drives = driver(race, team, raced_by)
     index = queue_now.index(entry)
     queue_now[index] = replace(entry, raced_by=drives.racer_id)

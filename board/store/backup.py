@@ -47,7 +47,7 @@ def _copy(source: Path, target: Path) -> None:
 def backup(db_file: Path, out_dir: Path, now: dt.datetime | None = None) -> Path:
     """Copy `db_file` to a timestamped file in `out_dir`; return its path."""
     if not db_file.exists():
-        raise BackupError(f"backup: database file {db_file} does not exist")
+        raise BackupError("backup: database file {db_file} does not exist", db_file=db_file)
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y%m%d-%H%M%S-%f")
     target = out_dir / f"{db_file.stem}-{stamp}.sqlite3"
@@ -58,10 +58,16 @@ def backup(db_file: Path, out_dir: Path, now: dt.datetime | None = None) -> Path
 def restore(backup_file: Path, db_file: Path, safety_dir: Path | None = None) -> Path | None:
     """Replace the contents of `db_file` with `backup_file`; return the safety copy's path."""
     if not backup_file.exists():
-        raise BackupError(f"restore: backup file {backup_file} does not exist")
+        raise BackupError(
+            "restore: backup file {backup_file} does not exist", backup_file=backup_file
+        )
     ok, detail = integrity_ok(backup_file)
     if not ok:
-        raise BackupError(f"restore: {backup_file} fails the integrity check ({detail})")
+        raise BackupError(
+            "restore: {backup_file} fails the integrity check ({detail})",
+            backup_file=backup_file,
+            detail=detail,
+        )
     safety = None
     if db_file.exists():
         safety = backup(db_file, safety_dir or db_file.parent / "backups")

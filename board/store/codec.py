@@ -40,5 +40,7 @@ def json_document(document: dict[str, Any], what: str) -> dict[str, Any]:
     try:
         copied: dict[str, Any] = json.loads(json.dumps(document, allow_nan=False))
     except (TypeError, ValueError) as exc:
-        raise RuleViolation(f"{what}: got a document that is not JSON ({exc})") from None
+        raise RuleViolation(
+            "{what}: got a document that is not JSON ({exc})", what=what, exc=exc
+        ) from None
     return copied

@@ -86,12 +86,14 @@ class MemoryStore:
 
     def merge_racers(self, kept_id: str, merged_id: str) -> int:
         if kept_id == merged_id:
-            raise RuleViolation(f"merge: got the same racer {kept_id!r} twice")
+            raise RuleViolation("merge: got the same racer {kept_id!r} twice", kept_id=kept_id)
         kept, merged = self._live_racer(kept_id), self._live_racer(merged_id)
         if kept.user_id and merged.user_id:
             raise RuleViolation(
-                f"merge: both racers have user ids ({kept.user_id!r}, {merged.user_id!r}); "
-                "expected at most one"
+                "merge: both racers have user ids ({user_id!r}, {other_user_id!r}); "
+                "expected at most one",
+                user_id=kept.user_id,
+                other_user_id=merged.user_id,
             )
         runs = [r.run_id for r in self._runs.values() if r.racer_id == merged_id]
         for run_id in runs:
@@ -112,7 +114,9 @@ class MemoryStore:
 
     def undo_merge(self, merge_id: int) -> None:
         if not 1 <= merge_id <= len(self._merges) or self._merges[merge_id - 1].undone:
-            raise UnknownEvent(f"merge id: got {merge_id}, expected a merge not yet undone")
+            raise UnknownEvent(
+                "merge id: got {merge_id}, expected a merge not yet undone", merge_id=merge_id
+            )
         merge = self._merges[merge_id - 1]
         back = merge.merged_id
         for run_id in merge.runs:
@@ -138,24 +142,32 @@ class MemoryStore:
         merges = sum(1 for m in self._merges if racer_id in (m.kept_id, m.merged_id))
         if runs or queued or merges:
             raise RuleViolation(
-                f"delete racer {racer.alias!r}: has {runs} run(s), {queued} queue entry(s) "
-                f"and {merges} merge(s) stored; expected a racer with nothing stored"
+                "delete racer {alias!r}: has {runs} run(s), {queued} queue entry(s) and {merges} "
+                "merge(s) stored; expected a racer with nothing stored",
+                alias=racer.alias,
+                runs=runs,
+                queued=queued,
+                merges=merges,
             )
         del self._racers[racer_id]
 
     def _live_racer(self, racer_id: str) -> Racer:
         racer = self._racers.get(racer_id)
         if racer is None:
-            raise UnknownEvent(f"racer id: got {racer_id!r}, expected a known racer")
+            raise UnknownEvent(
+                "racer id: got {racer_id!r}, expected a known racer", racer_id=racer_id
+            )
         if racer_id in self._merged_into:
             raise RuleViolation(
-                f"racer {racer_id!r} was merged into {self._merged_into[racer_id]!r}"
+                "racer {racer_id!r} was merged into {merged_into!r}",
+                racer_id=racer_id,
+                merged_into=self._merged_into[racer_id],
             )
         return racer
 
     def create_run(self, run: RunInfo) -> None:
         if run.run_id in self._runs:
-            raise RuleViolation(f"run id: got {run.run_id!r}, expected a new id")
+            raise RuleViolation("run id: got {run_id!r}, expected a new id", run_id=run.run_id)
         self._runs[run.run_id] = run
         self._logs[run.run_id] = []
 
@@ -169,7 +181,10 @@ class MemoryStore:
         log = self._log(run_id)
         if event_id != len(log) + 1:
             raise RuleViolation(
-                f"event id for run {run_id}: got {event_id}, expected {len(log) + 1}"
+                "event id for run {run_id}: got {event_id}, expected {expected}",
+                run_id=run_id,
+                event_id=event_id,
+                expected=len(log) + 1,
             )
         log.append(LoggedEvent(event_id, event))
         recorded_at = self.wall_clock()
@@ -184,13 +199,15 @@ class MemoryStore:
 
     def set_run_clock(self, run_id: str, clock_id: str) -> None:
         if self._log(run_id):
-            raise RuleViolation(f"run {run_id}: has events; its clock cannot change")
+            raise RuleViolation("run {run_id}: has events; its clock cannot change", run_id=run_id)
         self._runs[run_id] = replace(self._runs[run_id], clock_id=clock_id)
 
     def delete_empty_run(self, run_id: str) -> None:
         held = len(self._log(run_id))  # UnknownEvent for an unknown run
         if held:
-            raise RuleViolation(f"run {run_id}: has {held} events; it cannot be deleted")
+            raise RuleViolation(
+                "run {run_id}: has {held} events; it cannot be deleted", run_id=run_id, held=held
+            )
         del self._runs[run_id]
         del self._logs[run_id]
 
@@ -206,7 +223,9 @@ class MemoryStore:
             same_event = other.event_id == team.event_id and other.team_id != team.team_id
             if same_event and set(other.members) & set(team.members):
                 raise RuleViolation(
-                    f"team {team.name!r}: a member already races for team {other.name!r}"
+                    "team {team_name!r}: a member already races for team {other_name!r}",
+                    team_name=team.name,
+                    other_name=other.name,
                 )
         self._teams[team.team_id] = team
 
@@ -216,7 +235,11 @@ class MemoryStore:
 
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         if round_id not in self._rounds:
-            raise UnknownEvent(f"bracket {bracket_id}: round id {round_id!r} is not stored")
+            raise UnknownEvent(
+                "bracket {bracket_id}: round id {round_id!r} is not stored",
+                bracket_id=bracket_id,
+                round_id=round_id,
+            )
         self._brackets[bracket_id] = BracketRecord(bracket_id, round_id, copy.deepcopy(payload))
 
     def load_brackets(self) -> list[BracketRecord]:
@@ -227,7 +250,11 @@ class MemoryStore:
 
     def save_model_card(self, card: ModelCardRecord) -> None:
         if card.racer_id not in self._racers:
-            raise UnknownEvent(f"model card {card.name!r}: racer id {card.racer_id!r} is unknown")
+            raise UnknownEvent(
+                "model card {card_name!r}: racer id {racer_id!r} is unknown",
+                card_name=card.name,
+                racer_id=card.racer_id,
+            )
         self._cards[(card.racer_id, card.name.casefold())] = replace(
             card, document=copy.deepcopy(card.document)
         )
@@ -239,4 +266,6 @@ class MemoryStore:
         try:
             return self._logs[run_id]
         except KeyError:
-            raise UnknownEvent(f"run id: got {run_id!r}, expected a known run") from None
+            raise UnknownEvent(
+                "run id: got {run_id!r}, expected a known run", run_id=run_id
+            ) from None

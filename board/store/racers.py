@@ -115,21 +115,26 @@ class RacersRepo:
             owner = s.scalar(select(RacerRow).where(RacerRow.user_id == user_id))
             if owner is not None and owner.id != racer_id:
                 raise RuleViolation(
-                    f"user id {user_id!r} already belongs to racer {owner.alias!r} "
-                    f"({owner.id}); expected a free user id: merge the two racers instead"
+                    "user id {user_id!r} already belongs to racer {alias!r} ({owner_id}); "
+                    "expected a free user id: merge the two racers instead",
+                    user_id=user_id,
+                    alias=owner.alias,
+                    owner_id=owner.id,
                 )
             racer.user_id = user_id
 
     def merge_racers(self, kept_id: str, merged_id: str) -> int:
         """Merge racer `merged_id` into `kept_id`; returns the merge id for `undo_merge`."""
         if kept_id == merged_id:
-            raise RuleViolation(f"merge: got the same racer {kept_id!r} twice")
+            raise RuleViolation("merge: got the same racer {kept_id!r} twice", kept_id=kept_id)
         with self._tx() as s:
             kept, merged = _live_racer(s, kept_id), _live_racer(s, merged_id)
             if kept.user_id and merged.user_id:
                 raise RuleViolation(
-                    f"merge: both racers have user ids ({kept.user_id!r}, {merged.user_id!r}); "
-                    "expected at most one"
+                    "merge: both racers have user ids ({user_id!r}, {other_user_id!r}); "
+                    "expected at most one",
+                    user_id=kept.user_id,
+                    other_user_id=merged.user_id,
                 )
             clash = s.scalar(
                 select(func.count())
@@ -143,8 +148,11 @@ class RacersRepo:
             )
             if clash:
                 raise RuleViolation(
-                    f"merge: {kept.alias!r} and {merged.alias!r} both have results in "
-                    f"{clash} race(s); expected different people to be kept apart"
+                    "merge: {alias!r} and {other_alias!r} both have results in {clash} race(s); "
+                    "expected different people to be kept apart",
+                    alias=kept.alias,
+                    other_alias=merged.alias,
+                    clash=clash,
                 )
             moved = _move_racer_rows(s, merged_id, kept_id)
             if merged.user_id and not kept.user_id:
@@ -163,7 +171,9 @@ class RacersRepo:
         with self._tx() as s:
             merge = s.get(MergeRow, merge_id)
             if merge is None or merge.undone:
-                raise UnknownEvent(f"merge id: got {merge_id}, expected a merge not yet undone")
+                raise UnknownEvent(
+                    "merge id: got {merge_id}, expected a merge not yet undone", merge_id=merge_id
+                )
             moved = merge.moved
             back = {"racer_id": merge.merged_id}
             for model, key in ((ResultRow, "results"), (AliasRow, "aliases")):
@@ -291,8 +301,10 @@ class RacersRepo:
             if any(held.values()):
                 what = ", ".join(f"{n} {k}" for k, n in held.items() if n)
                 raise RuleViolation(
-                    f"delete racer {racer.alias!r}: has {what} stored; expected a racer with "
-                    "nothing stored (merge them into the right racer instead)"
+                    "delete racer {alias!r}: has {what} stored; expected a racer with nothing "
+                    "stored (merge them into the right racer instead)",
+                    alias=racer.alias,
+                    what=what,
                 )
             s.execute(delete(AliasRow).where(AliasRow.racer_id == racer_id))
             s.delete(racer)
@@ -305,9 +317,13 @@ def _count(s: Session, model: Any, where: Any) -> int:
 def _live_racer(s: Session, racer_id: str) -> RacerRow:
     racer = s.get(RacerRow, racer_id)
     if racer is None:
-        raise UnknownEvent(f"racer id: got {racer_id!r}, expected a known racer")
+        raise UnknownEvent("racer id: got {racer_id!r}, expected a known racer", racer_id=racer_id)
     if racer.merged_into_id:
-        raise RuleViolation(f"racer {racer_id!r} was merged into {racer.merged_into_id!r}")
+        raise RuleViolation(
+            "racer {racer_id!r} was merged into {merged_into_id!r}",
+            racer_id=racer_id,
+            merged_into_id=racer.merged_into_id,
+        )
     return racer
 
 
@@ -346,8 +362,9 @@ def _move_team_rows(s: Session, from_id: str, to_id: str, moved: dict[str, Any])
     clash = sorted(m.event_id for m in memberships if m.event_id in kept_events)
     if clash:
         raise RuleViolation(
-            f"merge: both racers are team members in event(s) {clash}; "
-            "expected one team per racer per event (take one off its team first)"
+            "merge: both racers are team members in event(s) {clash}; expected one team per "
+            "racer per event (take one off its team first)",
+            clash=clash,
         )
     moved["raced_runs"] = list(s.scalars(select(RunRow.id).where(RunRow.raced_by_id == from_id)))
     moved["raced_queue"] = list(

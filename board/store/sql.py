@@ -80,7 +80,9 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
         except IntegrityError:
             raise  # a broken rule of the schema: the caller's to explain
         except DBAPIError as exc:  # disk full, I/O error, database locked or gone
-            raise StoreUnavailable(f"the store cannot commit ({_reason(exc)})") from exc
+            raise StoreUnavailable(
+                "the store cannot commit ({reason})", reason=_reason(exc)
+            ) from exc
 
     # events, tracks and rounds -----------------------------------------------------------
 
@@ -125,7 +127,11 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
         state = json_document(r.state, f"round {r.name!r}: state")
         with self._tx() as s:
             if s.get(EventRow, r.event_id) is None:
-                raise UnknownEvent(f"round {r.name!r}: event id {r.event_id!r} is not stored")
+                raise UnknownEvent(
+                    "round {r_name!r}: event id {event_id!r} is not stored",
+                    r_name=r.name,
+                    event_id=r.event_id,
+                )
             on_all_tracks = r.track_id == ALL_TRACKS
             if not on_all_tracks:
                 self._ensure_track(s, r.event_id, r.track_id)
@@ -162,8 +168,10 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
                 s.flush()
             except IntegrityError:
                 raise RuleViolation(
-                    f"racer {racer.alias!r}: user id {racer.user_id!r} belongs to another "
-                    "racer; expected a new user id (merge the racers instead)"
+                    "racer {alias!r}: user id {user_id!r} belongs to another racer; expected a "
+                    "new user id (merge the racers instead)",
+                    alias=racer.alias,
+                    user_id=racer.user_id,
                 ) from None
 
     def get_racer(self, racer_id: str) -> Racer | None:
@@ -184,7 +192,9 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
         try:
             with self._tx() as s:
                 if s.get(RunRow, run.run_id) is not None:
-                    raise RuleViolation(f"run id: got {run.run_id!r}, expected a new id")
+                    raise RuleViolation(
+                        "run id: got {run_id!r}, expected a new id", run_id=run.run_id
+                    )
                 s.add(
                     RunRow(
                         id=run.run_id,
@@ -204,8 +214,11 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
                 )
         except IntegrityError as exc:
             raise RuleViolation(
-                f"run {run.run_id!r}: round {run.round_id!r} or racer {run.racer_id!r} "
-                f"is not stored ({exc.orig})"
+                "run {run_id!r}: round {round_id!r} or racer {racer_id!r} is not stored ({orig})",
+                run_id=run.run_id,
+                round_id=run.round_id,
+                racer_id=run.racer_id,
+                orig=exc.orig,
             ) from None
 
     def list_runs(self, round_id: str) -> list[RunInfo]:
@@ -230,14 +243,19 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
             with self._tx() as s:
                 run = s.get(RunRow, run_id)
                 if run is None:
-                    raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+                    raise UnknownEvent(
+                        "run id: got {run_id!r}, expected a known run", run_id=run_id
+                    )
                 last = s.scalar(
                     select(func.max(RunEventRow.event_id)).where(RunEventRow.run_id == run_id)
                 )
                 expected = (last or 0) + 1
                 if event_id != expected:
                     raise RuleViolation(
-                        f"event id for run {run_id}: got {event_id}, expected {expected}"
+                        "event id for run {run_id}: got {event_id}, expected {expected}",
+                        run_id=run_id,
+                        event_id=event_id,
+                        expected=expected,
                     )
                 s.add(
                     RunEventRow(
@@ -252,7 +270,9 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
                 self._write_laps(s, run, laps)
         except IntegrityError:
             raise RuleViolation(
-                f"event id for run {run_id}: got {event_id}, which another writer stored first"
+                "event id for run {run_id}: got {event_id}, which another writer stored first",
+                run_id=run_id,
+                event_id=event_id,
             ) from None
 
     def _write_laps(self, s: Session, run: RunRow, laps: tuple[Lap, ...] | None = None) -> None:
@@ -294,27 +314,35 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
         with self._tx() as s:
             run = s.get(RunRow, run_id)
             if run is None:
-                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+                raise UnknownEvent("run id: got {run_id!r}, expected a known run", run_id=run_id)
             return self._log(s, run)
 
     def set_run_clock(self, run_id: str, clock_id: str) -> None:
         with self._tx() as s:
             run = s.get(RunRow, run_id)
             if run is None:
-                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+                raise UnknownEvent("run id: got {run_id!r}, expected a known run", run_id=run_id)
             held = s.scalar(select(func.count()).where(RunEventRow.run_id == run_id)) or 0
             if held:
-                raise RuleViolation(f"run {run_id}: has {held} events; its clock cannot change")
+                raise RuleViolation(
+                    "run {run_id}: has {held} events; its clock cannot change",
+                    run_id=run_id,
+                    held=held,
+                )
             run.clock_id = clock_id
 
     def delete_empty_run(self, run_id: str) -> None:
         with self._tx() as s:
             run = s.get(RunRow, run_id)
             if run is None:
-                raise UnknownEvent(f"run id: got {run_id!r}, expected a known run")
+                raise UnknownEvent("run id: got {run_id!r}, expected a known run", run_id=run_id)
             held = s.scalar(select(func.count()).where(RunEventRow.run_id == run_id)) or 0
             if held:
-                raise RuleViolation(f"run {run_id}: has {held} events; it cannot be deleted")
+                raise RuleViolation(
+                    "run {run_id}: has {held} events; it cannot be deleted",
+                    run_id=run_id,
+                    held=held,
+                )
             s.delete(run)
 
     def stored_lap_count(self, run_id: str) -> int:
@@ -369,7 +397,11 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
     def save_bracket(self, bracket_id: str, round_id: str, payload: dict[str, Any]) -> None:
         with self._tx() as s:
             if s.get(RoundRow, round_id) is None:
-                raise UnknownEvent(f"bracket {bracket_id}: round id {round_id!r} is not stored")
+                raise UnknownEvent(
+                    "bracket {bracket_id}: round id {round_id!r} is not stored",
+                    bracket_id=bracket_id,
+                    round_id=round_id,
+                )
             row = s.get(BracketRow, bracket_id) or BracketRow(id=bracket_id)
             row.round_id, row.payload = round_id, dict(payload)
             s.add(row)
@@ -385,7 +417,9 @@ class SqlStore(ResultsRepo, RacersRepo, TeamsRepo):
         with self._tx() as s:
             if s.get(RacerRow, card.racer_id) is None:
                 raise UnknownEvent(
-                    f"model card {card.name!r}: racer id {card.racer_id!r} is unknown"
+                    "model card {card_name!r}: racer id {racer_id!r} is unknown",
+                    card_name=card.name,
+                    racer_id=card.racer_id,
                 )
             key = card.name.casefold()
             row = s.scalars(

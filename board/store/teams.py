@@ -46,8 +46,9 @@ class TeamsRepo:
                 s.flush()
         except IntegrityError:
             raise RuleViolation(
-                f"team {team.name!r}: a member already races for another team of the event, "
-                "or the event or a racer is not stored; expected one team per racer per event"
+                "team {team_name!r}: a member already races for another team of the event, or "
+                "the event or a racer is not stored; expected one team per racer per event",
+                team_name=team.name,
             ) from None
 
     def list_teams(self, event_id: str | None = None) -> list[Team]:

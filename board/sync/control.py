@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, request
 
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.sync import wire
 from lapgate.board.sync.pusher import Pusher
 from lapgate.config.settings import Settings
@@ -60,20 +61,46 @@ def sync_retry() -> Response:
 def _retry() -> Response:
     pusher: Pusher | None = current_app.extensions.get("lapgate.sync")
     if pusher is None:
-        abort(409, "sync: off (no [sync] upstream_url); nothing to send again")
+        abort(409, _("sync: off (no [sync] upstream_url); nothing to send again"))
     body = request.get_json(silent=True)
     body = {} if body is None else body
     if not isinstance(body, dict) or set(body) - {"kind", "id"}:
-        abort(400, f'retry: got {body!r:.80}, expected JSON {{}} or {{"kind": ..., "id": ...}}')
+        abort(
+            400,
+            _(
+                'retry: got %(body)s, expected JSON {} or {"kind": ..., "id": ...}',
+                body=repr(body)[:80],
+            ),
+        )
     kind, record_id = body.get("kind"), body.get("id")
     kinds = (*wire.RECORD_KINDS, wire.EVENT_KIND)
     if kind is not None and kind not in kinds:
-        abort(400, f"kind: got {kind!r:.40}, expected one of {list(kinds)}")
+        abort(
+            400,
+            _(
+                "kind: got %(kind)s, expected one of %(kinds)s",
+                kind=repr(kind)[:40],
+                kinds=list(kinds),
+            ),
+        )
     if record_id is not None and (not isinstance(record_id, str) or kind is None):
-        abort(400, f"id: got {record_id!r:.80}, expected a record id (text) with its kind")
+        abort(
+            400,
+            _(
+                "id: got %(record_id)s, expected a record id (text) with its kind",
+                record_id=repr(record_id)[:80],
+            ),
+        )
     released = pusher.retry(kind, record_id)
     if kind is not None and record_id is not None and not released:
-        abort(404, f"{kind} {record_id!r:.80}: expected a quarantined item")
+        abort(
+            404,
+            _(
+                "%(kind)s %(record_id)s: expected a quarantined item",
+                kind=kind,
+                record_id=repr(record_id)[:80],
+            ),
+        )
     return jsonify({"released": released})
 
 
@@ -82,7 +109,7 @@ def sync_state() -> Response:
     from lapgate.board.web.auth import is_staff
 
     if not is_staff():
-        abort(401, "staff only: log in on /control")
+        abort(401, _("staff only: log in on /control"))
     pusher: Pusher | None = current_app.extensions.get("lapgate.sync")
     if pusher is None:
         return jsonify({"enabled": False})

@@ -27,6 +27,7 @@ from typing import Any
 from flask import Flask, request
 from flask_socketio import Namespace, SocketIO, emit
 
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.web import jsonbody
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,8 @@ class SpectatorLive(Namespace):
         self._snapshot()
 
     def on_action(self, data: Any = None) -> dict[str, Any]:
-        return {"ok": False, "status": 403, "error": "staff actions go to the owner's /control"}
+        error = _("staff actions go to the owner's /control")
+        return {"ok": False, "status": 403, "error": error}
 
 
 class SpectatorControl(Namespace):

@@ -202,11 +202,15 @@ class Applier:
     def _apply_item(self, timer_id: str, item: Any) -> tuple[bool, str]:
         """Apply one record; (duplicate, event id whose standings may have changed)."""
         if not isinstance(item, dict) or not isinstance(item.get("data"), dict):
-            raise wire.WireError(f"item: got {item!r:.60}, expected {{kind, data: {{...}}}}")
+            raise wire.WireError(
+                "item: got {item!r:.60}, expected {{kind, data: {{...}}}}", item=item
+            )
         kind, data = item.get("kind"), item["data"]
         if kind not in wire.RECORD_KINDS:
             raise wire.WireError(
-                f"item kind: got {kind!r:.30}, expected one of {wire.RECORD_KINDS}"
+                "item kind: got {kind!r:.30}, expected one of {kinds}",
+                kind=kind,
+                kinds=wire.RECORD_KINDS,
             )
         record = _FROM_WIRE[kind](data)
         record_id = str(data["id"])
@@ -217,8 +221,12 @@ class Applier:
             if self._stored_wire(kind, record_id) == _TO_WIRE[kind](record):
                 return True, ""  # another track's identical copy (a shared event or racer)
             raise SyncConflict(
-                f"{kind} {record_id} belongs to timer {owner!r}; timer {timer_id!r} may not "
-                "change it (staff link records across venues in the league)"
+                "{kind} {record_id} belongs to timer {owner!r}; timer {timer_id!r} may not "
+                "change it (staff link records across venues in the league)",
+                kind=kind,
+                record_id=record_id,
+                owner=owner,
+                timer_id=timer_id,
             )
         if kind == "run":
             result = self._apply_run(timer_id, data, unowned=owner is None)
@@ -240,9 +248,13 @@ class Applier:
             track_id = None if info is None else info.track_id
         if track_id is not None and not track_may_claim(timer_id, track_id):
             raise SyncConflict(
-                f"{kind} {record_id} was stored before the league kept owners and is raced on "
-                f"track {track_id!r}, which timer {timer_id!r} does not serve (league staff: "
-                "lapgate league claim)"
+                "{kind} {record_id} was stored before the league kept owners and is raced on "
+                "track {track_id!r}, which timer {timer_id!r} does not serve (league staff: "
+                "lapgate league claim)",
+                kind=kind,
+                record_id=record_id,
+                track_id=track_id,
+                timer_id=timer_id,
             )
 
     def _apply_record(self, kind: str, record: Any) -> tuple[bool, str]:
@@ -336,8 +348,12 @@ class Applier:
             round_owner = self.ledger.owner("round", run.round_id)
             if round_owner not in (None, timer_id):
                 raise SyncConflict(
-                    f"run {run.run_id}: round {run.round_id} belongs to timer "
-                    f"{round_owner!r}; timer {timer_id!r} may not add runs to it"
+                    "run {run_id}: round {round_id} belongs to timer {round_owner!r}; timer "
+                    "{timer_id!r} may not add runs to it",
+                    run_id=run.run_id,
+                    round_id=run.round_id,
+                    round_owner=round_owner,
+                    timer_id=timer_id,
                 )
             self.store.create_run(run)
         elif stored.clock_id != run.clock_id and not self.outbox.last_event_id(run.run_id):

@@ -27,6 +27,8 @@ from flask_socketio import Namespace, SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
+from lapgate.board import i18n
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.board.sync.ingest import Applier, ApplyResult, IngestNamespace
@@ -136,13 +138,25 @@ def _routes(app: Flask, store: SqlStore, views: LeagueViews) -> None:
     @app.get("/api/league/events/<event_id>/leaderboard")
     def event_leaderboard(event_id: str) -> Response:
         if store.load_event(event_id) is None:
-            abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
+            abort(
+                404,
+                _(
+                    "event id: got %(event_id)s, expected a stored event",
+                    event_id=repr(event_id)[:40],
+                ),
+            )
         return jsonify(views.leaderboard(event_id))
 
     @app.get("/api/league/events/<event_id>/rounds")
     def event_rounds(event_id: str) -> Response:
         if store.load_event(event_id) is None:
-            abort(404, f"event id: got {event_id!r:.40}, expected a stored event")
+            abort(
+                404,
+                _(
+                    "event id: got %(event_id)s, expected a stored event",
+                    event_id=repr(event_id)[:40],
+                ),
+            )
         return jsonify(round_leaderboards(store, event_id))
 
     @app.errorhandler(HTTPException)

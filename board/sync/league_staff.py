@@ -31,6 +31,8 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from werkzeug.security import check_password_hash
 
+from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger
 from lapgate.timer.errors import LapgateError
@@ -46,7 +48,7 @@ def staff_only(view: Callable[..., Any]) -> Callable[..., Any]:
     def checked(*args: Any, **kwargs: Any) -> Any:
         password_hash: str = current_app.extensions["lapgate.league_staff_hash"]
         if not password_hash:
-            abort(403, "staff pages: set [league] staff_password_hash to use them")
+            abort(403, _("staff pages: set [league] staff_password_hash to use them"))
         auth = request.authorization
         if auth is None or not check_password_hash(password_hash, auth.password or ""):
             log.warning("league staff: refused a login from %s", request.remote_addr)
@@ -103,7 +105,14 @@ def timers() -> Response:
 def racers() -> Response:
     text = request.args.get("q", "")
     if len(text) > MAX_QUERY:
-        abort(400, f"q: got {len(text)} characters, expected at most {MAX_QUERY}")
+        abort(
+            400,
+            _(
+                "q: got %(chars)s characters, expected at most %(max_chars)s",
+                chars=len(text),
+                max_chars=MAX_QUERY,
+            ),
+        )
     store: SqlStore = current_app.extensions["lapgate.league_store"]
     return jsonify([r.to_dict() for r in store.find_racers(text, limit=MAX_FOUND)])
 
@@ -118,7 +127,15 @@ def merges() -> Response:
 def _json_field(body: Any, name: str, kind: type, example: str) -> Any:
     value = body.get(name) if isinstance(body, dict) else None
     if not isinstance(value, kind) or isinstance(value, bool):
-        abort(400, f"{name}: got {value!r:.60}, expected JSON {example}")
+        abort(
+            400,
+            _(
+                "%(name)s: got %(value)s, expected JSON %(example)s",
+                name=name,
+                value=repr(value)[:60],
+                example=example,
+            ),
+        )
     return value
 
 
@@ -133,9 +150,9 @@ def merge() -> Response:
     try:
         merge_id = store.merge_racers(kept, merged)
     except LookupError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     except LapgateError as exc:
-        abort(409, str(exc))
+        abort(409, request_error_text(exc))
     log.info("league staff: merged racer %s into %s (merge %d)", merged, kept, merge_id)
     _standings_changed(store)
     return jsonify({"merge_id": merge_id, "kept_id": kept, "merged_id": merged})
@@ -150,9 +167,9 @@ def unmerge() -> Response:
     try:
         store.undo_merge(merge_id)
     except LookupError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     except LapgateError as exc:
-        abort(409, str(exc))
+        abort(409, request_error_text(exc))
     log.info("league staff: undid merge %d", merge_id)
     _standings_changed(store)
     return jsonify({"merge_id": merge_id, "undone": True})

@@ -284,10 +284,12 @@ class Pusher:
             timeout=self.ack_timeout_s,
         )
         if not isinstance(reply, dict):
-            raise SyncRefused(f"acknowledgement: got {reply!r}, expected a dict")
+            raise SyncRefused("acknowledgement: got {reply!r}, expected a dict", reply=reply)
         listed = reply.get("refused")
         if not reply.get("ok") and not listed:
-            raise SyncRefused(f"central service refused the batch: {reply.get('error')!r}")
+            raise SyncRefused(
+                "central service refused the batch: {error!r}", error=reply.get("error")
+            )
         refused = {
             int(r["index"]): str(r.get("reason", "refused"))
             for r in listed or []

@@ -68,11 +68,11 @@ def load_league_settings(path: Path) -> LeagueSettings:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise LeagueConfigError(f"{path}: {exc}") from None
+        raise LeagueConfigError("{path}: {exc}", path=path, exc=exc) from None
     try:
         return _File.model_validate(data).league
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
-        raise LeagueConfigError(f"{path}: {problems}") from None
+        raise LeagueConfigError("{path}: {problems}", path=path, problems=problems) from None

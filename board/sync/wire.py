@@ -46,21 +46,36 @@ def _text(d: dict[str, Any], key: str, max_len: int, *, optional: bool = False) 
     if value is None and optional:
         return None
     if not isinstance(value, str) or len(value) > max_len:
-        raise WireError(f"{key}: got {_show(value)}, expected text of at most {max_len} characters")
+        raise WireError(
+            "{key}: got {shown}, expected text of at most {max_len} characters",
+            key=key,
+            shown=_show(value),
+            max_len=max_len,
+        )
     return value
 
 
 def _record_id(d: dict[str, Any], key: str) -> str:
     value = _text(d, key, limits.RECORD_ID_MAX)
     if not value:
-        raise WireError(f"{key}: got an empty id, expected 1 to {limits.RECORD_ID_MAX} characters")
+        raise WireError(
+            "{key}: got an empty id, expected 1 to {max_len} characters",
+            key=key,
+            max_len=limits.RECORD_ID_MAX,
+        )
     return str(value)
 
 
 def _int(d: dict[str, Any], key: str, low: int = 0, high: int = MAX_INT, default: Any = ...) -> int:
     value = _field(d, key) if default is ... else d.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise WireError(f"{key}: got {_show(value)}, expected an integer from {low} to {high}")
+        raise WireError(
+            "{key}: got {shown}, expected an integer from {low} to {high}",
+            key=key,
+            shown=_show(value),
+            low=low,
+            high=high,
+        )
     return value
 
 
@@ -69,16 +84,21 @@ def _document(d: dict[str, Any], key: str, *, optional: bool = False) -> dict[st
     if value is None and optional:
         return {}
     if not isinstance(value, dict):
-        raise WireError(f"{key}: got {_show(value)}, expected a JSON object")
+        raise WireError("{key}: got {shown}, expected a JSON object", key=key, shown=_show(value))
     size = len(json.dumps(value, default=str))
     if size > MAX_DOCUMENT_CHARS:
-        raise WireError(f"{key}: got {size} characters, expected at most {MAX_DOCUMENT_CHARS}")
+        raise WireError(
+            "{key}: got {size} characters, expected at most {max_chars}",
+            key=key,
+            size=size,
+            max_chars=MAX_DOCUMENT_CHARS,
+        )
     return value
 
 
 def _field(d: dict[str, Any], key: str) -> Any:
     if key not in d:
-        raise WireError(f"{key}: missing, expected it in the record")
+        raise WireError("{key}: missing, expected it in the record", key=key)
     return d[key]
 
 
@@ -92,14 +112,16 @@ def _show(value: Any) -> str:
 def _checked(kind: str, d: Any, build: Any) -> Any:
     """`build(d)`, with any error turned into a WireError naming the record."""
     if not isinstance(d, dict):
-        raise WireError(f"{kind}: got {_show(d)}, expected a JSON object")
+        raise WireError("{kind}: got {shown}, expected a JSON object", kind=kind, shown=_show(d))
     name = f"{kind} {d.get('id')!r:.40}"
     try:
         return build(d)
     except WireError as exc:
-        raise WireError(f"{name}: {exc}") from None
+        raise WireError("{name}: {exc}", name=name, exc=exc) from None
     except (LapgateError, KeyError, ValueError, TypeError) as exc:
-        raise WireError(f"{name}: {type(exc).__name__}: {exc}") from None
+        raise WireError(
+            "{name}: {type_name}: {exc}", name=name, type_name=type(exc).__name__, exc=exc
+        ) from None
 
 
 def digest(data: dict[str, Any]) -> str:
@@ -225,7 +247,7 @@ def run_from_wire(d: Any) -> RunInfo:
 def _run_from_wire(d: dict[str, Any]) -> RunInfo:
     proxy = _field(d, "proxy")
     if not isinstance(proxy, bool):
-        raise WireError(f"proxy: got {_show(proxy)}, expected true or false")
+        raise WireError("proxy: got {shown}, expected true or false", shown=_show(proxy))
     return RunInfo(
         run_id=_record_id(d, "id"),
         round_id=_record_id(d, "round_id"),
@@ -246,7 +268,7 @@ def check_run_event(d: Any) -> tuple[str, int, dict[str, Any], RunEvent]:
     """The (run id, event id, payload, event) of a delivered run event, checked: every
     `*_ns` field an integer from 0 to MAX_NS, other integers in range, text bounded."""
     if not isinstance(d, dict):
-        raise WireError(f"run event: got {_show(d)}, expected a JSON object")
+        raise WireError("run event: got {shown}, expected a JSON object", shown=_show(d))
     run_id = _record_id(d, "run_id")
     try:
         event_id = _int(d, "event_id", 1)
@@ -261,10 +283,21 @@ def check_run_event(d: Any) -> tuple[str, int, dict[str, Any], RunEvent]:
             elif isinstance(value, str):
                 _text(payload, key, MAX_EVENT_TEXT)
             else:
-                raise WireError(f"payload {key}: got {_show(value)}, expected a number or text")
+                raise WireError(
+                    "payload {key}: got {shown}, expected a number or text",
+                    key=key,
+                    shown=_show(value),
+                )
         event = event_from_dict(payload)
     except WireError as exc:
-        raise WireError(f"run {run_id} event {d.get('event_id')!r:.20}: {exc}") from None
+        raise WireError(
+            "run {run_id} event {event_id!r:.20}: {exc}",
+            run_id=run_id,
+            event_id=d.get("event_id"),
+            exc=exc,
+        ) from None
     except LapgateError as exc:
-        raise WireError(f"run {run_id} event {event_id}: {exc}") from None
+        raise WireError(
+            "run {run_id} event {event_id}: {exc}", run_id=run_id, event_id=event_id, exc=exc
+        ) from None
     return run_id, event_id, payload, event

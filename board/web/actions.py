@@ -33,12 +33,16 @@ def perform(host: EngineHost, name: object, payload: object, key: object = None)
     try:
         return host.execute(name, payload, key=key)
     except (HostStopped, TimeoutError) as exc:
-        raise ActionFailed(f"{name}: the engine is not answering ({exc}); try again") from exc
+        raise ActionFailed(
+            "{name}: the engine is not answering ({exc}); try again", name=name, exc=exc
+        ) from exc
     except LapgateError:
         raise
     except Exception as exc:
         log.exception("action %s failed", name)
-        raise ActionFailed(f"{name}: failed and nothing was changed ({exc})") from exc
+        raise ActionFailed(
+            "{name}: failed and nothing was changed ({exc})", name=name, exc=exc
+        ) from exc
 
 
 def error_status(exc: Exception) -> int:

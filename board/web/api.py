@@ -13,6 +13,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
+from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.live import program
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
@@ -48,9 +50,11 @@ def _read(work: Any) -> Response:
     try:
         return jsonify(_host().call(work))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(
+            503, _("the engine is not answering (%(exc)s); try again", exc=request_error_text(exc))
+        )
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
 
 
 @bp.get("/openapi.json")

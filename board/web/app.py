@@ -16,6 +16,7 @@ from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
 from lapgate.board import i18n
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.live.host import EngineHost
 from lapgate.board.web.proxy import TrustedProxies
 from lapgate.board.web.server import WebsocketCap
@@ -120,7 +121,13 @@ def create_app(
 
         chunked = request.content_length is None and request.is_json
         if chunked and len(request.get_data(cache=True)) >= MAX_BODY_BYTES:
-            abort(413, f"body: got more than {MAX_BODY_BYTES} bytes, expected less")
+            abort(
+                413,
+                _(
+                    "body: got more than %(max_bytes)s bytes, expected less",
+                    max_bytes=MAX_BODY_BYTES,
+                ),
+            )
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException) -> Any:

@@ -38,6 +38,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.web.sessions import StaffSessions
 from lapgate.board.web.throttle import LoginThrottle
 from lapgate.config.settings import Settings
@@ -104,10 +105,10 @@ def staff_required(view: F) -> F:
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if not is_staff():
-            abort(401, "staff login required: log in on /control")
+            abort(401, _("staff login required: log in on /control"))
         token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token")
         if not csrf_ok(token):
-            abort(403, "CSRF token missing or wrong: reload /control")
+            abort(403, _("CSRF token missing or wrong: reload /control"))
         return view(*args, **kwargs)
 
     return cast(F, wrapped)
@@ -192,9 +193,9 @@ def logout() -> Any:
 def logout_everywhere() -> Any:
     """Every staff login ends: each tablet and any copied cookie must log in again."""
     if not is_staff():
-        abort(401, "staff login required: log in on /control")
+        abort(401, _("staff login required: log in on /control"))
     if not csrf_ok(request.form.get("csrf_token")):
-        abort(403, "CSRF token missing or wrong: reload /control")
+        abort(403, _("CSRF token missing or wrong: reload /control"))
     staff_sessions().close_all()
     session.clear()
     return redirect("/control")

@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, jsonify, render_template, request
 
+from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.live import brackets
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
@@ -48,23 +50,25 @@ def _read(work: Any) -> Response:
     try:
         return jsonify(_host().call(work))
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(
+            503, _("the engine is not answering (%(exc)s); try again", exc=request_error_text(exc))
+        )
 
 
 def _command(name: str, payload: Payload) -> Response:
     try:
         result = perform(_host(), name, payload, request.headers.get("Idempotency-Key"))
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     return jsonify({"ok": True, **result})
 
 
 def _payload() -> Payload:
     payload = json_body()
     if not isinstance(payload, dict):
-        abort(400, "body: got something that is not a JSON object, expected a JSON object")
+        abort(400, _("body: got something that is not a JSON object, expected a JSON object"))
     return payload
 
 
@@ -105,9 +109,11 @@ def latest() -> Response:
     try:
         view = _host().call(work)
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(
+            503, _("the engine is not answering (%(exc)s); try again", exc=request_error_text(exc))
+        )
     return Response(status=204) if view is None else jsonify(view)
 
 
@@ -129,5 +135,12 @@ def open_bracket() -> Response:
 @staff_required
 def act(bracket_id: str, action: str) -> Response:
     if action not in ACTIONS:
-        abort(404, f"bracket action: got {action!r:.40}, expected one of {list(ACTIONS)}")
+        abort(
+            404,
+            _(
+                "bracket action: got %(action)s, expected one of %(actions)s",
+                action=repr(action)[:40],
+                actions=list(ACTIONS),
+            ),
+        )
     return _command(f"bracket_{action}", {**_payload(), "bracket_id": bracket_id})

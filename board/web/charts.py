@@ -21,6 +21,7 @@ from lapgate.board.charts.run_chart import run_laps_svg
 from lapgate.board.charts.sources import round_distribution, run_chart_of
 from lapgate.board.charts.style import Size, Theme, size_of, theme_of
 from lapgate.board.charts.words import _
+from lapgate.board.i18n import request_error_text
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import run_view
@@ -47,7 +48,7 @@ def chart_options(default_size: str = "phone", default_theme: str = "light") -> 
         size = size_of(request.args.get("size", default_size))
         theme = theme_of(request.args.get("theme", default_theme))
     except ValueError as exc:
-        abort(400, str(exc))
+        abort(400, request_error_text(exc))
     return size, theme
 
 
@@ -60,9 +61,11 @@ def _on_host(work: Callable[[Race], Any]) -> Any:
     try:
         return host.call(work)
     except (HostStopped, TimeoutError) as exc:
-        abort(503, f"the engine is not answering ({exc}); try again")
+        abort(
+            503, _("the engine is not answering (%(exc)s); try again", exc=request_error_text(exc))
+        )
     except LapgateError as exc:
-        abort(error_status(exc), str(exc))
+        abort(error_status(exc), request_error_text(exc))
 
 
 @bp.get("/runs/<run_id>.svg")

@@ -16,6 +16,8 @@ import re
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
+from lapgate.board.i18n import request_error_text
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.league.event_export import PRINT_FORMATS, ExportError, ExportFormat, export_file
 from lapgate.board.league.printout import PrintKind
 from lapgate.board.league.service import ResultStore
@@ -40,26 +42,40 @@ def init_app(app: Flask) -> None:
 @bp.get("/<fmt>")
 def download(fmt: str) -> Response:
     if not is_staff():
-        abort(401, "staff login required: log in on /control")
+        abort(401, _("staff login required: log in on /control"))
     try:
         export_format = ExportFormat(fmt)
     except ValueError:
         expected = ", ".join(f.value for f in ExportFormat)
-        abort(400, f"export format: got {fmt!r}, expected one of {expected}")
+        abort(
+            400,
+            _(
+                "export format: got %(fmt)s, expected one of %(expected)s",
+                fmt=repr(fmt),
+                expected=expected,
+            ),
+        )
     host = current_app.extensions["lapgate.host"]
     result_store: ResultStore | None = current_app.extensions["lapgate.results"]
     event = host.call(lambda race: race.event)
     if result_store is None or event is None:
-        abort(503, "export: this board's store keeps no results; use the SQL store")
+        abort(503, _("export: this board's store keeps no results; use the SQL store"))
     round_key = request.args.get("round") or None
     kind = request.args.get("kind") or PrintKind.ALL.value
     if kind not in set(PrintKind):
         expected = ", ".join(k.value for k in PrintKind)
-        abort(400, f"print kind: got {kind!r}, expected one of {expected}")
+        abort(
+            400,
+            _(
+                "print kind: got %(kind)s, expected one of %(expected)s",
+                kind=repr(kind),
+                expected=expected,
+            ),
+        )
     try:
         body = export_file(result_store, event.event_id, export_format, round_key, kind=kind)
     except ExportError as exc:
-        abort(404, str(exc))
+        abort(404, request_error_text(exc))
     media_type, extension = MEDIA_TYPES[export_format]
     printed = export_format in PRINT_FORMATS
     label = f"{fmt}-{kind}" if printed else fmt

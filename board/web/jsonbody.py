@@ -18,6 +18,8 @@ from flask import Flask, abort, request
 from flask.json.provider import DefaultJSONProvider
 from socketio import packet
 
+from lapgate.board.i18n import request_gettext as _
+
 log = logging.getLogger(__name__)
 
 MALFORMED_FRAME = "malformed_frame"
@@ -47,9 +49,15 @@ def json_body() -> Any:
     try:
         payload = json.loads(request.get_data())
     except RecursionError:
-        abort(400, "body: JSON nested too deeply, expected a JSON object of a command's fields")
+        abort(400, _("body: JSON nested too deeply, expected a JSON object of a command's fields"))
     except ValueError as exc:  # includes UnicodeDecodeError
-        abort(400, f"body: got text that is not JSON ({str(exc)[:80]}), expected a JSON object")
+        abort(
+            400,
+            _(
+                "body: got text that is not JSON (%(exc)s), expected a JSON object",
+                exc=str(exc)[:80],
+            ),
+        )
     return payload
 
 

@@ -30,16 +30,20 @@ from typing import Any
 from flask import Flask, request
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO
 
+from lapgate.board.i18n import request_gettext as _
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.web.actions import error_reply, perform
 from lapgate.board.web.auth import csrf_ok, is_staff, staff_login_id
 from lapgate.board.web.delivery import Delivery
 from lapgate.timer.errors import LapgateError
 
-STAFF_ONLY = {"ok": False, "status": 403, "error": "staff only: log in on /control"}
 RESYNC_INTERVAL_S = 0.5
 RESYNC_BURST = 3
 Schedule = Callable[[float, Callable[[], None]], None]
+
+
+def _staff_only() -> dict[str, Any]:
+    return {"ok": False, "status": 403, "error": _("staff only: log in on /control")}
 
 
 def _timer(delay_s: float, action: Callable[[], None]) -> None:
@@ -161,7 +165,7 @@ class LiveNamespace(Namespace):  # type: ignore[misc]
         self.requests.forget(request.sid)  # type: ignore[attr-defined]
 
     def on_action(self, data: Any = None) -> dict[str, Any]:
-        return STAFF_ONLY
+        return _staff_only()
 
 
 class ControlNamespace(Namespace):  # type: ignore[misc]
@@ -200,10 +204,11 @@ class ControlNamespace(Namespace):  # type: ignore[misc]
 
     def on_action(self, data: Any = None) -> dict[str, Any]:
         if not is_staff():
-            return STAFF_ONLY
+            return _staff_only()
         if not isinstance(data, dict):
             found = type(data).__name__
-            return {"ok": False, "status": 400, "error": f"got {found}, expected an object"}
+            error = _("got %(found)s, expected an object", found=found)
+            return {"ok": False, "status": 400, "error": error}
         try:
             result = perform(self.host, data.get("name"), data.get("payload"), data.get("key"))
         except LapgateError as exc:

@@ -110,7 +110,7 @@ def _search(
 def _store() -> ResultStore:
     store: ResultStore | None = current_app.extensions["lapgate.results"]
     if store is None:
-        abort(503, "standings: this board's store keeps no league results; use the SQL store")
+        abort(503, _("standings: this board's store keeps no league results; use the SQL store"))
     return store
 
 
