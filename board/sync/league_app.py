@@ -27,7 +27,6 @@ from flask_socketio import Namespace, SocketIO
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
-from lapgate.board import i18n
 from lapgate.board.i18n import request_gettext as _
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.store.sync_ledger import SyncLedger

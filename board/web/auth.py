@@ -35,7 +35,6 @@ from flask import (
     session,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import gettext as _
 from werkzeug.security import check_password_hash
 
 from lapgate.board.i18n import request_gettext as _
