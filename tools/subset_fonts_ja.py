@@ -27,7 +27,8 @@ Run it after translations that bring new characters have been merged (the catalo
 current: tools/catalogs.py first), on a machine with the Debian package:
 
     apt-get install -y fonts-noto-cjk     # once, developer machine only
-    .venv/bin/python tools/subset_fonts_ja.py
+    .venv/bin/python tools/subset_fonts_ja.py            # UI faces and base.css (a minute)
+    .venv/bin/python tools/subset_fonts_ja.py --slices   # also the slices (many minutes)
 
 It is idempotent: the same catalogs give byte-identical files, and it rewrites only what
 changed. tests/board/test_fonts_ja.py fails while a translation holds a character that no
@@ -36,6 +37,7 @@ served face covers.
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 from collections.abc import Iterable
@@ -72,6 +74,9 @@ SLICE_BLOCKS = (
     (0xFF61, 0xFFDC),  # halfwidth katakana (and hangul)
     (0xFFE8, 0xFFEE),  # halfwidth symbols
 )
+# The bold faces draw Japanese in .digits ("LG Mono", bold only) too: the same files, and no
+# fetch of the DejaVu Mono TTF (its range holds every other character) for a glyph it lacks.
+FAMILIES = {400: ("LG Sans",), 700: ("LG Sans", "LG Mono")}
 SLICE_GLYPHS = 1000  # about 230 KB of WOFF2 a slice and weight
 CSS_BEGIN = "/* BEGIN Japanese faces: written by tools/subset_fonts_ja.py, do not edit */"
 CSS_END = "/* END Japanese faces */"
@@ -91,13 +96,14 @@ class Face:
         return f"NotoSansJP-{WEIGHTS[self.weight]}-{self.stem}-subset.woff2"
 
     def css(self) -> str:
-        return (
+        return "".join(
             "@font-face {\n"
-            '  font-family: "LG Sans";\n'
+            f'  font-family: "{family}";\n'
             f'  src: url("../fonts/{self.file_name}") format("woff2");\n'
             f"  font-weight: {self.weight};\n"
             f"  unicode-range: {css_range(self.spans)};\n"
             "}\n"
+            for family in FAMILIES[self.weight]
         )
 
 
@@ -209,7 +215,15 @@ def update_css(block: str) -> bool:
     return write_if_changed(CSS, (head + block + tail).encode("utf-8"))
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--slices",
+        action="store_true",
+        help="rewrite the ideograph slices too (by default kept when present: they depend "
+        "only on the source font and SLICE_BLOCKS, and take minutes)",
+    )
+    args = parser.parse_args(argv)
     dejavu = set(TTFont(DEJAVU_SUBSET).getBestCmap())
     translated = translated_characters()
     faces: list[Face] = []
@@ -221,7 +235,8 @@ def main() -> int:
             print(f"no font has: {' '.join(missing)}", file=sys.stderr)
         for face in plan(weight, mapped, dejavu, translated):
             target = FONTS / face.file_name
-            changed = write_if_changed(target, woff2(path, number, face.code_points))
+            keep = face.stem.startswith("cjk") and target.exists() and not args.slices
+            changed = not keep and write_if_changed(target, woff2(path, number, face.code_points))
             print(
                 f"{face.file_name}: {len(face.code_points)} characters, "
                 f"{target.stat().st_size:,} bytes{' (written)' if changed else ''}"

@@ -98,18 +98,20 @@ def translations() -> dict[str, str]:
     return texts
 
 
-@pytest.mark.parametrize("weight", [400, 700])
-def test_every_translated_character_is_in_a_served_woff2_face(weight: int) -> None:
+@pytest.mark.parametrize(
+    ("family", "weight"), [("LG Sans", 400), ("LG Sans", 700), ("LG Mono", 700)]
+)
+def test_every_translated_character_is_in_a_served_woff2_face(family: str, weight: int) -> None:
     missing: dict[str, str] = {}
     for where, text in translations().items():
         for char in text:
             if not char.isprintable():
                 continue
-            face = drawing_face(char, weight)
+            face = drawing_face(char, weight, family)
             if face is None or face.file.suffix != ".woff2":  # not the full DejaVu TTF either
                 missing.setdefault(char, where)
     assert missing == {}, (
-        f"characters no served WOFF2 face of weight {weight} draws: run "
+        f"characters no served WOFF2 face of {family} {weight} draws: run "
         "tools/subset_fonts_ja.py (see its docstring) and commit the fonts and base.css"
     )
 
@@ -135,7 +137,8 @@ def test_the_japanese_faces_come_after_dejavu_and_leave_its_characters_to_it() -
     japanese = [face for face in faces if face.file.name.startswith(JA_FACE)]
     first = faces.index(japanese[0])
     assert japanese == list(faces[first:]), "the Japanese faces are declared last"
-    assert {(f.family, f.weight) for f in japanese} == {("LG Sans", 400), ("LG Sans", 700)}
+    families = {(f.family, f.weight) for f in japanese}
+    assert families == {("LG Sans", 400), ("LG Sans", 700), ("LG Mono", 700)}
     dejavu = cmap(STATIC / "fonts" / "DejaVuSansCondensed-subset.woff2")
     for face in japanese:
         inside = {p for p in dejavu if any(a <= p <= b for a, b in face.spans)}
