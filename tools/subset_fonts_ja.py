@@ -77,7 +77,7 @@ SLICE_BLOCKS = (
 # The bold faces draw Japanese in .digits ("LG Mono", bold only) too: the same files, and no
 # fetch of the DejaVu Mono TTF (its range holds every other character) for a glyph it lacks.
 FAMILIES = {400: ("LG Sans",), 700: ("LG Sans", "LG Mono")}
-SLICE_GLYPHS = 1000  # about 230 KB of WOFF2 a slice and weight
+SLICE_GLYPHS = 1000  # 100-400 KB of WOFF2 a slice and weight
 CSS_BEGIN = "/* BEGIN Japanese faces: written by tools/subset_fonts_ja.py, do not edit */"
 CSS_END = "/* END Japanese faces */"
 
