@@ -68,6 +68,8 @@ def test_phone_first_load_is_under_150_kb(board: Board, served: str, browser: An
     assert total < PHONE_FIRST_LOAD_MAX_BYTES, received
     fonts = [path for path in received if path.startswith("/static/fonts/")]
     assert fonts and all(path.endswith("-subset.woff2") for path in fonts), fonts
+    japanese = [path for path in fonts if "/NotoSansJP-" in path]
+    assert all("-languages-" in path for path in japanese), fonts  # "日本語" of the switch
     assert received["/static/vendor/socket.io.min.js"] < 20_000  # gzipped (47 KB raw)
 
 
@@ -79,3 +81,19 @@ def test_a_name_in_another_script_fetches_the_full_font(
     full = [path for path in received if path.endswith(".ttf")]
     assert full == ["/static/fonts/DejaVuSansCondensed-Bold.ttf"]  # the names' face, for Ж
     assert "/static/fonts/DejaVuSansCondensed-Bold-subset.woff2" in received
+
+
+def test_a_japanese_page_fetches_the_ui_faces_and_a_slice_only_for_its_names(
+    board: Board, served: str, browser: Any
+) -> None:
+    _event(board, ["Alice", "Bob"])
+    received = _first_visit(browser, served + "/m?lang=ja")
+    japanese = sorted(path.rsplit("/", 1)[1] for path in received if "/NotoSansJP-" in path)
+    assert any("-ui-" in name for name in japanese), japanese
+    assert not any("-cjk" in name for name in japanese), japanese
+    assert not [path for path in received if path.endswith(".ttf")], received.keys()
+
+    _event(board, ["鑫"])  # an ideograph of no translation: its slice, on demand
+    received = _first_visit(browser, served + "/m?lang=ja")
+    slices = [path.rsplit("/", 1)[1] for path in received if "-cjk" in path]
+    assert len(slices) == 1 and slices[0].startswith("NotoSansJP-Bold-cjk"), slices
