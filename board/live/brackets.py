@@ -107,6 +107,7 @@ def view(race: Race, bracket: LiveBracket) -> Payload:
         {
             "event_id": entry.event_id,
             "label": _event_label(entry.event, names, bracket),
+            **_event_parts(entry.event, names, bracket),
             "active": entry.event_id in active,
         }
         for entry in reversed(bracket.log.entries)
@@ -119,6 +120,8 @@ def view(race: Race, bracket: LiveBracket) -> Payload:
         "rev": bracket.rev,
         "rules": {
             "format": match.format.label,
+            "format_kind": str(match.format.kind),  # kind and laps: pages word the format
+            "format_laps": match.format.laps,
             "attempts": match.attempts,
             "tie": str(match.tie),
             "grand_final_reset": bracket.rules.grand_final_reset,
@@ -451,6 +454,18 @@ def _event_label(event: Any, names: dict[str, str], bracket: LiveBracket) -> str
         note = winner_first(event.note, _bottom_of(bracket, event.match_id) == event.winner_id)
         return f"{event.match_id}: {winner} beat {loser}" + (f" ({note})" if note else "")
     return f"undo of #{event.target_id}"
+
+
+def _event_parts(event: Any, names: dict[str, str], bracket: LiveBracket) -> Payload:
+    """The label's parts, for pages that word it in their own language."""
+    if isinstance(event, MatchResult):
+        return {
+            "match_id": event.match_id,
+            "winner": names.get(event.winner_id, event.winner_id),
+            "loser": names.get(event.loser_id, event.loser_id),
+            "note": winner_first(event.note, _bottom_of(bracket, event.match_id) == event.winner_id),
+        }
+    return {"target_id": event.target_id}
 
 
 def _bottom_of(bracket: LiveBracket, match_id: str) -> object:

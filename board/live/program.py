@@ -251,9 +251,21 @@ def preview(race: Race, round_id: str) -> dict[str, Any]:
     try:
         ordered = entrants(plan(race), info.name, known)
     except RuleViolation as exc:
-        return {"round_id": round_id, "open_entry": False, "entrants": [], "problem": str(exc)}
+        return {
+            "round_id": round_id,
+            "open_entry": False,
+            "entrants": [],
+            "problem": str(exc),
+            "waiting": [],
+        }
     if ordered is None:
-        return {"round_id": round_id, "open_entry": True, "entrants": [], "problem": ""}
+        return {
+            "round_id": round_id,
+            "open_entry": True,
+            "entrants": [],
+            "problem": "",
+            "waiting": [],
+        }
     spec = race.specs[round_id]
     waiting = [s for s in spec.entry_from if s not in closed]
     reasons: dict[str, str] = {}
@@ -268,6 +280,7 @@ def preview(race: Race, round_id: str) -> dict[str, Any]:
             {"racer_id": r, "name": _name(race, r), "reason": reasons.get(r, "")} for r in ordered
         ],
         "problem": problem,
+        "waiting": waiting,  # the rounds `problem` names, for pages that word it themselves
     }
 
 

@@ -63,6 +63,7 @@ def create_league_app(
     settings: LeagueSettings, store: SqlStore | None = None
 ) -> tuple[Flask, SocketIO]:
     """The league app and its Socket.IO server (threading mode, like the board)."""
+    from lapgate.board import i18n
     from lapgate.board.sync import league_staff
     from lapgate.board.web import jsonbody, standings
 
@@ -71,6 +72,7 @@ def create_league_app(
     app.config.update(SECRET_KEY=secrets.token_hex(32), SEND_FILE_MAX_AGE_DEFAULT=3600)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     jsonbody.init_app(app)  # too deep JSON is bad JSON (400), not a 500
+    i18n.init_app(app)  # each client's language (board/i18n.py), as on the board
     socketio = SocketIO(
         app,
         async_mode="threading",
