@@ -463,7 +463,9 @@ def _event_parts(event: Any, names: dict[str, str], bracket: LiveBracket) -> Pay
             "match_id": event.match_id,
             "winner": names.get(event.winner_id, event.winner_id),
             "loser": names.get(event.loser_id, event.loser_id),
-            "note": winner_first(event.note, _bottom_of(bracket, event.match_id) == event.winner_id),
+            "note": winner_first(
+                event.note, _bottom_of(bracket, event.match_id) == event.winner_id
+            ),
         }
     return {"target_id": event.target_id}
 

@@ -60,7 +60,7 @@
       label.append((trackNames[trackId] || trackId) + " ");
       const select = document.createElement("select");
       select.dataset.track = trackId;
-      [["closed", L.t("closed")], ["open", L.t("open (straight in)")], ["approve", L.t("approve each")]].forEach(([value, text]) => {
+      [["closed", L.t("closed (no phone joins)")], ["open", L.t("open (straight in)")], ["approve", L.t("approve each")]].forEach(([value, text]) => {
         const option = document.createElement("option");
         option.value = value;
         option.textContent = text;

@@ -177,7 +177,7 @@
   // A round's lap-time distribution (server-rendered SVG, see board/web/charts.py).
   function chartNode(round) {
     const img = L.el("img", "pg-chart");
-    img.alt = L.t("Lap-time distribution of {round}", { round: round.name });
+    img.alt = L.t("Lap-time distribution of {name}", { name: round.name });
     img.dataset.round = round.round_id;
     img.src = "/charts/rounds/" + encodeURIComponent(round.round_id) + "/laps.svg?size=tablet&v=" + round.runs + "-" + round.results.length;
     return img;

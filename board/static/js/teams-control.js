@@ -81,7 +81,7 @@
       const options = L.el("datalist");
       options.id = "team-drivers-" + team.team_id;
       team.members.forEach((m) => { const o = L.el("option"); o.value = m.name; options.appendChild(o); });
-      const queueButton = L.el("button", "", L.t("Queue"));
+      const queueButton = L.el("button", "", L.t("Add to queue"));
       queueButton.type = "submit";
       queueButton.className = "team-queue-button";
       const addButton = L.el("button", "small", L.t("+ member"));
