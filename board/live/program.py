@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -243,8 +243,11 @@ def entrants_of(info: RoundInfo) -> list[str] | None:
     return None if value is None else [str(r) for r in value]
 
 
-def preview(race: Race, round_id: str) -> dict[str, Any]:
-    """Who would enter round `round_id` if it opened now, and why (nothing changes)."""
+def preview(
+    race: Race, round_id: str, word: Callable[[RuleViolation], str] = str
+) -> dict[str, Any]:
+    """Who would enter round `round_id` if it opened now, and why (nothing changes).
+    `word` writes a rule that stops the preview (the web layer: in the client's language)."""
     info = race.round(round_id)
     known = outcomes(race, provisional=True)
     closed = outcomes(race)
@@ -255,7 +258,7 @@ def preview(race: Race, round_id: str) -> dict[str, Any]:
             "round_id": round_id,
             "open_entry": False,
             "entrants": [],
-            "problem": str(exc),
+            "problem": word(exc),
             "waiting": [],
         }
     if ordered is None:
