@@ -85,6 +85,38 @@
     }
   }
 
+  // A place as the page's language writes it: 1st, 1., 1.º, 1位.
+  const ORDINALS = { en: englishOrdinal, ja: (n) => n + "位", es: (n) => n + ".º" };
+
+  function englishOrdinal(n) {
+    const suffix = { one: "st", two: "nd", few: "rd", other: "th" };
+    return n + suffix[new Intl.PluralRules("en", { type: "ordinal" }).select(n)];
+  }
+
+  function ordinal(n) {
+    return (ORDINALS[L.lang] || ((k) => k + "."))(n);
+  }
+
+  // Why a racer advanced, as timer/rounds.py words it ("3rd overall", "2nd in Europe",
+  // "1st place", "named", …), in the page's language; an entrant's reason is
+  // "<round>: <why>". Unknown wording is shown as the board sent it.
+  function reasonText(reason) {
+    const from = /^(.*): ([^:]+)$/.exec(reason || "");
+    if (from) return from[1] + ": " + reasonText(from[2]);
+    let found = /^(\d+)(?:st|nd|rd|th) (overall|not already qualified|place)$/.exec(reason || "");
+    if (found) {
+      const nth = ordinal(Number(found[1]));
+      if (found[2] === "overall") return L.t("{nth} overall", { nth: nth });
+      if (found[2] === "place") return L.t("{nth} place", { nth: nth });
+      return L.t("{nth} not already qualified", { nth: nth });
+    }
+    found = /^(\d+)(?:st|nd|rd|th) in (.+)$/.exec(reason || "");
+    if (found) return L.t("{nth} in {region}", { nth: ordinal(Number(found[1])), region: found[2] });
+    found = /^finalist, (\d+) loss\(es\)$/.exec(reason || "");
+    if (found) return L.tn("finalist, {n} loss", "finalist, {n} losses", Number(found[1]));
+    return reason === "named" ? L.t("named") : reason;
+  }
+
   function rulesText(round) {
     const parts = [kindText(round.kind)];
     if (round.kind !== "external") parts.push(L.formatLabel(round));
@@ -270,7 +302,7 @@
     advanced.forEach((p) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "pg-person", p.name));
-      if (p.reason) item.appendChild(L.el("span", "muted", " · " + p.reason));
+      if (p.reason) item.appendChild(L.el("span", "muted", " · " + reasonText(p.reason)));
       ranked.appendChild(item);
     });
     box.appendChild(ranked);
@@ -357,7 +389,7 @@
       item.appendChild(button(L.t("Keep"), "small", () => { delete opening.remove[entrant.racer_id]; drawEntrants(); }));
       return item;
     }
-    item.appendChild(L.el("span", "od-reason", entrant.reason));
+    item.appendChild(L.el("span", "od-reason", reasonText(entrant.reason)));
     item.appendChild(button(L.t("Remove…"), "small od-remove", () => askRemoval(item, entrant)));
     return item;
   }
