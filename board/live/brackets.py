@@ -109,6 +109,7 @@ def view(race: Race, bracket: LiveBracket) -> Payload:
         {
             "event_id": entry.event_id,
             "label": _event_label(entry.event, names, bracket),
+            **_event_parts(entry.event, names, bracket),
             "active": entry.event_id in active,
             **_event_parts(entry.event, names, bracket),
         }

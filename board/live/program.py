@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -249,17 +249,32 @@ def entrants_of(info: RoundInfo) -> list[str] | None:
     return None if value is None else [str(r) for r in value]
 
 
-def preview(race: Race, round_id: str) -> dict[str, Any]:
-    """Who would enter round `round_id` if it opened now, and why (nothing changes)."""
+def preview(
+    race: Race, round_id: str, word: Callable[[RuleViolation], str] = str
+) -> dict[str, Any]:
+    """Who would enter round `round_id` if it opened now, and why (nothing changes).
+    `word` writes a rule that stops the preview (the web layer: in the client's language)."""
     info = race.round(round_id)
     known = outcomes(race, provisional=True)
     closed = outcomes(race)
     try:
         ordered = entrants(plan(race), info.name, known)
     except RuleViolation as exc:
-        return {"round_id": round_id, "open_entry": False, "entrants": [], "problem": str(exc)}
+        return {
+            "round_id": round_id,
+            "open_entry": False,
+            "entrants": [],
+            "problem": word(exc),
+            "waiting": [],
+        }
     if ordered is None:
-        return {"round_id": round_id, "open_entry": True, "entrants": [], "problem": ""}
+        return {
+            "round_id": round_id,
+            "open_entry": True,
+            "entrants": [],
+            "problem": "",
+            "waiting": [],
+        }
     spec = race.specs[round_id]
     waiting = [s for s in spec.entry_from if s not in closed]
     reasons: dict[str, str] = {}
@@ -274,6 +289,7 @@ def preview(race: Race, round_id: str) -> dict[str, Any]:
             {"racer_id": r, "name": _name(race, r), "reason": reasons.get(r, "")} for r in ordered
         ],
         "problem": problem,
+        "waiting": waiting,  # the rounds `problem` names, for pages that word it themselves
     }
 
 

@@ -217,8 +217,14 @@ def program_round_view(race: Race, round_id: str) -> dict[str, Any]:
     shootout_order = []
     if info.kind == "shootout" and entrants:
         shootout_order = [{"racer_id": r, "name": names.get(r, r)} for r in reversed(entrants)]
+    spec = race.specs.get(round_id)
+    rule = spec.advancement if spec else None
     return {
         **round_view(race, round_id),
+        # the advancement rule's parts, for pages that word it in their own language
+        "advance_rule": None
+        if rule is None
+        else {"kind": str(rule.kind), "count": rule.count, "named": len(rule.fixed)},
         "entrants": None
         if entrants is None
         else [{"racer_id": r, "name": names.get(r, r)} for r in entrants],

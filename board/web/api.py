@@ -101,8 +101,17 @@ def round_results(round_id: str) -> Response:
 
 @bp.get("/rounds/<round_id>/preview")
 def round_preview(round_id: str) -> Response:
-    """Who would enter the round if staff opened it now (nothing changes)."""
-    return _read(lambda race: program.preview(race, _round(race, round_id)))
+    """Who would enter the round if staff opened it now (nothing changes); a rule that
+    stops it in the client's language (read here: the host thread has no request)."""
+    from lapgate.board.i18n import DEFAULT_LANGUAGE, current_language, error_text
+
+    try:
+        lang = current_language()
+    except KeyError:  # an app without the language (board/i18n.py init_app)
+        lang = DEFAULT_LANGUAGE
+    return _read(
+        lambda race: program.preview(race, _round(race, round_id), lambda e: error_text(e, lang))
+    )
 
 
 @bp.get("/rounds/<round_id>/leaderboard")

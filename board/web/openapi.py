@@ -374,6 +374,10 @@ def _schemas() -> dict[str, Any]:
             status={"enum": ["pending", "open", "closed"]},
             tracks={"type": "array", "items": s},
             advancement=s,
+            advance_rule={
+                "type": ["object", "null"],
+                "description": "the advancement rule's parts: kind, count, named (racers)",
+            },
             entry_from={"type": "array", "items": s},
             entrants={"type": ["array", "null"], "items": _obj(racer_id=s, name=s)},
             entrant_log={"type": "array", "items": _obj(action=s, racer_id=s, name=s, reason=s)},

@@ -171,6 +171,10 @@ def test_correct_and_undo_recompute_downstream(board: Board, staff: Staff) -> No
     assert view["events"][0] == {
         "event_id": 3,
         "label": "W1-1: Dan beat Ann (gate fault)",
+        "match_id": "W1-1",  # the label's parts, for pages that word it in their language
+        "winner": "Dan",
+        "loser": "Ann",
+        "note": "gate fault",
         "active": True,
         "match_id": "W1-1",
         "winner": "Dan",
@@ -182,6 +186,7 @@ def test_correct_and_undo_recompute_downstream(board: Board, staff: Staff) -> No
     view = _view(board)
     assert _match(view, "W2-1")["top"]["racer"]["name"] == "Ann"
     assert view["events"][0]["label"] == "undo of #3"
+    assert view["events"][0]["undo_of"] == 3
 
 
 def test_tie_rerun_and_no_show(board: Board, staff: Staff) -> None:

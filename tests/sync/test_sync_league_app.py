@@ -3,6 +3,8 @@ combined leaderboard across tracks, each round, season standings, local assets o
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 from sync_support import EVENT, add_runs, racers, seed_site
+from werkzeug.security import generate_password_hash
 
 from lapgate.board.store.sql import SqlStore
 from lapgate.board.sync.league_app import create_league_app
@@ -70,3 +73,34 @@ def test_league_config_errors_name_the_key(tmp_path: Path) -> None:
         load_league_settings(path)
     path.write_text('[league]\ndatabase_url = "postgresql+psycopg://h/db"\nport = 5100\n')
     assert load_league_settings(path).port == 5100
+
+
+def test_staff_page_speaks_the_chosen_language(tmp_path: Path) -> None:
+    """?lang=de: the league staff page, its language switch and its script's catalog in
+    German; the choice is kept for the next page."""
+    url = f"sqlite:///{tmp_path / 'central.sqlite3'}"
+    store = SqlStore(url)
+    password_hash = generate_password_hash("staff-pass", "pbkdf2:sha256:1000")
+    settings = LeagueSettings(database_url=url, staff_password_hash=password_hash)
+    app, _ = create_league_app(settings, store)
+    client = app.test_client()
+    login = {"Authorization": "Basic " + base64.b64encode(b"staff:staff-pass").decode()}
+    try:
+        page = client.get("/staff?lang=de", headers=login).get_data(as_text=True)
+        assert '<html lang="de">' in page
+        assert "Liga-Personal: Zeitnahmen und ihre Synchronisierung" in page
+        assert "Fahrer zusammenführen" in page and "Merge racers" not in page
+        catalog = re.search(
+            r'<script id="lapgate-i18n" type="application/json">(.*?)</script>', page
+        )
+        assert catalog, "no browser catalog for the staff page's script"
+        assert json.loads(catalog.group(1))["Merge {id} undone."] == (
+            "Zusammenführung {id} rückgängig gemacht."
+        )
+        assert 'hreflang="en"' in page and "/staff?lang=en" in page
+        again = client.get("/staff", headers=login).get_data(as_text=True)
+        assert '<html lang="de">' in again  # the cookie keeps the choice
+        english = client.get("/staff?lang=en", headers=login).get_data(as_text=True)
+        assert "Merge racers" in english and 'id="lapgate-i18n"' not in english
+    finally:
+        store.close()

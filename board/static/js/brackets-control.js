@@ -15,11 +15,11 @@
   const panel = L.el("section", "panel brackets-panel");
   panel.id = "brackets-panel";
   const head = L.el("div", "bkc-head");
-  head.appendChild(L.el("h2", "", "Brackets"));
+  head.appendChild(L.el("h2", "", L.t("Brackets")));
   const picker = L.el("select", "bkc-pick");
   picker.id = "bkc-pick";
   head.appendChild(picker);
-  const screenLink = L.el("a", "bkc-link", "Big screen ↗");
+  const screenLink = L.el("a", "bkc-link", L.t("Big screen ↗"));
   screenLink.href = "/brackets";
   screenLink.target = "_blank";
   head.appendChild(screenLink);
@@ -42,10 +42,11 @@
 
   async function post(path, payload) {
     const response = await window.LapgateStaff.post(path, payload);
-    if (!response) { say("No answer from the board; check the network"); return null; }
+    if (!response) { say(L.t("No answer from the board; check the network")); return null; }
+    const failed = L.t("The board answered HTTP {status}", { status: response.status });
     let reply = {};
-    try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
-    if (!response.ok) { say(reply.error || "HTTP " + response.status); return null; }
+    try { reply = await response.json(); } catch (err) { reply = { error: failed }; }
+    if (!response.ok) { say(reply.error || failed); return null; }
     return reply;
   }
 
@@ -78,17 +79,21 @@
 
   function openForm() {
     const details = L.el("details", "bkc-open");
-    details.appendChild(L.el("summary", "", "Open a bracket from this track's leaderboard"));
+    details.appendChild(L.el("summary", "", L.t("Open a bracket from this track's leaderboard")));
     const form = L.el("form", "bkc-form");
     form.id = "bkc-open-form";
-    form.appendChild(field("Name", input("name", "text", "", { maxlength: "80", placeholder: "Final 8" })));
-    form.appendChild(field("Racers (top N)", input("size", "number", "8", { min: "2", max: "64" })));
-    form.appendChild(field("Kind", select("kind", [["double", "double elimination"], ["single", "single elimination"]])));
-    form.appendChild(field("Stop when N remain", input("stop_at", "number", "1", { min: "1", max: "64" })));
-    form.appendChild(field("Attempts", input("attempts", "number", "2", { min: "1", max: "10" })));
-    form.appendChild(field("Tie", select("tie", [["higher_seed", "higher seed goes through"], ["rerun", "re-run"]])));
-    form.appendChild(field("Grand final reset", input("grand_final_reset", "checkbox")));
-    const go = L.el("button", "primary", "Open bracket");
+    const name = input("name", "text", "", { maxlength: "80" });
+    name.placeholder = L.t("Final 8");
+    form.appendChild(field(L.t("Name"), name));
+    form.appendChild(field(L.t("Racers (top N)"), input("size", "number", "8", { min: "2", max: "64" })));
+    const kinds = [["double", L.t("double elimination")], ["single", L.t("single elimination")]];
+    form.appendChild(field(L.t("Kind"), select("kind", kinds)));
+    form.appendChild(field(L.t("Stop when N remain"), input("stop_at", "number", "1", { min: "1", max: "64" })));
+    form.appendChild(field(L.t("Attempts"), input("attempts", "number", "2", { min: "1", max: "10" })));
+    const ties = [["higher_seed", L.t("higher seed goes through")], ["rerun", L.t("re-run")]];
+    form.appendChild(field(L.t("Tie"), select("tie", ties)));
+    form.appendChild(field(L.t("Grand final reset"), input("grand_final_reset", "checkbox")));
+    const go = L.el("button", "primary", L.t("Open bracket"));
     go.type = "submit";
     form.appendChild(go);
     form.addEventListener("submit", async (event) => {
@@ -101,23 +106,76 @@
       if (f.name.value.trim()) payload.name = f.name.value.trim();
       if (main.dataset.track) payload.track_id = main.dataset.track;
       const reply = await post("/api/brackets", payload);
-      if (reply) { chosen = reply.bracket_id; say("Bracket opened; its round is now on the track.", true); details.open = false; refresh(); }
+      if (!reply) return;
+      chosen = reply.bracket_id;
+      say(L.t("Bracket opened; its round is now on the track."), true);
+      details.open = false;
+      refresh();
     });
     details.appendChild(form);
     return details;
   }
 
-  // The decision's times ("top v bottom" in the note) with the winner's first, as it reads
-  // after "A beat B": "Gustav beat Fredrik (7.192 v 9.519)".
+  // A decision's note as the board writes it ("top v bottom" times in seconds, e.g.
+  // "7.192 v 9.519", maybe more after), with the winner's time first as it reads after
+  // "A beat B", in the page's language and decimal separator; "" without a note.
+  const TIMES = /^(no time|\d+\.\d+) v (no time|\d+\.\d+)(.*)$/;
+
+  function timeText(seconds) {
+    return seconds === "no time" ? L.t("no time") : L.fmtLap(Math.round(parseFloat(seconds) * 1000));
+  }
+
+  function timesText(note, winnerIsBottom) {
+    const found = TIMES.exec(note || "");
+    if (!found) return note || "";
+    const [top, bottom] = [timeText(found[1]), timeText(found[2])];
+    const pair = winnerIsBottom ? { a: bottom, b: top } : { a: top, b: bottom };
+    return L.t("{a} v {b}", pair) + restText(found[3]);
+  }
+
+  // What timer/bracket_match.py adds after the times: why the winner won.
+  function restText(rest) {
+    if (rest === ": no-show") return ": " + L.t("no-show");
+    if (rest === " (format tie-break)") return " (" + L.t("format tie-break") + ")";
+    const seed = /^: tie, seed (\d+) goes through$/.exec(rest);
+    if (seed) return ": " + L.t("tie, seed {n} goes through", { n: seed[1] });
+    return rest;
+  }
+
+  function beatText(winner, loser, times) {
+    return times
+      ? L.t("{winner} beat {loser} ({times})", { winner: winner, loser: loser, times: times })
+      : L.t("{winner} beat {loser}", { winner: winner, loser: loser });
+  }
+
+  // An entry of the bracket's log (board/live/brackets.py), for its Undo button.
+  function eventText(event) {
+    if (event.match_id) return event.match_id + ": " + beatText(event.winner, event.loser, timesText(event.note, false));
+    if (event.undo_of !== undefined) return L.t("undo of #{n}", { n: event.undo_of });
+    return event.label;
+  }
+
   function timesOf(match) {
-    const found = /^(no time|\d+\.\d+) v (no time|\d+\.\d+)(.*)$/.exec(match.note || "");
-    if (!found) return match.note ? " (" + match.note + ")" : "";
-    const bottomWon = match.bottom.racer && match.winner && match.bottom.racer.id === match.winner.id;
-    return " (" + (bottomWon ? found[2] + " v " + found[1] : found[1] + " v " + found[2]) + found[3] + ")";
+    const bottomWon = Boolean(match.bottom.racer && match.winner && match.bottom.racer.id === match.winner.id);
+    return timesText(match.note, bottomWon);
+  }
+
+  // Where a slot's racer comes from, as timer/bracket_layout.py's source_label words it.
+  function fromText(from) {
+    let found = /^seed (\d+)$/.exec(from || "");
+    if (found) return L.t("seed {n}", { n: found[1] });
+    found = /^(winner|loser) of (.+)$/.exec(from || "");
+    if (found && found[1] === "winner") return L.t("winner of {match}", { match: found[2] });
+    if (found) return L.t("loser of {match}", { match: found[2] });
+    return from;
   }
 
   function racerName(slot) {
-    return slot.racer ? slot.racer.name : slot.from;
+    return slot.racer ? slot.racer.name : fromText(slot.from);
+  }
+
+  function versus(match) {
+    return L.t("{top} v {bottom}", { top: racerName(match.top), bottom: racerName(match.bottom) });
   }
 
   function button(text, className, onClick) {
@@ -129,14 +187,14 @@
 
   function act(view, action, payload, done) {
     return post("/api/brackets/" + encodeURIComponent(view.bracket_id) + "/" + action, payload).then((reply) => {
-      if (reply) say(done || action + ": done", true);
+      if (reply) say(done, true);
       return reply;
     });
   }
 
   // The control page's own confirmation dialog (js/control.js), else the browser's.
   function ask(text) {
-    return L.ask ? L.ask(text, { confirm: "Yes" }).then((r) => r !== null) : Promise.resolve(window.confirm(text));
+    return L.ask ? L.ask(text, { confirm: L.t("Yes") }).then((r) => r !== null) : Promise.resolve(window.confirm(text));
   }
 
   function allMatches(view) {
@@ -148,33 +206,35 @@
   function renderStaged(view, box) {
     const match = allMatches(view).find((m) => m.id === view.staged);
     const card = L.el("div", "bkc-staged");
-    card.appendChild(L.el("div", "bkc-label", "On the queue: " + match.id));
-    card.appendChild(L.el("div", "bkc-vs", racerName(match.top) + "  v  " + racerName(match.bottom)));
+    card.appendChild(L.el("div", "bkc-label", L.t("On the queue: {match}", { match: match.id })));
+    card.appendChild(L.el("div", "bkc-vs", versus(match)));
     const row = L.el("div", "bkc-buttons");
-    row.appendChild(button("Decide from runs", "primary", () => ask("Decide " + match.id + " from its runs?").then((yes) => {
-      if (yes) act(view, "decide", {}, "Result recorded");
+    row.appendChild(button(L.t("Decide from runs"), "primary", () => ask(L.t("Decide {match} from its runs?", { match: match.id })).then((yes) => {
+      if (yes) act(view, "decide", {}, L.t("Result recorded"));
     })));
     [match.top, match.bottom].forEach((slot) => {
       if (!slot.racer) return;
-      row.appendChild(button("No-show: " + slot.racer.name, "", () => {
-        ask(slot.racer.name + " did not show up and loses " + match.id + "?").then((yes) => {
-          if (yes) act(view, "decide", { no_show: [slot.racer.id] }, "No-show recorded");
+      const who = { name: slot.racer.name, match: match.id };
+      row.appendChild(button(L.t("No-show: {name}", who), "", () => {
+        ask(L.t("{name} did not show up and loses {match}?", who)).then((yes) => {
+          if (yes) act(view, "decide", { no_show: [slot.racer.id] }, L.t("No-show recorded"));
         });
       }));
     });
-    row.appendChild(button("Unstage", "", () => act(view, "unstage", {}, "Match taken off the queue")));
+    row.appendChild(button(L.t("Unstage"), "", () => act(view, "unstage", {}, L.t("Match taken off the queue"))));
     card.appendChild(row);
     box.appendChild(card);
   }
 
   function renderNext(view, box) {
-    box.appendChild(L.el("div", "bkc-label", view.finished ? "Bracket finished" : "Next up"));
+    box.appendChild(L.el("div", "bkc-label", view.finished ? L.t("Bracket finished") : L.t("Next up")));
     const list = L.el("ol", "bkc-list");
     view.next_up.forEach((match) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "bkc-id", match.id));
-      item.appendChild(L.el("span", "bkc-names", racerName(match.top) + " v " + racerName(match.bottom)));
-      item.appendChild(button("Stage", "small", () => act(view, "stage", { match_id: match.id, replace: Boolean(view.staged) }, "Staged: racers added to the queue")));
+      item.appendChild(L.el("span", "bkc-names", versus(match)));
+      const staging = { match_id: match.id, replace: Boolean(view.staged) };
+      item.appendChild(button(L.t("Stage"), "small", () => act(view, "stage", staging, L.t("Staged: racers added to the queue"))));
       list.appendChild(item);
     });
     box.appendChild(list);
@@ -183,18 +243,18 @@
   function renderDecided(view, box) {
     const decided = allMatches(view).filter((m) => m.status === "decided" || m.status === "flagged");
     if (!decided.length) return;
-    box.appendChild(L.el("div", "bkc-label", "Results (correct a winner)"));
+    box.appendChild(L.el("div", "bkc-label", L.t("Results (correct a winner)")));
     const list = L.el("ol", "bkc-list");
     decided.forEach((match) => {
       const item = L.el("li", match.status === "flagged" ? "flagged" : "");
       item.appendChild(L.el("span", "bkc-id", match.id));
-      const text = match.winner ? match.winner.name + " beat " + match.loser.name + timesOf(match) : "flagged: " + match.flag_reason;
+      const text = match.winner ? beatText(match.winner.name, match.loser.name, timesOf(match)) : L.t("flagged: {reason}", { reason: match.flag_reason });
       item.appendChild(L.el("span", "bkc-names", text));
       const other = match.winner && match.loser ? match.loser : null;
       if (other) {
-        item.appendChild(button(other.name + " wins", "small", () => {
-          ask("Correct " + match.id + ": " + other.name + " wins?").then((yes) => {
-            if (yes) act(view, "correct", { match_id: match.id, winner_id: other.id }, "Result corrected");
+        item.appendChild(button(L.t("{name} wins", { name: other.name }), "small", () => {
+          ask(L.t("Correct {match}: {name} wins?", { match: match.id, name: other.name })).then((yes) => {
+            if (yes) act(view, "correct", { match_id: match.id, winner_id: other.id }, L.t("Result corrected"));
           });
         }));
       }
@@ -205,14 +265,20 @@
 
   function render(view) {
     body.replaceChildren();
-    if (!view) { body.appendChild(L.el("div", "muted", "No bracket yet.")); return; }
-    body.appendChild(L.el("div", "muted", view.rules.format + " · " + view.kind + " · " + view.rules.attempts + (view.rules.attempts === 1 ? " attempt" : " attempts")));
+    if (!view) { body.appendChild(L.el("div", "muted", L.t("No bracket yet."))); return; }
+    const rules = [
+      view.rules.format_kind ? L.formatLabel({ format: view.rules.format_kind, format_laps: view.rules.format_laps, format_label: view.rules.format }) : view.rules.format,
+      view.kind === "double" ? L.t("double elimination") : view.kind === "single" ? L.t("single elimination") : view.kind,
+      L.tn("{n} attempt", "{n} attempts", view.rules.attempts),
+    ];
+    body.appendChild(L.el("div", "muted", rules.join(" · ")));
     if (view.staged) renderStaged(view, body);
     renderNext(view, body);
     renderDecided(view, body);
     const lastActive = view.events.find((e) => e.active);
     if (lastActive) {
-      body.appendChild(button("Undo: " + lastActive.label, "small bkc-undo", () => act(view, "undo", { event_id: lastActive.event_id }, "Undone")));
+      const undo = L.t("Undo: {action}", { action: eventText(lastActive) });
+      body.appendChild(button(undo, "small bkc-undo", () => act(view, "undo", { event_id: lastActive.event_id }, L.t("Undone"))));
     }
   }
 
@@ -222,7 +288,7 @@
     if (!chosen || !views.some((b) => b.bracket_id === chosen)) chosen = views.length ? views[views.length - 1].bracket_id : null;
     picker.replaceChildren();
     views.forEach((b) => {
-      const option = L.el("option", "", b.name + (b.finished ? " (finished)" : ""));
+      const option = L.el("option", "", b.finished ? L.t("{name} (finished)", { name: b.name }) : b.name);
       option.value = b.bracket_id;
       picker.appendChild(option);
     });

@@ -3,6 +3,7 @@
 // entry (edit, move, remove it in the queue above). Names are written with textContent.
 (function () {
   "use strict";
+  const L = window.Lapgate;
   const panel = document.querySelector(".queue-panel");
   if (!panel) return;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
@@ -10,7 +11,7 @@
   box.id = "join-panel";
   box.className = "join-panel";
   const title = document.createElement("h2");
-  title.textContent = "Phone joins";
+  title.textContent = L.t("Phone joins");
   const modes = document.createElement("div");
   modes.id = "join-modes";
   const list = document.createElement("ol");
@@ -33,7 +34,7 @@
     });
     if (!res.ok) {
       let said = "";
-      try { said = (await res.json()).error; } catch (e) { said = String(res.status); }
+      try { said = (await res.json()).error; } catch (e) { said = L.t("The board answered HTTP {status}", { status: res.status }); }
       error.textContent = said;
     }
     refresh();
@@ -59,7 +60,7 @@
       label.append((trackNames[trackId] || trackId) + " ");
       const select = document.createElement("select");
       select.dataset.track = trackId;
-      [["closed", "closed"], ["open", "open (straight in)"], ["approve", "approve each"]].forEach(([value, text]) => {
+      [["closed", L.t("closed (no phone joins)")], ["open", L.t("open (straight in)")], ["approve", L.t("approve each")]].forEach(([value, text]) => {
         const option = document.createElement("option");
         option.value = value;
         option.textContent = text;
@@ -72,7 +73,7 @@
       card.href = "/join/card?track=" + encodeURIComponent(trackId);
       card.target = "_blank";
       card.rel = "noopener";
-      card.textContent = "print card";
+      card.textContent = L.t("print card");
       label.append(card);
       return label;
     }));
@@ -90,16 +91,16 @@
       if (j.returning) {
         const known = document.createElement("span");
         known.className = "muted";
-        known.textContent = " (a racer of this name has raced here)";
+        known.textContent = " " + L.t("(a racer of this name has raced here)");
         item.append(known);
       }
       item.append(" ",
-        button("Accept", "primary join-accept", () => act("join_approve", { join_id: j.join_id })),
+        button(L.t("Accept"), "primary join-accept", () => act("join_approve", { join_id: j.join_id })),
         " ",
-        button("Reject", "join-reject", () => act("join_reject", { join_id: j.join_id, reason: "" })));
+        button(L.t("Reject"), "join-reject", () => act("join_reject", { join_id: j.join_id, reason: "" })));
       return item;
     }));
-    title.textContent = pending.length ? "Phone joins (" + pending.length + " waiting)" : "Phone joins";
+    title.textContent = pending.length ? L.t("Phone joins ({n} waiting)", { n: pending.length }) : L.t("Phone joins");
   }
 
   async function refresh() {

@@ -2,6 +2,13 @@
 // and undo a merge. Every string from the server goes in with textContent, never as HTML.
 (function () {
   "use strict";
+  const L = window.Lapgate;
+  document.body.classList.remove("offline"); // no live link needed on this page
+  // Each timer's last contact, as time since (the server renders the instant).
+  for (const cell of document.querySelectorAll("td.ts[data-epoch]")) {
+    const s = parseFloat(cell.dataset.epoch);
+    if (!isNaN(s)) cell.textContent = L.t("{n} s ago", { n: L.fmtNumber(Math.round(Date.now() / 1000 - s)) });
+  }
   const form = document.getElementById("merge-form");
   if (!form) return;
   const status = document.getElementById("merge-status");
@@ -19,12 +26,13 @@
 
   function describe(r) {
     const venues = Object.entries(r.runs_by_track || {})
-      .map(([track, n]) => (track || "no track") + ": " + n + (n === 1 ? " run" : " runs"))
+      .map(([track, n]) => L.tn("{track}: {n} run", "{track}: {n} runs", n, { track: track || L.t("no track") }))
       .join(", ");
-    return r.alias + " (" + r.racer_id + ")" +
-      (r.user_id ? " · user id " + r.user_id : "") +
-      " · registered by " + (r.owner || "no timer") +
-      " · " + (venues || "no runs");
+    const parts = [r.alias + " (" + r.racer_id + ")"];
+    if (r.user_id) parts.push(L.t("user id {id}", { id: r.user_id }));
+    parts.push(L.t("registered by {timer}", { timer: r.owner || L.t("no timer") }));
+    parts.push(venues || L.t("no runs"));
+    return parts.join(" · ");
   }
 
   async function call(method, url, body) {
@@ -63,7 +71,7 @@
         button.setAttribute("aria-pressed", String(picked[role] && picked[role].racer_id === r.racer_id));
         button.addEventListener("click", () => {
           picked[role] = r;
-          shown.textContent = "Picked: " + describe(r);
+          shown.textContent = L.t("Picked: {racer}", { racer: describe(r) });
           for (const b of list.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === button));
           updateReview();
         });
@@ -73,7 +81,7 @@
       if (!found.length) {
         const item = document.createElement("li");
         item.className = "muted";
-        item.textContent = "No racer matches";
+        item.textContent = L.t("No racer matches");
         list.append(item);
       }
     }
@@ -83,7 +91,7 @@
       try {
         const found = await call("GET", "/api/league/racers?q=" + encodeURIComponent(input.value));
         if (mine === asked) show(found);
-      } catch (e) { say("Search failed: " + e.message, true); }
+      } catch (e) { say(L.t("Search failed: {error}", { error: e.message }), true); }
     }
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
   }
@@ -106,17 +114,16 @@
   review.addEventListener("click", () => {
     const kept = picked.kept, merged = picked.merged;
     if (!kept || !merged) return;
+    const names = { merged: describe(merged), kept: describe(kept), merged_alias: merged.alias, kept_alias: kept.alias };
     ask(
-      "Merge " + describe(merged) + " INTO " + describe(kept) + "? " +
-        merged.alias + "'s runs and results will count for " + kept.alias +
-        " in every combined standing. You can undo it below.",
-      "Merge",
+      L.t("Merge {merged} INTO {kept}? {merged_alias}'s runs and results will count for {kept_alias} in every combined standing. You can undo it below.", names),
+      L.t("Merge"),
       async () => {
         try {
           const done = await call("POST", "/api/league/racers/merge", { kept_id: kept.racer_id, merged_id: merged.racer_id });
-          say("Merged " + merged.alias + " into " + kept.alias + " (merge " + done.merge_id + ").", false);
+          say(L.t("Merged {merged} into {kept} (merge {id}).", { merged: merged.alias, kept: kept.alias, id: done.merge_id }), false);
           setTimeout(() => location.reload(), 800);
-        } catch (e) { say("Merge refused: " + e.message, true); }
+        } catch (e) { say(L.t("Merge refused: {error}", { error: e.message }), true); }
       },
     );
   });
@@ -124,16 +131,16 @@
   for (const button of document.querySelectorAll("button.unmerge")) {
     button.addEventListener("click", () => {
       const mergeId = Number(button.dataset.mergeId);
+      const split = { id: mergeId, merged: button.dataset.merged, kept: button.dataset.kept };
       ask(
-        "Undo merge " + mergeId + ": split " + button.dataset.merged + " from " + button.dataset.kept +
-          " again? Everything the merge moved goes back.",
-        "Undo merge",
+        L.t("Undo merge {id}: split {merged} from {kept} again? Everything the merge moved goes back.", split),
+        L.t("Undo merge"),
         async () => {
           try {
             await call("POST", "/api/league/racers/unmerge", { merge_id: mergeId });
-            say("Merge " + mergeId + " undone.", false);
+            say(L.t("Merge {id} undone.", { id: mergeId }), false);
             setTimeout(() => location.reload(), 800);
-          } catch (e) { say("Undo refused: " + e.message, true); }
+          } catch (e) { say(L.t("Undo refused: {error}", { error: e.message }), true); }
         },
       );
     });

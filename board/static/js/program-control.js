@@ -20,10 +20,11 @@
 
   async function post(name, payload) {
     const response = await window.LapgateStaff.post("/api/control/" + name, payload);
-    if (!response) return { ok: false, error: "No answer from the board (" + name + "); check the network" };
+    if (!response) return { ok: false, error: L.t("No answer from the board ({name}); check the network", { name }) };
+    const failed = L.t("The board answered HTTP {status}", { status: response.status });
     let reply = {};
-    try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
-    return response.ok ? reply : { ok: false, status: response.status, error: reply.error || "HTTP " + response.status };
+    try { reply = await response.json(); } catch (err) { reply = { error: failed }; }
+    return response.ok ? reply : { ok: false, status: response.status, error: reply.error || failed };
   }
 
   function note(text, ok) {
@@ -50,23 +51,82 @@
   }
 
   function entryText(round) {
-    if (round.kind === "external") return round.advancers.length ? plural(round.advancers.length, "advancer") + " named" : "advancers not named yet";
-    if (round.entrants) return plural(round.entrants.length, "entrant");
-    return round.entry_from.length ? "entrants from " + round.entry_from.join(" + ") : "open entry";
+    if (round.kind === "external") {
+      const named = round.advancers.length;
+      return named ? L.tn("{n} advancer named", "{n} advancers named", named) : L.t("advancers not named yet");
+    }
+    if (round.entrants) return L.tn("{n} entrant", "{n} entrants", round.entrants.length);
+    return round.entry_from.length ? L.t("entrants from {rounds}", { rounds: round.entry_from.join(" + ") }) : L.t("open entry");
+  }
+
+  // A round's kind as the program shows it (the server sends the code).
+  const KINDS = {
+    external: () => L.t("external"), timed: () => L.t("timed"),
+    bracket: () => L.t("bracket"), shootout: () => L.t("shootout"),
+  };
+
+  function kindText(kind) {
+    return KINDS[kind] ? KINDS[kind]() : kind;
+  }
+
+  // Who advances, from the rule's parts (board/live/views.py `advance_rule`); the server's
+  // English label when the rule is not one of these.
+  function advancementText(round) {
+    const rule = round.advance_rule;
+    if (!rule) return round.advancement;
+    switch (rule.kind) {
+      case "all": return L.t("everyone with a result advances");
+      case "none": return L.t("nobody advances");
+      case "top": return L.t("top {n} advance", { n: rule.count });
+      case "top_per_region": return L.t("top {n} per region advance", { n: rule.count });
+      case "wildcard": return L.t("top {n} not already qualified advance", { n: rule.count });
+      case "fixed": return L.tn("{n} named racer advances", "{n} named racers advance", rule.named);
+      default: return round.advancement;
+    }
+  }
+
+  // A place as the page's language writes it: 1st, 1., 1.º, 1位.
+  const ORDINALS = { en: englishOrdinal, ja: (n) => n + "位", es: (n) => n + ".º" };
+
+  function englishOrdinal(n) {
+    const suffix = { one: "st", two: "nd", few: "rd", other: "th" };
+    return n + suffix[new Intl.PluralRules("en", { type: "ordinal" }).select(n)];
+  }
+
+  function ordinal(n) {
+    return (ORDINALS[L.lang] || ((k) => k + "."))(n);
+  }
+
+  // Why a racer advanced, as timer/rounds.py words it ("3rd overall", "2nd in Europe",
+  // "1st place", "named", …), in the page's language; an entrant's reason is
+  // "<round>: <why>". Unknown wording is shown as the board sent it.
+  function reasonText(reason) {
+    const from = /^(.*): ([^:]+)$/.exec(reason || "");
+    if (from) return from[1] + ": " + reasonText(from[2]);
+    let found = /^(\d+)(?:st|nd|rd|th) (overall|not already qualified|place)$/.exec(reason || "");
+    if (found) {
+      const nth = ordinal(Number(found[1]));
+      if (found[2] === "overall") return L.t("{nth} overall", { nth: nth });
+      if (found[2] === "place") return L.t("{nth} place", { nth: nth });
+      return L.t("{nth} not already qualified", { nth: nth });
+    }
+    found = /^(\d+)(?:st|nd|rd|th) in (.+)$/.exec(reason || "");
+    if (found) return L.t("{nth} in {region}", { nth: ordinal(Number(found[1])), region: found[2] });
+    found = /^finalist, (\d+) loss\(es\)$/.exec(reason || "");
+    if (found) return L.tn("finalist, {n} loss", "finalist, {n} losses", Number(found[1]));
+    return reason === "named" ? L.t("named") : reason;
   }
 
   function rulesText(round) {
-    const parts = [round.kind];
-    if (round.kind !== "external") parts.push(round.format_label);
-    if (round.kind === "timed" || round.kind === "shootout") parts.push(Math.round(round.time_limit_ms / 1000) + " s runs");
-    if (round.runs_per_racer) parts.push(plural(round.runs_per_racer, "run") + " each");
+    const parts = [kindText(round.kind)];
+    if (round.kind !== "external") parts.push(L.formatLabel(round));
+    if (round.kind === "timed" || round.kind === "shootout") {
+      parts.push(L.t("{s} s runs", { s: L.fmtNumber(Math.round(round.time_limit_ms / 1000)) }));
+    }
+    if (round.runs_per_racer) parts.push(L.tn("{n} run each", "{n} runs each", round.runs_per_racer));
     parts.push(entryText(round));
-    if (round.advancement) parts.push(round.advancement);
+    if (round.advancement) parts.push(advancementText(round));
     return parts.join(" · ");
-  }
-
-  function plural(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
   }
 
   function names(people) {
@@ -76,20 +136,28 @@
   function outcomeNode(round) {
     const box = L.el("div", "pg-outcome");
     const advanced = round.outcome.advanced;
-    box.appendChild(L.el("span", "", advanced.length ? "Advanced (" + advanced.length + "): " + names(advanced) : "Nobody advances"));
+    const text = advanced.length
+      ? L.t("Advanced ({n}): {names}", { n: advanced.length, names: names(advanced) })
+      : L.t("Nobody advances");
+    box.appendChild(L.el("span", "", text));
     if (round.outcome.tied_at_cut.length) {
-      box.appendChild(L.el("span", "pg-tied", " · tied at the cut: " + names(round.outcome.tied_at_cut) + " (staff decide)"));
+      const tied = L.t("tied at the cut: {names} (staff decide)", { names: names(round.outcome.tied_at_cut) });
+      box.appendChild(L.el("span", "pg-tied", " · " + tied));
     }
     return box;
   }
 
   function logNode(round) {
-    const marks = { add: "+", remove: "−", override: "let race:" };
     const box = L.el("div", "pg-log");
-    box.appendChild(L.el("span", "muted", "Entrant changes: "));
+    box.appendChild(L.el("span", "muted", L.t("Entrant changes:") + " "));
     round.entrant_log.forEach((item, index) => {
-      const text = (index ? " · " : "") + (marks[item.action] || item.action) + " " + item.name + " (" + item.reason + ")";
-      box.appendChild(L.el("span", "", text));
+      const params = { name: item.name, reason: item.reason };
+      let change;
+      if (item.action === "add") change = L.t("+ {name} ({reason})", params);
+      else if (item.action === "remove") change = L.t("− {name} ({reason})", params);
+      else if (item.action === "override") change = L.t("let race: {name} ({reason})", params);
+      else change = item.action + " " + item.name + " (" + item.reason + ")";
+      box.appendChild(L.el("span", "", (index ? " · " : "") + change));
     });
     return box;
   }
@@ -98,18 +166,18 @@
     const box = L.el("div", "pg-external");
     const area = L.el("textarea", "pg-advancers");
     area.rows = 3;
-    area.placeholder = "Advancers, one per line, best first (alias or user id)";
+    area.placeholder = L.t("Advancers, one per line, best first (alias or user id)");
     area.value = drafts[round.round_id] || "";
     area.addEventListener("input", () => { drafts[round.round_id] = area.value; });
     box.appendChild(area);
     const row = L.el("div", "pg-buttons");
-    row.appendChild(button("Save advancers", "", async () => {
+    row.appendChild(button(L.t("Save advancers"), "", async () => {
       const typed = area.value.split("\n").map((line) => line.trim()).filter(Boolean);
-      if (!typed.length) { note("Type the advancers first, one per line"); area.focus(); return; }
+      if (!typed.length) { note(L.t("Type the advancers first, one per line")); area.focus(); return; }
       const reply = await post("round_advancers", { round_id: round.round_id, names: typed });
       if (!reply.ok) { note(reply.error); return; }
       delete drafts[round.round_id];
-      note(round.name + ": " + plural(typed.length, "advancer") + " saved", true);
+      note(L.tn("{round}: {n} advancer saved", "{round}: {n} advancers saved", typed.length, { round: round.name }), true);
     }));
     const file = document.createElement("input");
     file.type = "file";
@@ -123,24 +191,25 @@
         const reply = await post("round_advancers_csv", { round_id: round.round_id, csv: String(reader.result) });
         file.value = "";
         if (!reply.ok) { note(reply.error); return; }
-        note(round.name + ": " + plural(reply.advancers.length, "advancer") + " imported from " + chosen.name, true);
+        const params = { round: round.name, file: chosen.name };
+        note(L.tn("{round}: {n} advancer imported from {file}", "{round}: {n} advancers imported from {file}", reply.advancers.length, params), true);
       };
-      reader.onerror = () => note("Could not read " + chosen.name + "; pick the file again");
+      reader.onerror = () => note(L.t("Could not read {file}; pick the file again", { file: chosen.name }));
       reader.readAsText(chosen);
     });
     const label = L.el("label", "pg-file");
-    label.appendChild(L.el("span", "", "Import CSV…"));
+    label.appendChild(L.el("span", "", L.t("Import CSV…")));
     label.appendChild(file);
     row.appendChild(label);
     box.appendChild(row);
-    if (round.advancers.length) box.appendChild(L.el("div", "muted", "Named: " + names(round.advancers)));
+    if (round.advancers.length) box.appendChild(L.el("div", "muted", L.t("Named: {names}", { names: names(round.advancers) })));
     return box;
   }
 
   // A round's lap-time distribution (server-rendered SVG, see board/web/charts.py).
   function chartNode(round) {
     const img = L.el("img", "pg-chart");
-    img.alt = "Lap-time distribution of " + round.name;
+    img.alt = L.t("Lap-time distribution of {name}", { name: round.name });
     img.dataset.round = round.round_id;
     img.src = "/charts/rounds/" + encodeURIComponent(round.round_id) + "/laps.svg?size=tablet&v=" + round.runs + "-" + round.results.length;
     return img;
@@ -153,7 +222,7 @@
     const main = L.el("div", "pg-main");
     const title = L.el("div", "pg-title");
     title.appendChild(L.el("span", "pg-name", round.name));
-    title.appendChild(L.el("span", "pg-badge " + round.status, isNext ? "next" : round.status));
+    title.appendChild(L.el("span", "pg-badge " + round.status, isNext ? L.t("next") : L.status(round.status)));
     main.appendChild(title);
     main.appendChild(L.el("div", "pg-rules muted", rulesText(round)));
     if (round.outcome) main.appendChild(outcomeNode(round));
@@ -163,16 +232,16 @@
     item.appendChild(main);
     const actions = L.el("div", "pg-actions");
     if (round.runs && round.kind !== "external") {
-      const toggle = button(chartsShown[round.round_id] ? "Hide lap times" : "Lap times", "pg-chart-toggle", () => {
+      const toggle = button(chartsShown[round.round_id] ? L.t("Hide lap times") : L.t("Lap times"), "pg-chart-toggle", () => {
         chartsShown[round.round_id] = !chartsShown[round.round_id];
         draw();
       });
       actions.appendChild(toggle);
     }
-    if (round.status === "pending") actions.appendChild(button("Open…", isNext ? "primary pg-open" : "pg-open", () => showOpen(round)));
+    if (round.status === "pending") actions.appendChild(button(L.t("Open…"), isNext ? "primary pg-open" : "pg-open", () => showOpen(round)));
     const closable = round.status === "open" || (round.status === "pending" && round.kind === "external");
-    if (closable) actions.appendChild(button("Close", "pg-close", () => closeRound(round)));
-    if (round.status === "closed") actions.appendChild(button("Reopen", "pg-reopen", () => reopenRound(round)));
+    if (closable) actions.appendChild(button(L.t("Close"), "pg-close", () => closeRound(round)));
+    if (round.status === "closed") actions.appendChild(button(L.t("Reopen"), "pg-reopen", () => reopenRound(round)));
     item.appendChild(actions);
     return item;
   }
@@ -189,22 +258,26 @@
 
   async function closeRound(round) {
     const queued = queuedFor(round);
-    const queueText = queued ? "\n" + queued + (queued === 1 ? " racer is" : " racers are") + " still queued for it." : "";
-    const what = round.kind === "external" ? "The named advancers go on" : "Who advances is fixed now (" + (round.advancement || "no advancement") + ")";
-    if (!window.confirm("Close " + round.name + "? " + what + "." + queueText)) return;
+    const question = round.kind === "external"
+      ? L.t("Close {round}? The named advancers go on.", { round: round.name })
+      : L.t("Close {round}? Who advances is fixed now ({rule}).", {
+        round: round.name, rule: round.advancement ? advancementText(round) : L.t("no advancement"),
+      });
+    const queueText = queued ? "\n" + L.tn("{n} racer is still queued for it.", "{n} racers are still queued for it.", queued) : "";
+    if (!window.confirm(question + queueText)) return;
     const reply = await post("round_close", { round_id: round.round_id });
     if (!reply.ok) { note(reply.error); return; }
     lastClose = { round_id: round.round_id, left_in_queue: reply.left_in_queue };
-    note(round.name + " closed", true);
+    note(L.t("{round} closed", { round: round.name }), true);
     drawResult();
   }
 
   async function reopenRound(round) {
-    if (!window.confirm("Reopen " + round.name + "? Its result is dropped until it closes again, and its tracks race it again.")) return;
+    if (!window.confirm(L.t("Reopen {round}? Its result is dropped until it closes again, and its tracks race it again.", { round: round.name }))) return;
     const reply = await post("round_reopen", { round_id: round.round_id });
     if (!reply.ok) { note(reply.error); return; }
     if (lastClose && lastClose.round_id === round.round_id) lastClose = null;
-    note(round.name + " reopened", true);
+    note(L.t("{round} reopened", { round: round.name }), true);
     drawResult();
   }
 
@@ -217,24 +290,32 @@
     box.hidden = !round || round.status !== "closed" || !round.outcome;
     if (box.hidden) return;
     const head = L.el("div", "pg-result-head");
-    head.appendChild(L.el("strong", "", round.name + " closed"));
-    head.appendChild(button("✕", "small", () => { lastClose = null; drawResult(); }));
+    head.appendChild(L.el("strong", "", L.t("{round} closed", { round: round.name })));
+    const dismiss = button("✕", "small", () => { lastClose = null; drawResult(); });
+    dismiss.title = L.t("Dismiss");
+    head.appendChild(dismiss);
     box.appendChild(head);
     const advanced = round.outcome.advanced;
     const tied = round.outcome.tied_at_cut;
-    box.appendChild(L.el("div", "pg-label", advanced.length ? "Advanced (" + advanced.length + ")" : "Nobody advances"));
+    box.appendChild(L.el("div", "pg-label", advanced.length ? L.t("Advanced ({n})", { n: advanced.length }) : L.t("Nobody advances")));
     const ranked = L.el("ol", "pg-advanced");
     advanced.forEach((p) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "pg-person", p.name));
-      if (p.reason) item.appendChild(L.el("span", "muted", " · " + p.reason));
+      if (p.reason) item.appendChild(L.el("span", "muted", " · " + reasonText(p.reason)));
       ranked.appendChild(item);
     });
     box.appendChild(ranked);
-    box.appendChild(L.el("div", "pg-tied-line" + (tied.length ? " pg-tied" : ""), "Tied at the cut: " + (tied.length ? names(tied) + " (staff decide, e.g. a run-off)" : "nobody")));
+    const tiedText = tied.length
+      ? L.t("Tied at the cut: {names} (staff decide, e.g. a run-off)", { names: names(tied) })
+      : L.t("Tied at the cut: nobody");
+    box.appendChild(L.el("div", "pg-tied-line" + (tied.length ? " pg-tied" : ""), tiedText));
     if (round.runs) box.appendChild(chartNode(round));
     const left = lastClose.left_in_queue;
-    box.appendChild(L.el("div", "pg-left" + (left ? " pg-tied" : ""), "Left in the queue: " + (left ? left + (left === 1 ? " entry: a run that was not raced" : " entries: runs that were not raced") : "nobody")));
+    const leftText = left
+      ? L.tn("Left in the queue: {n} entry: a run that was not raced", "Left in the queue: {n} entries: runs that were not raced", left)
+      : L.t("Left in the queue: nobody");
+    box.appendChild(L.el("div", "pg-left" + (left ? " pg-tied" : ""), leftText));
   }
 
   /* ---- the open dialog -------------------------------------------------------------- */
@@ -244,24 +325,33 @@
     try {
       const response = await fetch("/api/rounds/" + encodeURIComponent(round.round_id) + "/preview", { cache: "no-store" });
       preview = await response.json();
-      if (!response.ok) { note(preview.error || "HTTP " + response.status); return; }
+      if (!response.ok) { note(preview.error || L.t("The board answered HTTP {status}", { status: response.status })); return; }
     } catch (err) {
-      note("No answer from the board (preview); check the network");
+      note(L.t("No answer from the board ({name}); check the network", { name: "preview" }));
       return;
     }
     opening = { round: round, preview: preview, remove: {}, add: [] };
-    $("od-title").textContent = "Open " + round.name;
+    $("od-title").textContent = L.t("Open {round}", { round: round.name });
     $("od-rules").textContent = rulesText(round);
-    $("od-problem").textContent = preview.problem;
+    $("od-problem").textContent = problemText(preview);
     $("od-problem").hidden = !preview.problem;
     $("od-open-entry").hidden = !preview.open_entry;
-    $("od-confirm").textContent = "Open " + round.name;
+    $("od-confirm").textContent = L.t("Open {round}", { round: round.name });
     $("od-error").textContent = "";
     $("od-add-alias").value = "";
     $("od-add-reason").value = "";
     drawEntrants();
     dialog.showModal();
     $("od-confirm").focus();
+  }
+
+  // Why the entrants may still change: earlier rounds not closed yet (named by the
+  // board), or the board's own words for a rule that stops the preview.
+  function problemText(preview) {
+    if (preview.waiting && preview.waiting.length) {
+      return L.t("provisional: {rounds} not closed yet", { rounds: preview.waiting.join(", ") });
+    }
+    return preview.problem;
   }
 
   function drawEntrants() {
@@ -277,13 +367,15 @@
       const item = L.el("li", "od-added");
       item.appendChild(L.el("span", "od-seed", "+"));
       item.appendChild(L.el("span", "od-name", added.alias));
-      item.appendChild(L.el("span", "od-reason", "added: " + added.reason));
-      item.appendChild(button("Undo", "small", () => { opening.add.splice(index, 1); drawEntrants(); }));
+      item.appendChild(L.el("span", "od-reason", L.t("added: {reason}", { reason: added.reason })));
+      item.appendChild(button(L.t("Undo"), "small", () => { opening.add.splice(index, 1); drawEntrants(); }));
       box.appendChild(item);
     });
-    if (fixed && !box.children.length) box.appendChild(L.el("li", "muted", "Nobody would enter yet."));
+    if (fixed && !box.children.length) box.appendChild(L.el("li", "muted", L.t("Nobody would enter yet.")));
     const count = preview.entrants.length - Object.keys(opening.remove).length + opening.add.length;
-    $("od-entrants-head").textContent = "Entrants (" + count + ")" + (preview.problem ? " — provisional" : "");
+    $("od-entrants-head").textContent = preview.problem
+      ? L.t("Entrants ({n}) — provisional", { n: count })
+      : L.t("Entrants ({n})", { n: count });
   }
 
   function entrantNode(entrant, index) {
@@ -293,23 +385,27 @@
     item.appendChild(L.el("span", "od-seed", index + 1));
     item.appendChild(L.el("span", "od-name", entrant.name));
     if (removed) {
-      item.appendChild(L.el("span", "od-reason", "removed: " + removed));
-      item.appendChild(button("Keep", "small", () => { delete opening.remove[entrant.racer_id]; drawEntrants(); }));
+      item.appendChild(L.el("span", "od-reason", L.t("removed: {reason}", { reason: removed })));
+      item.appendChild(button(L.t("Keep"), "small", () => { delete opening.remove[entrant.racer_id]; drawEntrants(); }));
       return item;
     }
-    item.appendChild(L.el("span", "od-reason", entrant.reason));
-    item.appendChild(button("Remove…", "small od-remove", () => askRemoval(item, entrant)));
+    item.appendChild(L.el("span", "od-reason", reasonText(entrant.reason)));
+    item.appendChild(button(L.t("Remove…"), "small od-remove", () => askRemoval(item, entrant)));
     return item;
   }
 
   function askRemoval(item, entrant) {
     item.querySelectorAll("button, .od-reason").forEach((node) => node.remove());
     const reason = document.createElement("input");
-    reason.placeholder = "Why? (logged)";
+    reason.placeholder = L.t("Why? (logged)");
     reason.maxLength = 200;
     reason.className = "od-remove-reason";
-    const confirm = button("Remove", "small danger", () => {
-      if (!reason.value.trim()) { reason.focus(); $("od-error").textContent = "Give a reason to remove " + entrant.name; return; }
+    const confirm = button(L.t("Remove"), "small danger", () => {
+      if (!reason.value.trim()) {
+        reason.focus();
+        $("od-error").textContent = L.t("Give a reason to remove {name}", { name: entrant.name });
+        return;
+      }
       opening.remove[entrant.racer_id] = reason.value.trim();
       $("od-error").textContent = "";
       drawEntrants();
@@ -317,7 +413,7 @@
     reason.addEventListener("keydown", (event) => { if (event.key === "Enter") { event.preventDefault(); confirm.click(); } });
     item.appendChild(reason);
     item.appendChild(confirm);
-    item.appendChild(button("Keep", "small", drawEntrants));
+    item.appendChild(button(L.t("Keep"), "small", drawEntrants));
     reason.focus();
   }
 
@@ -325,7 +421,11 @@
     const alias = $("od-add-alias").value.trim();
     const reason = $("od-add-reason").value.trim();
     if (!alias) { $("od-add-alias").focus(); return; }
-    if (!reason) { $("od-error").textContent = "Give a reason to add " + alias; $("od-add-reason").focus(); return; }
+    if (!reason) {
+      $("od-error").textContent = L.t("Give a reason to add {name}", { name: alias });
+      $("od-add-reason").focus();
+      return;
+    }
     opening.add.push({ alias: alias, reason: reason });
     $("od-add-alias").value = "";
     $("od-add-reason").value = "";
@@ -355,7 +455,10 @@
     dialog.close();
     lastClose = null;
     drawResult();
-    note(round.name + " is open" + (reply.entrants ? " with " + reply.entrants.length + " entrants" : ""), true);
+    const opened = reply.entrants
+      ? L.tn("{round} is open with {n} entrant", "{round} is open with {n} entrants", reply.entrants.length, { round: round.name })
+      : L.t("{round} is open", { round: round.name });
+    note(opened, true);
   });
 
   /* ---- following the live state ------------------------------------------------------ */

@@ -21,11 +21,12 @@
         body: JSON.stringify(payload),
       });
     } catch (err) {
-      return { ok: false, error: "No answer from the board (" + name + "); check the network" };
+      return { ok: false, error: L.t("No answer from the board ({name}); check the network", { name }) };
     }
+    const failed = L.t("The board answered HTTP {status}", { status: response.status });
     let reply = {};
-    try { reply = await response.json(); } catch (err) { reply = { error: "HTTP " + response.status }; }
-    return response.ok ? reply : { ok: false, error: reply.error || "HTTP " + response.status };
+    try { reply = await response.json(); } catch (err) { reply = { error: failed }; }
+    return response.ok ? reply : { ok: false, error: reply.error || failed };
   }
 
   function say(text, ok) {
@@ -53,7 +54,7 @@
     const list = $("teams");
     list.replaceChildren();
     const all = teams();
-    $("teams-count").textContent = all.length ? "(" + all.length + ")" : "";
+    $("teams-count").textContent = all.length ? "(" + L.fmtNumber(all.length) + ")" : "";
     all.forEach((team) => {
       const item = L.el("li", "team");
       item.dataset.team = team.name;
@@ -65,7 +66,7 @@
       team.members.forEach((m) => {
         const chip = L.el("span", "chip", m.name);
         const off = L.el("button", "small", "✕");
-        off.title = "Take " + m.name + " off the team";
+        off.title = L.t("Take {name} off the team", { name: m.name });
         off.addEventListener("click", () => run("team_remove_member", { team: team.team_id, alias: m.name }));
         chip.appendChild(off);
         members.appendChild(chip);
@@ -73,29 +74,33 @@
       item.appendChild(members);
       const form = L.el("form", "team-queue");
       const driver = L.el("input");
-      driver.placeholder = "Who drives (member or proxy)";
+      driver.placeholder = L.t("Who drives (member or proxy)");
       driver.maxLength = 60;
       driver.className = "team-driver";
       driver.setAttribute("list", "team-drivers-" + team.team_id);
       const options = L.el("datalist");
       options.id = "team-drivers-" + team.team_id;
       team.members.forEach((m) => { const o = L.el("option"); o.value = m.name; options.appendChild(o); });
-      const queueButton = L.el("button", "", "Queue");
+      const queueButton = L.el("button", "", L.t("Add to queue"));
       queueButton.type = "submit";
       queueButton.className = "team-queue-button";
-      const addButton = L.el("button", "small", "+ member");
+      const addButton = L.el("button", "small", L.t("+ member"));
       addButton.type = "button";
-      addButton.title = "Add the racer typed as a member";
+      addButton.title = L.t("Add the racer typed as a member");
       addButton.addEventListener("click", async () => {
         if (!driver.value.trim()) { driver.focus(); return; }
-        if (await run("team_add_member", { team: team.team_id, alias: driver.value }, "Added to " + team.name)) driver.value = "";
+        const added = L.t("Added to {team}", { team: team.name });
+        if (await run("team_add_member", { team: team.team_id, alias: driver.value }, added)) driver.value = "";
       });
       form.append(driver, options, queueButton, addButton);
       form.addEventListener("submit", async (event) => {
         event.preventDefault();
         const payload = { team: team.team_id, raced_by: driver.value, track_id: root.dataset.track || null };
         const reply = await run("queue_add", payload);
-        if (reply) { driver.value = ""; say(team.name + " queued" + (reply.proxy ? " (raced by a proxy)" : ""), true); }
+        if (!reply) return;
+        driver.value = "";
+        const queued = reply.proxy ? L.t("{team} queued (raced by a proxy)", { team: team.name }) : L.t("{team} queued", { team: team.name });
+        say(queued, true);
       });
       item.appendChild(form);
       list.appendChild(item);
@@ -106,7 +111,7 @@
     event.preventDefault();
     const members = $("team-members").value.split(",").map((m) => m.trim()).filter((m) => m);
     const payload = { name: $("team-name").value, members: members, car: $("team-car").value };
-    if (await run("team_create", payload, "Team " + payload.name.trim() + " entered")) {
+    if (await run("team_create", payload, L.t("Team {team} entered", { team: payload.name.trim() }))) {
       $("team-name").value = "";
       $("team-members").value = "";
       $("team-car").value = "";
@@ -115,9 +120,9 @@
 
   document.addEventListener("lapgate:team-driver", async (event) => {
     const entry = event.detail.entry;
-    const who = window.prompt("Who drives " + entry.name + "? (a member or a proxy)", entry.raced_by || "");
+    const who = window.prompt(L.t("Who drives {team}? (a member or a proxy)", { team: entry.name }), entry.raced_by || "");
     if (who === null || !who.trim()) return;
-    await run("queue_raced_by", { entry_id: entry.entry_id, raced_by: who, track_id: event.detail.track_id }, "Driver set");
+    await run("queue_raced_by", { entry_id: entry.entry_id, raced_by: who, track_id: event.detail.track_id }, L.t("Driver set"));
   });
 
   document.addEventListener("lapgate:state", (event) => {
