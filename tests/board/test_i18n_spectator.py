@@ -56,7 +56,7 @@ def test_the_standings_in_japanese(board: Board) -> None:
     html = response.get_data(as_text=True)
     assert '<html lang="ja">' in html
     assert "シーズン順位表" in html and "ポイント" in html
-    assert ">順位表</a>" in html  # the navigation, translated where it is shown
+    assert ">総合順位</a>" in html  # the navigation, translated where it is shown
     assert _catalog(html)["No racer matches."] == "該当するレーサーはいません。"
     assert "lapgate_lang=ja" in response.headers["Set-Cookie"]  # the choice is kept
 

@@ -74,7 +74,7 @@ def test_a_refused_join_is_explained_in_spanish(board: Board) -> None:
     closed = phone.post("/api/join?lang=es", json=body)
     assert closed.status_code == 409
     assert closed.get_json()["error"] == (
-        "inscripción: Track 1 no acepta inscripciones desde el móvil ahora; pregunta al staff"
+        "inscripción: Track 1 no acepta inscripciones desde el móvil ahora; pregunta al personal"
     )
 
 
