@@ -85,8 +85,8 @@
     }
   }
 
-  // A place as the page's language writes it: 1st, 1., 1.º, 1位.
-  const ORDINALS = { en: englishOrdinal, ja: (n) => n + "位", es: (n) => n + ".º" };
+  // A place as the page's language writes it: 1st in English (plural rules), else the
+  // catalog's form of "{n}. (a place)" (1., 1.º; Japanese: n + the kanji for place).
 
   function englishOrdinal(n) {
     const suffix = { one: "st", two: "nd", few: "rd", other: "th" };
@@ -94,7 +94,7 @@
   }
 
   function ordinal(n) {
-    return (ORDINALS[L.lang] || ((k) => k + "."))(n);
+    return L.lang === "en" ? englishOrdinal(n) : L.t("{n}. (a place)", { n: n });
   }
 
   // Why a racer advanced, as timer/rounds.py words it ("3rd overall", "2nd in Europe",
