@@ -67,6 +67,21 @@ def event_label(event_id: int, event: RunEvent) -> str:
     return f"#{event_id} {kind}{extra}"
 
 
+def event_parts(event: RunEvent) -> dict[str, Any]:
+    """`event_label`'s parts, for pages that word it in their own language: the kind and,
+    by kind, the reset change, the undone event or the crossing's source."""
+    data = event_to_dict(event)
+    kind = data["kind"]
+    parts: dict[str, Any] = {"kind": kind}
+    if kind == "resets":
+        parts["delta"] = data["delta"]
+    elif kind == "undo":
+        parts["target_id"] = data["target_id"]
+    elif kind == "crossing":
+        parts["source"] = data["source"]
+    return parts
+
+
 def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
     """Everything the screens show about one run."""
     state = run.state
@@ -127,7 +142,11 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
             {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
         ],
         "undoable": [
-            {"event_id": e.event_id, "label": event_label(e.event_id, e.event)}
+            {
+                "event_id": e.event_id,
+                "label": event_label(e.event_id, e.event),
+                **event_parts(e.event),
+            }
             for e in undoable(run.log)[:UNDO_LIST_LENGTH]
         ],
         "event_count": len(run.log.entries),

@@ -5,6 +5,25 @@
 (function () {
   "use strict";
   const L = window.Lapgate;
+
+  // An undo-list entry in the page's language, from its parts (board/live/views.py).
+  const EVENT_KINDS = {
+    manual_crossing: () => L.t("manual lap"),
+    start: () => L.t("clock start"), invalidate: () => L.t("lap invalidated"),
+    restore: () => L.t("lap restored"), end: () => L.t("run ended"), time_up: () => L.t("time up"),
+    dnf: () => L.t("DNF"), abort: () => L.t("run aborted"),
+  };
+
+  function eventLabel(entry) {
+    let text;
+    const delta = entry.delta > 0 ? "+" + entry.delta : String(entry.delta);
+    if (entry.kind === "resets") text = L.t("resets {delta}", { delta: delta });
+    else if (entry.kind === "undo") text = L.t("undo of #{n}", { n: entry.target_id });
+    else if (entry.kind === "crossing") text = L.t("gate crossing ({source})", { source: entry.source });
+    else if (EVENT_KINDS[entry.kind]) text = EVENT_KINDS[entry.kind]();
+    else return entry.label;
+    return "#" + entry.event_id + " " + text;
+  }
   const $ = (id) => document.getElementById(id);
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const root = $("control");
@@ -461,7 +480,7 @@
     undo.replaceChildren();
     (run ? run.undoable : []).forEach((entry) => {
       const item = L.el("li");
-      item.appendChild(L.el("span", "", entry.label));
+      item.appendChild(L.el("span", "", eventLabel(entry)));
       const b = L.el("button", "small", L.t("Undo"));
       b.addEventListener("click", () => act("undo", runPayload({ event_id: entry.event_id })));
       item.appendChild(b);
