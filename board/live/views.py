@@ -161,8 +161,10 @@ def standing_view(standing: Standing, detail: bool = False) -> dict[str, Any]:
         "racer_id": standing.racer_id,
         "name": standing.name,
         "value_ms": ms_from_ns(metric.value) if metric else None,
-        "gap_to_leader_ms": _ms(standing.gap_to_leader_ns),
-        "gap_to_ahead_ms": _ms(standing.gap_to_ahead_ns),
+        # gaps between the values as shown (8.109 − 7.264 = +0.845, never +0.844), so a new
+        # leader moves every gap by the same amount: one small delta for the whole board
+        "gap_to_leader_ms": _gap_ms(metric.value if metric else None, standing.gap_to_leader_ns),
+        "gap_to_ahead_ms": _gap_ms(metric.value if metric else None, standing.gap_to_ahead_ns),
         "valid_laps": standing.valid_laps,
         "laps": standing.laps,
         "runs": standing.runs,
@@ -195,6 +197,13 @@ def _model_of(race: Race, standing: Standing) -> dict[str, Any]:
     if run is None or not run.info.model_name:
         return {}
     return {"model": run.info.model_name, "model_card": run.info.model_meta.get("card_id")}
+
+
+def _gap_ms(value_ns: int | None, gap_ns: int | None) -> int | None:
+    """The gap between a value and the one `gap_ns` before it, in whole ms of each."""
+    if value_ns is None or gap_ns is None:
+        return None
+    return (_ms(value_ns) or 0) - (_ms(value_ns - gap_ns) or 0)
 
 
 def _ms(ns: int | None) -> int | None:
