@@ -188,7 +188,9 @@ class TrackDeltas:
 
     `sent` is each track's view as last broadcast: a screen that applied every update since
     its snapshot holds exactly that, so a patch from it is right for every screen in step.
-    A screen that joins later gets its snapshot's views, built afresh; should one differ
+    Before the first broadcast of a track (a start), the first snapshot's view is what
+    screens hold, so even the first change is a patch. A screen that joins later gets its
+    snapshot's views, built afresh; should one differ
     from `sent` (the track's view changed with no message of its own, e.g. another track
     of the same round set a lap), that track's next change goes whole (`whole`), and every
     screen, old or new, holds the same again.
@@ -211,7 +213,9 @@ class TrackDeltas:
         """Note the views a snapshot carries (see the class); returns them as they are."""
         for view in views:
             old = self.sent.get(view["track_id"])
-            if old is None or not same_state(old, view):
+            if old is None:  # nothing broadcast yet (a start): screens hold this view
+                self.sent[view["track_id"]] = view
+            elif not same_state(old, view):
                 self.whole.add(view["track_id"])
         return views
 

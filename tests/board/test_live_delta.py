@@ -160,6 +160,16 @@ def test_a_track_goes_whole_first_and_after_a_snapshot_saw_it_changed() -> None:
     assert "patch" in deltas.update(newer | {"laps": [1, 2, 3, 4, 5]})
 
 
+def test_after_a_start_the_first_change_is_a_patch_of_what_the_screens_were_sent() -> None:
+    deltas = TrackDeltas()
+    view = {"track_id": "a", "now_at_ms": 1.0, "laps": [1]}
+    deltas.snapshot([view])  # the first screen after a (re)start
+    assert deltas.update(view | {"laps": [1, 2]}) == {
+        "track_id": "a",
+        "patch": {"{": {"laps": [1, 2]}},
+    }
+
+
 # ---- a real engine host: random commands, screens in step and late ----------------------
 
 TWO_TRACKS = {
