@@ -7,10 +7,15 @@ WebSocket frame received counts. bench/page_weight.py prints the same figures.
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 from web_support import Board
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+import page_weight  # bench/page_weight.py: the same measurement
 
 pytestmark = pytest.mark.browser
 PHONE_FIRST_LOAD_MAX_BYTES = 150_000
@@ -29,36 +34,9 @@ def _event(board: Board, names: list[str]) -> None:
 
 
 def _first_visit(browser: Any, url: str) -> dict[str, int]:
-    """Bytes received per URL path (and ``websocket``) loading `url` with an empty cache."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    page = context.new_page()
-    received: dict[str, int] = {}
-
-    def on_request(request: Any) -> None:
-        sizes = request.sizes()
-        path = request.url.split("//", 1)[1].split("/", 1)[1].split("?", 1)[0]
-        key = "/" + path
-        received[key] = received.get(key, 0) + sizes["responseHeadersSize"]
-        received[key] += sizes["responseBodySize"]
-
-    def on_websocket(ws: Any) -> None:
-        def on_frame(payload: Any) -> None:
-            received["websocket"] = received.get("websocket", 0) + len(payload)
-
-        ws.on("framereceived", on_frame)
-
-    page.on("requestfinished", on_request)
-    page.on("websocket", on_websocket)
-    try:
-        page.goto(url)
-        page.wait_for_function(
-            "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
-        )
-        page.wait_for_function("document.fonts.status === 'loaded'")
-        page.wait_for_load_state("networkidle")
-    finally:
-        context.close()
-    return received
+    """Bytes received per URL path (and ``websocket``) loading `url` with an empty cache:
+    the measurement bench/page_weight.py prints."""
+    return page_weight.first_visit(browser, url, {})
 
 
 def test_phone_first_load_is_under_150_kb(board: Board, served: str, browser: Any) -> None:
