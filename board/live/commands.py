@@ -5,6 +5,10 @@ engine host's thread (`execute`). The same table serves ``POST /api/control/<nam
 ``/control`` socket's ``action`` event and the CLI, and the OpenAPI document is generated
 from its models (`board.web.openapi`). A bad value raises `ActionError` naming the field,
 the value and what was expected.
+
+This module holds the run, queue and stage commands and the table; the base models are in
+`board.live.command_types`, the racer, team, join and model card commands in
+`board.live.commands_racers`, the round and bracket commands in `board.live.commands_program`.
 """
 
 from __future__ import annotations
@@ -13,24 +17,69 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    ValidationError,
-)
+from pydantic import Field, StrictBool, StrictInt, StrictStr, ValidationError
 
 from lapgate.board.i18n import Phrase
-from lapgate.board.live import brackets, cards, joins, program, racers, teams
+from lapgate.board.live import racers, teams
+from lapgate.board.live.command_types import (
+    Alias,
+    Command,
+    Count,
+    Id,
+    OnRun,
+    OnTrack,
+    OptionalId,
+    Payload,
+    Text,
+)
+from lapgate.board.live.commands_program import (
+    BracketCorrect,
+    BracketDecide,
+    BracketOpen,
+    BracketStage,
+    BracketUndo,
+    OnBracket,
+    OnRound,
+    RoundAdvancers,
+    RoundAdvancersCsv,
+    RoundOpen,
+    bracket_correct,
+    bracket_decide,
+    bracket_open,
+    bracket_stage,
+    bracket_undo,
+    bracket_unstage,
+    round_advancers,
+    round_advancers_csv,
+    round_close,
+    round_open,
+    round_reopen,
+)
+from lapgate.board.live.commands_racers import (
+    JoinModeSet,
+    JoinReject,
+    ModelSubmit,
+    OnJoin,
+    OnRacer,
+    RacerMerge,
+    RacerRename,
+    RacerSplit,
+    TeamCreate,
+    TeamMember,
+    join_approve,
+    join_mode,
+    join_reject,
+    model_submit,
+    racer_delete,
+    racer_merge,
+    racer_rename,
+    racer_split,
+    team_add_member,
+    team_create,
+    team_remove_member,
+)
 from lapgate.board.live.race import ActionError, NotFound, Race, RunRecord
-from lapgate.board.model_cards import FILE_MAX_BYTES, FILES_MAX, ModelCardError
 from lapgate.config.limits import CAR_MAX, MODEL_NAME_MAX
-from lapgate.timer.bracket_layout import BracketKind
-from lapgate.timer.bracket_match import MatchRules, TiePolicy
 from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.events import (
     AbortRun,
@@ -44,36 +93,6 @@ from lapgate.timer.events import (
     StartRun,
     Undo,
 )
-from lapgate.timer.formats import Format, FormatKind
-from lapgate.timer.rounds import BracketRules
-
-Payload = dict[str, Any]
-
-
-def _blank_is_none(value: Any) -> Any:
-    return None if value == "" else value
-
-
-Id = Annotated[StrictStr, Field(min_length=1, max_length=64)]
-OptionalId = Annotated[Id | None, BeforeValidator(_blank_is_none)]
-Text = Annotated[StrictStr, Field(max_length=200)]
-Reason = Annotated[StrictStr, Field(min_length=1, max_length=200)]
-Alias = Annotated[StrictStr, Field(max_length=200)]  # `clean_alias` says what is wrong
-Count = Annotated[StrictInt, Field(ge=1)]
-
-
-class Command(BaseModel):
-    """Base of every command: JSON types as given (no "1" for 1), unknown fields refused."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OnTrack(Command):
-    track_id: OptionalId = Field(None, description="the track (default: the first)")
-
-
-class OnRun(OnTrack):
-    run_id: OptionalId = Field(None, description="the run (default: the track's current run)")
 
 
 class QueueAdd(OnTrack):
@@ -97,17 +116,6 @@ class QueueRacedBy(OnTrack):
     raced_by: Alias = Field(description="who drives this team entry (a member or a proxy)")
 
 
-class TeamCreate(Command):
-    name: Alias
-    members: Annotated[list[Alias], Field(max_length=20)] = Field(default_factory=list)
-    car: Annotated[StrictStr, Field(max_length=CAR_MAX)] = ""
-
-
-class TeamMember(Command):
-    team: Alias = Field(description="the team's name or id")
-    alias: Alias = Field(description="the racer (new or known alias)")
-
-
 class QueueMove(OnTrack):
     entry_id: Id
     position: Annotated[StrictInt, Field(ge=0)]
@@ -115,58 +123,6 @@ class QueueMove(OnTrack):
 
 class QueueRemove(OnTrack):
     entry_id: Id
-
-
-class RacerRename(Command):
-    racer_id: Id
-    alias: Alias
-
-
-class RacerMerge(Command):
-    kept_id: Id = Field(description="the racer who stays")
-    merged_id: Id = Field(description="the racer whose runs and queue entries move")
-
-
-class RacerSplit(Command):
-    merge_id: Count = Field(description="a merge not yet undone (see GET /api/racers/<id>)")
-
-
-class OnRacer(Command):
-    racer_id: Id
-
-
-class ModelSubmit(Command):
-    racer_id: OptionalId = Field(None, description="the racer (or give alias)")
-    alias: Annotated[Alias | None, BeforeValidator(_blank_is_none)] = Field(
-        None, description="the racer's alias (a new racer if unknown)"
-    )
-    name: Annotated[StrictStr, Field(min_length=1, max_length=MODEL_NAME_MAX)] = Field(
-        description="the model's name, as staff type it when queueing"
-    )
-    files: Annotated[
-        dict[
-            Annotated[StrictStr, Field(min_length=1, max_length=100)],
-            Annotated[StrictStr, Field(max_length=FILE_MAX_BYTES)],
-        ],
-        Field(min_length=1, max_length=FILES_MAX),
-    ] = Field(
-        description="file name → its text: model_metadata.json (required), "
-        "hyperparameters.json, training_params.yaml, evaluation metrics JSON"
-    )
-
-
-class JoinModeSet(OnTrack):
-    mode: joins.JoinMode = Field(
-        description="closed (no joins), open (straight into the queue), approve (staff accept)"
-    )
-
-
-class OnJoin(Command):
-    join_id: Id
-
-
-class JoinReject(OnJoin):
-    reason: Text = ""
 
 
 class Stage(OnTrack):
@@ -206,69 +162,6 @@ class Sounds(Command):
     final_lap: StrictBool | None = Field(None, description="the lap in progress is the last")
     time_up: StrictBool | None = Field(None, description="time up / the run is over")
     new_leader: StrictBool | None = Field(None, description="a new leader of the round")
-
-
-class OnRound(Command):
-    round_id: Id = Field(description="a round id, name or number")
-
-
-class EntrantChange(Command):
-    alias: Alias | None = None
-    racer_id: OptionalId = None
-    reason: Reason
-
-
-class RoundOpen(OnRound):
-    add: list[EntrantChange] = Field(default_factory=list, description="entrants to add")
-    remove: list[EntrantChange] = Field(default_factory=list, description="entrants to remove")
-
-
-class RoundAdvancers(OnRound):
-    names: Annotated[list[Alias], Field(min_length=1, max_length=1000)]
-
-
-class RoundAdvancersCsv(OnRound):
-    csv: Annotated[str, Field(min_length=1, max_length=200_000)]
-
-
-class BracketOpen(OnTrack):
-    name: Annotated[str, Field(min_length=1, max_length=80)] = "Bracket"
-    source_round_id: OptionalId = None
-    seeds: list[Id] | None = None
-    size: Annotated[StrictInt, Field(ge=2, le=64)] | None = None
-    kind: BracketKind = BracketKind.DOUBLE
-    stop_at: Annotated[StrictInt, Field(ge=1, le=64)] = 1
-    format: FormatKind = FormatKind.FASTEST_LAP
-    average_laps: Annotated[StrictInt, Field(ge=2, le=10)] = 3
-    race_laps: Annotated[StrictInt, Field(ge=1, le=10)] = Field(
-        3, description="N of a lap_count match: the run ends with lap N; lower total wins"
-    )
-    attempts: Annotated[StrictInt, Field(ge=1, le=10)] = 2
-    tie: TiePolicy = TiePolicy.HIGHER_SEED
-    grand_final_reset: StrictBool | None = Field(None, description="default: on for a double to 1")
-
-
-class OnBracket(Command):
-    bracket_id: Id
-
-
-class BracketStage(OnBracket):
-    match_id: OptionalId = None
-    replace: StrictBool = False
-
-
-class BracketDecide(OnBracket):
-    no_show: list[Id] = Field(default_factory=list)
-
-
-class BracketCorrect(OnBracket):
-    match_id: Id
-    winner_id: Id
-    note: Annotated[str, Field(max_length=200)] = "staff correction"
-
-
-class BracketUndo(OnBracket):
-    event_id: Count | None = None
 
 
 # ---- handlers -------------------------------------------------------------------------------
@@ -380,18 +273,6 @@ def queue_raced_by(race: Race, cmd: QueueRacedBy) -> Payload:
     return {"entry_id": cmd.entry_id, "raced_by": drives.racer_id}
 
 
-def team_create(race: Race, cmd: TeamCreate) -> Payload:
-    return teams.view(race, teams.create(race, cmd.name, cmd.members, cmd.car.strip()))
-
-
-def team_add_member(race: Race, cmd: TeamMember) -> Payload:
-    return teams.view(race, teams.add_member(race, cmd.team.strip(), cmd.alias))
-
-
-def team_remove_member(race: Race, cmd: TeamMember) -> Payload:
-    return teams.view(race, teams.remove_member(race, cmd.team.strip(), cmd.alias))
-
-
 def queue_move(race: Race, cmd: QueueMove) -> Payload:
     race.queue_move(cmd.track_id, cmd.entry_id, cmd.position)
     return {}
@@ -404,52 +285,6 @@ def queue_remove(race: Race, cmd: QueueRemove) -> Payload:
 
 def stage(race: Race, cmd: Stage) -> Payload:
     return {"run_id": race.stage(cmd.track_id, cmd.entry_id)}
-
-
-def racer_rename(race: Race, cmd: RacerRename) -> Payload:
-    renamed = racers.rename(race, cmd.racer_id, cmd.alias)
-    return {"racer_id": renamed.racer_id, "alias": renamed.alias}
-
-
-def racer_merge(race: Race, cmd: RacerMerge) -> Payload:
-    return racers.merge(race, cmd.kept_id, cmd.merged_id)
-
-
-def racer_split(race: Race, cmd: RacerSplit) -> Payload:
-    return racers.split(race, cmd.merge_id)
-
-
-def racer_delete(race: Race, cmd: OnRacer) -> Payload:
-    return racers.delete(race, cmd.racer_id)
-
-
-def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
-    racer = cards.racer_named(race, cmd.racer_id, cmd.alias)
-    try:
-        files = {name: text.encode("utf-8") for name, text in cmd.files.items()}
-        record = cards.submit(race, racer, cmd.name, files)
-    except (ModelCardError, UnicodeEncodeError) as exc:
-        raise ActionError("model_submit: {exc}", exc=exc) from None
-    return {
-        "card_id": record.card_id,
-        "racer_id": record.racer_id,
-        "name": record.name,
-        "summary": record.document["summary"],
-    }
-
-
-def join_mode(race: Race, cmd: JoinModeSet) -> Payload:
-    return {"mode": str(joins.set_mode(race, cmd.track_id, cmd.mode))}
-
-
-def join_approve(race: Race, cmd: OnJoin) -> Payload:
-    join = joins.approve(race, cmd.join_id)
-    return {"entry_id": join.entry_id, "racer_id": join.racer_id}
-
-
-def join_reject(race: Race, cmd: JoinReject) -> Payload:
-    joins.reject(race, cmd.join_id, cmd.reason.strip())
-    return {}
 
 
 def unstage(race: Race, cmd: OnTrack) -> Payload:
@@ -514,75 +349,6 @@ def sounds(race: Race, cmd: Sounds) -> Payload:
         )
     race.set_sounds(changes)
     return {"sounds": dict(race.sounds)}
-
-
-def _entrant_pairs(race: Race, changes: list[EntrantChange], by: str) -> list[tuple[str, str]]:
-    pairs = []
-    for change in changes:
-        value = change.alias if by == "alias" else change.racer_id
-        if value is None:
-            raise ActionError("{by}: got nothing in an entrant change, expected a {by}", by=by)
-        pairs.append((value, change.reason))
-    return pairs
-
-
-def round_open(race: Race, cmd: RoundOpen) -> Payload:
-    info = race.find_round(cmd.round_id)
-    add = _entrant_pairs(race, cmd.add, "alias")
-    remove = _entrant_pairs(race, cmd.remove, "racer_id")
-    return program.open_round(race, info.round_id, add, remove)
-
-
-def round_close(race: Race, cmd: OnRound) -> Payload:
-    return program.close_round(race, race.find_round(cmd.round_id).round_id)
-
-
-def round_reopen(race: Race, cmd: OnRound) -> Payload:
-    return program.reopen_round(race, race.find_round(cmd.round_id).round_id)
-
-
-def round_advancers(race: Race, cmd: RoundAdvancers) -> Payload:
-    return program.set_advancers(race, race.find_round(cmd.round_id).round_id, cmd.names)
-
-
-def round_advancers_csv(race: Race, cmd: RoundAdvancersCsv) -> Payload:
-    names = program.advancers_from_csv(cmd.csv)
-    return program.set_advancers(race, race.find_round(cmd.round_id).round_id, names)
-
-
-def bracket_open(race: Race, cmd: BracketOpen) -> Payload:
-    fmt = Format.of(cmd.format, cmd.average_laps, cmd.race_laps)
-    reset_default = cmd.kind is BracketKind.DOUBLE and cmd.stop_at == 1
-    rules = BracketRules(
-        cmd.kind,
-        cmd.stop_at,
-        reset_default if cmd.grand_final_reset is None else cmd.grand_final_reset,
-        MatchRules(fmt, cmd.attempts, cmd.tie),
-    )
-    return brackets.open_adhoc(
-        race, cmd.track_id, cmd.name.strip(), rules, cmd.seeds, cmd.size, cmd.source_round_id
-    )
-
-
-def bracket_stage(race: Race, cmd: BracketStage) -> Payload:
-    return brackets.stage(race, cmd.bracket_id, cmd.match_id, cmd.replace)
-
-
-def bracket_unstage(race: Race, cmd: OnBracket) -> Payload:
-    return brackets.unstage(race, cmd.bracket_id)
-
-
-def bracket_decide(race: Race, cmd: BracketDecide) -> Payload:
-    return brackets.decide(race, cmd.bracket_id, cmd.no_show)
-
-
-def bracket_correct(race: Race, cmd: BracketCorrect) -> Payload:
-    note = cmd.note.strip() or "staff correction"
-    return brackets.correct(race, cmd.bracket_id, cmd.match_id, cmd.winner_id, note)
-
-
-def bracket_undo(race: Race, cmd: BracketUndo) -> Payload:
-    return brackets.undo(race, cmd.bracket_id, cmd.event_id)
 
 
 # ---- the table ------------------------------------------------------------------------------
