@@ -119,8 +119,8 @@ def submit(
     password = os.environ.get(PASSWORD_ENV) or click.prompt(_("Staff password"), hide_input=True)
     client = BoardClient(url)
     client.login(password)
-    payload = {"alias": racer, "racer_id": racer_id, "name": name, "files": texts}
-    payload.update(same_racer=same_racer, new_racer=new_racer)
+    payload: dict[str, object] = {"alias": racer, "racer_id": racer_id, "name": name}
+    payload.update(files=texts, same_racer=same_racer, new_racer=new_racer)
     try:
         answer = client.command("model_submit", payload)
     except ControlError as exc:
