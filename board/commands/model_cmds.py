@@ -3,7 +3,9 @@
 ``check`` reads and checks the files here and prints the card, without a board.
 ``submit`` checks them the same way, then sends them to a running board as the staff
 command ``model_submit`` (staff password from ``LAPGATE_STAFF_PASSWORD`` or a prompt). The
-card then shows beside the racer's runs raced with that model name.
+card then shows beside the racer's runs raced with that model name. A ``--racer`` name that
+is a known racer's needs an answer, as queueing does: ``--same-racer`` (that racer),
+``--racer-id`` (one of several of that name) or ``--new-racer`` (another person).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from lapgate.board.commands.control_cmds import PASSWORD_ENV, BoardClient
+from lapgate.board.commands.control_cmds import PASSWORD_ENV, BoardClient, ControlError
 from lapgate.board.i18n import cli_gettext as _
 from lapgate.board.i18n import cli_language, format_lap
 from lapgate.board.i18n import cli_ngettext as ngettext
@@ -89,22 +91,54 @@ def check(name: str, files: tuple[Path, ...]) -> None:
 @model.command(
     "submit", help=_("Check FILES and store them on the board as RACER's model card NAME.")
 )
-@click.option("--racer", required=True, help=_("The racer's alias (a new racer if unknown)."))
+@click.option("--racer", help=_("The racer's alias (a new racer if unknown)."))
+@click.option("--racer-id", help=_("A known racer's id (instead of --racer)."))
+@click.option(
+    "--same-racer", is_flag=True, help=_("--racer names a known racer: the card is theirs.")
+)
+@click.option(
+    "--new-racer", is_flag=True, help=_("--racer names a known racer, but this is another person.")
+)
 @click.option("--name", required=True, help=_("The model's name, as staff type it in the queue."))
 @click.option("--url", default="http://127.0.0.1:5000", show_default=True, help=_("The board."))
 @FILES
-def submit(racer: str, name: str, url: str, files: tuple[Path, ...]) -> None:
+def submit(
+    racer: str | None,
+    racer_id: str | None,
+    same_racer: bool,
+    new_racer: bool,
+    name: str,
+    url: str,
+    files: tuple[Path, ...],
+) -> None:
+    if not (racer or racer_id):
+        raise click.UsageError(_("expected --racer NAME or --racer-id ID"))
     raw = _read_files(files)
     card = read_card(name, raw)  # refused here, naming file and field, before any password
     texts = {filename: data.decode("utf-8-sig") for filename, data in raw.items()}
     password = os.environ.get(PASSWORD_ENV) or click.prompt(_("Staff password"), hide_input=True)
     client = BoardClient(url)
     client.login(password)
-    answer = client.command("model_submit", {"alias": racer, "name": name, "files": texts})
+    payload: dict[str, object] = {"alias": racer, "racer_id": racer_id, "name": name}
+    payload.update(files=texts, same_racer=same_racer, new_racer=new_racer)
+    try:
+        answer = client.command("model_submit", payload)
+    except ControlError as exc:
+        if exc.params.get("status") == 409 and not (racer_id or same_racer or new_racer):
+            raise click.UsageError(_same_person_hint(exc)) from None
+        raise
     click.echo(_describe(card))
     click.echo(json.dumps({k: answer[k] for k in ("card_id", "racer_id", "name")}))
     card_url = f"{url.rstrip('/')}/models/{answer['card_id']}"
     click.echo(_("card: {url}").format(url=card_url))
+
+
+def _same_person_hint(exc: ControlError) -> str:
+    """The board's "same person?" question, with the options that answer it."""
+    return _(
+        "{question}\nAnswer with --same-racer (that racer gets the card), --racer-id ID "
+        "(one of several racers of that name) or --new-racer (another person with that name)."
+    ).format(question=exc.params.get("error", ""))
 
 
 def register(group: click.Group) -> None:

@@ -4,6 +4,12 @@ A card is found by racer and model name (without case). When a racer is staged w
 model name that has a card, the run keeps a copy of the card in its `model_meta` (with the
 card's id): the run shows the model it raced with even if the card is replaced later, and
 the card travels to the central league with the run, under the run's ownership.
+
+Who a card belongs to follows the queue's "same person?" rule (`racers.racer_to_queue`): a
+phone hands in a card only for the racer of its own join, which staff settled
+(`board.web.join`); a card submitted by name (`model_submit`, `lapgate model submit`) goes
+to a known racer of that name only with `same_racer` (or their `racer_id`), to a new racer
+of that name with `new_racer`, and without either `NeedsAnswer` asks, listing the matches.
 """
 
 from __future__ import annotations
@@ -11,27 +17,75 @@ from __future__ import annotations
 from typing import Any
 
 from lapgate.board.domain import ModelCardRecord, Racer, new_id
-from lapgate.board.live.race import NotFound, Race
+from lapgate.board.live import racers
+from lapgate.board.live.race import NeedsAnswer, NotFound, Race, clean_alias
 from lapgate.board.live.state import RaceState
 from lapgate.board.model_cards import ModelCard, read_card
 from lapgate.board.wallclock import utc_now
+from lapgate.timer.errors import RuleViolation
 
 
 def load(race: Race) -> None:
     race.cards = {(c.racer_id, c.name.casefold()): c for c in race.store.list_model_cards()}
 
 
-def racer_named(race: Race, racer_id: str | None, alias: str | None) -> Racer:
-    """The racer by id, or by alias (without case); a new racer for a new alias."""
+def racer_named(
+    race: Race,
+    racer_id: str | None,
+    alias: str | None,
+    *,
+    same_racer: bool = False,
+    new_racer: bool = False,
+) -> Racer:
+    """The racer by id, or by alias as staff answer "same person?" (see the module doc):
+    a new racer for a new alias; a known alias needs `same_racer` or `new_racer`."""
     if racer_id:
         return race.racer(racer_id)
-    wanted = (alias or "").strip()
-    if not wanted:
+    if not (alias or "").strip():
         raise NotFound("racer: got nothing, expected racer_id or alias")
-    for racer in race.racers.values():
-        if racer.alias.casefold() == wanted.casefold():
-            return racer
-    return race.add_racer(wanted)
+    if same_racer and new_racer:
+        raise RuleViolation("model card: got same_racer and new_racer both true, expected one")
+    cleaned = clean_alias(alias)
+    matches = race.racers_named(cleaned)
+    if not matches or new_racer:
+        return race.new_racer(cleaned)
+    if same_racer and len(matches) == 1:
+        return matches[0]
+    names = racers.names_with_runs(race, matches)
+    if same_racer:
+        raise NeedsAnswer(
+            "model card: {count} racers are named {alias!r} ({names}); "
+            "expected racer_id to say which one",
+            racers.question(race, matches),
+            count=len(matches),
+            alias=cleaned,
+            names=names,
+        )
+    raise NeedsAnswer(
+        "model card: {alias!r} is the name of a known racer: {names}. Same person? Send "
+        "same_racer: true (or their racer_id) to give them the card, or new_racer: true for "
+        "another person with that name",
+        racers.question(race, matches),
+        alias=cleaned,
+        names=names,
+    )
+
+
+def submit_by_name(
+    race: Race,
+    racer_id: str | None,
+    alias: str | None,
+    name: str,
+    files: dict[str, bytes],
+    *,
+    same_racer: bool = False,
+    new_racer: bool = False,
+) -> ModelCardRecord:
+    """`submit` for the racer `racer_named` finds; the files are checked first, so a bad
+    card makes no racer."""
+    read_card(name, files)  # ModelCardError names the file, field and value
+    racer = racer_named(race, racer_id, alias, same_racer=same_racer, new_racer=new_racer)
+    return submit(race, racer, name, files)
 
 
 def submit(race: Race, racer: Racer, name: str, files: dict[str, bytes]) -> ModelCardRecord:

@@ -56,10 +56,10 @@ from lapgate.board.live.commands_program import (
     round_reopen,
 )
 from lapgate.board.live.commands_racers import (
+    JoinApprove,
     JoinModeSet,
     JoinReject,
     ModelSubmit,
-    OnJoin,
     OnRacer,
     RacerMerge,
     RacerRename,
@@ -400,7 +400,7 @@ COMMANDS: dict[str, CommandSpec] = {
             join_mode,
             "How phones join a track's queue: closed, open or approve",
         ),
-        _spec("join_approve", OnJoin, join_approve, "Take a phone's join into the queue"),
+        _spec("join_approve", JoinApprove, join_approve, "Take a phone's join into the queue"),
         _spec("join_reject", JoinReject, join_reject, "Refuse a phone's join (with a reason)"),
         _spec(
             "model_submit",

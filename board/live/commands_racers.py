@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, StrictStr
+from pydantic import BeforeValidator, Field, StrictBool, StrictStr
 
 from lapgate.board.live import cards, joins, racers, teams
 from lapgate.board.live.command_types import (
@@ -58,6 +58,12 @@ class ModelSubmit(Command):
     alias: Annotated[Alias | None, BeforeValidator(blank_is_none)] = Field(
         None, description="the racer's alias (a new racer if unknown)"
     )
+    same_racer: StrictBool = Field(
+        False, description="the alias names a known racer: the card is theirs"
+    )
+    new_racer: StrictBool = Field(
+        False, description="the alias names a known racer, but this is another person"
+    )
     name: Annotated[StrictStr, Field(min_length=1, max_length=MODEL_NAME_MAX)] = Field(
         description="the model's name, as staff type it when queueing"
     )
@@ -81,6 +87,14 @@ class JoinModeSet(OnTrack):
 
 class OnJoin(Command):
     join_id: Id
+
+
+class JoinApprove(OnJoin):
+    racer_id: OptionalId = Field(None, description="the join's name is this known racer's")
+    same_racer: StrictBool = Field(False, description="the name's one known racer: theirs")
+    new_racer: StrictBool = Field(
+        False, description="the name is a known racer's, but this is another person"
+    )
 
 
 class JoinReject(OnJoin):
@@ -120,10 +134,17 @@ def racer_delete(race: Race, cmd: OnRacer) -> Payload:
 
 
 def model_submit(race: Race, cmd: ModelSubmit) -> Payload:
-    racer = cards.racer_named(race, cmd.racer_id, cmd.alias)
     try:
         files = {name: text.encode("utf-8") for name, text in cmd.files.items()}
-        record = cards.submit(race, racer, cmd.name, files)
+        record = cards.submit_by_name(
+            race,
+            cmd.racer_id,
+            cmd.alias,
+            cmd.name,
+            files,
+            same_racer=cmd.same_racer,
+            new_racer=cmd.new_racer,
+        )
     except (ModelCardError, UnicodeEncodeError) as exc:
         raise ActionError("model_submit: {exc}", exc=exc) from None
     return {
@@ -138,8 +159,10 @@ def join_mode(race: Race, cmd: JoinModeSet) -> Payload:
     return {"mode": str(joins.set_mode(race, cmd.track_id, cmd.mode))}
 
 
-def join_approve(race: Race, cmd: OnJoin) -> Payload:
-    join = joins.approve(race, cmd.join_id)
+def join_approve(race: Race, cmd: JoinApprove) -> Payload:
+    join = joins.approve(
+        race, cmd.join_id, cmd.racer_id, same_racer=cmd.same_racer, new_racer=cmd.new_racer
+    )
     return {"entry_id": join.entry_id, "racer_id": join.racer_id}
 
 

@@ -11,6 +11,15 @@ Abuse is bounded here, whatever the transport: one active join per device, one p
 approval, names cleaned as staff-typed aliases are. Rate limits per device and address
 are the web layer's (`board.web.join`).
 
+A phone never decides who its racer is. A join whose name is a known racer's (as staff's
+`queue_add` sees it: `racers.racer_to_queue`) is not silently taken as that racer, whose
+results the walk-up would then share: it waits for staff even on an ``open`` track, and
+staff accept it as that racer (`racer_id`, or `same_racer` for the one racer of the name) or
+as a new racer of the same name (`new_racer`); accepting it without an answer asks "same
+person?" (`NeedsAnswer`, with the matching racers and their runs, which `pending_view`
+lists too). Only then does the join get a racer, so a card handed in from the phone
+(`board.web.join`) goes to the racer staff chose.
+
 Joins waiting for approval live in memory only: a restart drops them (the phones see it
 and may join again); joins that were taken are queue entries in the store.
 """
@@ -23,9 +32,10 @@ from itertools import pairwise
 from statistics import median
 from typing import Any
 
-from lapgate.board.domain import Racer, new_id
+from lapgate.board.domain import new_id
+from lapgate.board.live import racers
 from lapgate.board.live.race import NotFound, Race, TrackRecord, clean_alias
-from lapgate.timer.errors import RuleViolation
+from lapgate.timer.errors import LapgateError, RuleViolation
 from lapgate.timer.run import RunStatus
 from lapgate.timer.units import NS_PER_S
 
@@ -116,12 +126,13 @@ def request(
             )
         if join.alias.casefold() == name.casefold() and join.status is JoinStatus.PENDING:
             raise RuleViolation("join: {name!r} is already waiting for approval", name=name)
-    known = _racer_named(race, name)
-    if known is not None and any(
-        e.racer_id == known.racer_id for t in race.tracks.values() for e in race.track_queue(t)
-    ):
-        raise RuleViolation("join: {alias!r} is already in a queue", alias=known.alias)
-    if taken is JoinMode.APPROVE:
+    known = race.racers_named(name)
+    for racer in known:
+        if any(
+            e.racer_id == racer.racer_id for t in race.tracks.values() for e in race.track_queue(t)
+        ):
+            raise RuleViolation("join: {alias!r} is already in a queue", alias=racer.alias)
+    if taken is JoinMode.APPROVE or known:  # a known name waits for staff: "same person?"
         waiting = sum(1 for j in race.joins.items.values() if j.status is JoinStatus.PENDING)
         if waiting >= PENDING_MAX:
             raise RuleViolation(
@@ -136,25 +147,27 @@ def request(
         car,
         model,
         JoinStatus.PENDING,
-        returning=known is not None,
+        returning=bool(known),
     )
-    if taken is JoinMode.OPEN:
-        _enqueue(race, join)
+    if taken is JoinMode.OPEN and not known:
+        _enqueue(race, join, None, same_racer=False, new_racer=True)
     _keep(race, join)
     race.changed(track, "join")
     return join
 
 
-def _racer_named(race: Race, name: str) -> Racer | None:
-    for racer in race.racers.values():
-        if racer.alias.casefold() == name.casefold():
-            return racer
-    return None
-
-
-def _enqueue(race: Race, join: Join) -> None:
-    racer = _racer_named(race, join.alias) or race.add_racer(join.alias)
-    join.entry_id = race.queue_add(join.track_id, racer, join.car, join.model)
+def _enqueue(
+    race: Race, join: Join, racer_id: str | None, *, same_racer: bool, new_racer: bool
+) -> None:
+    """Queue the join as the racer staff's answer names (`racers.racer_to_queue`)."""
+    known = set(race.racers)
+    racer = racers.racer_to_queue(race, join.track_id, join.alias, racer_id, same_racer, new_racer)
+    try:
+        join.entry_id = race.queue_add(join.track_id, racer, join.car, join.model)
+    except LapgateError:
+        if racer.racer_id not in known:  # refused (round not open...): no stray racer
+            racers.delete(race, racer.racer_id)
+        raise
     join.racer_id = racer.racer_id
     join.runs_before = _runs_on(race, racer.racer_id, race.track(join.track_id))
     join.status = JoinStatus.QUEUED
@@ -192,9 +205,18 @@ def _pending(race: Race, join_id: str) -> Join:
     return join
 
 
-def approve(race: Race, join_id: str) -> Join:
+def approve(
+    race: Race,
+    join_id: str,
+    racer_id: str | None = None,
+    *,
+    same_racer: bool = False,
+    new_racer: bool = False,
+) -> Join:
+    """Staff take a join into the queue; a name of a known racer needs their answer
+    (`racer_id`, `same_racer` or `new_racer`), else `NeedsAnswer` asks "same person?"."""
     join = _pending(race, join_id)
-    _enqueue(race, join)
+    _enqueue(race, join, racer_id, same_racer=same_racer, new_racer=new_racer)
     race.changed(race.track(join.track_id), "join")
     return join
 
@@ -297,6 +319,7 @@ def pending_view(race: Race) -> list[dict[str, Any]]:
             "car": j.car,
             "model": j.model,
             "returning": j.returning,
+            "matches": racers.question(race, race.racers_named(j.alias))["matches"],
         }
         for j in race.joins.items.values()
         if j.status is JoinStatus.PENDING

@@ -130,12 +130,12 @@ def racer_to_queue(
     entrants = _entrants_named(race, track_id, matches)
     if len(entrants) == 1:
         return entrants[0]
-    names = _names_with_runs(race, matches)
+    names = names_with_runs(race, matches)
     if same_racer:
         raise NeedsAnswer(
             "queue: {count} racers are named {alias!r} ({names}); "
             "expected racer_id to say which one",
-            _question(race, matches),
+            question(race, matches),
             count=len(matches),
             alias=cleaned,
             names=names,
@@ -144,7 +144,7 @@ def racer_to_queue(
         "queue: {alias!r} is the name of a known racer: {names}. Same person? "
         "Send same_racer: true (or their racer_id) to queue them, or new_racer: true for "
         "another person with that name",
-        _question(race, matches),
+        question(race, matches),
         alias=cleaned,
         names=names,
     )
@@ -156,7 +156,7 @@ def _entrants_named(race: Race, track_id: str | None, matches: list[Racer]) -> l
     return [] if allowed is None else [r for r in matches if r.racer_id in allowed]
 
 
-def _names_with_runs(race: Race, matches: list[Racer]) -> Joined:
+def names_with_runs(race: Race, matches: list[Racer]) -> Joined:
     """ "Sam (2 runs); Sam (no runs yet)": the racers a name matches, for the question."""
     return Joined(
         "; ",
@@ -167,7 +167,7 @@ def _names_with_runs(race: Race, matches: list[Racer]) -> Joined:
     )
 
 
-def _question(race: Race, matches: list[Racer]) -> Payload:
+def question(race: Race, matches: list[Racer]) -> Payload:
     return {
         "question": "same_racer",
         "matches": [

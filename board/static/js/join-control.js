@@ -1,6 +1,8 @@
 // Control page: how phones join each track's queue (closed / open / approve) and the joins
 // waiting for approval, each with Accept and Reject. A taken join is an ordinary queue
 // entry (edit, move, remove it in the queue above). Names are written with textContent.
+// A join whose name is a known racer's waits here even on an open track: staff answer
+// "same person?" (that racer, by id) or take it as a new racer of the same name.
 (function () {
   "use strict";
   const L = window.Lapgate;
@@ -88,16 +90,32 @@
       item.append(name);
       const rest = [j.track, j.car, j.model].filter(Boolean).join(" · ");
       if (rest) item.append(" " + rest);
-      if (j.returning) {
-        const known = document.createElement("span");
-        known.className = "muted";
-        known.textContent = " " + L.t("(a racer of this name has raced here)");
-        item.append(known);
+      const reject = button(L.t("Reject"), "join-reject", () => act("join_reject", { join_id: j.join_id, reason: "" }));
+      if (!j.matches.length) {
+        item.append(" ", button(L.t("Accept"), "primary join-accept", () => act("join_approve", { join_id: j.join_id })), " ", reject);
+        return item;
       }
-      item.append(" ",
-        button(L.t("Accept"), "primary join-accept", () => act("join_approve", { join_id: j.join_id })),
-        " ",
-        button(L.t("Reject"), "join-reject", () => act("join_reject", { join_id: j.join_id, reason: "" })));
+      const question = document.createElement("div");
+      question.className = "join-same";
+      question.textContent = j.matches.length === 1
+        ? L.t("“{typed}” is already a racer: {name}. Same person?", { typed: j.alias, name: j.matches[0].alias })
+        : L.tn("“{typed}” is the name of {n} racer. Which one is it?", "“{typed}” is the name of {n} racers. Which one is it?",
+          j.matches.length, { typed: j.alias });
+      j.matches.forEach((match) => {
+        const runs = document.createElement("span");
+        runs.className = "muted";
+        runs.textContent = " " + (match.runs.length
+          ? L.tn("{name}: {n} run", "{name}: {n} runs", match.runs.length, { name: match.alias })
+          : L.t("{name}: no runs yet", { name: match.alias })) + " ";
+        const same = button(L.t("Same person: queue {name}", { name: match.alias }), "primary join-same-racer",
+          () => act("join_approve", { join_id: j.join_id, racer_id: match.racer_id }));
+        same.dataset.racer = match.racer_id;
+        question.append(runs, same);
+      });
+      question.append(" ",
+        button(L.t("A different person: new racer"), "join-new-racer", () => act("join_approve", { join_id: j.join_id, new_racer: true })),
+        " ", reject);
+      item.append(question);
       return item;
     }));
     title.textContent = pending.length ? L.t("Phone joins ({n} waiting)", { n: pending.length }) : L.t("Phone joins");
