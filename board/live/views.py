@@ -47,6 +47,8 @@ def lap_view(lap: Lap) -> dict[str, Any]:
         "resets": lap.resets,
         "valid": lap.valid,
         "invalid_reasons": list(lap.invalid_reasons),
+        # the reasons' codes and values, for pages that word them (timer.run.Reason)
+        "invalid_codes": [why.parts() for why in lap.invalid_why],
         "source": str(lap.end_source),
         "end_event_id": lap.end_event_id,
         "invalidated_by_staff": lap.invalidated_by_staff,
@@ -139,7 +141,13 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
             else None
         ),
         "ignored_crossings": [
-            {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
+            {
+                "event_id": c.event_id,
+                "at_ms": at_ms(c.t_ns),
+                "reason": c.reason,
+                **(c.why.parts() if c.why else {}),
+            }
+            for c in ignored
         ],
         "undoable": [
             {

@@ -195,7 +195,7 @@
     unstage: () => act("unstage", { track_id: root.dataset.track || null }),
     start: () => act("start", runPayload()),
     manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
-      if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: reply.ignored }));
+      if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: L.reason(reply.ignored_code, reply.ignored) }));
     }),
     reset_plus: () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
     reset_minus: () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
@@ -345,7 +345,7 @@
     if (!reply) { addRefused(payload); return; }
     if (reply.ok) {
       addDone(payload);
-      if (reply.warning) toast(reply.warning);
+      if (reply.warning) toast(L.reason(reply.warning_code, reply.warning));
       else if (sent) toast(sent.new_racer ? L.t("Queued as a new racer") : L.t("Queued"), true);
       return;
     }
@@ -468,7 +468,7 @@
       row.appendChild(L.el("td", "", lap.number));
       row.appendChild(L.el("td", "digits" + (lap.valid ? "" : " invalid"), L.fmtLap(lap.duration_ms)));
       row.appendChild(L.el("td", "", lap.resets));
-      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? L.t("manual") : L.t("ok")) : lap.invalid_reasons.join("; ")));
+      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? L.t("manual") : L.t("ok")) : L.lapReasons(lap)));
       row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
       body.appendChild(row);
     });
@@ -608,7 +608,7 @@
     tools.appendChild(smallButton(L.t("Rename"), "rename-racer", () => rename(racer.racer_id, racer.alias)));
     tools.appendChild(smallButton(L.t("Queue again"), "queue-racer", () => {
       act("queue_add", { racer_id: racer.racer_id, track_id: root.dataset.track || null }).then((reply) => {
-        if (reply && reply.ok) toast(reply.warning || L.t("{name} queued", { name: racer.alias }), !reply.warning);
+        if (reply && reply.ok) toast(reply.warning ? L.reason(reply.warning_code, reply.warning) : L.t("{name} queued", { name: racer.alias }), !reply.warning);
       });
     }));
     if (!racer.runs.length) tools.appendChild(smallButton(L.t("Delete racer"), "delete-racer", () => deleteRacer(racer), "danger"));
@@ -734,7 +734,7 @@
     box.replaceChildren();
     Object.keys(gates || {}).forEach((gateId) => {
       const light = L.el("span", "gate " + gates[gateId].level, gateId);
-      light.title = gates[gateId].detail;
+      light.title = L.gateState(gates[gateId]);
       box.appendChild(light);
     });
   }

@@ -100,6 +100,52 @@
   }
 
   // A number (points, an average) in the page's locale, with `digits` decimals.
+  // Why the rules set a lap or a crossing aside, from its code and values (timer/run.py's
+  // Reason, sent as `invalid_codes` / `ignored_crossings` / `ignored_code`); `english`, the
+  // server's text, for a code this page does not know.
+  const REASONS = {
+    resets: (p) => t("{resets} resets, {allowed} allowed", p),
+    staff: () => t("invalidated by staff"),
+    staff_note: (p) => t("invalidated by staff: {reason}", { reason: p.note }),
+    finished: () => t("after the run finished"),
+    ended: () => t("after the run was ended"),
+    not_started: () => t("before staff started the run"),
+    lockout: (p) => t("{gap} s after the last crossing, inside the {lockout} s lockout", {
+      gap: fmtNumber(p.gap_ms / 1000, 3), lockout: fmtNumber(p.lockout_ms / 1000, 3),
+    }),
+    time_limit: () => t("after the time limit"),
+    grace: () => t("after the grace period"),
+    queued_twice: (p) => t("Already in the queue (position {position}): remove one entry if they race once", p),
+  };
+
+  function reason(parts, english) {
+    return parts && REASONS[parts.code] ? REASONS[parts.code](parts) : english;
+  }
+
+  // Why a lap does not count, every reason in the page's language ("" for a valid lap).
+  function lapReasons(lap) {
+    const codes = lap.invalid_codes || [];
+    return (lap.invalid_reasons || []).map((text, i) => reason(codes[i], text)).join("; ");
+  }
+
+  // A gate's light in words, from its kind (board/live/state.py NOTICE_LEVELS; hardware
+  // notices); the adapter's own detail (sensor, address) stays as it wrote it.
+  const GATE_STATES = {
+    "": () => t("not started"), started: () => t("running"), factory: () => t("running"),
+    stuck: () => t("sensor stuck"), disconnected: () => t("disconnected"),
+    bad_bytes: () => t("unreadable data"), silent: () => t("sensor missed crossings"),
+    drift: () => t("clock drift"), reconnected: () => t("reconnected"),
+    released: () => t("sensor released"), failed: () => t("did not start"),
+    store: () => t("results are not being saved"),
+  };
+
+  function gateState(gate) {
+    const known = gate && GATE_STATES[gate.kind];
+    if (!known) return gate ? gate.detail : "";
+    const detail = gate.kind === "" || gate.kind === "started" ? "" : gate.detail;
+    return detail ? t("{state} ({detail})", { state: known(), detail: detail }) : known();
+  }
+
   function fmtNumber(value, digits) {
     if (value === null || value === undefined) return "—";
     const d = digits || 0;
@@ -325,6 +371,6 @@
   }
 
   window.Lapgate = {
-    el, t, tn, lang, status, formatLabel, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
+    el, t, tn, lang, status, formatLabel, reason, lapReasons, gateState, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
   };
 })();

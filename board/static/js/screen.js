@@ -21,7 +21,7 @@
     box.replaceChildren();
     Object.keys(gates || {}).forEach((gateId) => {
       const light = L.el("span", "gate-light " + gates[gateId].level);
-      light.title = gateId + ": " + gates[gateId].detail;
+      light.title = gateId + ": " + L.gateState(gates[gateId]);
       box.appendChild(light);
     });
   }
@@ -40,16 +40,6 @@
     }
   }
 
-  // Why a lap does not count, as timer/run.py words it: "3 resets, 2 allowed", "staff",
-  // "staff: <what staff wrote>"; anything else as it came.
-  function reasonText(reason) {
-    const resets = /^(\d+) resets, (\d+) allowed$/.exec(reason);
-    if (resets) return L.t("{resets} resets, {allowed} allowed", { resets: resets[1], allowed: resets[2] });
-    if (reason === "staff") return L.t("invalidated by staff");
-    if (reason.startsWith("staff: ")) return L.t("invalidated by staff: {reason}", { reason: reason.slice(7) });
-    return reason;
-  }
-
   function renderLaps(run) {
     renderRunChart(run);
     const list = $("laps");
@@ -62,7 +52,7 @@
       item.appendChild(L.el("span", "n", lap.number));
       item.appendChild(L.el("span", "t digits", L.fmtLap(lap.duration_ms)));
       if (lap.resets) item.appendChild(L.el("span", "r", "↺" + lap.resets));
-      item.title = lap.invalid_reasons.map(reasonText).join("; ");
+      item.title = L.lapReasons(lap);
       list.appendChild(item);
     });
   }
