@@ -26,6 +26,7 @@ from lapgate.board.live.race import Race, RunRecord, TrackRecord
 from lapgate.timer.events import RunEvent, event_to_dict
 from lapgate.timer.formats import FormatKind, best_window
 from lapgate.timer.leaderboard import Standing
+from lapgate.timer.rounds import reason_parts
 from lapgate.timer.run import Lap
 from lapgate.timer.staff import undoable
 from lapgate.timer.units import NS_PER_MS, ms_from_ns
@@ -275,7 +276,12 @@ def program_round_view(race: Race, round_id: str) -> dict[str, Any]:
         if outcome is None
         else {
             "advanced": [
-                {"racer_id": r, "name": names.get(r, r), "reason": why}
+                {
+                    "racer_id": r,
+                    "name": names.get(r, r),
+                    "reason": why,
+                    "reason_code": reason_parts(why),
+                }
                 for r, why in outcome.reasons
             ],
             "tied_at_cut": [{"racer_id": r, "name": names.get(r, r)} for r in outcome.tied_at_cut],

@@ -100,9 +100,10 @@
   }
 
   // A number (points, an average) in the page's locale, with `digits` decimals.
-  // Why the rules set a lap or a crossing aside, from its code and values (timer/run.py's
-  // Reason, sent as `invalid_codes` / `ignored_crossings` / `ignored_code`); `english`, the
-  // server's text, for a code this page does not know.
+  // Why the rules set a lap, a crossing or a bracket match aside, from its code and values
+  // (timer/run.py's Reason, sent as `invalid_codes` / `ignored_crossings` / `ignored_code`;
+  // a match's `flag_code`; queue_add's `warning_code`); `english`, the server's text, for a
+  // code this page does not know.
   const REASONS = {
     resets: (p) => t("{resets} resets, {allowed} allowed", p),
     staff: () => t("invalidated by staff"),
@@ -115,6 +116,11 @@
     }),
     time_limit: () => t("after the time limit"),
     grace: () => t("after the grace period"),
+    // a bracket match flagged by a correction (timer/brackets.py)
+    undecided: () => t("raced before a correction upstream; its racers are not decided now"),
+    changed: (p) => t("raced as {raced_winner} v {raced_loser}; the bracket now has {top} v {bottom}", p),
+    bye_undo: () => t("a bye: this match is not raced; undo its result"),
+    void_undo: () => t("the undefeated champion won GF1; undo its result"),
     queued_twice: (p) => t("Already in the queue (position {position}): remove one entry if they race once", p),
   };
 

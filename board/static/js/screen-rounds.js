@@ -68,7 +68,7 @@
     const racer = slot.racer;
     const node = L.el("div", "match-side");
     node.appendChild(L.el("span", "match-seed", racer ? racer.seed : ""));
-    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? L.t("bye") : B.sourceText(slot.from)));
+    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? L.t("bye") : B.sourceText(slot)));
     const attempts = L.el("ol", "match-attempts");
     let best = null;
     if (racer) {
@@ -124,7 +124,7 @@
   }
 
   function slotName(slot) {
-    return slot.racer ? slot.racer.name : B.sourceText(slot.from);
+    return slot.racer ? slot.racer.name : B.sourceText(slot);
   }
 
   function needRuns(match) {
