@@ -99,6 +99,7 @@ def load_rounds(race: Race) -> None:
             advancement_to_dict(Advancement(AdvanceKind.ALL)),
             kind=str(RoundKind.TIMED),
             status=RoundStatus.OPEN,
+            state={"default_name": True},  # named by the board: pages word it (views)
         )
         race.store.save_round(info)
         stored[info.round_id] = info

@@ -102,6 +102,7 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "run_id": run.info.run_id,
         "round_id": run.info.round_id,
         "round_name": race.rounds[run.info.round_id].name,
+        "round_default_name": bool(race.rounds[run.info.round_id].state.get("default_name")),
         "round_status": race.rounds[run.info.round_id].status,
         "racer_id": run.info.racer_id,
         "racer": racer.alias if racer else "?",
@@ -228,6 +229,8 @@ def round_view(race: Race, round_id: str) -> dict[str, Any]:
     return {
         "round_id": info.round_id,
         "name": info.name,
+        # "Round 1", named by the board when staff gave no program: pages word it
+        "default_name": bool(info.state.get("default_name")),
         "seq": info.seq,
         "kind": info.kind,
         "status": info.status,
@@ -346,6 +349,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
     return {
         "track_id": track.track_id,
         "name": track.name,
+        "default_name": _default_track_name(race, track.track_id),  # config's "Track 1"
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
         "clock_rate": getattr(race.settings.gate_by_id(track.gate_id), "speed_factor", 1),
@@ -356,6 +360,12 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "queue": queue_view(race, track.round_id, track) if has_round else [],
         "teams": teams_view(race),
     }
+
+
+def _default_track_name(race: Race, track_id: str) -> bool:
+    """Whether the track's name is the settings' default (not one staff wrote)."""
+    settings = next((t for t in race.settings.track if t.id == track_id), None)
+    return settings is not None and "name" not in settings.model_fields_set
 
 
 def teams_view(race: Race) -> list[dict[str, Any]]:

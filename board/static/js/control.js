@@ -543,7 +543,7 @@
     if (!run) return;
     const closed = run.round_status === "closed";
     box.className = "correcting" + (closed ? " closed" : "");
-    const fields = { racer: run.racer, seq: run.seq, round: run.round_name, status: L.status(run.status) };
+    const fields = { racer: run.racer, seq: run.seq, round: L.roundName({ name: run.round_name, default_name: run.round_default_name }), status: L.status(run.status) };
     $("correcting-text").textContent = closed
       ? L.t("Correcting {racer}'s run {seq} ({round}, {status}). The round is closed: a change here changes results already announced.", fields)
       : L.t("Correcting {racer}'s run {seq} ({round}, {status}).", fields);
@@ -557,7 +557,8 @@
 
   // One run in a racer's list: round · run · status · laps · best lap. `laps`: the count.
   function runLine(run, laps) {
-    const round = run.round_status === "closed" ? L.t("{round} (closed)", { round: run.round_name }) : run.round_name;
+    const roundName = L.roundName({ name: run.round_name, default_name: run.round_default_name });
+    const round = run.round_status === "closed" ? L.t("{round} (closed)", { round: roundName }) : roundName;
     const best = run.best_lap_ms === null ? L.t("no valid lap") : L.t("best {time}", { time: L.fmtLap(run.best_lap_ms) });
     return [round, L.t("run {seq}", { seq: run.seq }), L.status(run.status), L.tn("{n} lap", "{n} laps", laps), best].join(" · ");
   }
@@ -745,7 +746,7 @@
     $("event-name").textContent = live.state.event.name;
     const round = track.round;
     if (!round) $("round-name").textContent = L.t("no round open");
-    else $("round-name").textContent = round.status === "closed" ? L.t("{round} (closed)", { round: round.name }) : round.name;
+    else $("round-name").textContent = round.status === "closed" ? L.t("{round} (closed)", { round: L.roundName(round) }) : L.roundName(round);
     $("format").textContent = round ? L.formatLabel(round) : L.t("open one under Program");
     $("speak").checked = live.state.settings.speak_laps;
     const sounds = live.state.settings.sounds || {};

@@ -128,6 +128,16 @@
     return parts && REASONS[parts.code] ? REASONS[parts.code](parts) : english;
   }
 
+  // A round's or a track's name: the board's own default ("Round 1", "Track 1", flagged
+  // `default_name` in the views) in the page's language; a name staff wrote as written.
+  function roundName(round) {
+    return round.default_name ? t("Round {n}", { n: 1 }) : round.name;
+  }
+
+  function trackName(track) {
+    return track.default_name ? t("Track {n}", { n: 1 }) : track.name;
+  }
+
   // Why a lap does not count, every reason in the page's language ("" for a valid lap).
   function lapReasons(lap) {
     const codes = lap.invalid_codes || [];
@@ -377,6 +387,6 @@
   }
 
   window.Lapgate = {
-    el, t, tn, lang, status, formatLabel, reason, lapReasons, gateState, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
+    el, t, tn, lang, status, formatLabel, roundName, trackName, reason, lapReasons, gateState, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
   };
 })();

@@ -77,7 +77,7 @@
     const next = live.nextRound(track);
     if (round) {
       const status = round.status === "closed" ? " · " + L.t("results") : round.status === "open" ? "" : " · " + L.status(round.status);
-      $("format").textContent = round.name + status + " · " + L.formatLabel(round);
+      $("format").textContent = L.roundName(round) + status + " · " + L.formatLabel(round);
     } else {
       $("format").textContent = next ? L.t("Next: {name}", { name: next.name }) : L.t("No round on track");
     }
@@ -98,7 +98,7 @@
     const img = $("round-chart");
     if (img.getAttribute("src") !== src) {
       img.src = src;
-      img.alt = L.t("Lap-time distribution of {name}", { name: round.name });
+      img.alt = L.t("Lap-time distribution of {name}", { name: L.roundName(round) });
     }
   }
 

@@ -219,7 +219,7 @@
     item.appendChild(L.el("span", "pg-seq", round.seq));
     const main = L.el("div", "pg-main");
     const title = L.el("div", "pg-title");
-    title.appendChild(L.el("span", "pg-name", round.name));
+    title.appendChild(L.el("span", "pg-name", L.roundName(round)));
     title.appendChild(L.el("span", "pg-badge " + round.status, isNext ? L.t("next") : L.status(round.status)));
     main.appendChild(title);
     main.appendChild(L.el("div", "pg-rules muted", rulesText(round)));

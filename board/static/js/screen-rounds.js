@@ -208,7 +208,7 @@
     list.replaceChildren();
     (lastLive.state.program || []).forEach((round) => {
       const item = L.el("li", "status-" + round.status + (next && round.round_id === next.round_id ? " next" : ""));
-      item.appendChild(L.el("span", "name", round.name));
+      item.appendChild(L.el("span", "name", L.roundName(round)));
       const label = next && round.round_id === next.round_id ? L.t("next") : STATUS_TEXT[round.status] ? STATUS_TEXT[round.status]() : L.status(round.status);
       item.appendChild(L.el("span", "state", label));
       list.appendChild(item);

@@ -131,7 +131,7 @@
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
-    setText("round-name", track.round ? track.round.name : "");
+    setText("round-name", track.round ? L.roundName(track.round) : "");
     setText("format", track.round ? L.formatLabel(track.round) : "");
     renderGates(state.gates);
     const run = track.run;
@@ -163,7 +163,7 @@
     $("screen").classList.toggle("waiting", waiting);
     if (waiting) {
       setText("waiting-event", state.event.name);
-      setText("waiting-round", track.round ? track.round.name + " · " + L.formatLabel(track.round) : "");
+      setText("waiting-round", track.round ? L.roundName(track.round) + " · " + L.formatLabel(track.round) : "");
       setText("waiting-next", next ? L.t("Next up: {names}", { names: next }) : "");
     }
     lastRunId = run ? run.run_id : null;
