@@ -209,14 +209,14 @@ def _model_of(race: Race, standing: Standing) -> dict[str, Any]:
     return {"model": run.info.model_name, "model_card": run.info.model_meta.get("card_id")}
 
 
-def _gap_ms(value_ns: int | None, gap_ns: int | None) -> int | None:
+def _gap_ms(value_ns: int | Fraction | None, gap_ns: int | Fraction | None) -> int | None:
     """The gap between a value and the one `gap_ns` before it, in whole ms of each."""
     if value_ns is None or gap_ns is None:
         return None
     return (_ms(value_ns) or 0) - (_ms(value_ns - gap_ns) or 0)
 
 
-def _ms(ns: int | None) -> int | None:
+def _ms(ns: int | Fraction | None) -> int | None:
     """Whole ms of an integer ns count, half up (as `ms_from_ns`, without Fractions)."""
     return None if ns is None else (2 * ns + NS_PER_MS) // (2 * NS_PER_MS)
 
