@@ -372,7 +372,11 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
             f"{racer.alias} was already in the queue (position {waiting[0].position + 1}); "
             "remove one entry if they race once"
         )
-        answer["warning_code"] = {"code": "queued_twice", "position": waiting[0].position + 1}
+        answer["warning_code"] = {
+            "code": "queued_twice",
+            "name": racer.alias,
+            "position": waiting[0].position + 1,
+        }
     return answer
 
 

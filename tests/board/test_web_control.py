@@ -264,7 +264,7 @@ def test_a_duplicate_queue_entry_is_queued_with_a_warning(board: Board) -> None:
     assert reply["ok"] and reply["warning"] == (
         "Ada was already in the queue (position 1); remove one entry if they race once"
     )
-    assert reply["warning_code"] == {"code": "queued_twice", "position": 1}
+    assert reply["warning_code"] == {"code": "queued_twice", "name": "Ada", "position": 1}
     assert [e["name"] for e in board.host.snapshot()["tracks"][0]["queue"]] == [
         "Ada",
         "Bob",

@@ -121,7 +121,7 @@
     changed: (p) => t("raced as {raced_winner} v {raced_loser}; the bracket now has {top} v {bottom}", p),
     bye_undo: () => t("a bye: this match is not raced; undo its result"),
     void_undo: () => t("the undefeated champion won GF1; undo its result"),
-    queued_twice: (p) => t("Already in the queue (position {position}): remove one entry if they race once", p),
+    queued_twice: (p) => t("{name} was already in the queue (position {position}); remove one entry if they race once", p),
   };
 
   function reason(parts, english) {
