@@ -480,6 +480,8 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
                 "kind": message.kind,
                 "gate_id": message.gate_id,
                 "text": message.text,
+                # `text` as a code and values (None: no code), for pages that word it
+                "code": {"code": message.code, **dict(message.params)} if message.code else None,
             }
 
 

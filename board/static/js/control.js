@@ -763,7 +763,7 @@
 
   function onUpdate(message) {
     if (message.type === "notice") {
-      const item = L.el("li", "", L.fmtTime(Date.now()) + " " + message.text);
+      const item = L.el("li", "", L.fmtTime(Date.now()) + " " + L.reason(message.code, message.text));
       $("notices").prepend(item);
       while ($("notices").children.length > 8) $("notices").lastChild.remove();
     }

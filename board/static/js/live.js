@@ -121,6 +121,10 @@
     changed: (p) => t("raced as {raced_winner} v {raced_loser}; the bracket now has {top} v {bottom}", p),
     bye_undo: () => t("a bye: this match is not raced; undo its result"),
     void_undo: () => t("the undefeated champion won GF1; undo its result"),
+    // notices to staff (board/live/views.py message_view)
+    off_track: (p) => t("{car} left the track: add a reset", p),
+    unassigned: (p) => t("crossing on gate {gate} with no run staged", p),
+    unassigned_transponder: (p) => t("crossing on gate {gate} with no run staged for transponder {transponder}", p),
     queued_twice: (p) => t("{name} was already in the queue (position {position}); remove one entry if they race once", p),
   };
 
