@@ -51,7 +51,9 @@
       const laps = L.el("div", "laps");
       run.laps.forEach((lap) => {
         const cls = (lap.valid ? "" : "invalid ") + (lap.number === run.best_lap_number ? "best" : "");
-        laps.appendChild(L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms)));
+        const item = L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms));
+        if (!lap.valid) item.title = L.lapReasons(lap); // why it does not count
+        laps.appendChild(item);
       });
       card.appendChild(laps);
       if (run.laps.length) {
