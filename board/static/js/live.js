@@ -99,7 +99,6 @@
     }
   }
 
-  // A number (points, an average) in the page's locale, with `digits` decimals.
   // Why the rules set a lap, a crossing or a bracket match aside, from its code and values
   // (timer/run.py's Reason, sent as `invalid_codes` / `ignored_crossings` / `ignored_code`;
   // a match's `flag_code`; queue_add's `warning_code`); `english`, the server's text, for a
@@ -166,6 +165,7 @@
     return detail ? t("{state} ({detail})", { state: known(), detail: detail }) : known();
   }
 
+  // A number (points, an average) in the page's locale, with `digits` decimals.
   function fmtNumber(value, digits) {
     if (value === null || value === undefined) return "—";
     const d = digits || 0;
