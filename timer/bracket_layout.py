@@ -73,6 +73,14 @@ def source_label(source: Source) -> str:
     return f"loser of {source.match_id}"
 
 
+def source_parts(source: Source) -> dict[str, str | int]:
+    """`source_label`'s parts, for pages that word it in their own language."""
+    if isinstance(source, Seed):
+        return {"kind": "seed", "seed": source.seed}
+    kind = "winner" if isinstance(source, WinnerOf) else "loser"
+    return {"kind": kind, "match": source.match_id}
+
+
 @dataclass(frozen=True, slots=True)
 class MatchSlot:
     """One match of the layout. `wave`: the earliest round of play it can be raced in."""

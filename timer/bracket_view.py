@@ -16,8 +16,12 @@ The shape (every key always present):
 
     match  = {"id": "W1-1", "side": str, "round": int, "index": int, "status": str,
               "top": slot, "bottom": slot, "winner": racer | None, "loser": racer | None,
-              "note": str, "flag_reason": str, "current": bool, "final_stage": bool}
-    slot   = {"racer": racer | None, "bye": bool, "from": "seed 3" | "winner of W1-2" | …}
+              "note": str, "flag_reason": str, "flag_code": flag | None,
+              "current": bool, "final_stage": bool}
+    slot   = {"racer": racer | None, "bye": bool, "from": "seed 3" | "winner of W1-2" | …,
+              "source": {"kind": "seed", "seed": 3} | {"kind": "winner" | "loser", "match": id}}
+    flag   = {"code": "undecided" | "bye_undo" | "void_undo"} | {"code": "changed",
+              "raced_winner": name, "raced_loser": name, "top": name, "bottom": name}
     racer  = {"id": str, "name": str, "seed": int, "losses": int}
 
 Names are returned as given; the page must escape them when rendering.
@@ -28,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from lapgate.timer.bracket_layout import Side, source_label
+from lapgate.timer.bracket_layout import Side, source_label, source_parts
 from lapgate.timer.brackets import BracketState, Bye, MatchState, Occupant
 
 SIDE_TITLES = {
@@ -65,19 +69,30 @@ def _match(
             "racer": _occupant(state, names, match.top),
             "bye": isinstance(match.top, Bye),
             "from": source_label(slot.top),
+            "source": source_parts(slot.top),
         },
         "bottom": {
             "racer": _occupant(state, names, match.bottom),
             "bye": isinstance(match.bottom, Bye),
             "from": source_label(slot.bottom),
+            "source": source_parts(slot.bottom),
         },
         "winner": _occupant(state, names, match.winner),
         "loser": _occupant(state, names, match.loser),
         "note": match.note,
         "flag_reason": match.flag_reason,
+        "flag_code": _flag_code(names, match),
         "current": match.match_id == current,
         "final_stage": slot.final_stage,
     }
+
+
+def _flag_code(names: Mapping[str, str], match: MatchState) -> dict[str, str] | None:
+    """`flag_reason` as its code and values (racers by name), or None when not flagged."""
+    code, params = match.flag_code
+    if not code:
+        return None
+    return {"code": code, **{key: names.get(racer, racer) for key, racer in params}}
 
 
 def round_title(side: Side, round_number: int, rounds_in_side: int) -> str:

@@ -124,6 +124,10 @@ class MatchState:
     note: str = ""
     flag_reason: str = ""
     needs_undo: bool = False  # flagged, but not raceable (a bye or a void GF2): undo it
+    # `flag_reason` as a code with its values, for pages that word it in their own language:
+    # undecided, changed (raced_winner, raced_loser, top, bottom: racer ids), bye_undo,
+    # void_undo
+    flag_code: tuple[str, tuple[tuple[str, str], ...]] = ("", ())
 
     @property
     def match_id(self) -> str:
@@ -333,14 +337,16 @@ def _resolve(
         if result is None:
             return MatchState(slot, top, bottom, MatchStatus.WAITING)
         why = "raced before a correction upstream; its racers are not decided now"
-        return _flagged(slot, top, bottom, result, why)
+        return _flagged(slot, top, bottom, result, why, ("undecided", ()))
     if result is None:
         return MatchState(slot, top, bottom, MatchStatus.READY)
     event_id, outcome = result
     if {outcome.winner_id, outcome.loser_id} != {top, bottom}:
         raced = f"{outcome.winner_id} v {outcome.loser_id}"
         why = f"raced as {raced}; the bracket now has {top} v {bottom}"
-        return _flagged(slot, top, bottom, result, why)
+        pairs = (outcome.winner_id, outcome.loser_id, str(top), str(bottom))
+        params = tuple(zip(("raced_winner", "raced_loser", "top", "bottom"), pairs, strict=True))
+        return _flagged(slot, top, bottom, result, why, ("changed", params))
     return MatchState(
         slot,
         top,
@@ -363,7 +369,8 @@ def _without_race(
     """A void GF2 or a walkover (bye); a result recorded for it is flagged."""
     if result is not None:
         why = unneeded or "a bye: this match is not raced"
-        flagged = _flagged(slot, top, bottom, result, f"{why}; undo its result")
+        code = ("void_undo" if unneeded else "bye_undo", ())
+        flagged = _flagged(slot, top, bottom, result, f"{why}; undo its result", code)
         return replace(flagged, needs_undo=True)
     if unneeded:
         return MatchState(slot, top, bottom, MatchStatus.VOID, note=unneeded)
@@ -379,10 +386,20 @@ def _flagged(
     bottom: Occupant,
     result: tuple[int, MatchResult],
     why: str,
+    code: tuple[str, tuple[tuple[str, str], ...]],
 ) -> MatchState:
     event_id, outcome = result
     return MatchState(
-        slot, top, bottom, MatchStatus.FLAGGED, None, None, event_id, outcome.note, why
+        slot,
+        top,
+        bottom,
+        MatchStatus.FLAGGED,
+        None,
+        None,
+        event_id,
+        outcome.note,
+        why,
+        flag_code=code,
     )
 
 

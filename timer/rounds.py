@@ -23,6 +23,7 @@ who was left out, so staff can see it and decide.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
@@ -263,6 +264,33 @@ def check_may_run(
 def _ordinal(n: int) -> str:
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
+
+
+_REASON_FORMS = (
+    (re.compile(r"(?P<nth>\d+)(?:st|nd|rd|th) overall"), "overall"),
+    (re.compile(r"(?P<nth>\d+)(?:st|nd|rd|th) not already qualified"), "not_qualified"),
+    (re.compile(r"(?P<nth>\d+)(?:st|nd|rd|th) place"), "place"),
+    (re.compile(r"(?P<nth>\d+)(?:st|nd|rd|th) in (?P<region>.+)"), "region"),
+    (re.compile(r"finalist, (?P<losses>\d+) loss\(es\)"), "finalist"),
+    (re.compile(r"named"), "named"),
+)
+
+
+def reason_parts(why: str) -> dict[str, str | int] | None:
+    """An advancement reason as this module words it, as a code and values for pages that
+    word it in their own language: "3rd overall" → {"code": "overall", "nth": 3}; codes
+    overall, not_qualified, place (nth), region (nth, region), finalist (losses), named.
+    None for other text. Outcomes are stored as their English text, so the code is read
+    back from it here, beside the wording, rather than by every page."""
+    for pattern, code in _REASON_FORMS:
+        found = pattern.fullmatch(why)
+        if found:
+            values = found.groupdict()
+            return {
+                "code": code,
+                **{k: v if k == "region" else int(v) for k, v in values.items()},
+            }
+    return None
 
 
 def advance(

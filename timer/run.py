@@ -42,7 +42,7 @@ from lapgate.timer.events import (
     TimeUp,
     Undo,
 )
-from lapgate.timer.units import NS_PER_S, format_s
+from lapgate.timer.units import NS_PER_S, format_s, ms_from_ns
 
 TIME_LIMIT_RANGE_S = (10, 600)
 MAX_RESETS_RANGE = (0, 10)
@@ -135,6 +135,22 @@ class RunLog:
 
 
 @dataclass(frozen=True, slots=True)
+class Reason:
+    """Why the rules set a lap or a crossing aside: `text` in English (logs, the API) and
+    `code` with its values `params`, for pages that word it in their own language.
+    Codes: resets (resets, allowed), staff, staff_note (note); for crossings finished,
+    ended, not_started, lockout (gap_ms, lockout_ms), time_limit, grace."""
+
+    code: str
+    text: str
+    params: tuple[tuple[str, int | str], ...] = ()
+
+    def parts(self) -> dict[str, int | str]:
+        """The code and its values as one flat mapping (as the views send it)."""
+        return {"code": self.code, **dict(self.params)}
+
+
+@dataclass(frozen=True, slots=True)
 class Lap:
     """A completed lap. `end_event_id` is the log id of the crossing that ended it."""
 
@@ -147,6 +163,7 @@ class Lap:
     end_source: LapSource
     end_event_id: int
     invalidated_by_staff: bool = False
+    invalid_why: tuple[Reason, ...] = ()  # `invalid_reasons` with their codes
 
     @property
     def duration_ns(self) -> int:
@@ -162,6 +179,7 @@ class CrossingOutcome:
     source: LapSource
     accepted: bool
     reason: str = ""  # why it was ignored; empty when accepted
+    why: Reason | None = None  # `reason` with its code
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,34 +245,43 @@ class _Fold:
             return None
         return self.started_ns + self.config.time_limit_ns
 
-    def ignore(self, event_id: int, t_ns: int, source: LapSource, reason: str) -> None:
-        self.outcomes.append(CrossingOutcome(event_id, t_ns, source, False, reason))
+    def ignore(self, event_id: int, t_ns: int, source: LapSource, why: Reason) -> None:
+        self.outcomes.append(CrossingOutcome(event_id, t_ns, source, False, why.text, why))
 
     def crossing(self, event_id: int, t_ns: int, source: LapSource) -> None:
         """Apply one crossing, in time order, to the lap boundaries."""
         config = self.config
         if self.finished_ns is not None:
-            return self.ignore(event_id, t_ns, source, "after the run finished")
+            return self.ignore(event_id, t_ns, source, Reason("finished", "after the run finished"))
         if self.stop_ns is not None and t_ns > self.stop_ns:
-            return self.ignore(event_id, t_ns, source, "after the run was ended")
+            return self.ignore(event_id, t_ns, source, Reason("ended", "after the run was ended"))
         staff_start = config.start_mode is StartMode.STAFF
         if staff_start and (self.started_ns is None or t_ns <= self.started_ns):
-            return self.ignore(event_id, t_ns, source, "before staff started the run")
+            return self.ignore(
+                event_id, t_ns, source, Reason("not_started", "before staff started the run")
+            )
         # One car per run, so one lockout: a crossing too soon after the last accepted one
         # (any sensor, or a manual lap) is the same car pressing the strips again, or a
         # second press of Manual lap (a double click): it never makes a lap that short.
         if self.boundaries and t_ns - self.boundaries[-1].t_ns < config.lockout_ns:
-            gap = format_s(t_ns - self.boundaries[-1].t_ns)
-            lockout = format_s(config.lockout_ns)
-            why = f"{gap} s after the last crossing, inside the {lockout} s lockout"
-            return self.ignore(event_id, t_ns, source, why)
+            gap_ns = t_ns - self.boundaries[-1].t_ns
+            text = (
+                f"{format_s(gap_ns)} s after the last crossing, "
+                f"inside the {format_s(config.lockout_ns)} s lockout"
+            )
+            params = (("gap_ms", ms_from_ns(gap_ns)), ("lockout_ms", ms_from_ns(config.lockout_ns)))
+            return self.ignore(event_id, t_ns, source, Reason("lockout", text, params))
         deadline = self.deadline_ns
         if deadline is not None and t_ns > deadline:
             hard = config.expiry is ExpiryPolicy.HARD
             late_limit = deadline + (0 if hard else config.grace_ns)
             if t_ns > late_limit:
                 self.finished_ns = late_limit
-                why = "after the time limit" if hard else "after the grace period"
+                why = (
+                    Reason("time_limit", "after the time limit")
+                    if hard
+                    else Reason("grace", "after the grace period")
+                )
                 return self.ignore(event_id, t_ns, source, why)
             self.finished_ns = t_ns  # the lap in progress completes within the grace
         self.outcomes.append(CrossingOutcome(event_id, t_ns, source, True))
@@ -361,13 +388,18 @@ def _laps(fold: _Fold, events: list[RunEvent]) -> tuple[Lap, ...]:
         zip(spans, resets, marks, strict=True), start=1
     ):
         end = fold.boundaries[end_index]
-        reasons: list[str] = []
+        reasons: list[Reason] = []
         if max_resets is not None and lap_resets > max_resets:
-            reasons.append(f"{lap_resets} resets, {max_resets} allowed")
+            text = f"{lap_resets} resets, {max_resets} allowed"
+            params = (("resets", lap_resets), ("allowed", max_resets))
+            reasons.append(Reason("resets", text, params))
         last_mark = lap_marks[-1] if lap_marks else None
         by_staff = isinstance(last_mark, InvalidateLap)
-        if isinstance(last_mark, InvalidateLap):
-            reasons.append(f"staff: {last_mark.reason}" if last_mark.reason else "staff")
+        if isinstance(last_mark, InvalidateLap) and last_mark.reason:
+            note = last_mark.reason
+            reasons.append(Reason("staff_note", f"staff: {note}", (("note", note),)))
+        elif isinstance(last_mark, InvalidateLap):
+            reasons.append(Reason("staff", "staff"))
         laps.append(
             Lap(
                 number,
@@ -375,10 +407,11 @@ def _laps(fold: _Fold, events: list[RunEvent]) -> tuple[Lap, ...]:
                 end.t_ns,
                 lap_resets,
                 not reasons,
-                tuple(reasons),
+                tuple(r.text for r in reasons),
                 end.source,
                 end.event_id,
                 by_staff,
+                tuple(reasons),
             )
         )
     return tuple(laps)

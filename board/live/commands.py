@@ -265,6 +265,11 @@ def queue_add(race: Race, cmd: QueueAdd) -> Payload:
             f"{racer.alias} was already in the queue (position {waiting[0].position + 1}); "
             "remove one entry if they race once"
         )
+        answer["warning_code"] = {
+            "code": "queued_twice",
+            "name": racer.alias,
+            "position": waiting[0].position + 1,
+        }
     return answer
 
 
@@ -308,6 +313,7 @@ def manual_lap(race: Race, cmd: OnRun) -> Payload:
     outcome = next(c for c in run.state.crossings if c.event_id == answer["event_id"])
     if not outcome.accepted:
         answer["ignored"] = outcome.reason
+        answer["ignored_code"] = outcome.why.parts() if outcome.why else {}
     return answer
 
 

@@ -51,6 +51,7 @@ class Notice(Protocol):
     t_ns: int
     kind: str
     detail: str
+    sensor: str  # the sensor, link or car it is about ("" when none)
 
 
 class Gate(Protocol):
@@ -269,7 +270,9 @@ class EngineHost:
         self.race.crossing(crossing)
 
     def _notice(self, notice: Notice) -> None:
-        self.race.gate_notice(notice.gate_id, notice.kind, notice.detail, notice.t_ns)
+        self.race.gate_notice(
+            notice.gate_id, notice.kind, notice.detail, notice.t_ns, notice.sensor
+        )
 
     def _loop(self) -> None:
         while True:

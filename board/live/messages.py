@@ -49,6 +49,9 @@ class Notice:
     kind: str
     text: str
     gate_id: str = ""
+    # `text` as a code with its values, for pages that word it in their own language
+    code: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,6 +45,7 @@ from lapgate.timer.rounds import (
     already_qualified,
     bracket_qualification,
     entrants,
+    reason_parts,
 )
 from lapgate.timer.run import RunStatus
 
@@ -98,6 +99,7 @@ def load_rounds(race: Race) -> None:
             advancement_to_dict(Advancement(AdvanceKind.ALL)),
             kind=str(RoundKind.TIMED),
             status=RoundStatus.OPEN,
+            state={"default_name": True},  # named by the board: pages word it (views)
         )
         race.store.save_round(info)
         stored[info.round_id] = info
@@ -278,15 +280,24 @@ def preview(
     spec = race.specs[round_id]
     waiting = [s for s in spec.entry_from if s not in closed]
     reasons: dict[str, str] = {}
+    codes: dict[str, dict[str, str | int] | None] = {}  # `reasons` for pages that word them
     for source in spec.entry_from:
         for racer_id, why in known[source].reasons:
             reasons.setdefault(racer_id, f"{source}: {why}")
+            parts = reason_parts(why)
+            codes.setdefault(racer_id, {**parts, "round": source} if parts else None)
     problem = f"provisional: {', '.join(waiting)} not closed yet" if waiting else ""
     return {
         "round_id": round_id,
         "open_entry": False,
         "entrants": [
-            {"racer_id": r, "name": _name(race, r), "reason": reasons.get(r, "")} for r in ordered
+            {
+                "racer_id": r,
+                "name": _name(race, r),
+                "reason": reasons.get(r, ""),
+                "reason_code": codes.get(r),
+            }
+            for r in ordered
         ],
         "problem": problem,
         "waiting": waiting,  # the rounds `problem` names, for pages that word it themselves

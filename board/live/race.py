@@ -94,9 +94,12 @@ class Race(RaceRuns):
 
     # ---- gates, settings, announcements ---------------------------------------------
 
-    def gate_notice(self, gate_id: str, kind: str, detail: str, t_ns: int) -> None:
-        if kind == "off_track":
-            self.outbox.append(Notice(kind, detail, gate_id))
+    def gate_notice(
+        self, gate_id: str, kind: str, detail: str, t_ns: int, subject: str = ""
+    ) -> None:
+        """A gate adapter's notice; `subject`: the sensor, link or car it is about."""
+        if kind == "off_track":  # `subject` is the car
+            self.outbox.append(Notice(kind, detail, gate_id, kind, (("car", subject),)))
             return
         if kind == "started" and self.gates.get(gate_id, GateHealth()).level != "unknown":
             return  # the adapter already reported on itself

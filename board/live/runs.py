@@ -183,7 +183,12 @@ class RaceRuns(RaceQueues):
             text = f"crossing on gate {crossing.gate_id} with no run staged" + (
                 f" for transponder {crossing.transponder}" if crossing.transponder else ""
             )
-            self.outbox.append(Notice("unassigned", text, crossing.gate_id))
+            params: tuple[tuple[str, str], ...] = (("gate", crossing.gate_id),)
+            code = "unassigned"
+            if crossing.transponder:
+                code = "unassigned_transponder"
+                params = (*params, ("transponder", crossing.transponder))
+            self.outbox.append(Notice("unassigned", text, crossing.gate_id, code, params))
             return None
         self.record(run.info.run_id, GateCrossing(crossing))
         return run.info.run_id

@@ -26,6 +26,7 @@ from lapgate.board.live.race import Race, RunRecord, TrackRecord
 from lapgate.timer.events import RunEvent, event_to_dict
 from lapgate.timer.formats import FormatKind, best_window
 from lapgate.timer.leaderboard import Standing
+from lapgate.timer.rounds import reason_parts
 from lapgate.timer.run import Lap
 from lapgate.timer.staff import undoable
 from lapgate.timer.units import NS_PER_MS, ms_from_ns
@@ -47,6 +48,8 @@ def lap_view(lap: Lap) -> dict[str, Any]:
         "resets": lap.resets,
         "valid": lap.valid,
         "invalid_reasons": list(lap.invalid_reasons),
+        # the reasons' codes and values, for pages that word them (timer.run.Reason)
+        "invalid_codes": [why.parts() for why in lap.invalid_why],
         "source": str(lap.end_source),
         "end_event_id": lap.end_event_id,
         "invalidated_by_staff": lap.invalidated_by_staff,
@@ -99,6 +102,7 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
         "run_id": run.info.run_id,
         "round_id": run.info.round_id,
         "round_name": race.rounds[run.info.round_id].name,
+        "round_default_name": bool(race.rounds[run.info.round_id].state.get("default_name")),
         "round_status": race.rounds[run.info.round_id].status,
         "racer_id": run.info.racer_id,
         "racer": racer.alias if racer else "?",
@@ -139,7 +143,13 @@ def run_view(race: Race, run: RunRecord) -> dict[str, Any]:
             else None
         ),
         "ignored_crossings": [
-            {"event_id": c.event_id, "at_ms": at_ms(c.t_ns), "reason": c.reason} for c in ignored
+            {
+                "event_id": c.event_id,
+                "at_ms": at_ms(c.t_ns),
+                "reason": c.reason,
+                **(c.why.parts() if c.why else {}),
+            }
+            for c in ignored
         ],
         "undoable": [
             {
@@ -211,7 +221,7 @@ def _half_up_ms(ns: Fraction) -> int:
     return int((2 * ns + NS_PER_MS) // (2 * NS_PER_MS))
 
 
-def _ms(ns: int | None) -> int | None:
+def _ms(ns: int | Fraction | None) -> int | None:
     """Whole ms of an integer ns count, half up (as `ms_from_ns`, without Fractions)."""
     return None if ns is None else (2 * ns + NS_PER_MS) // (2 * NS_PER_MS)
 
@@ -224,6 +234,8 @@ def round_view(race: Race, round_id: str) -> dict[str, Any]:
     return {
         "round_id": info.round_id,
         "name": info.name,
+        # "Round 1", named by the board when staff gave no program: pages word it
+        "default_name": bool(info.state.get("default_name")),
         "seq": info.seq,
         "kind": info.kind,
         "status": info.status,
@@ -272,7 +284,12 @@ def program_round_view(race: Race, round_id: str) -> dict[str, Any]:
         if outcome is None
         else {
             "advanced": [
-                {"racer_id": r, "name": names.get(r, r), "reason": why}
+                {
+                    "racer_id": r,
+                    "name": names.get(r, r),
+                    "reason": why,
+                    "reason_code": reason_parts(why),
+                }
                 for r, why in outcome.reasons
             ],
             "tied_at_cut": [{"racer_id": r, "name": names.get(r, r)} for r in outcome.tied_at_cut],
@@ -337,6 +354,7 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
     return {
         "track_id": track.track_id,
         "name": track.name,
+        "default_name": _default_track_name(race, track.track_id),  # config's "Track 1"
         "gate_id": track.gate_id,
         "now_at_ms": at_ms(race.now_ns(track)),
         "clock_rate": getattr(race.settings.gate_by_id(track.gate_id), "speed_factor", 1),
@@ -347,6 +365,12 @@ def track_view(race: Race, track: TrackRecord) -> dict[str, Any]:
         "queue": queue_view(race, track.round_id, track) if has_round else [],
         "teams": teams_view(race),
     }
+
+
+def _default_track_name(race: Race, track_id: str) -> bool:
+    """Whether the track's name is the settings' default (not one staff wrote)."""
+    settings = next((t for t in race.settings.track if t.id == track_id), None)
+    return settings is not None and "name" not in settings.model_fields_set
 
 
 def teams_view(race: Race) -> list[dict[str, Any]]:
@@ -461,6 +485,8 @@ def message_view(race: Race, message: Message) -> dict[str, Any]:
                 "kind": message.kind,
                 "gate_id": message.gate_id,
                 "text": message.text,
+                # `text` as a code and values (None: no code), for pages that word it
+                "code": {"code": message.code, **dict(message.params)} if message.code else None,
             }
 
 

@@ -298,6 +298,7 @@ def _schemas() -> dict[str, Any]:
             resets=i,
             valid=b,
             invalid_reasons={"type": "array", "items": s},
+            invalid_codes={"type": "array", "items": {"type": "object"}},
             source=s,
             end_event_id=i,
             invalidated_by_staff=b,

@@ -40,3 +40,25 @@ def test_control_in_german_writes_its_questions_and_times_in_german(
     page.wait_for_function("!document.getElementById('confirm-dialog').open")
     board.host.sync()
     assert board.host.snapshot()["tracks"][0]["run"]["status"] == "running"
+
+
+def test_control_in_german_says_why_a_lap_does_not_count_in_german(
+    board: Board, served: str, page: Any
+) -> None:
+    """The board sends the reason as a code (`invalid_codes`); the page words it."""
+    board.queue("Alice")
+    board.stage()
+    board.cross(1)
+    board.cross(9.5)
+    board.host.execute("invalidate", {"lap": 1, "reason": "Schikane abgekürzt"})
+    board.host.sync()
+    page.goto(served + "/control?lang=de")
+    page.fill("input[name=password]", STAFF_PASSWORD)
+    page.click("main.login button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#laps tr.invalid-row').length === 1")
+    cells = page.eval_on_selector_all(
+        "#laps tr.invalid-row td", "tds => tds.map(td => td.textContent)"
+    )
+    assert "von der Rennleitung gestrichen: Schikane abgekürzt" in cells
+    # the gate's light says its state in German too (no adapter has reported: not started)
+    assert page.get_attribute("#gate-lights span", "title") == "nicht gestartet"

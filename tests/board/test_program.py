@@ -97,11 +97,15 @@ def test_a_round_opens_closes_and_its_advancers_enter_the_next(venue: Venue) -> 
     preview = venue.host.call(lambda race: program.preview(race, race.find_round("Final").round_id))
     assert names(preview["entrants"]) == ["Ann", "Ben", "Cat"]
     assert preview["problem"] == "provisional: Heats not closed yet"
+    first = preview["entrants"][0]  # why, in English and as a code for other languages
+    assert first["reason"] == "Heats: 1st overall"
+    assert first["reason_code"] == {"code": "overall", "nth": 1, "round": "Heats"}
     closed = venue.do("round_close", round_id="Heats")
     assert closed["left_in_queue"] == 0
     heats = venue.program()["Heats"]
     assert heats["status"] == "closed"
     assert names(heats["outcome"]["advanced"]) == ["Ann", "Ben", "Cat"]
+    assert heats["outcome"]["advanced"][1]["reason_code"] == {"code": "overall", "nth": 2}
     venue.do("round_open", round_id="Final")
     final = venue.program()["Final"]
     assert names(final["entrants"]) == ["Ann", "Ben", "Cat"]

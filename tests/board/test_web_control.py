@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from web_support import Board, login, screen_state
+from web_support import Board, login, screen_state, started_board
 
 from lapgate.board.live.commands import COMMANDS
+from lapgate.config import settings_from_dict
 
 ACTIONS = sorted(COMMANDS)
 
@@ -183,6 +184,10 @@ def test_a_whole_run_over_the_control_socket(board: Board) -> None:
     assert [lap["duration_ms"] for lap in run["laps"]] == [9000, 10500, 10000, 5000]
     assert [lap["resets"] for lap in run["laps"]] == [0, 1, 0, 1]
     assert [lap["valid"] for lap in run["laps"]] == [False, True, True, True]
+    # the reason in English and as a code with its values, for pages in other languages
+    assert run["laps"][0]["invalid_reasons"] == ["staff: cut the corner"]
+    assert run["laps"][0]["invalid_codes"] == [{"code": "staff_note", "note": "cut the corner"}]
+    assert run["laps"][1]["invalid_codes"] == []
     assert _act(control, "restore", lap=1)["ok"]
     last = board.host.snapshot()["tracks"][0]["run"]["undoable"][0]["event_id"]
     assert _act(control, "undo", event_id=last)["ok"]  # undo the restore
@@ -236,8 +241,10 @@ def test_manual_lap_and_reset_after_the_run_ended_are_refused(board: Board) -> N
     assert reply["ok"] and reply["ignored"] == (
         "0.020 s after the last crossing, inside the 3.000 s lockout"
     )
+    assert reply["ignored_code"] == {"code": "lockout", "gap_ms": 20, "lockout_ms": 3000}
     run = board.host.snapshot()["tracks"][0]["run"]
     assert [lap["duration_ms"] for lap in run["laps"]] == [10000, 5000]
+    assert run["ignored_crossings"][0]["code"] == "lockout"  # the view carries it too
     assert _act(control, "end")["ok"]
     board.clock.advance(1)
     for name, payload in (("manual_lap", {}), ("reset", {"delta": 1})):
@@ -257,6 +264,7 @@ def test_a_duplicate_queue_entry_is_queued_with_a_warning(board: Board) -> None:
     assert reply["ok"] and reply["warning"] == (
         "Ada was already in the queue (position 1); remove one entry if they race once"
     )
+    assert reply["warning_code"] == {"code": "queued_twice", "name": "Ada", "position": 1}
     assert [e["name"] for e in board.host.snapshot()["tracks"][0]["queue"]] == [
         "Ada",
         "Bob",
@@ -358,3 +366,18 @@ def test_staff_start_mode_needs_the_start_action(board: Board) -> None:
     assert [lap["duration_ms"] for lap in run["laps"]] == [9000]
     reply = _act(control, "start")
     assert reply["status"] == 409 and "expected staged" in reply["error"]
+
+
+def test_names_the_board_made_up_are_flagged_for_pages_to_word(board: Board) -> None:
+    """No program and no track name in the settings: "Round 1" and "Track 1" are the
+    board's, so pages in other languages say them in theirs (a name staff wrote is not)."""
+    snapshot = board.host.snapshot()
+    track = snapshot["tracks"][0]
+    assert (track["name"], track["default_name"]) == ("Track 1", True)
+    assert (track["round"]["name"], track["round"]["default_name"]) == ("Round 1", True)
+    assert snapshot["program"][0]["default_name"] is True
+    named = started_board(settings_from_dict({"track": [{"id": "main", "name": "Main"}]}))
+    try:
+        assert named.host.snapshot()["tracks"][0]["default_name"] is False
+    finally:
+        named.host.stop()

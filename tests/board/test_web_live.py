@@ -147,6 +147,7 @@ def test_crossing_without_a_run_is_a_notice_not_a_crash(board: Board) -> None:
     [(_, update)] = _received(client)
     assert update["type"] == "notice"
     assert "no run staged" in update["text"]
+    assert update["code"] == {"code": "unassigned", "gate": "finish"}  # pages word it
 
 
 def test_a_run_whose_clock_went_back_is_timed_out(board: Board) -> None:
@@ -170,6 +171,8 @@ def test_gate_notices_set_the_health_lights(board: Board) -> None:
 
     board.host.call(lambda race: notice(race, "stuck"))
     assert board.host.snapshot()["gates"]["finish"]["level"] == "error"
+    # the light's kind is its code: pages word "stuck" and keep the adapter's detail
+    assert board.host.snapshot()["gates"]["finish"]["kind"] == "stuck"
     board.host.call(lambda race: notice(race, "started"))  # does not hide a real report
     assert board.host.snapshot()["gates"]["finish"]["level"] == "error"
     board.host.call(lambda race: notice(race, "released"))

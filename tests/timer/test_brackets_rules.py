@@ -76,6 +76,17 @@ def test_a_correction_recomputes_unraced_downstream_and_flags_raced() -> None:
     assert w21.status is MatchStatus.FLAGGED
     assert w21.racers == ("s1", "s5")
     assert "raced as s1 v s4" in w21.flag_reason
+    code, params = w21.flag_code  # the reason's code and values, for other languages
+    assert code == "changed"
+    assert dict(params) == {"raced_winner": "s1", "raced_loser": "s4", "top": "s1", "bottom": "s5"}
+    flagged = bracket_view(state, names={"s4": "Dan"})["brackets"][0]["rounds"][1]["matches"][0]
+    assert flagged["flag_code"] == {
+        "code": "changed",
+        "raced_winner": "s1",
+        "raced_loser": "Dan",
+        "top": "s1",
+        "bottom": "s5",
+    }
     assert state.flagged == ("W2-1",)
     assert state.next_up[0] == "W2-1"  # re-race it before anything else
     # staff re-race the flagged match with the racers the bracket now has
@@ -272,7 +283,12 @@ def test_view_model_is_json_ready_and_marks_current_and_next_up() -> None:
     assert [r["title"] for r in winners["rounds"]] == ["Quarter-finals", "Semi-finals", "Final"]
     first = winners["rounds"][0]["matches"][0]
     assert first["top"]["racer"]["name"] == "<b>Ann</b>"  # the page escapes it
-    assert first["bottom"] == {"racer": None, "bye": True, "from": "seed 8"}
+    assert first["bottom"] == {
+        "racer": None,
+        "bye": True,
+        "from": "seed 8",
+        "source": {"kind": "seed", "seed": 8},  # for pages that word it themselves
+    }
     assert first["status"] == "walkover"
     current = [
         m for b in view["brackets"] for r in b["rounds"] for m in r["matches"] if m["current"]

@@ -25,6 +25,7 @@ from lapgate.timer.rounds import (
     current_round,
     entrants,
     open_bracket,
+    reason_parts,
     round_summary,
 )
 from lapgate.timer.run import Lap, RunStatus
@@ -194,3 +195,21 @@ def test_advancement_round_trips_through_a_dict() -> None:
         advancement_from_dict({"kind": "best"})
     with pytest.raises(RuleViolation, match="got count 0"):
         advancement_from_dict({"kind": "top"})
+
+
+@pytest.mark.parametrize(
+    ("why", "parts"),
+    [
+        ("3rd overall", {"code": "overall", "nth": 3}),
+        ("1st not already qualified", {"code": "not_qualified", "nth": 1}),
+        ("2nd place", {"code": "place", "nth": 2}),
+        ("1st in Europe", {"code": "region", "nth": 1, "region": "Europe"}),
+        ("finalist, 1 loss(es)", {"code": "finalist", "losses": 1}),
+        ("named", {"code": "named"}),
+        ("a reason staff typed", None),
+    ],
+)
+def test_advancement_reasons_read_back_as_codes(
+    why: str, parts: dict[str, str | int] | None
+) -> None:
+    assert reason_parts(why) == parts

@@ -164,6 +164,9 @@ def test_a_lap_over_the_reset_limit_is_invalid_and_breaks_an_average_window() ->
     lap3 = run_state(log).laps[2]
     assert not lap3.valid
     assert lap3.invalid_reasons == ("2 resets, 1 allowed",)
+    assert [why.parts() for why in lap3.invalid_why] == [
+        {"code": "resets", "resets": 2, "allowed": 1}  # for pages in other languages
+    ]
     runs = [RunLaps("r", 1, RunStatus.RUNNING, run_state(log).laps)]
     assert metric(Format.average(3), runs) is None  # laps 1-2 and 4-5: no 3 in a row
     assert metric(Format.average(2), runs) is not None
@@ -182,6 +185,9 @@ def test_staff_invalidate_and_restore_a_lap() -> None:
     log = record(log, InvalidateLap(at_ns=11 * S, reason="cut the chicane"))
     lap1 = run_state(log).laps[0]
     assert (lap1.valid, lap1.invalid_reasons) == (False, ("staff: cut the chicane",))
+    assert [why.parts() for why in lap1.invalid_why] == [
+        {"code": "staff_note", "note": "cut the chicane"}
+    ]
     with pytest.raises(RuleViolation, match="already invalidated"):
         record(log, InvalidateLap(at_ns=11 * S))
     log = record(log, RestoreLap(at_ns=11 * S))

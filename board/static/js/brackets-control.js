@@ -248,7 +248,7 @@
     decided.forEach((match) => {
       const item = L.el("li", match.status === "flagged" ? "flagged" : "");
       item.appendChild(L.el("span", "bkc-id", match.id));
-      const text = match.winner ? beatText(match.winner.name, match.loser.name, timesOf(match)) : L.t("flagged: {reason}", { reason: match.flag_reason });
+      const text = match.winner ? beatText(match.winner.name, match.loser.name, timesOf(match)) : L.t("flagged: {reason}", { reason: L.reason(match.flag_code, match.flag_reason) });
       item.appendChild(L.el("span", "bkc-names", text));
       const other = match.winner && match.loser ? match.loser : null;
       if (other) {

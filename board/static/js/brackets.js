@@ -23,13 +23,14 @@
   // Words of the bracket view (timer/bracket_view.py, board/live/brackets.py) said in the
   // page's language; what a page cannot recognise stays as the view wrote it.
 
-  // Where a slot's racer comes from: "seed 3", "winner of W1-2", "loser of W1-2".
-  function sourceText(from) {
-    const found = /^(seed|winner of|loser of) (.+)$/.exec(from || "");
-    if (!found) return from;
-    if (found[1] === "seed") return L.t("seed {n}", { n: found[2] });
-    if (found[1] === "winner of") return L.t("winner of {match}", { match: found[2] });
-    return L.t("loser of {match}", { match: found[2] });
+  // Where a slot's racer comes from, from its parts (`source`: a seed, or the winner or
+  // loser of a match); the view's English `from` for anything else.
+  function sourceText(slot) {
+    const source = slot.source || {};
+    if (source.kind === "seed") return L.t("seed {n}", { n: source.seed });
+    if (source.kind === "winner") return L.t("winner of {match}", { match: source.match });
+    if (source.kind === "loser") return L.t("loser of {match}", { match: source.match });
+    return slot.from;
   }
 
   // A round's title by its place in its side, as timer/bracket_view.py's round_title names it.
@@ -88,7 +89,7 @@
     let name;
     if (racer) name = L.el("span", "bk-racer", racer.name);
     else if (slot.bye) name = L.el("span", "bk-racer bk-tbd", L.t("bye"));
-    else name = L.el("span", "bk-racer bk-tbd", sourceText(slot.from));
+    else name = L.el("span", "bk-racer bk-tbd", sourceText(slot));
     node.appendChild(name);
     node.appendChild(L.el("span", "bk-mark", winner ? "✓" : ""));
     if (racer) node.dataset.racer = racer.id;
@@ -108,7 +109,7 @@
     node.appendChild(slotNode(match, "top"));
     node.appendChild(slotNode(match, "bottom"));
     if (match.note && match.status === "decided") node.appendChild(L.el("div", "bk-note digits", noteText(match.note)));
-    if (match.flag_reason) node.appendChild(L.el("div", "bk-flag", match.flag_reason));
+    if (match.flag_reason) node.appendChild(L.el("div", "bk-flag", L.reason(match.flag_code, match.flag_reason)));
     return node;
   }
 
@@ -194,8 +195,8 @@
   let live = null;
 
   function matchLine(match) {
-    const top = match.top.racer ? match.top.racer.name : sourceText(match.top.from);
-    const bottom = match.bottom.racer ? match.bottom.racer.name : sourceText(match.bottom.from);
+    const top = match.top.racer ? match.top.racer.name : sourceText(match.top);
+    const bottom = match.bottom.racer ? match.bottom.racer.name : sourceText(match.bottom);
     const item = L.el("li", match.current ? "current" : "");
     item.appendChild(L.el("span", "bk-id", match.id));
     item.appendChild(L.el("span", "bk-vs-name", top));
@@ -214,7 +215,7 @@
         const racer = slot.racer;
         const line = L.el("div", "bk-current-racer");
         line.appendChild(L.el("span", "bk-seed", racer ? racer.seed : ""));
-        line.appendChild(L.el("span", "bk-racer", racer ? racer.name : sourceText(slot.from)));
+        line.appendChild(L.el("span", "bk-racer", racer ? racer.name : sourceText(slot)));
         box.appendChild(line);
         if (i === 0) box.appendChild(L.el("div", "bk-vs big", "v"));
       });

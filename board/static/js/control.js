@@ -195,7 +195,7 @@
     unstage: () => act("unstage", { track_id: root.dataset.track || null }),
     start: () => act("start", runPayload()),
     manual_lap: () => act("manual_lap", runPayload()).then((reply) => {
-      if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: reply.ignored }));
+      if (reply && reply.ok && reply.ignored) toast(L.t("Manual lap ignored: {reason}", { reason: L.reason(reply.ignored_code, reply.ignored) }));
     }),
     reset_plus: () => act("reset", runPayload({ delta: 1, lap: selectedLap })),
     reset_minus: () => act("reset", runPayload({ delta: -1, lap: selectedLap })),
@@ -345,7 +345,7 @@
     if (!reply) { addRefused(payload); return; }
     if (reply.ok) {
       addDone(payload);
-      if (reply.warning) toast(reply.warning);
+      if (reply.warning) toast(L.reason(reply.warning_code, reply.warning));
       else if (sent) toast(sent.new_racer ? L.t("Queued as a new racer") : L.t("Queued"), true);
       return;
     }
@@ -468,7 +468,7 @@
       row.appendChild(L.el("td", "", lap.number));
       row.appendChild(L.el("td", "digits" + (lap.valid ? "" : " invalid"), L.fmtLap(lap.duration_ms)));
       row.appendChild(L.el("td", "", lap.resets));
-      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? L.t("manual") : L.t("ok")) : lap.invalid_reasons.join("; ")));
+      row.appendChild(L.el("td", "", lap.valid ? (lap.source === "manual" ? L.t("manual") : L.t("ok")) : L.lapReasons(lap)));
       row.addEventListener("click", () => { selectedLap = selectedLap === lap.number ? null : lap.number; renderRun(); });
       body.appendChild(row);
     });
@@ -543,7 +543,7 @@
     if (!run) return;
     const closed = run.round_status === "closed";
     box.className = "correcting" + (closed ? " closed" : "");
-    const fields = { racer: run.racer, seq: run.seq, round: run.round_name, status: L.status(run.status) };
+    const fields = { racer: run.racer, seq: run.seq, round: L.roundName({ name: run.round_name, default_name: run.round_default_name }), status: L.status(run.status) };
     $("correcting-text").textContent = closed
       ? L.t("Correcting {racer}'s run {seq} ({round}, {status}). The round is closed: a change here changes results already announced.", fields)
       : L.t("Correcting {racer}'s run {seq} ({round}, {status}).", fields);
@@ -557,7 +557,8 @@
 
   // One run in a racer's list: round · run · status · laps · best lap. `laps`: the count.
   function runLine(run, laps) {
-    const round = run.round_status === "closed" ? L.t("{round} (closed)", { round: run.round_name }) : run.round_name;
+    const roundName = L.roundName({ name: run.round_name, default_name: run.round_default_name });
+    const round = run.round_status === "closed" ? L.t("{round} (closed)", { round: roundName }) : roundName;
     const best = run.best_lap_ms === null ? L.t("no valid lap") : L.t("best {time}", { time: L.fmtLap(run.best_lap_ms) });
     return [round, L.t("run {seq}", { seq: run.seq }), L.status(run.status), L.tn("{n} lap", "{n} laps", laps), best].join(" · ");
   }
@@ -608,7 +609,7 @@
     tools.appendChild(smallButton(L.t("Rename"), "rename-racer", () => rename(racer.racer_id, racer.alias)));
     tools.appendChild(smallButton(L.t("Queue again"), "queue-racer", () => {
       act("queue_add", { racer_id: racer.racer_id, track_id: root.dataset.track || null }).then((reply) => {
-        if (reply && reply.ok) toast(reply.warning || L.t("{name} queued", { name: racer.alias }), !reply.warning);
+        if (reply && reply.ok) toast(reply.warning ? L.reason(reply.warning_code, reply.warning) : L.t("{name} queued", { name: racer.alias }), !reply.warning);
       });
     }));
     if (!racer.runs.length) tools.appendChild(smallButton(L.t("Delete racer"), "delete-racer", () => deleteRacer(racer), "danger"));
@@ -734,7 +735,7 @@
     box.replaceChildren();
     Object.keys(gates || {}).forEach((gateId) => {
       const light = L.el("span", "gate " + gates[gateId].level, gateId);
-      light.title = gates[gateId].detail;
+      light.title = L.gateState(gates[gateId]);
       box.appendChild(light);
     });
   }
@@ -745,7 +746,7 @@
     $("event-name").textContent = live.state.event.name;
     const round = track.round;
     if (!round) $("round-name").textContent = L.t("no round open");
-    else $("round-name").textContent = round.status === "closed" ? L.t("{round} (closed)", { round: round.name }) : round.name;
+    else $("round-name").textContent = round.status === "closed" ? L.t("{round} (closed)", { round: L.roundName(round) }) : L.roundName(round);
     $("format").textContent = round ? L.formatLabel(round) : L.t("open one under Program");
     $("speak").checked = live.state.settings.speak_laps;
     const sounds = live.state.settings.sounds || {};
@@ -762,7 +763,7 @@
 
   function onUpdate(message) {
     if (message.type === "notice") {
-      const item = L.el("li", "", L.fmtTime(Date.now()) + " " + message.text);
+      const item = L.el("li", "", L.fmtTime(Date.now()) + " " + L.reason(message.code, message.text));
       $("notices").prepend(item);
       while ($("notices").children.length > 8) $("notices").lastChild.remove();
     }

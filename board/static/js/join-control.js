@@ -134,7 +134,7 @@
   async function names() {
     try {
       const res = await fetch("/api/snapshot", { credentials: "same-origin" });
-      if (res.ok) (await res.json()).tracks.forEach((t) => { trackNames[t.track_id] = t.name; });
+      if (res.ok) (await res.json()).tracks.forEach((t) => { trackNames[t.track_id] = L.trackName(t); });
     } catch (e) { /* names fall back to ids */ }
   }
   names().then(refresh);

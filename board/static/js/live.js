@@ -99,6 +99,72 @@
     }
   }
 
+  // Why the rules set a lap, a crossing or a bracket match aside, from its code and values
+  // (timer/run.py's Reason, sent as `invalid_codes` / `ignored_crossings` / `ignored_code`;
+  // a match's `flag_code`; queue_add's `warning_code`); `english`, the server's text, for a
+  // code this page does not know.
+  const REASONS = {
+    resets: (p) => t("{resets} resets, {allowed} allowed", p),
+    staff: () => t("invalidated by staff"),
+    staff_note: (p) => t("invalidated by staff: {reason}", { reason: p.note }),
+    finished: () => t("after the run finished"),
+    ended: () => t("after the run was ended"),
+    not_started: () => t("before staff started the run"),
+    lockout: (p) => t("{gap} s after the last crossing, inside the {lockout} s lockout", {
+      gap: fmtNumber(p.gap_ms / 1000, 3), lockout: fmtNumber(p.lockout_ms / 1000, 3),
+    }),
+    time_limit: () => t("after the time limit"),
+    grace: () => t("after the grace period"),
+    // a bracket match flagged by a correction (timer/brackets.py)
+    undecided: () => t("raced before a correction upstream; its racers are not decided now"),
+    changed: (p) => t("raced as {raced_winner} v {raced_loser}; the bracket now has {top} v {bottom}", p),
+    bye_undo: () => t("a bye: this match is not raced; undo its result"),
+    void_undo: () => t("the undefeated champion won GF1; undo its result"),
+    // notices to staff (board/live/views.py message_view)
+    off_track: (p) => t("{car} left the track: add a reset", p),
+    unassigned: (p) => t("crossing on gate {gate} with no run staged", p),
+    unassigned_transponder: (p) => t("crossing on gate {gate} with no run staged for transponder {transponder}", p),
+    queued_twice: (p) => t("{name} was already in the queue (position {position}); remove one entry if they race once", p),
+  };
+
+  function reason(parts, english) {
+    return parts && REASONS[parts.code] ? REASONS[parts.code](parts) : english;
+  }
+
+  // A round's or a track's name: the board's own default ("Round 1", "Track 1", flagged
+  // `default_name` in the views) in the page's language; a name staff wrote as written.
+  function roundName(round) {
+    return round.default_name ? t("Round {n}", { n: 1 }) : round.name;
+  }
+
+  function trackName(track) {
+    return track.default_name ? t("Track {n}", { n: 1 }) : track.name;
+  }
+
+  // Why a lap does not count, every reason in the page's language ("" for a valid lap).
+  function lapReasons(lap) {
+    const codes = lap.invalid_codes || [];
+    return (lap.invalid_reasons || []).map((text, i) => reason(codes[i], text)).join("; ");
+  }
+
+  // A gate's light in words, from its kind (board/live/state.py NOTICE_LEVELS; hardware
+  // notices); the adapter's own detail (sensor, address) stays as it wrote it.
+  const GATE_STATES = {
+    "": () => t("not started"), started: () => t("running"), factory: () => t("running"),
+    stuck: () => t("sensor stuck"), disconnected: () => t("disconnected"),
+    bad_bytes: () => t("unreadable data"), silent: () => t("sensor missed crossings"),
+    drift: () => t("clock drift"), reconnected: () => t("reconnected"),
+    released: () => t("sensor released"), failed: () => t("did not start"),
+    store: () => t("results are not being saved"),
+  };
+
+  function gateState(gate) {
+    const known = gate && GATE_STATES[gate.kind];
+    if (!known) return gate ? gate.detail : "";
+    const detail = gate.kind === "" || gate.kind === "started" ? "" : gate.detail;
+    return detail ? t("{state} ({detail})", { state: known(), detail: detail }) : known();
+  }
+
   // A number (points, an average) in the page's locale, with `digits` decimals.
   function fmtNumber(value, digits) {
     if (value === null || value === undefined) return "—";
@@ -325,6 +391,6 @@
   }
 
   window.Lapgate = {
-    el, t, tn, lang, status, formatLabel, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
+    el, t, tn, lang, status, formatLabel, roundName, trackName, reason, lapReasons, gateState, fmtLap, fmtLapTenths, fmtClock, fmtGap, fmtNumber, fmtTime, connect, applyPatch,
   };
 })();

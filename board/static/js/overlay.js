@@ -10,7 +10,7 @@
     const track = live.track();
     if (!track) return;
     $("round-name").textContent = track.round
-      ? track.round.name + " · " + L.formatLabel(track.round)
+      ? L.roundName(track.round) + " · " + L.formatLabel(track.round)
       : L.t("No round open");
     const run = track.run;
     $("racer").textContent = run ? run.racer : "—";

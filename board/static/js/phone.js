@@ -51,7 +51,9 @@
       const laps = L.el("div", "laps");
       run.laps.forEach((lap) => {
         const cls = (lap.valid ? "" : "invalid ") + (lap.number === run.best_lap_number ? "best" : "");
-        laps.appendChild(L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms)));
+        const item = L.el("span", "digits " + cls, lap.number + ": " + L.fmtLap(lap.duration_ms));
+        if (!lap.valid) item.title = L.lapReasons(lap); // why it does not count
+        laps.appendChild(item);
       });
       card.appendChild(laps);
       if (run.laps.length) {
@@ -77,7 +79,7 @@
     const next = live.nextRound(track);
     if (round) {
       const status = round.status === "closed" ? " · " + L.t("results") : round.status === "open" ? "" : " · " + L.status(round.status);
-      $("format").textContent = round.name + status + " · " + L.formatLabel(round);
+      $("format").textContent = L.roundName(round) + status + " · " + L.formatLabel(round);
     } else {
       $("format").textContent = next ? L.t("Next: {name}", { name: next.name }) : L.t("No round on track");
     }
@@ -98,7 +100,7 @@
     const img = $("round-chart");
     if (img.getAttribute("src") !== src) {
       img.src = src;
-      img.alt = L.t("Lap-time distribution of {name}", { name: round.name });
+      img.alt = L.t("Lap-time distribution of {name}", { name: L.roundName(round) });
     }
   }
 

@@ -97,24 +97,22 @@
     return L.lang === "en" ? englishOrdinal(n) : L.t("{n}. (a place)", { n: n });
   }
 
-  // Why a racer advanced, as timer/rounds.py words it ("3rd overall", "2nd in Europe",
-  // "1st place", "named", …), in the page's language; an entrant's reason is
-  // "<round>: <why>". Unknown wording is shown as the board sent it.
-  function reasonText(reason) {
-    const from = /^(.*): ([^:]+)$/.exec(reason || "");
-    if (from) return from[1] + ": " + reasonText(from[2]);
-    let found = /^(\d+)(?:st|nd|rd|th) (overall|not already qualified|place)$/.exec(reason || "");
-    if (found) {
-      const nth = ordinal(Number(found[1]));
-      if (found[2] === "overall") return L.t("{nth} overall", { nth: nth });
-      if (found[2] === "place") return L.t("{nth} place", { nth: nth });
-      return L.t("{nth} not already qualified", { nth: nth });
-    }
-    found = /^(\d+)(?:st|nd|rd|th) in (.+)$/.exec(reason || "");
-    if (found) return L.t("{nth} in {region}", { nth: ordinal(Number(found[1])), region: found[2] });
-    found = /^finalist, (\d+) loss\(es\)$/.exec(reason || "");
-    if (found) return L.tn("finalist, {n} loss", "finalist, {n} losses", Number(found[1]));
-    return reason === "named" ? L.t("named") : reason;
+  // Why a racer advanced, from its code (timer/rounds.py reason_parts: "3rd overall" is
+  // {code: "overall", nth: 3}), in the page's language; an entrant's code also names the
+  // round it came from. Without a code, the reason as the board sent it.
+  const ADVANCED = {
+    overall: (c) => L.t("{nth} overall", { nth: ordinal(c.nth) }),
+    place: (c) => L.t("{nth} place", { nth: ordinal(c.nth) }),
+    not_qualified: (c) => L.t("{nth} not already qualified", { nth: ordinal(c.nth) }),
+    region: (c) => L.t("{nth} in {region}", { nth: ordinal(c.nth), region: c.region }),
+    finalist: (c) => L.tn("finalist, {n} loss", "finalist, {n} losses", c.losses),
+    named: () => L.t("named"),
+  };
+
+  function reasonText(reason, code) {
+    if (!code || !ADVANCED[code.code]) return reason;
+    const why = ADVANCED[code.code](code);
+    return code.round ? L.t("{round}: {reason}", { round: code.round, reason: why }) : why;
   }
 
   function rulesText(round) {
@@ -221,7 +219,7 @@
     item.appendChild(L.el("span", "pg-seq", round.seq));
     const main = L.el("div", "pg-main");
     const title = L.el("div", "pg-title");
-    title.appendChild(L.el("span", "pg-name", round.name));
+    title.appendChild(L.el("span", "pg-name", L.roundName(round)));
     title.appendChild(L.el("span", "pg-badge " + round.status, isNext ? L.t("next") : L.status(round.status)));
     main.appendChild(title);
     main.appendChild(L.el("div", "pg-rules muted", rulesText(round)));
@@ -302,7 +300,7 @@
     advanced.forEach((p) => {
       const item = L.el("li");
       item.appendChild(L.el("span", "pg-person", p.name));
-      if (p.reason) item.appendChild(L.el("span", "muted", " · " + reasonText(p.reason)));
+      if (p.reason) item.appendChild(L.el("span", "muted", " · " + reasonText(p.reason, p.reason_code)));
       ranked.appendChild(item);
     });
     box.appendChild(ranked);
@@ -389,7 +387,7 @@
       item.appendChild(button(L.t("Keep"), "small", () => { delete opening.remove[entrant.racer_id]; drawEntrants(); }));
       return item;
     }
-    item.appendChild(L.el("span", "od-reason", reasonText(entrant.reason)));
+    item.appendChild(L.el("span", "od-reason", reasonText(entrant.reason, entrant.reason_code)));
     item.appendChild(button(L.t("Remove…"), "small od-remove", () => askRemoval(item, entrant)));
     return item;
   }

@@ -68,7 +68,7 @@
     const racer = slot.racer;
     const node = L.el("div", "match-side");
     node.appendChild(L.el("span", "match-seed", racer ? racer.seed : ""));
-    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? L.t("bye") : B.sourceText(slot.from)));
+    node.appendChild(L.el("span", "match-name", racer ? racer.name : slot.bye ? L.t("bye") : B.sourceText(slot)));
     const attempts = L.el("ol", "match-attempts");
     let best = null;
     if (racer) {
@@ -124,7 +124,7 @@
   }
 
   function slotName(slot) {
-    return slot.racer ? slot.racer.name : B.sourceText(slot.from);
+    return slot.racer ? slot.racer.name : B.sourceText(slot);
   }
 
   function needRuns(match) {
@@ -208,7 +208,7 @@
     list.replaceChildren();
     (lastLive.state.program || []).forEach((round) => {
       const item = L.el("li", "status-" + round.status + (next && round.round_id === next.round_id ? " next" : ""));
-      item.appendChild(L.el("span", "name", round.name));
+      item.appendChild(L.el("span", "name", L.roundName(round)));
       const label = next && round.round_id === next.round_id ? L.t("next") : STATUS_TEXT[round.status] ? STATUS_TEXT[round.status]() : L.status(round.status);
       item.appendChild(L.el("span", "state", label));
       list.appendChild(item);

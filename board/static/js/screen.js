@@ -21,7 +21,7 @@
     box.replaceChildren();
     Object.keys(gates || {}).forEach((gateId) => {
       const light = L.el("span", "gate-light " + gates[gateId].level);
-      light.title = gateId + ": " + gates[gateId].detail;
+      light.title = gateId + ": " + L.gateState(gates[gateId]);
       box.appendChild(light);
     });
   }
@@ -40,16 +40,6 @@
     }
   }
 
-  // Why a lap does not count, as timer/run.py words it: "3 resets, 2 allowed", "staff",
-  // "staff: <what staff wrote>"; anything else as it came.
-  function reasonText(reason) {
-    const resets = /^(\d+) resets, (\d+) allowed$/.exec(reason);
-    if (resets) return L.t("{resets} resets, {allowed} allowed", { resets: resets[1], allowed: resets[2] });
-    if (reason === "staff") return L.t("invalidated by staff");
-    if (reason.startsWith("staff: ")) return L.t("invalidated by staff: {reason}", { reason: reason.slice(7) });
-    return reason;
-  }
-
   function renderLaps(run) {
     renderRunChart(run);
     const list = $("laps");
@@ -62,7 +52,7 @@
       item.appendChild(L.el("span", "n", lap.number));
       item.appendChild(L.el("span", "t digits", L.fmtLap(lap.duration_ms)));
       if (lap.resets) item.appendChild(L.el("span", "r", "↺" + lap.resets));
-      item.title = lap.invalid_reasons.map(reasonText).join("; ");
+      item.title = L.lapReasons(lap);
       list.appendChild(item);
     });
   }
@@ -141,7 +131,7 @@
     const track = live.track();
     if (!track) return;
     setText("event-name", state.event.name);
-    setText("round-name", track.round ? track.round.name : "");
+    setText("round-name", track.round ? L.roundName(track.round) : "");
     setText("format", track.round ? L.formatLabel(track.round) : "");
     renderGates(state.gates);
     const run = track.run;
@@ -173,7 +163,7 @@
     $("screen").classList.toggle("waiting", waiting);
     if (waiting) {
       setText("waiting-event", state.event.name);
-      setText("waiting-round", track.round ? track.round.name + " · " + L.formatLabel(track.round) : "");
+      setText("waiting-round", track.round ? L.roundName(track.round) + " · " + L.formatLabel(track.round) : "");
       setText("waiting-next", next ? L.t("Next up: {names}", { names: next }) : "");
     }
     lastRunId = run ? run.run_id : null;
