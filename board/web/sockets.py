@@ -16,10 +16,9 @@ once the kernel buffers are full, and from then on the queue grows by every upda
   update is a few hundred bytes to a few KB;
 - pings are sent by one `Pinger` thread: engine.io starts a new thread for every ping of
   every connection (it sleeps `ping_interval`, sends the ping, ends), 50 threads started and
-  ended each second at 500 screens. That churn, not any Python object, made the daemon's
-  RSS creep up in the hour-long soak (about 1 MB a minute at 500 screens): each
-  short thread allocates in one of glibc's per-thread malloc arenas, and the freed memory
-  stays scattered, resident, over all of them.
+  ended each second at 500 screens, each allocating in one of glibc's per-thread malloc
+  arenas (the RSS creep of the hour-long soak was in those arenas; its main cause was the
+  read buffers, see board/web/wsconn.py).
 
 `install(socketio, max_packets)` puts these into a Flask-SocketIO server's engine.io.
 """
