@@ -13,7 +13,12 @@ once the kernel buffers are full, and from then on the queue grows by every upda
   write part of a frame once a send timeout is set);
 - permessage-deflate is not negotiated: compressing every update once per screen costs CPU
   for each of hundreds of screens, on the thread that delivers the next lap, while an
-  update is a few hundred bytes to a few KB.
+  update is a few hundred bytes to a few KB;
+- pings are sent by one `Pinger` thread: engine.io starts a new thread for every ping of
+  every connection (it sleeps `ping_interval`, sends the ping, ends), 50 threads started and
+  ended each second at 500 screens, each allocating in one of glibc's per-thread malloc
+  arenas (the RSS creep of the hour-long soak was in those arenas; its main cause was the
+  read buffers, see board/web/wsconn.py).
 
 `install(socketio, max_packets)` puts these into a Flask-SocketIO server's engine.io.
 """
@@ -21,16 +26,22 @@ once the kernel buffers are full, and from then on the queue grows by every upda
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
 import logging
 import queue
 import socket
 import struct
+import threading
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 import simple_websocket
+from engineio import packet as eio_packet
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
+from engineio.socket import Socket as EngineSocket
 from wsproto.events import Message as BytesMessage
 from wsproto.events import TextMessage
 
@@ -140,10 +151,82 @@ def _shut_down(raw: socket.socket) -> None:
         raw.shutdown(socket.SHUT_RDWR)
 
 
+class Pinger:
+    """One thread that sends the engine.io pings of every connection, `interval_s` after
+    each pong (what engine.io's `Socket._send_ping` does on a thread of its own per ping)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._ready = threading.Condition()
+        self._due: list[tuple[float, int, Any]] = []  # (due, order, engine.io socket)
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def waiting(self) -> int:
+        return len(self._due)
+
+    def schedule(self, engine_socket: Any, interval_s: float) -> None:
+        """Ping `engine_socket` in `interval_s` (unless it is closed by then)."""
+        with self._ready:
+            due = (self._clock() + interval_s, next(self._order), engine_socket)
+            heapq.heappush(self._due, due)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="board-pinger", daemon=True)
+                self._thread.start()
+            self._ready.notify()
+
+    def _loop(self) -> None:
+        while True:
+            with self._ready:
+                while not self._due or self._due[0][0] > self._clock():
+                    wait_s = self._due[0][0] - self._clock() if self._due else None
+                    self._ready.wait(wait_s)
+                _, _, engine_socket = heapq.heappop(self._due)
+            try:
+                ping(engine_socket)
+            except Exception:  # one closed or broken screen must not stop the others' pings
+                log.exception("ping failed")
+
+
+def ping(engine_socket: Any) -> None:
+    """engine.io's `Socket._send_ping` after its sleep: a PING, unless the socket closed."""
+    if not engine_socket.closing and not engine_socket.closed:
+        engine_socket.last_ping = time.time()
+        engine_socket.send(eio_packet.Packet(eio_packet.PING))
+
+
+class _PingTask:
+    """What engine.io's `start_background_task(socket._send_ping)` gets: the ping is
+    scheduled on the `Pinger` instead of a thread of its own."""
+
+    def __init__(self, pinger: Pinger, engine_socket: Any) -> None:
+        self.pinger = pinger
+        self.engine_socket = engine_socket
+
+    def start(self) -> None:
+        self.pinger.schedule(self.engine_socket, self.engine_socket.server.ping_interval)
+
+    def join(self, timeout: float | None = None) -> None:
+        return None
+
+
+def _task_factory(pinger: Pinger, thread: Callable[..., Any]) -> Callable[..., Any]:
+    """engine.io's ``_async["thread"]``: pings go to `pinger`, anything else to `thread`."""
+
+    def make(target: Any, args: Any = (), kwargs: Any = None) -> Any:
+        if getattr(target, "__func__", None) is EngineSocket._send_ping:
+            return _PingTask(pinger, target.__self__)
+        return thread(target=target, args=args, kwargs=kwargs or {})
+
+    return make
+
+
 def install(socketio: Any, max_packets: int, one_sender: bool = True) -> None:
-    """Give a threading-mode Flask-SocketIO server bounded queues and a WebSocket transport:
-    board/web/wsconn.py's (`one_sender`: one thread per connection, emits written at once,
-    one flusher for what waits) or simple-websocket's, bounded as above."""
+    """Give a threading-mode Flask-SocketIO server bounded queues, one pinger thread and a
+    WebSocket transport: board/web/wsconn.py's (`one_sender`: one thread per connection,
+    emits written at once, one flusher for what waits) or simple-websocket's, bounded as
+    above."""
     from lapgate.board.web.wsconn import WebSocketTransport
 
     engine = socketio.server.eio
@@ -151,6 +234,7 @@ def install(socketio: Any, max_packets: int, one_sender: bool = True) -> None:
         return
     engine._async = {
         **engine._async,
+        "thread": _task_factory(Pinger(), engine._async["thread"]),
         "queue": partial(SendQueue, max_packets),
         "websocket": WebSocketTransport if one_sender else BoundedWebSocketWSGI,
     }

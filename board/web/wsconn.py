@@ -12,7 +12,12 @@ costs (issue 16: thread waits and wake-ups were 47 % of the GIL's time at N=500)
   screen, so a broadcast costs one non-blocking ``write`` per screen;
 - what a screen's socket cannot take now waits in that screen's backlog, written by one
   `Flusher` thread when the socket is writable; a backlog over its bound, or one that makes
-  no progress for `SEND_TIMEOUT_S`, disconnects the screen (it does not read).
+  no progress for `SEND_TIMEOUT_S`, disconnects the screen (it does not read);
+- the request thread reads into the connection's own `RECV_BYTES` buffer (`recv_into`), not
+  with ``recv(n)``: that allocates its n bytes before it blocks and holds them while it
+  waits, so hundreds of idle screens each held a fresh 64 KB block of glibc's heap, placed
+  anew after each pong; the daemon's RSS crept up with every one (about 1 MB a minute at
+  500 screens, over the hour-long soak).
 
 `install(socketio, max_packets)` in board/web/sockets.py selects it.
 """
@@ -43,6 +48,7 @@ log = logging.getLogger(__name__)
 SEND_TIMEOUT_S = 10.0
 READ_TIMEOUT_S = 120.0
 BYTES_PER_MESSAGE = 8 * 1024  # the backlog's bound is max_packets messages of this size
+RECV_BYTES = 4096  # read at most this much at once (a screen sends pongs and resyncs)
 
 
 def frame_of(pkt: Any) -> bytes:
@@ -248,6 +254,7 @@ class WebSocketTransport:
         self.ws = WSConnection(ConnectionType.SERVER)
         self.incoming: list[str | bytes] = []
         self.partial: list[Any] = []
+        self.received = bytearray(RECV_BYTES)  # every read lands here: no block per read
         self.conn = Connection(sock, packets.max_packets * BYTES_PER_MESSAGE)
         if not self._handshake(environ):
             raise ConnectionError()
@@ -310,12 +317,12 @@ class WebSocketTransport:
         """The next whole message, or None once the connection is over."""
         while not self.incoming:
             try:
-                data = self.conn.sock.recv(65536)
+                size = self.conn.sock.recv_into(self.received)
             except OSError:
                 return None
-            if not data:
+            if not size:
                 return None
-            self.ws.receive_data(data)
+            self.ws.receive_data(bytes(memoryview(self.received)[:size]))
             if not self._handle_events():
                 return None
         return self.incoming.pop(0)
