@@ -27,12 +27,14 @@ def run_chart_of(view: dict[str, Any]) -> RunChart:
 
 
 def round_distribution(
-    race: Race, round_id: str, title: str = "%(name)s · lap times"
+    race: Race, round_id: str, title: str = "%(name)s · lap times", default_name: str = ""
 ) -> Distribution:
     """Every lap raced in the round, valid ones as times, invalid ones counted; `title`
     names the chart from the round's `%(name)s` (translated before: this runs on the
-    engine host's thread, outside the request)."""
+    engine host's thread, outside the request); `default_name` stands for the name the
+    board gave the round itself ("Round 1"), in the page's language."""
     info = race.find_round(round_id)
+    name = default_name if default_name and info.state.get("default_name") else info.name
     valid: list[int] = []
     invalid = 0
     for run in race.round_runs(info.round_id):
@@ -41,4 +43,4 @@ def round_distribution(
                 valid.append(ms_from_ns(lap.duration_ns))
             else:
                 invalid += 1
-    return Distribution(title % {"name": info.name}, valid, invalid)
+    return Distribution(title % {"name": name}, valid, invalid)

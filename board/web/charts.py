@@ -20,8 +20,8 @@ from lapgate.board.charts.distribution import distribution_svg
 from lapgate.board.charts.run_chart import run_laps_svg
 from lapgate.board.charts.sources import round_distribution, run_chart_of
 from lapgate.board.charts.style import Size, Theme, size_of, theme_of
-from lapgate.board.charts.words import _
-from lapgate.board.i18n import request_error_text
+from lapgate.board.charts.words import _, language
+from lapgate.board.i18n import request_error_text, translations
 from lapgate.board.live.host import EngineHost, HostStopped
 from lapgate.board.live.race import Race
 from lapgate.board.live.views import run_view
@@ -81,5 +81,6 @@ def round_chart(round_id: str) -> Response:
     """A round's valid lap times as a histogram (round id, name or number)."""
     size, theme = chart_options()
     title = _("%(name)s · lap times")  # filled on the host's thread
-    data = _on_host(lambda race: round_distribution(race, round_id, title))
+    default_name = translations(language()).gettext("Round {n}").format(n=1)
+    data = _on_host(lambda race: round_distribution(race, round_id, title, default_name))
     return svg_response(distribution_svg(data, size, theme))

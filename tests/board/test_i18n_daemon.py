@@ -53,6 +53,15 @@ def _lap_separators(page: Any) -> set[str]:
     return {match.group(1) for text in texts if (match := LAP.match(text))}
 
 
+def _live(page: Any) -> None:
+    """Wait until the page shows live data (its snapshot in, not reconnecting)."""
+    page.wait_for_function(
+        "window.__lapgate && window.__lapgate.state && !window.__lapgate.awaiting"
+        " && !document.body.classList.contains('offline')"
+    )
+    page.locator("#leaderboard tr").first.wait_for()
+
+
 def _login(page: Any, base: str, lang: str) -> None:
     page.goto(f"{base}/control?lang={lang}")
     page.fill("input[name=password]", PASSWORD)
@@ -75,7 +84,7 @@ def test_each_client_reads_the_board_in_its_own_language(tmp_path: Path, browser
             assert phone.evaluate("document.documentElement.lang") == "de"
             assert screen.evaluate("document.documentElement.lang") == "ja"
             phone.locator("#board-title", has_text="Rangliste").wait_for()
-            phone.locator("#leaderboard tr").first.wait_for()
+            _live(phone)
             screen.locator("nav.languages a[aria-current]", has_text="日本語").wait_for(
                 state="attached"
             )
@@ -91,6 +100,7 @@ def test_each_client_reads_the_board_in_its_own_language(tmp_path: Path, browser
             phone.locator("#leaderboard tr").first.wait_for()
             phone.goto(f"{base}/m")
             assert phone.evaluate("document.documentElement.lang") == "ja"
+            _live(phone)
             phone.screenshot(path=str(IMG / "i18n-phone-ja.png"), full_page=True)
 
             # Meanwhile a German big screen and both control pages, side by side.
