@@ -31,7 +31,7 @@ from update_size import (  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PAGES = ("/m", "/", "/overlay")
+PAGES = ("/m", "/m?lang=ja", "/", "/overlay")
 
 
 def first_visit(browser: Any, url: str, headers: dict[str, str]) -> dict[str, int]:

@@ -40,7 +40,7 @@ def at_ms(t_ns: int | None) -> float | None:
 
 
 def lap_view(lap: Lap) -> dict[str, Any]:
-    return {
+    view = {
         "number": lap.number,
         "duration_ms": _ms(lap.duration_ns),
         "start_at_ms": at_ms(lap.start_ns),
@@ -48,12 +48,14 @@ def lap_view(lap: Lap) -> dict[str, Any]:
         "resets": lap.resets,
         "valid": lap.valid,
         "invalid_reasons": list(lap.invalid_reasons),
-        # the reasons' codes and values, for pages that word them (timer.run.Reason)
-        "invalid_codes": [why.parts() for why in lap.invalid_why],
         "source": str(lap.end_source),
         "end_event_id": lap.end_event_id,
         "invalidated_by_staff": lap.invalidated_by_staff,
     }
+    if lap.invalid_why:  # the reasons' codes and values, for pages that word them; a valid
+        # lap (nearly every lap, in every update) goes without the empty list
+        view["invalid_codes"] = [why.parts() for why in lap.invalid_why]
+    return view
 
 
 def event_label(event_id: int, event: RunEvent) -> str:

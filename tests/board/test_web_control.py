@@ -187,7 +187,7 @@ def test_a_whole_run_over_the_control_socket(board: Board) -> None:
     # the reason in English and as a code with its values, for pages in other languages
     assert run["laps"][0]["invalid_reasons"] == ["staff: cut the corner"]
     assert run["laps"][0]["invalid_codes"] == [{"code": "staff_note", "note": "cut the corner"}]
-    assert run["laps"][1]["invalid_codes"] == []
+    assert "invalid_codes" not in run["laps"][1]  # a valid lap goes without the empty list
     assert _act(control, "restore", lap=1)["ok"]
     last = board.host.snapshot()["tracks"][0]["run"]["undoable"][0]["event_id"]
     assert _act(control, "undo", event_id=last)["ok"]  # undo the restore
