@@ -125,7 +125,10 @@ def read(lang: str) -> Catalog:
 
 def po_bytes(catalog: Catalog) -> bytes:
     out = io.BytesIO()
-    write_po(out, catalog, width=100, sort_output=False, omit_header=False, include_previous=False)
+    # file names without line numbers: an edit that moves a message does not stale the .po
+    write_po(
+        out, catalog, width=100, omit_header=False, include_previous=False, include_lineno=False
+    )
     return out.getvalue()
 
 
