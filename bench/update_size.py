@@ -149,7 +149,9 @@ def main() -> None:
             wait(lambda: laps_of(spectator) >= args.laps, f"{args.laps} laps", 120)
             staff.act("end")
             # the end's own update first, so it is not taken for a correction's
-            wait(lambda: (spectator.track() or {}).get("run", {}).get("status") == "finished", "end")
+            wait(
+                lambda: (spectator.track() or {}).get("run", {}).get("status") == "finished", "end"
+            )
             run_updates = spectator.updates[first:]
             mark = len(spectator.updates)
             corrections = [
