@@ -40,7 +40,7 @@ def at_ms(t_ns: int | None) -> float | None:
 
 
 def lap_view(lap: Lap) -> dict[str, Any]:
-    view = {
+    view: dict[str, Any] = {
         "number": lap.number,
         "duration_ms": _ms(lap.duration_ns),
         "start_at_ms": at_ms(lap.start_ns),
