@@ -107,13 +107,25 @@
     if (me.state === "staged") alertOnce("staged", L.t("You're up!"), L.t("Go to {track} now, your car is staged", { track: me.track }));
   }
 
-  async function refresh() {
-    try {
-      me = await api("GET", "/api/join/me");
-    } catch (e) {
-      return; // offline: the banner says so; the next reconnect asks again
-    }
+  // Every answer about this phone's entry is numbered when asked for: an answer to an
+  // older question (a refresh sent before the join) never replaces a newer one.
+  let asked = 0;
+  let shown = 0;
+
+  function answered(ticket, answer) {
+    if (ticket < shown) return;
+    shown = ticket;
+    me = answer;
     showStatus();
+  }
+
+  async function refresh() {
+    const ticket = ++asked;
+    try {
+      answered(ticket, await api("GET", "/api/join/me"));
+    } catch (e) {
+      // offline: the banner says so; the next reconnect asks again
+    }
   }
 
   // Between answers from the server, follow the live queue of this phone's track.
@@ -143,20 +155,21 @@
     event.preventDefault();
     showError("");
     if (!audio) { try { audio = new (window.AudioContext || window.webkitAudioContext)(); } catch (e) { audio = null; } }
+    const ticket = ++asked;
     try {
-      me = await api("POST", "/api/join", {
+      answered(ticket, await api("POST", "/api/join", {
         track_id: $("jn-track").value,
         alias: $("jn-alias").value,
         car: $("jn-car").value,
         model: $("jn-model").value,
-      });
-      showStatus();
+      }));
     } catch (e) {
       showError(e.message);
     }
   });
   $("jn-leave").addEventListener("click", async () => {
-    try { me = await api("DELETE", "/api/join/me"); showStatus(); } catch (e) { showError(e.message); }
+    const ticket = ++asked;
+    try { answered(ticket, await api("DELETE", "/api/join/me")); } catch (e) { showError(e.message); }
   });
   $("jn-card-form").addEventListener("submit", async (event) => {
     event.preventDefault();
